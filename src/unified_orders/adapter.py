@@ -1,0 +1,451 @@
+"""The adapter contract: what a platform plugin implements.
+
+Adapters are sans-I/O. Each operation is a generator that yields :class:`Request` objects, receives
+:class:`Response` objects, and returns a canonical result (an :data:`Op`). The core drives the same
+generator with a sync or an async HTTP client, so one implementation serves ``Store`` and
+``AsyncStore``, every request can be inspected in tests, and multi-step work (calculate then
+create, read transitions then transition) reads top to bottom::
+
+    def get_order(self, order_id: str) -> Op[Order]:
+        response = yield Request("GET", f"orders/{order_id}/")
+        return translate.order_from_platform(response.body)
+
+Errors the HTTP layer decides (an error status, a lost response) are thrown into the generator at
+the ``yield``, so an operation may catch and handle them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import (
+    AuthenticationError,
+    NotFound,
+    PlatformError,
+    Problem,
+    RateLimited,
+    UnsupportedOperation,
+)
+from .models import (
+    Address,
+    FulfillmentOrder,
+    HoldReason,
+    Location,
+    Order,
+    Refund,
+    RefundCalculation,
+    RefundRequest,
+    Restock,
+    Return,
+    ReturnRequest,
+)
+from .ratelimit import TokenBucket
+
+__all__ = [
+    "Adapter",
+    "AdapterSettings",
+    "AdapterSpec",
+    "CancelOptions",
+    "Capability",
+    "Emulator",
+    "Op",
+    "OrderQuery",
+    "Page",
+    "RefundOptions",
+    "Request",
+    "Response",
+    "RestockPolicy",
+    "ReturnAction",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP exchange an operation asks for.
+
+    ``url`` is relative to the adapter's base URL (or absolute, for next-page links). ``json`` may
+    hold Decimals: they are written as exact JSON numbers. ``retry_safe`` says whether a lost
+    response may be retried blindly; by default only GET/HEAD/OPTIONS are. ``cost`` is the weight
+    charged to the rate limiter. Statuses in ``accept`` are handed to the operation instead of
+    being raised as errors.
+    """
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    headers: Mapping[str, str] | None = None
+    cost: int = 1
+    retry_safe: bool | None = None
+    accept: frozenset[int] = frozenset()
+    authenticated: bool = True
+
+    @property
+    def safe_to_retry(self) -> bool:
+        """Whether sending this request twice cannot do harm."""
+        if self.retry_safe is not None:
+            return self.retry_safe
+        return self.method.upper() in ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Response:
+    """A platform response: status, lower-cased headers, and the JSON body (floats as Decimal)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+    text: str
+    url: str = ""
+
+    def header(self, name: str) -> str | None:
+        """A header value by case-insensitive name."""
+        return self.headers.get(name.lower())
+
+
+Op = Generator[Request, Response, T]
+"""A sans-I/O operation: yields requests, receives responses, returns a ``T``."""
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing and the cursor of the next page (None on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """Filters for listing orders."""
+
+    created_since: datetime | None = None
+    updated_since: datetime | None = None
+    created_until: datetime | None = None
+    updated_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CancelOptions:
+    """How to cancel an order."""
+
+    reason: str
+    refund: bool = False
+    restock: bool = False
+    notify: bool = False
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundOptions:
+    """Extra settings of a refund write."""
+
+    note: str | None = None
+    notify: bool = False
+    idempotency_key: str | None = None
+
+
+class ReturnAction(StrEnum):
+    """A move in a return's lifecycle."""
+
+    APPROVE = "approve"
+    DECLINE = "decline"
+    CLOSE = "close"
+    CANCEL = "cancel"
+    REOPEN = "reopen"
+
+
+class Capability(StrEnum):
+    """An operation a store can perform; values are the facade's ``namespace.method`` names."""
+
+    ORDERS_GET = "orders.get"
+    ORDERS_LIST = "orders.list"
+    ORDERS_CREATE = "orders.create"
+    ORDERS_CANCEL = "orders.cancel"
+    ORDERS_UPDATE_SHIPPING_ADDRESS = "orders.update_shipping_address"
+    REFUNDS_CALCULATE = "refunds.calculate"
+    REFUNDS_CREATE = "refunds.create"
+    REFUNDS_LIST = "refunds.list"
+    RETURNS_CREATE = "returns.create"
+    RETURNS_GET = "returns.get"
+    RETURNS_LIST = "returns.list"
+    RETURNS_APPROVE = "returns.approve"
+    RETURNS_DECLINE = "returns.decline"
+    RETURNS_CLOSE = "returns.close"
+    RETURNS_CANCEL = "returns.cancel"
+    RETURNS_REOPEN = "returns.reopen"
+    FULFILLMENTS_LIST = "fulfillments.list"
+    FULFILLMENTS_HOLD = "fulfillments.hold"
+    FULFILLMENTS_RELEASE_HOLD = "fulfillments.release_hold"
+    FULFILLMENTS_REQUEST_FULFILLMENT = "fulfillments.request_fulfillment"
+    FULFILLMENTS_REQUEST_CANCELLATION = "fulfillments.request_cancellation"
+    FULFILLMENTS_AVAILABLE_LOCATIONS = "fulfillments.available_locations"
+    FULFILLMENTS_MOVE = "fulfillments.move"
+
+    @classmethod
+    def for_return_action(cls, action: ReturnAction) -> Capability:
+        """The capability behind a return lifecycle action."""
+        return cls(f"returns.{action.value}")
+
+
+@dataclass(frozen=True)
+class RestockPolicy:
+    """Which restock types a platform allows, by the state of the refunded units.
+
+    ``unfulfilled`` / ``fulfilled`` / ``fulfilled_digital`` are the types allowed for units in that
+    state; a refund of ``n`` units with a given type needs ``n`` units in a state that allows it.
+    ``location_required`` lists types that need a location. ``infer_unfulfilled`` and
+    ``infer_fulfilled`` fill in a type the caller left out.
+    """
+
+    unfulfilled: frozenset[Restock]
+    fulfilled: frozenset[Restock]
+    fulfilled_digital: frozenset[Restock]
+    location_required: frozenset[Restock] = frozenset()
+    infer_unfulfilled: Restock = Restock.CANCEL
+    infer_fulfilled: Restock = Restock.NO_RESTOCK
+
+
+class AdapterSettings(BaseModel):
+    """Settings every adapter accepts; adapters subclass this with their own fields.
+
+    ``rate_limit`` paces requests by the platform's limit; left unset it is on for real stores and
+    off for sandbox stores. ``max_attempts`` and ``max_retry_seconds`` bound retries.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sandbox: bool = False
+    timeout: float = 30.0
+    max_attempts: int = 5
+    max_retry_seconds: float = 120.0
+    rate_limit: bool | None = None
+
+    @property
+    def pacing(self) -> bool:
+        """Whether to pace requests by the platform's rate limit."""
+        return self.rate_limit if self.rate_limit is not None else not self.sandbox
+
+
+class Emulator:
+    """An in-memory platform: handles HTTP exchanges against state it keeps.
+
+    ``handle`` takes the method, the path (without host), query parameters, lower-cased headers and
+    the parsed JSON body (floats as Decimal), and returns ``(status, body, headers)``. State is kept
+    JSON-serialisable so it can be saved between CLI runs (``dump_state`` / ``load_state``).
+    """
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: Any,
+    ) -> tuple[int, Any, Mapping[str, str]]:
+        """Answer one request."""
+        raise NotImplementedError
+
+    def dump_state(self) -> dict[str, Any]:
+        """The emulator's state as JSON-serialisable data."""
+        raise NotImplementedError
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Replace the emulator's state with data from ``dump_state``."""
+        raise NotImplementedError
+
+
+class Adapter:
+    """Base class of a platform adapter. Subclasses override the operations they support.
+
+    The store checks :attr:`capabilities` before calling an operation, so an operation runs only
+    when the adapter claims it; the defaults here refuse with :class:`UnsupportedOperation`.
+    """
+
+    platform: ClassVar[str]
+    restock_policy: ClassVar[RestockPolicy]
+    #: True where the platform calculates refund amounts itself (its figures are authoritative).
+    calculates_refunds: ClassVar[bool] = True
+    #: True where a partial refund needs captured (not just authorized) payments.
+    partial_refund_needs_capture: ClassVar[bool] = True
+
+    def __init__(self, settings: AdapterSettings) -> None:
+        self.settings = settings
+
+    # --- connection -----------------------------------------------------------------------
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What this store can do now (may narrow after probing the store)."""
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        """Root URL that relative request URLs are joined to (ends with ``/``)."""
+        raise NotImplementedError
+
+    def emulator(self) -> Emulator | None:
+        """The in-memory platform for ``sandbox=True``; None when the adapter has none."""
+        return None
+
+    def rate_limits(self) -> list[TokenBucket]:
+        """Buckets every request is paced through (when pacing is on)."""
+        return []
+
+    def authenticate(self) -> Op[Mapping[str, str]]:
+        """Headers that authenticate a request; may exchange credentials for a token first."""
+        return self.static_headers()
+        yield  # pragma: no cover - makes this a generator
+
+    def static_headers(self) -> Mapping[str, str]:
+        """Authentication headers that need no exchange (tokens given in settings)."""
+        return {}
+
+    def forget_credentials(self) -> None:
+        """Drop a cached token after a 401 so the next request authenticates afresh."""
+
+    def secrets(self) -> list[str]:
+        """Secret strings to redact from logs and error messages."""
+        return []
+
+    def observe(self, response: Response) -> float | None:
+        """Read rate-limit state from a response; return seconds to wait and retry when throttled."""
+        return None
+
+    def error_for(self, response: Response) -> PlatformError:
+        """Turn an error response into a typed error; adapters refine the message and code."""
+        return error_for_status(self.platform, response, str(response.body or response.text))
+
+    def hint(self, capability: Capability) -> str:
+        """Why a capability is absent and what to do instead."""
+        return ""
+
+    # --- operations (defaults refuse) ------------------------------------------------------
+    def _refuse(self, capability: Capability) -> UnsupportedOperation:
+        return UnsupportedOperation(self.platform, capability.value, self.hint(capability))
+
+    def get_order(self, order_id: str) -> Op[Order]:
+        """Read one order."""
+        raise self._refuse(Capability.ORDERS_GET)
+
+    def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
+        """Read one page of orders (with their lines) and the next page's cursor."""
+        raise self._refuse(Capability.ORDERS_LIST)
+
+    def create_order(self, order: Order) -> Op[Order]:
+        """Create an order from a canonical one (migration)."""
+        raise self._refuse(Capability.ORDERS_CREATE)
+
+    def cancel_order(self, order: Order, options: CancelOptions) -> Op[Order]:
+        """Cancel an order."""
+        raise self._refuse(Capability.ORDERS_CANCEL)
+
+    def update_shipping_address(self, order: Order, address: Address) -> Op[Order]:
+        """Replace the order's shipping address."""
+        raise self._refuse(Capability.ORDERS_UPDATE_SHIPPING_ADDRESS)
+
+    def calculate_refund(self, order: Order, request: RefundRequest) -> Op[RefundCalculation]:
+        """Preview a refund; ``request`` has been validated and its restock types filled in."""
+        raise self._refuse(Capability.REFUNDS_CALCULATE)
+
+    def create_refund(
+        self, order: Order, calculation: RefundCalculation, options: RefundOptions
+    ) -> Op[Refund]:
+        """Create the refund a calculation describes."""
+        raise self._refuse(Capability.REFUNDS_CREATE)
+
+    def list_refunds(self, order_id: str) -> Op[list[Refund]]:
+        """Refunds of one order."""
+        raise self._refuse(Capability.REFUNDS_LIST)
+
+    def create_return(
+        self, order: Order, request: ReturnRequest, idempotency_key: str
+    ) -> Op[Return]:
+        """Open a return (or a customer return request when ``request.requested``)."""
+        raise self._refuse(Capability.RETURNS_CREATE)
+
+    def get_return(self, return_id: str) -> Op[Return]:
+        """Read one return."""
+        raise self._refuse(Capability.RETURNS_GET)
+
+    def list_returns(self, order_id: str) -> Op[list[Return]]:
+        """Returns of one order."""
+        raise self._refuse(Capability.RETURNS_LIST)
+
+    def change_return(self, return_id: str, action: ReturnAction, note: str | None) -> Op[Return]:
+        """Move a return through its lifecycle."""
+        raise self._refuse(Capability.for_return_action(action))
+
+    def list_fulfillment_orders(self, order_id: str) -> Op[list[FulfillmentOrder]]:
+        """Fulfillment orders of one order."""
+        raise self._refuse(Capability.FULFILLMENTS_LIST)
+
+    def hold_fulfillment_order(
+        self, fulfillment_order_id: str, reason: HoldReason, note: str | None
+    ) -> Op[FulfillmentOrder]:
+        """Put a fulfillment order on hold."""
+        raise self._refuse(Capability.FULFILLMENTS_HOLD)
+
+    def release_fulfillment_hold(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
+        """Release every hold on a fulfillment order."""
+        raise self._refuse(Capability.FULFILLMENTS_RELEASE_HOLD)
+
+    def request_fulfillment(
+        self,
+        fulfillment_order_id: str,
+        lines: Mapping[str, int] | None,
+        message: str | None,
+        notify: bool,
+    ) -> Op[FulfillmentOrder]:
+        """Ask the fulfillment service to ship (some of) the lines, by fulfillment-order line id."""
+        raise self._refuse(Capability.FULFILLMENTS_REQUEST_FULFILLMENT)
+
+    def request_fulfillment_cancellation(
+        self, fulfillment_order_id: str, message: str | None
+    ) -> Op[FulfillmentOrder]:
+        """Ask the fulfillment service to cancel."""
+        raise self._refuse(Capability.FULFILLMENTS_REQUEST_CANCELLATION)
+
+    def available_locations(self, fulfillment_order_id: str) -> Op[list[Location]]:
+        """Locations the fulfillment order can move to."""
+        raise self._refuse(Capability.FULFILLMENTS_AVAILABLE_LOCATIONS)
+
+    def move_fulfillment_order(
+        self, fulfillment_order_id: str, location_id: str, lines: Mapping[str, int] | None
+    ) -> Op[FulfillmentOrder]:
+        """Move (some of) a fulfillment order to another location."""
+        raise self._refuse(Capability.FULFILLMENTS_MOVE)
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    """What a plugin's ``unified_orders_adapters`` hook returns, one record per platform."""
+
+    platform: str
+    factory: Callable[[Any], Adapter]
+    settings: type[AdapterSettings]
+    capabilities: frozenset[Capability]
+    version: str
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def error_for_status(platform: str, response: Response, message: str, **kw: Any) -> PlatformError:
+    """The typed error for an HTTP status: 401/403, 404, 429, else a plain PlatformError."""
+    status = response.status
+    cls: type[PlatformError] = PlatformError
+    if status in (401, 403):
+        cls = AuthenticationError
+    elif status == 404:
+        cls = NotFound
+    elif status == 429:
+        cls = RateLimited
+    problems: list[Problem] = kw.pop("problems", [])
+    return cls(message, status=status, platform=platform, problems=problems, **kw)

@@ -1,0 +1,152 @@
+"""The error hierarchy.
+
+::
+
+    UnifiedOrdersError
+     +-- ConfigurationError        bad settings, unknown platform, plugin conflicts
+     +-- UnsupportedOperation      the platform (or this store) cannot do it; raised before any request
+     +-- InvalidRequest            bad input, every problem listed; raised before any request
+     +-- PlatformError             the platform answered with an error
+     |    +-- AuthenticationError  401/403
+     |    +-- NotFound             404
+     |    +-- IllegalTransition    a state machine refused the move
+     |    +-- RateLimited          still throttled after the retry budget
+     +-- AmbiguousWrite            a write whose outcome could not be established, even after re-reading
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "AmbiguousWrite",
+    "AuthenticationError",
+    "ConfigurationError",
+    "IllegalTransition",
+    "InvalidRequest",
+    "NotFound",
+    "PlatformError",
+    "Problem",
+    "RateLimited",
+    "ResponseLost",
+    "UnifiedOrdersError",
+    "UnsupportedOperation",
+]
+
+
+class UnifiedOrdersError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+class ConfigurationError(UnifiedOrdersError):
+    """Settings, platform names or plugins are wrong; the message says which and what was expected."""
+
+
+class UnsupportedOperation(UnifiedOrdersError):
+    """The platform or store cannot perform ``operation``; ``hint`` says what to do instead."""
+
+    def __init__(self, platform: str, operation: str, hint: str = "") -> None:
+        self.platform = platform
+        self.operation = operation
+        self.hint = hint
+        message = f"{platform} does not support {operation}"
+        super().__init__(f"{message}: {hint}" if hint else message)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request: where (a dotted path such as ``lines[0].quantity``) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class InvalidRequest(UnifiedOrdersError):
+    """The request is wrong; ``problems`` lists every issue found, all at once."""
+
+    def __init__(self, problems: Sequence[Problem], *, operation: str = "") -> None:
+        self.problems = list(problems)
+        self.operation = operation
+        head = f"invalid {operation} request" if operation else "invalid request"
+        detail = "; ".join(str(p) for p in self.problems)
+        super().__init__(f"{head}: {detail}")
+
+
+class PlatformError(UnifiedOrdersError):
+    """The platform answered with an error. ``problems`` keeps field-level messages it gave."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        platform: str | None = None,
+        problems: Sequence[Problem] = (),
+        details: Any = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.platform = platform
+        self.problems = list(problems)
+        self.details = details
+        parts = [f"{platform}: " if platform else "", message]
+        if status is not None or code:
+            parts.append(f" (status {status}" + (f", code {code})" if code else ")"))
+        if self.problems:
+            parts.append(" - " + "; ".join(str(p) for p in self.problems))
+        super().__init__("".join(parts))
+
+
+class AuthenticationError(PlatformError):
+    """The platform refused the credentials (401) or their scope (403)."""
+
+
+class NotFound(PlatformError):
+    """The platform has no such object (404)."""
+
+
+class IllegalTransition(PlatformError):
+    """A state machine refused a transition; ``state`` is where it is and ``possible`` what it allows."""
+
+    def __init__(
+        self, message: str, *, state: str | None = None, possible: Sequence[str] = (), **kw: Any
+    ) -> None:
+        self.state = state
+        self.possible = list(possible)
+        super().__init__(message, **kw)
+
+
+class RateLimited(PlatformError):
+    """Still throttled after the retry budget ran out."""
+
+
+class AmbiguousWrite(UnifiedOrdersError):
+    """A write was sent, its response was lost, and re-reading the platform could not tell whether
+    it took effect. Check the platform before retrying; reuse ``idempotency_key`` when you do."""
+
+    def __init__(
+        self, message: str, *, operation: str = "", idempotency_key: str | None = None
+    ) -> None:
+        self.operation = operation
+        self.idempotency_key = idempotency_key
+        super().__init__(message)
+
+
+class ResponseLost(AmbiguousWrite):
+    """A write was sent and its response lost (timeout, reset, 5xx after sending).
+
+    Raised by the HTTP layer; the exactly-once logic catches it, re-reads the platform and decides.
+    If nothing catches it, the caller sees it as the :class:`AmbiguousWrite` it is.
+    """
+
+    def __init__(self, message: str, *, request: object = None, response: object = None) -> None:
+        self.request = request
+        self.response = response
+        super().__init__(message)

@@ -1,0 +1,39 @@
+"""JSON with exact numbers: floats read as Decimal, Decimals written as exact JSON numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+__all__ = ["dumps", "loads"]
+
+_MARK = f"__uo_decimal_{uuid.uuid4().hex}__"
+_MARKED = re.compile(rf'"{_MARK}([-+0-9.eE]+)"')
+
+
+def loads(data: str | bytes) -> Any:
+    """Parse JSON; numbers with a fraction or exponent become Decimal, integers stay exact ints."""
+    return json.loads(data, parse_float=Decimal)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"cannot write {value} as JSON")
+        return f"{_MARK}{value}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """Write JSON; a Decimal is written as a JSON number with exactly its digits (``10.50``)."""
+    text = json.dumps(value, default=_default, ensure_ascii=False, indent=indent)
+    return _MARKED.sub(r"\1", text)

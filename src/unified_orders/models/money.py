@@ -1,0 +1,208 @@
+"""Money: an exact Decimal amount with an ISO 4217 currency, rounded by the currency's minor unit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+import iso4217
+from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
+
+__all__ = ["Money", "MoneyTypeError", "minor_unit", "to_decimal"]
+
+
+class MoneyTypeError(TypeError, ValueError):
+    """A money amount of the wrong type (a float, a bool). A ValueError too, so pydantic reports it."""
+
+
+@cache
+def minor_unit(currency: str) -> int:
+    """Digits after the decimal point for an ISO 4217 currency (JPY 0, USD 2, KWD 3).
+
+    Read from the ISO 4217 table shipped by the ``iso4217`` package. Codes without a minor unit
+    (gold, test codes, funds) are refused: they are not money a store can refund.
+    """
+    try:
+        exponent = iso4217.Currency(currency).exponent
+    except ValueError:
+        raise ValueError(f"{currency!r} is not an ISO 4217 currency code") from None
+    if exponent is None:
+        raise ValueError(f"{currency!r} has no minor unit in ISO 4217 and cannot be used as money")
+    return int(exponent)
+
+
+def to_decimal(value: Any, *, what: str = "amount") -> Decimal:
+    """Turn a str, int or Decimal into a Decimal; refuse floats (they cannot hold cents exactly)."""
+    if isinstance(value, bool):
+        raise MoneyTypeError(f"{what} must be a decimal string, int or Decimal, not a bool")
+    if isinstance(value, float):
+        raise MoneyTypeError(
+            f"{what} {value!r} is a float; floats cannot represent money exactly. "
+            f"Pass a string such as '{value}' or a decimal.Decimal instead."
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"{what} {value!r} is not a decimal number") from None
+    else:
+        raise MoneyTypeError(
+            f"{what} must be a decimal string, int or Decimal, not {type(value).__name__}"
+        )
+    if not result.is_finite():
+        raise ValueError(f"{what} {value!r} is not a finite number")
+    return result
+
+
+class Money(BaseModel):
+    """An exact amount in one currency.
+
+    ``amount`` is a Decimal and is never built from a float. ``currency`` is an ISO 4217 code.
+    ``shop`` is the same amount in the shop's own currency, where the platform reports both
+    (Shopify ``*_set`` bags, Next Commerce ``report_values``); refunds use the outer
+    (presentment) amount, reporting uses ``shop``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: Decimal
+    currency: str
+    shop: Money | None = None
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _exact_amount(cls, value: Any) -> Decimal:
+        return to_decimal(value)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _iso_currency(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise TypeError("currency must be an ISO 4217 code such as 'USD'")
+        code = value.strip().upper()
+        minor_unit(code)
+        return code
+
+    @field_serializer("amount")
+    def _amount_as_string(self, amount: Decimal) -> str:
+        return str(amount)
+
+    @classmethod
+    def of(cls, amount: Any, currency: str, *, shop: Money | None = None) -> Money:
+        """Build Money from a decimal string, int or Decimal."""
+        return cls(amount=to_decimal(amount), currency=currency, shop=shop)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Zero in ``currency``, at the currency's precision."""
+        return cls(amount=Decimal(0).scaleb(-minor_unit(currency)), currency=currency)
+
+    @classmethod
+    def sum(cls, items: Iterable[Money], currency: str) -> Money:
+        """Add Money values of one currency; an empty iterable is zero."""
+        total = cls.zero(currency)
+        for item in items:
+            total = total + item
+        return total
+
+    @property
+    def minor_unit(self) -> int:
+        """Digits after the decimal point for this currency."""
+        return minor_unit(self.currency)
+
+    @property
+    def quantum(self) -> Decimal:
+        """The smallest unit of this currency (0.01 for USD, 1 for JPY, 0.001 for KWD)."""
+        return Decimal(1).scaleb(-self.minor_unit)
+
+    def rounded(self) -> Money:
+        """Round half-up to the currency's minor unit (the commercial rule)."""
+        shop = self.shop.rounded() if self.shop is not None else None
+        return Money(
+            amount=self.amount.quantize(self.quantum, rounding=ROUND_HALF_UP),
+            currency=self.currency,
+            shop=shop,
+        )
+
+    def is_zero(self) -> bool:
+        """True when the amount is zero."""
+        return self.amount == 0
+
+    def _check(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise ValueError(f"currency mismatch: {self.currency} and {other.currency}")
+        return other
+
+    def _shop_combine(self, other: Money, sign: int) -> Money | None:
+        if self.shop is None or other.shop is None or self.shop.currency != other.shop.currency:
+            return None
+        amount = self.shop.amount + sign * other.shop.amount
+        return Money(amount=amount, currency=self.shop.currency)
+
+    def __add__(self, other: object) -> Money:
+        other = self._check(other)
+        shop = self._shop_combine(other, 1)
+        return Money(amount=self.amount + other.amount, currency=self.currency, shop=shop)
+
+    def __sub__(self, other: object) -> Money:
+        other = self._check(other)
+        shop = self._shop_combine(other, -1)
+        return Money(amount=self.amount - other.amount, currency=self.currency, shop=shop)
+
+    def __neg__(self) -> Money:
+        shop = -self.shop if self.shop is not None else None
+        return Money(amount=-self.amount, currency=self.currency, shop=shop)
+
+    def __mul__(self, factor: object) -> Money:
+        if isinstance(factor, float) or not isinstance(factor, int | Decimal):
+            raise TypeError("Money can be multiplied by an int or a Decimal only")
+        shop = self.shop * factor if self.shop is not None else None
+        return Money(amount=self.amount * factor, currency=self.currency, shop=shop)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: object) -> bool:
+        return self.amount < self._check(other).amount
+
+    def __le__(self, other: object) -> bool:
+        return self.amount <= self._check(other).amount
+
+    def __gt__(self, other: object) -> bool:
+        return self.amount > self._check(other).amount
+
+    def __ge__(self, other: object) -> bool:
+        return self.amount >= self._check(other).amount
+
+    def allocate(self, weights: Sequence[Decimal | int]) -> list[Money]:
+        """Split this amount in proportion to ``weights``, each part rounded to the minor unit.
+
+        The parts always sum to the rounded total exactly. Rounding remainders go one quantum at a
+        time to the parts with the largest fractional remainders; ties go to the earlier part, so
+        the result depends only on the inputs (largest-remainder method).
+        """
+        if not weights:
+            raise ValueError("allocate needs at least one weight")
+        if any(Decimal(w) < 0 for w in weights):
+            raise ValueError("allocation weights must not be negative")
+        total = self.rounded().amount
+        quantum = self.quantum
+        weight_sum = sum((Decimal(w) for w in weights), Decimal(0))
+        if weight_sum == 0:
+            raise ValueError("allocation weights must not all be zero")
+        units = int((total / quantum).to_integral_value())
+        exact = [Decimal(units) * Decimal(w) / weight_sum for w in weights]
+        floors = [int(e.to_integral_value(rounding="ROUND_FLOOR")) for e in exact]
+        remainder = units - sum(floors)
+        order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+        for index in order[: abs(remainder)]:
+            floors[index] += 1 if remainder > 0 else -1
+        return [Money(amount=Decimal(f) * quantum, currency=self.currency) for f in floors]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"

@@ -1,0 +1,330 @@
+"""The canonical operations, sans-I/O: capability gate, validation, then the adapter's exchanges.
+
+``Store`` and ``AsyncStore`` are thin: each method runs one of these generators with a sync or an
+async driver. Checks that need no platform state run before the first request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import planning
+from .adapter import (
+    Adapter,
+    CancelOptions,
+    Capability,
+    Op,
+    OrderQuery,
+    Page,
+    RefundOptions,
+    ReturnAction,
+)
+from .errors import InvalidRequest, Problem, UnsupportedOperation
+from .models import (
+    Address,
+    FulfillmentOrder,
+    HoldReason,
+    Location,
+    Order,
+    Refund,
+    RefundCalculation,
+    RefundRequest,
+    Return,
+    ReturnRequest,
+)
+from .writes import (
+    exactly_once,
+    find_cancellation,
+    find_refund,
+    find_return,
+    new_idempotency_key,
+)
+
+__all__ = ["OrderRef"]
+
+OrderRef = str | Order
+"""An order id, or an already-read canonical order (validation then needs no request)."""
+
+
+def require(adapter: Adapter, capability: Capability) -> None:
+    """Refuse, before any request, an operation the store does not support."""
+    if capability not in adapter.capabilities:
+        raise UnsupportedOperation(adapter.platform, capability.value, adapter.hint(capability))
+
+
+def _order(adapter: Adapter, ref: OrderRef) -> Op[Order]:
+    if isinstance(ref, Order):
+        return ref
+    return (yield from adapter.get_order(_id(ref, "order_id")))
+
+
+def _id(value: object, name: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest([Problem(name, f"must be a non-empty id string, not {value!r}")])
+    return value
+
+
+# --- orders --------------------------------------------------------------------------------
+def get_order(adapter: Adapter, order_id: str) -> Op[Order]:
+    require(adapter, Capability.ORDERS_GET)
+    return (yield from adapter.get_order(_id(order_id, "order_id")))
+
+
+def list_orders_page(adapter: Adapter, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
+    require(adapter, Capability.ORDERS_LIST)
+    return (yield from adapter.list_orders(query, cursor))
+
+
+def create_order(adapter: Adapter, order: Order) -> Op[Order]:
+    require(adapter, Capability.ORDERS_CREATE)
+    if not order.lines:
+        raise InvalidRequest([Problem("lines", "an order needs at least one line")])
+    return (yield from adapter.create_order(order))
+
+
+def cancel_order(adapter: Adapter, ref: OrderRef, options: CancelOptions) -> Op[Order]:
+    require(adapter, Capability.ORDERS_CANCEL)
+    if not options.reason:
+        raise InvalidRequest([Problem("reason", "give a cancellation reason")])
+    key = options.idempotency_key or new_idempotency_key()
+    options = CancelOptions(
+        reason=options.reason,
+        refund=options.refund,
+        restock=options.restock,
+        notify=options.notify,
+        idempotency_key=key,
+    )
+    before = yield from adapter.get_order(
+        _id(ref.id if isinstance(ref, Order) else ref, "order_id")
+    )
+    return (
+        yield from exactly_once(
+            lambda: adapter.cancel_order(before, options),
+            lambda: find_cancellation(adapter, before),
+            operation="orders.cancel",
+            idempotency_key=key,
+        )
+    )
+
+
+def update_shipping_address(adapter: Adapter, ref: OrderRef, address: Address) -> Op[Order]:
+    require(adapter, Capability.ORDERS_UPDATE_SHIPPING_ADDRESS)
+    order = yield from _order(adapter, ref)
+    return (yield from adapter.update_shipping_address(order, address))
+
+
+# --- refunds -------------------------------------------------------------------------------
+def _prepare(adapter: Adapter, order: Order, request: RefundRequest) -> RefundRequest:
+    return planning.prepare(
+        order,
+        request,
+        adapter.restock_policy,
+        partial_refund_needs_capture=adapter.partial_refund_needs_capture,
+    )
+
+
+def _calculate(adapter: Adapter, order: Order, prepared: RefundRequest) -> Op[RefundCalculation]:
+    if not adapter.calculates_refunds:
+        return planning.calculate(order, prepared)
+    calculation = yield from adapter.calculate_refund(order, prepared)
+    planning.cross_check(calculation, prepared, adapter.platform)
+    return calculation
+
+
+def calculate_refund(
+    adapter: Adapter, ref: OrderRef, request: RefundRequest
+) -> Op[RefundCalculation]:
+    require(adapter, Capability.REFUNDS_CALCULATE)
+    order = yield from _order(adapter, ref)
+    prepared = _prepare(adapter, order, request)
+    return (yield from _calculate(adapter, order, prepared))
+
+
+def create_refund(
+    adapter: Adapter,
+    ref: OrderRef,
+    request_or_calculation: RefundRequest | RefundCalculation,
+    options: RefundOptions,
+) -> Op[Refund]:
+    """Validate, (re)calculate against a fresh read of the order, then write exactly once."""
+    require(adapter, Capability.REFUNDS_CREATE)
+    key = options.idempotency_key or new_idempotency_key()
+    options = RefundOptions(note=options.note, notify=options.notify, idempotency_key=key)
+    request = (
+        request_or_calculation.request
+        if isinstance(request_or_calculation, RefundCalculation)
+        else request_or_calculation
+    )
+    if isinstance(ref, Order):
+        _prepare(adapter, ref, request)  # bad input fails here, before any request
+    order = yield from adapter.get_order(_id(ref.id if isinstance(ref, Order) else ref, "order_id"))
+    prepared = _prepare(adapter, order, request)
+    calculation = request_or_calculation
+    if not isinstance(calculation, RefundCalculation) or calculation.order_id != order.id:
+        calculation = yield from _calculate(adapter, order, prepared)
+    else:
+        planning.cross_check(calculation, prepared, adapter.platform)
+    final = calculation
+    refund = yield from exactly_once(
+        lambda: adapter.create_refund(order, final, options),
+        lambda: find_refund(adapter, order, final),
+        operation="refunds.create",
+        idempotency_key=key,
+    )
+    return refund.model_copy(update={"idempotency_key": key})
+
+
+def list_refunds(adapter: Adapter, order_id: str) -> Op[list[Refund]]:
+    require(adapter, Capability.REFUNDS_LIST)
+    return (yield from adapter.list_refunds(_id(order_id, "order_id")))
+
+
+# --- returns -------------------------------------------------------------------------------
+def _check_return(order: Order, request: ReturnRequest) -> None:
+    problems: list[Problem] = []
+    if not request.lines:
+        problems.append(Problem("lines", "a return needs at least one line"))
+    seen: set[str] = set()
+    for index, wanted in enumerate(request.lines):
+        path = f"lines[{index}]"
+        if wanted.line_id in seen:
+            problems.append(Problem(f"{path}.line_id", f"line {wanted.line_id!r} appears twice"))
+        seen.add(wanted.line_id)
+        line = order.line(wanted.line_id)
+        if wanted.quantity < 1:
+            problems.append(Problem(f"{path}.quantity", "must be at least 1"))
+        if line is None:
+            problems.append(
+                Problem(f"{path}.line_id", f"order {order.id} has no line {wanted.line_id!r}")
+            )
+        elif wanted.quantity > line.fulfilled_quantity:
+            problems.append(
+                Problem(
+                    f"{path}.quantity",
+                    f"only {line.fulfilled_quantity} unit(s) of line {line.id} were fulfilled; "
+                    f"nothing unfulfilled can be returned (asked for {wanted.quantity})",
+                )
+            )
+    if problems:
+        raise InvalidRequest(problems, operation="return")
+
+
+def create_return(
+    adapter: Adapter, ref: OrderRef, request: ReturnRequest, idempotency_key: str | None
+) -> Op[Return]:
+    require(adapter, Capability.RETURNS_CREATE)
+    key = idempotency_key or new_idempotency_key()
+    if isinstance(ref, Order):
+        _check_return(ref, request)
+    order = yield from adapter.get_order(_id(ref.id if isinstance(ref, Order) else ref, "order_id"))
+    _check_return(order, request)
+    before = yield from adapter.list_returns(order.id)
+    return (
+        yield from exactly_once(
+            lambda: adapter.create_return(order, request, key),
+            lambda: find_return(adapter, before, order, request),
+            operation="returns.create",
+            idempotency_key=key,
+        )
+    )
+
+
+def get_return(adapter: Adapter, return_id: str) -> Op[Return]:
+    require(adapter, Capability.RETURNS_GET)
+    return (yield from adapter.get_return(_id(return_id, "return_id")))
+
+
+def list_returns(adapter: Adapter, order_id: str) -> Op[list[Return]]:
+    require(adapter, Capability.RETURNS_LIST)
+    return (yield from adapter.list_returns(_id(order_id, "order_id")))
+
+
+def change_return(
+    adapter: Adapter, return_id: str, action: ReturnAction, note: str | None
+) -> Op[Return]:
+    require(adapter, Capability.for_return_action(action))
+    return (yield from adapter.change_return(_id(return_id, "return_id"), action, note))
+
+
+# --- fulfillment orders ----------------------------------------------------------------------
+def _lines(lines: Mapping[str, int] | None) -> Mapping[str, int] | None:
+    if lines is None:
+        return None
+    problems = [
+        Problem(f"lines[{key}]", "quantity must be at least 1")
+        for key, qty in lines.items()
+        if qty < 1
+    ]
+    if not lines:
+        problems.append(Problem("lines", "give at least one line, or None for all lines"))
+    if problems:
+        raise InvalidRequest(problems)
+    return {str(key): qty for key, qty in lines.items()}
+
+
+def list_fulfillment_orders(adapter: Adapter, order_id: str) -> Op[list[FulfillmentOrder]]:
+    require(adapter, Capability.FULFILLMENTS_LIST)
+    return (yield from adapter.list_fulfillment_orders(_id(order_id, "order_id")))
+
+
+def hold(
+    adapter: Adapter, fo_id: str, reason: HoldReason, note: str | None
+) -> Op[FulfillmentOrder]:
+    require(adapter, Capability.FULFILLMENTS_HOLD)
+    try:
+        reason = HoldReason(reason)
+    except ValueError:
+        choices = ", ".join(r.value for r in HoldReason)
+        raise InvalidRequest([Problem("reason", f"{reason!r} is not one of {choices}")]) from None
+    return (
+        yield from adapter.hold_fulfillment_order(_id(fo_id, "fulfillment_order_id"), reason, note)
+    )
+
+
+def release_hold(adapter: Adapter, fo_id: str) -> Op[FulfillmentOrder]:
+    require(adapter, Capability.FULFILLMENTS_RELEASE_HOLD)
+    return (yield from adapter.release_fulfillment_hold(_id(fo_id, "fulfillment_order_id")))
+
+
+def request_fulfillment(
+    adapter: Adapter,
+    fo_id: str,
+    lines: Mapping[str, int] | None,
+    message: str | None,
+    notify: bool,
+) -> Op[FulfillmentOrder]:
+    require(adapter, Capability.FULFILLMENTS_REQUEST_FULFILLMENT)
+    checked = _lines(lines)
+    return (
+        yield from adapter.request_fulfillment(
+            _id(fo_id, "fulfillment_order_id"), checked, message, notify
+        )
+    )
+
+
+def request_cancellation(adapter: Adapter, fo_id: str, message: str | None) -> Op[FulfillmentOrder]:
+    require(adapter, Capability.FULFILLMENTS_REQUEST_CANCELLATION)
+    return (
+        yield from adapter.request_fulfillment_cancellation(
+            _id(fo_id, "fulfillment_order_id"), message
+        )
+    )
+
+
+def available_locations(adapter: Adapter, fo_id: str) -> Op[list[Location]]:
+    require(adapter, Capability.FULFILLMENTS_AVAILABLE_LOCATIONS)
+    return (yield from adapter.available_locations(_id(fo_id, "fulfillment_order_id")))
+
+
+def move(
+    adapter: Adapter, fo_id: str, location_id: str, lines: Mapping[str, int] | None
+) -> Op[FulfillmentOrder]:
+    require(adapter, Capability.FULFILLMENTS_MOVE)
+    checked = _lines(lines)
+    return (
+        yield from adapter.move_fulfillment_order(
+            _id(fo_id, "fulfillment_order_id"), _id(location_id, "location_id"), checked
+        )
+    )

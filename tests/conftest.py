@@ -1,0 +1,35 @@
+"""Shared test configuration: where ../shared lives, cassette rules, network off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from unified_orders.testing import vcr_config as _vcr_config
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CASSETTES = ROOT / "cassettes"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, skipping the test (saying why) where it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the platform specs and fixtures live in ../shared")
+    return path
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return _vcr_config()
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """Cassettes live in cassettes/<platform>/, the platform taken from tests/adapters/<platform>/."""
+    parts = Path(request.node.fspath).relative_to(ROOT / "tests").parts
+    platform = parts[1] if parts[0] == "adapters" and len(parts) > 2 else "core"
+    return str(CASSETTES / platform)
