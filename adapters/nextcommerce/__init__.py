@@ -1,0 +1,1 @@
+"""The nextcommerce adapter (being built)."""

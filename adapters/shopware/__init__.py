@@ -1,0 +1,1 @@
+"""The shopware adapter (being built)."""
