@@ -22,6 +22,14 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The ../shared folder (specs, fixtures, notes); skips the test, saying why, where absent."""
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} is absent: the platform specs and fixtures live in ../shared")
+    return SHARED
+
+
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
     return _vcr_config()
