@@ -218,7 +218,8 @@ class AdapterSettings(BaseModel):
     """Settings every adapter accepts; adapters subclass this with their own fields.
 
     ``rate_limit`` paces requests by the platform's limit; left unset it is on for real stores and
-    off for sandbox stores. ``max_attempts`` and ``max_retry_seconds`` bound retries.
+    off for sandbox stores. ``max_attempts`` and ``max_retry_seconds`` bound retries;
+    ``retry_backoff`` is the first back-off in seconds (it doubles, with jitter, up to 10 s).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -227,6 +228,7 @@ class AdapterSettings(BaseModel):
     timeout: float = 30.0
     max_attempts: int = 5
     max_retry_seconds: float = 120.0
+    retry_backoff: float = 0.5
     rate_limit: bool | None = None
 
     @property

@@ -58,7 +58,6 @@ Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
 log = logging.getLogger("unified_orders.http")
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_BACKOFF = wait_exponential_jitter(multiplier=0.5, max=10.0, jitter=0.5)
 
 
 class _Retry(Exception):
@@ -204,6 +203,8 @@ class _Session:
         self.adapter = adapter
         self.settings = adapter.settings
         self.buckets = adapter.rate_limits() if adapter.settings.pacing else []
+        backoff = adapter.settings.retry_backoff
+        self._backoff = wait_exponential_jitter(multiplier=backoff, max=10.0, jitter=backoff)
 
     # -- building ---------------------------------------------------------------------------
     def _http_request(
@@ -227,13 +228,12 @@ class _Session:
             "reraise": True,
         }
 
-    @staticmethod
-    def _wait(state: RetryCallState) -> float:
+    def _wait(self, state: RetryCallState) -> float:
         outcome = state.outcome
         error = outcome.exception() if outcome is not None else None
         if isinstance(error, _Retry) and error.delay is not None:
             return error.delay
-        return float(_BACKOFF(state))
+        return float(self._backoff(state))
 
     # -- interpreting -------------------------------------------------------------------------
     def _secrets(self) -> list[str]:

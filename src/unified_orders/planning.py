@@ -378,7 +378,6 @@ def calculate(order: Order, request: RefundRequest) -> RefundCalculation:
     total = Money.sum((line.total for line in lines), currency)
     if shipping is not None:
         total = total + shipping.amount
-        subtotal = subtotal + shipping.amount
     return RefundCalculation(
         order_id=order.id,
         request=request,

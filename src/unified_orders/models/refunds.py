@@ -99,7 +99,11 @@ class TransactionAllocation(CanonicalModel):
 
 
 class RefundCalculation(CanonicalModel):
-    """A refund preview: the request it answers, line and shipping amounts, and allocations."""
+    """A refund preview: the request it answers, line and shipping amounts, and allocations.
+
+    ``subtotal`` is the lines before tax, ``tax`` the lines' tax, ``total`` everything refunded
+    (lines with tax, plus shipping); the ``transactions`` allocations sum to ``total``.
+    """
 
     order_id: str
     request: RefundRequest

@@ -110,7 +110,7 @@ def vcr_config() -> dict[str, Any]:
 
 def find_secrets(paths: Iterable[Path]) -> list[str]:
     """Every ``file: match`` where something token-shaped appears."""
-    found = []
+    found: list[str] = []
     for path in paths:
         text = path.read_text(errors="replace")
         for pattern in SECRET_PATTERNS:
