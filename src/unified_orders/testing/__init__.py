@@ -3,7 +3,7 @@ cassette configuration, and the conformance suite every adapter's tests subclass
 
 from ..http import Exchange, Fault, FaultInjectingTransport, RecordingTransport
 from .recording import SECRET_PATTERNS, find_secrets, scrub_request, scrub_response, vcr_config
-from .sandbox import instrumented_sandbox
+from .sandbox import instrumented_sandbox, unwrapped
 
 __all__ = [
     "SECRET_PATTERNS",
@@ -15,5 +15,6 @@ __all__ = [
     "instrumented_sandbox",
     "scrub_request",
     "scrub_response",
+    "unwrapped",
     "vcr_config",
 ]

@@ -64,8 +64,8 @@ def _call_for(capability: Capability, store: Store) -> Any:
         Capability.FULFILLMENTS_REQUEST_CANCELLATION: lambda: (
             store.fulfillments.request_cancellation("1")
         ),
-        Capability.FULFILLMENTS_AVAILABLE_LOCATIONS: lambda: (
-            store.fulfillments.available_locations("1")
+        Capability.FULFILLMENTS_AVAILABLE_LOCATIONS: lambda: store.fulfillments.available_locations(
+            "1"
         ),
         Capability.FULFILLMENTS_MOVE: lambda: store.fulfillments.move("1", "2"),
     }

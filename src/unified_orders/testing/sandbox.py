@@ -11,7 +11,7 @@ from ..errors import ConfigurationError
 from ..http import AsyncDriver, SyncDriver, Transport, emulator_transport
 from ..store import AsyncStore, Store
 
-__all__ = ["instrumented_sandbox"]
+__all__ = ["instrumented_sandbox", "unwrapped"]
 
 
 def _build(platform: str, settings: dict[str, Any]) -> tuple[Any, Emulator, Any]:
@@ -38,3 +38,11 @@ def instrumented_sandbox(
     if asynchronous:
         return AsyncStore(adapter, AsyncDriver(adapter, wrap(transport)), emulator)
     return Store(adapter, SyncDriver(adapter, wrap(transport)), emulator)
+
+
+def unwrapped(store: Store | AsyncStore) -> Store:
+    """A plain sync store over the same emulator state: for checking what really happened."""
+    if store.sandbox is None:
+        raise ConfigurationError("not a sandbox store")
+    adapter = store.adapter
+    return Store(adapter, SyncDriver(adapter, emulator_transport(store.sandbox)), store.sandbox)

@@ -1,0 +1,95 @@
+"""Sandbox stores whose emulator state survives between commands.
+
+Each sandbox store's state is a JSON file ``<data dir>/sandboxes/<store>.json`` holding the
+platform name and the emulator's ``dump_state()``. It is loaded before a command runs and saved
+after (and after every write of a bulk run), so ``refunds calculate`` then ``refunds create`` then
+``orders get`` tell one story. ``unified-orders sandbox reset`` deletes the files.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .. import jsonutil
+from ..adapter import Emulator
+from ..config import APP_NAME
+from ..errors import ConfigurationError
+
+__all__ = ["DATA_DIR_ENV", "SandboxStates", "data_dir"]
+
+DATA_DIR_ENV = "UNIFIED_ORDERS_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """``$UNIFIED_ORDERS_DATA_DIR``, else the user data dir (e.g. ``~/.local/share/unified-orders``)."""
+    override = os.environ.get(DATA_DIR_ENV)
+    return Path(override).expanduser() if override else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class SandboxStates:
+    """Reads and writes sandbox emulator states under one directory."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or data_dir()) / "sandboxes"
+
+    def path(self, store: str) -> Path:
+        """The state file of one store."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in store)
+        return self.root / f"{safe}.json"
+
+    def load(self, store: str, platform: str, emulator: Emulator) -> bool:
+        """Load a saved state into ``emulator``; False when there is none (fresh demo data)."""
+        path = self.path(store)
+        if not path.exists():
+            return False
+        try:
+            saved: Any = jsonutil.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ConfigurationError(
+                f"sandbox state of store {store!r} ({path}) is unreadable: {error}; "
+                f"run `unified-orders sandbox reset {store}` to start over"
+            ) from None
+        if not isinstance(saved, dict) or saved.get("platform") != platform:
+            return False  # written for another platform: start from fresh demo data
+        try:
+            emulator.load_state(saved["state"])
+        except Exception as error:  # an emulator that changed its state format
+            raise ConfigurationError(
+                f"sandbox state of store {store!r} ({path}) does not fit the {platform} "
+                f"emulator ({type(error).__name__}: {error}); run "
+                f"`unified-orders sandbox reset {store}` to start over"
+            ) from None
+        return True
+
+    def save(self, store: str, platform: str, emulator: Emulator) -> Path:
+        """Write the emulator's state atomically (a temporary file, then a rename)."""
+        path = self.path(store)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = jsonutil.dumps({"platform": platform, "state": emulator.dump_state()})
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return path
+
+    def reset(self, stores: list[str] | None = None) -> list[str]:
+        """Delete saved states (of ``stores``, or all); returns the stores whose state was deleted."""
+        if not self.root.exists():
+            return []
+        names = stores if stores is not None else [p.stem for p in sorted(self.root.glob("*.json"))]
+        deleted = []
+        for name in names:
+            path = self.path(name)
+            if path.exists():
+                path.unlink()
+                deleted.append(name)
+        return deleted
