@@ -278,6 +278,10 @@ class Adapter:
     calculates_refunds: ClassVar[bool] = True
     #: True where a partial refund needs captured (not just authorized) payments.
     partial_refund_needs_capture: ClassVar[bool] = True
+    #: The ``OrderQuery`` fields the platform can filter on; others are refused before any request.
+    order_filters: ClassVar[frozenset[str]] = frozenset(
+        {"created_since", "created_until", "updated_since", "updated_until"}
+    )
 
     def __init__(self, settings: AdapterSettings) -> None:
         self.settings = settings

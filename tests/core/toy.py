@@ -46,6 +46,10 @@ class ToyAdapter(uo.Adapter):
         assert isinstance(self.settings, ToySettings)
         return {"authorization": f"Token {self.settings.token}"}
 
+    def secrets(self) -> list[str]:
+        assert isinstance(self.settings, ToySettings)
+        return [self.settings.token]
+
     def hint(self, capability: uo.Capability) -> str:
         return "the toy platform only reads orders"
 

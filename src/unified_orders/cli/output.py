@@ -1,0 +1,462 @@
+"""What the CLI prints: rich tables on a terminal, JSON (JSON Lines for lists) otherwise.
+
+Amounts are printed exactly, with their currency: tables show ``12.50 USD``, JSON keeps
+``{"amount": "12.50", "currency": "USD"}`` (a decimal string, never a float). Results go to
+stdout; warnings, notes and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from .. import jsonutil
+from ..models import (
+    Address,
+    FulfillmentOrder,
+    Location,
+    Money,
+    Order,
+    Refund,
+    RefundCalculation,
+    Return,
+)
+
+__all__ = ["Output", "money", "to_data"]
+
+T = TypeVar("T")
+
+
+def to_data(value: Any) -> Any:
+    """JSON-ready data: models dumped in JSON mode (Decimals as exact strings, raw left out)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {key: to_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_data(item) for item in value]
+    return value
+
+
+def money(value: Money | None) -> str:
+    """``12.50 USD``, with the shop-currency figure where it differs: ``12.50 EUR (13.60 USD)``."""
+    if value is None:
+        return ""
+    text = f"{value.amount} {value.currency}"
+    if value.shop is not None and value.shop.currency != value.currency:
+        text += f" ({value.shop.amount} {value.shop.currency})"
+    return text
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+def _status(canonical: Any, platform: str | None) -> str:
+    text = str(getattr(canonical, "value", canonical))
+    return f"{text} ({platform})" if platform and platform.lower() != text else text
+
+
+def _address(address: Address | None) -> str:
+    if address is None:
+        return ""
+    name = " ".join(p for p in (address.first_name, address.last_name) if p)
+    place = " ".join(p for p in (address.postal_code, address.city) if p)
+    parts = [name, address.company, address.line1, address.line2, place]
+    parts += [address.province_code, address.country_code]
+    return ", ".join(p for p in parts if p)
+
+
+def _fields(title: str, rows: Sequence[tuple[str, str]]) -> Table:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in rows:
+        if value:
+            table.add_row(key, value)
+    return table
+
+
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        justify = "right" if column in _NUMERIC else "left"
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+_NUMERIC = {
+    "qty",
+    "current",
+    "fulfilled",
+    "refunded",
+    "refundable",
+    "fulfillable",
+    "unit price",
+    "subtotal",
+    "tax",
+    "total",
+    "amount",
+    "max refundable",
+}
+
+
+class Output:
+    """Where results go, and in which form (tables when ``tables``, else JSON)."""
+
+    def __init__(self, *, json_mode: bool = False, table_mode: bool = False) -> None:
+        self.console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+        self.err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+        if table_mode:
+            self.tables = True
+        elif json_mode:
+            self.tables = False
+        else:
+            self.tables = self.console.is_terminal
+
+    # --- plain lines ------------------------------------------------------------------------
+    def note(self, text: str) -> None:
+        """A remark for the person at the terminal (stderr, never mixed into JSON)."""
+        self.err.print(text, markup=False)
+
+    def warn(self, text: str) -> None:
+        """A warning line on stderr."""
+        self.err.print(f"warning: {text}", markup=False, style="yellow")
+
+    # --- results ----------------------------------------------------------------------------
+    def json_line(self, value: Any) -> None:
+        """One JSON document on one line of stdout."""
+        self.console.file.write(jsonutil.dumps(to_data(value)) + "\n")
+        self.console.file.flush()
+
+    def item(self, value: T, render: Callable[[T], Any]) -> None:
+        """One result: rendered as table(s) on a terminal, one JSON document otherwise."""
+        if self.tables:
+            rendered = render(value)
+            for part in rendered if isinstance(rendered, list) else [rendered]:
+                self.console.print(part)
+        else:
+            self.json_line(value)
+
+    def items(self, values: Iterable[T], render: Callable[[list[T]], Any]) -> int:
+        """A list: one table on a terminal, JSON Lines otherwise (streamed as they come)."""
+        if self.tables:
+            collected = list(values)
+            self.console.print(render(collected))
+            return len(collected)
+        count = 0
+        for value in values:
+            self.json_line(value)
+            count += 1
+        return count
+
+
+# --- renderers: model -> rich renderables ------------------------------------------------------
+def order_tables(order: Order) -> list[Any]:
+    """An order: summary, lines, transactions, refunds."""
+    title = f"Order {order.number or order.id} ({order.platform})"
+    summary = _fields(
+        title,
+        [
+            ("id", order.id),
+            ("number", order.number or ""),
+            ("status", _status(order.status, order.platform_status)),
+            (
+                "financial",
+                _status(order.financial_status, order.platform_financial_status),
+            ),
+            (
+                "fulfillment",
+                _status(order.fulfillment_status, order.platform_fulfillment_status),
+            ),
+            ("created", _when(order.created_at)),
+            ("canceled", _when(order.canceled_at)),
+            ("email", order.email or ""),
+            ("ship to", _address(order.shipping_address)),
+            ("subtotal", money(order.subtotal)),
+            ("shipping", money(order.shipping)),
+            ("tax", money(order.tax)),
+            ("total", money(order.total)),
+        ],
+    )
+    lines = _table(
+        "Lines",
+        [
+            "line id",
+            "sku",
+            "title",
+            "qty",
+            "current",
+            "fulfilled",
+            "refunded",
+            "refundable",
+            "unit price",
+            "total",
+        ],
+        [
+            [
+                line.id,
+                line.sku or "",
+                line.title,
+                str(line.quantity),
+                str(line.current_quantity),
+                str(line.fulfilled_quantity),
+                str(line.refunded_quantity),
+                str(line.refundable_quantity),
+                money(line.unit_price),
+                money(line.total),
+            ]
+            for line in order.lines
+        ],
+    )
+    parts: list[Any] = [summary, lines]
+    if order.transactions:
+        parts.append(
+            _table(
+                "Transactions",
+                ["id", "kind", "status", "amount", "refundable", "gateway"],
+                [
+                    [
+                        t.id,
+                        _status(t.kind, t.platform_kind),
+                        _status(t.status, t.platform_status),
+                        money(t.amount),
+                        money(t.refundable),
+                        t.gateway or "",
+                    ]
+                    for t in order.transactions
+                ],
+            )
+        )
+    if order.refunds:
+        parts.append(refunds_table(order.refunds))
+    return parts
+
+
+def orders_table(orders: list[Order]) -> Table:
+    """A list of orders."""
+    return _table(
+        f"Orders ({len(orders)})",
+        ["id", "number", "created", "status", "financial", "fulfillment", "total"],
+        [
+            [
+                o.id,
+                o.number or "",
+                _when(o.created_at),
+                o.status.value,
+                o.financial_status.value,
+                o.fulfillment_status.value,
+                money(o.total),
+            ]
+            for o in orders
+        ],
+    )
+
+
+def calculation_tables(calc: RefundCalculation) -> list[Any]:
+    """A refund preview: lines with restock, shipping, allocations, total."""
+    lines = _table(
+        f"Refund preview for order {calc.order_id}",
+        ["line id", "qty", "restock", "location", "subtotal", "tax", "total"],
+        [
+            [
+                line.line_id,
+                str(line.quantity),
+                line.restock.value,
+                line.location_id or "",
+                money(line.subtotal),
+                money(line.tax),
+                money(line.total),
+            ]
+            for line in calc.lines
+        ],
+    )
+    parts: list[Any] = [lines]
+    rows = [("subtotal", money(calc.subtotal)), ("tax", money(calc.tax))]
+    if calc.shipping is not None:
+        rows.append(("shipping", money(calc.shipping.amount)))
+    rows.append(("total", money(calc.total)))
+    if calc.transactions:
+        parts.append(
+            _table(
+                "Paid back through",
+                ["transaction", "gateway", "amount", "max refundable"],
+                [
+                    [
+                        a.transaction_id,
+                        a.gateway or "",
+                        money(a.amount),
+                        money(a.maximum_refundable),
+                    ]
+                    for a in calc.transactions
+                ],
+            )
+        )
+    parts.append(_fields("Totals", rows))
+    return parts
+
+
+def refund_tables(refund: Refund) -> list[Any]:
+    """One refund."""
+    rows = [
+        ("id", refund.id),
+        ("order", refund.order_id),
+        ("status", refund.status.value),
+        ("created", _when(refund.created_at)),
+        ("note", refund.note or ""),
+        ("shipping", money(refund.shipping.amount) if refund.shipping else ""),
+        ("total", money(refund.total)),
+        ("idempotency key", refund.idempotency_key or ""),
+    ]
+    parts: list[Any] = [_fields(f"Refund {refund.id}", rows)]
+    if refund.lines:
+        parts.append(
+            _table(
+                "Refunded lines",
+                ["line id", "qty", "restock", "location", "total"],
+                [
+                    [
+                        line.line_id,
+                        str(line.quantity),
+                        line.restock.value,
+                        line.location_id or "",
+                        money(line.total),
+                    ]
+                    for line in refund.lines
+                ],
+            )
+        )
+    return parts
+
+
+def refunds_table(refunds: list[Refund]) -> Table:
+    """Refunds of an order."""
+    return _table(
+        f"Refunds ({len(refunds)})",
+        ["id", "created", "status", "lines", "shipping", "total", "note"],
+        [
+            [
+                r.id,
+                _when(r.created_at),
+                r.status.value,
+                ", ".join(f"{line.line_id}x{line.quantity}" for line in r.lines),
+                money(r.shipping.amount) if r.shipping else "",
+                money(r.total),
+                r.note or "",
+            ]
+            for r in refunds
+        ],
+    )
+
+
+def return_tables(ret: Return) -> list[Any]:
+    """One return."""
+    summary = _fields(
+        f"Return {ret.name or ret.id}",
+        [
+            ("id", ret.id),
+            ("order", ret.order_id),
+            ("status", _status(ret.status, ret.platform_status)),
+            ("created", _when(ret.created_at)),
+        ],
+    )
+    lines = _table(
+        "Returned lines",
+        ["return line", "line id", "qty", "reason"],
+        [[line.id, line.line_id, str(line.quantity), line.reason or ""] for line in ret.lines],
+    )
+    return [summary, lines]
+
+
+def returns_table(returns: list[Return]) -> Table:
+    """Returns of an order."""
+    return _table(
+        f"Returns ({len(returns)})",
+        ["id", "name", "status", "created", "lines"],
+        [
+            [
+                r.id,
+                r.name or "",
+                _status(r.status, r.platform_status),
+                _when(r.created_at),
+                ", ".join(f"{line.line_id}x{line.quantity}" for line in r.lines),
+            ]
+            for r in returns
+        ],
+    )
+
+
+def fulfillment_order_tables(fo: FulfillmentOrder) -> list[Any]:
+    """One fulfillment order."""
+    return [fulfillment_orders_table([fo])]
+
+
+def fulfillment_orders_table(fos: list[FulfillmentOrder]) -> Table:
+    """Fulfillment orders, one row per line."""
+    rows = []
+    for fo in fos:
+        holds = ", ".join(h.reason.value for h in fo.holds)
+        status = _status(fo.status, fo.platform_status)
+        for index, line in enumerate(fo.lines or [None]):
+            first = index == 0
+            rows.append(
+                [
+                    fo.id if first else "",
+                    status if first else "",
+                    (fo.location_id or "") if first else "",
+                    holds if first else "",
+                    line.id if line else "",
+                    line.line_id if line else "",
+                    str(line.quantity) if line else "",
+                    str(line.fulfillable_quantity) if line else "",
+                ]
+            )
+        if fo.replaced_by:
+            rows.append(["", f"-> {', '.join(fo.replaced_by)}", "", "", "", "", "", ""])
+    return _table(
+        f"Fulfillment orders ({len(fos)})",
+        ["id", "status", "location", "holds", "fo line", "line id", "qty", "fulfillable"],
+        rows,
+    )
+
+
+def locations_table(locations: list[Location]) -> Table:
+    """Locations a fulfillment order can move to."""
+    return _table(
+        f"Locations ({len(locations)})",
+        ["id", "name"],
+        [[loc.id, loc.name or ""] for loc in locations],
+    )
+
+
+def records_table(title: str, columns: Sequence[str]) -> Callable[[list[dict[str, Any]]], Table]:
+    """A renderer for plain records (dicts) with the given columns."""
+
+    def render(records: list[dict[str, Any]]) -> Table:
+        return _table(
+            title,
+            columns,
+            [[_cell(record.get(column)) for column in columns] for record in records],
+        )
+
+    return render
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
