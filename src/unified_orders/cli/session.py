@@ -1,0 +1,119 @@
+"""One CLI invocation's state: the config, the output, the stores it opened, confirmation.
+
+Sandbox stores get their saved emulator state loaded when opened and saved when the session
+closes (whatever the outcome), so consecutive commands see one story.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import typer
+
+from ..config import Config, StoreConfig, load_config
+from ..connect import connect
+from ..errors import ConfigurationError
+from ..store import Store
+from .errors import CliError, ExitCode
+from .output import Output
+from .sandboxes import SandboxStates
+
+__all__ = ["Session", "session_of"]
+
+
+class Session:
+    """Created by the root command; commands reach it with :func:`session_of`."""
+
+    def __init__(
+        self,
+        *,
+        config_path: Path | None = None,
+        json_mode: bool = False,
+        table_mode: bool = False,
+        debug: bool = False,
+    ) -> None:
+        self.output = Output(json_mode=json_mode, table_mode=table_mode)
+        self.debug = debug
+        self.states = SandboxStates()
+        self.secrets: list[str] = []
+        self._config_path = config_path
+        self._config: Config | None = None
+        self._open: dict[str, tuple[StoreConfig, Store]] = {}
+        self._warned: set[str] = set()
+
+    @property
+    def config(self) -> Config:
+        """The stores config, loaded on first use."""
+        if self._config is None:
+            self._config = load_config(self._config_path)
+        return self._config
+
+    def warn_once(self, text: str) -> None:
+        """A warning, printed at most once per run."""
+        if text not in self._warned:
+            self._warned.add(text)
+            self.output.warn(text)
+
+    def store(self, name: str) -> Store:
+        """Connect to a configured store (once per run); sandbox stores get their saved state."""
+        if name in self._open:
+            return self._open[name][1]
+        config = self.config.store(name)
+        for warning in config.warnings():
+            self.warn_once(warning)
+        settings = config.resolve()
+        secret = config.secret_fields()
+        self.secrets += [str(v) for k, v in settings.items() if k in secret and v]
+        try:
+            store = connect(config.platform, **settings)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"store {name!r} ({config.source}): {error}") from None
+        self.secrets += store.adapter.secrets()
+        if store.sandbox is not None:
+            self.states.load(name, config.platform, store.sandbox)
+        self._open[name] = (config, store)
+        return store
+
+    def checkpoint(self, name: str) -> None:
+        """Save a sandbox store's state now (bulk runs do this after every write)."""
+        if name in self._open:
+            config, store = self._open[name]
+            if store.sandbox is not None:
+                self.states.save(name, config.platform, store.sandbox)
+
+    def close(self) -> None:
+        """Save every opened sandbox store and close the connections."""
+        opened, self._open = self._open, {}
+        for name, (config, store) in opened.items():
+            try:
+                if store.sandbox is not None:
+                    self.states.save(name, config.platform, store.sandbox)
+            finally:
+                store.close()
+
+    def confirm(self, question: str, *, yes: bool, what: str) -> None:
+        """Go on only with ``--yes`` or a "y" typed at a terminal; else exit 8, nothing sent."""
+        if yes:
+            return
+        if not sys.stdin.isatty():
+            raise CliError(
+                f"{what} needs confirmation and there is no terminal to ask on; nothing was "
+                "sent. Check the preview, then pass --yes",
+                ExitCode.NOT_CONFIRMED,
+            )
+        try:
+            agreed = typer.confirm(question, default=False, err=True)
+        except click.Abort:
+            agreed = False
+        if not agreed:
+            raise CliError(f"{what} not confirmed; nothing was sent", ExitCode.NOT_CONFIRMED)
+
+
+def session_of(ctx: typer.Context) -> Session:
+    """The session the root command created."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Session):  # pragma: no cover - the root callback always sets it
+        raise RuntimeError("the unified-orders root command did not run")
+    return obj
