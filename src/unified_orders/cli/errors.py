@@ -97,8 +97,8 @@ def describe(error: BaseException, secrets: list[str] | None = None) -> str:
         message = str(error)
     else:
         message = f"{type(error).__name__}: {error}"
-    if isinstance(error, AmbiguousWrite) and error.idempotency_key:
-        if error.idempotency_key not in message:
-            message += f" (idempotency key {error.idempotency_key})"
+    key = error.idempotency_key if isinstance(error, AmbiguousWrite) else None
+    if key and key not in message:
+        message += f" (idempotency key {key})"
     line = " ".join(f"{label}: {message}".split())
     return redact(line, secrets or [])

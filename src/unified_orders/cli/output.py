@@ -73,7 +73,7 @@ def _address(address: Address | None) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _fields(title: str, rows: Sequence[tuple[str, str]]) -> Table:
+def fields_table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -117,6 +117,8 @@ class Output:
         self.err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
         if table_mode:
             self.tables = True
+            if not self.console.is_terminal:  # tables into a file or pipe: no wrapping at 80
+                self.console.width = 160
         elif json_mode:
             self.tables = False
         else:
@@ -150,7 +152,9 @@ class Output:
         """A list: one table on a terminal, JSON Lines otherwise (streamed as they come)."""
         if self.tables:
             collected = list(values)
-            self.console.print(render(collected))
+            rendered = render(collected)
+            for part in rendered if isinstance(rendered, list) else [rendered]:
+                self.console.print(part)
             return len(collected)
         count = 0
         for value in values:
@@ -163,7 +167,7 @@ class Output:
 def order_tables(order: Order) -> list[Any]:
     """An order: summary, lines, transactions, refunds."""
     title = f"Order {order.number or order.id} ({order.platform})"
-    summary = _fields(
+    summary = fields_table(
         title,
         [
             ("id", order.id),
@@ -300,7 +304,7 @@ def calculation_tables(calc: RefundCalculation) -> list[Any]:
                 ],
             )
         )
-    parts.append(_fields("Totals", rows))
+    parts.append(fields_table("Totals", rows))
     return parts
 
 
@@ -316,7 +320,7 @@ def refund_tables(refund: Refund) -> list[Any]:
         ("total", money(refund.total)),
         ("idempotency key", refund.idempotency_key or ""),
     ]
-    parts: list[Any] = [_fields(f"Refund {refund.id}", rows)]
+    parts: list[Any] = [fields_table(f"Refund {refund.id}", rows)]
     if refund.lines:
         parts.append(
             _table(
@@ -359,7 +363,7 @@ def refunds_table(refunds: list[Refund]) -> Table:
 
 def return_tables(ret: Return) -> list[Any]:
     """One return."""
-    summary = _fields(
+    summary = fields_table(
         f"Return {ret.name or ret.id}",
         [
             ("id", ret.id),

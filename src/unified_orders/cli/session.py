@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import click
 import typer
 
 from ..config import Config, StoreConfig, load_config
@@ -105,7 +104,7 @@ class Session:
             )
         try:
             agreed = typer.confirm(question, default=False, err=True)
-        except click.Abort:
+        except typer.Abort:
             agreed = False
         if not agreed:
             raise CliError(f"{what} not confirmed; nothing was sent", ExitCode.NOT_CONFIRMED)

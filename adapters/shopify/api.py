@@ -1,0 +1,108 @@
+"""Settings of the ``shopify`` adapter, and the choice of API dialect.
+
+``uo.connect("shopify", shop="acme.myshopify.com", access_token=..., api="rest",
+api_version="2026-07")``. ``api`` picks the dialect class: ``"rest"`` (the REST Admin API,
+:mod:`.rest`) is built; ``"graphql"`` is reserved for the GraphQL Admin API dialect, which will
+live in its own modules of this package and plug in at :func:`make_adapter`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import SecretStr, field_validator, model_validator
+
+from unified_orders.adapter import Adapter, AdapterSettings
+from unified_orders.errors import ConfigurationError
+
+__all__ = ["SANDBOX_SHOP", "ShopifySettings", "make_adapter"]
+
+SANDBOX_SHOP = "sandbox.myshopify.com"
+_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
+
+
+class ShopifySettings(AdapterSettings):
+    """Connection settings for a Shopify store.
+
+    ``shop`` is the ``*.myshopify.com`` domain (a bare handle such as ``"acme"`` is completed);
+    ``access_token`` is an Admin API access token (sent as ``X-Shopify-Access-Token``).
+    ``leak_rate`` is the REST bucket's leak rate in requests per second (2 on Standard plans,
+    4 Advanced, 20 Plus); the bucket size is read from ``X-Shopify-Shop-Api-Call-Limit`` at
+    runtime, ``bucket_size`` is only the starting guess. ``discrepancy_reason`` is sent when a
+    refund pays back less than Shopify calculated. ``sandbox_rate_limit`` makes the sandbox
+    enforce the leaky bucket (off by default).
+    """
+
+    shop: str | None = None
+    access_token: SecretStr | None = None
+    api: Literal["rest", "graphql"] = "rest"
+    api_version: str = "2026-07"
+    leak_rate: float = 2.0
+    bucket_size: int = 40
+    discrepancy_reason: Literal["restock", "damage", "customer", "other"] = "other"
+    notify_merchant_on_hold: bool = False
+    sandbox_rate_limit: bool = False
+
+    @field_validator("shop")
+    @classmethod
+    def _shop_domain(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        shop = re.sub(r"^https?://", "", value.strip()).split("/", 1)[0].lower()
+        if not shop:
+            raise ValueError("give the shop's myshopify.com domain, e.g. 'acme.myshopify.com'")
+        if "." not in shop:
+            shop = f"{shop}.myshopify.com"
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", shop):
+            raise ValueError(f"{value!r} is not a shop domain such as 'acme.myshopify.com'")
+        return shop
+
+    @field_validator("api_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not _VERSION.match(value):
+            raise ValueError(f"{value!r} is not a Shopify API version such as '2026-07'")
+        return value
+
+    @field_validator("leak_rate")
+    @classmethod
+    def _positive_rate(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("leak_rate must be positive (requests per second)")
+        return value
+
+    @field_validator("bucket_size")
+    @classmethod
+    def _positive_size(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("bucket_size must be positive")
+        return value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> ShopifySettings:
+        if self.sandbox:
+            return self
+        missing = [name for name in ("shop", "access_token") if getattr(self, name) is None]
+        if missing:
+            raise ValueError(
+                f"{' and '.join(missing)} required (or pass sandbox=True for the in-memory store)"
+            )
+        return self
+
+    @property
+    def shop_domain(self) -> str:
+        """The shop's domain; the sandbox's when none is given."""
+        return self.shop or SANDBOX_SHOP
+
+
+def make_adapter(settings: ShopifySettings) -> Adapter:
+    """The adapter for the chosen dialect (the AdapterSpec factory)."""
+    if settings.api == "rest":
+        from .rest import ShopifyRestAdapter
+
+        return ShopifyRestAdapter(settings)
+    raise ConfigurationError(
+        "the shopify GraphQL dialect (api='graphql') is not available in this version; "
+        "use api='rest'"
+    )

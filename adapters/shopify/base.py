@@ -1,0 +1,97 @@
+"""What every Shopify dialect shares: platform rules, authentication, the cached sandbox, and the
+deprecation-header log. REST (:mod:`.rest`) subclasses it; a GraphQL dialect would too."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import ClassVar
+
+from unified_orders.adapter import Adapter, Capability, Response, RestockPolicy
+from unified_orders.models import Restock
+
+from .api import ShopifySettings
+from .sandbox import ShopifyEmulator
+
+__all__ = ["RESTOCK_POLICY", "RETURNS_HINT", "ShopifyAdapterBase"]
+
+log = logging.getLogger("unified_orders.shopify")
+
+#: Shopify allows ``cancel`` only for unfulfilled units, ``return`` only for fulfilled ones,
+#: ``no_restock`` always, and needs a location for both restocking types. Shopify draws no line
+#: between digital and physical goods for restocking, so digital lines follow the fulfilled rule.
+RESTOCK_POLICY = RestockPolicy(
+    unfulfilled=frozenset({Restock.NO_RESTOCK, Restock.CANCEL}),
+    fulfilled=frozenset({Restock.NO_RESTOCK, Restock.RETURN}),
+    fulfilled_digital=frozenset({Restock.NO_RESTOCK, Restock.RETURN}),
+    location_required=frozenset({Restock.CANCEL, Restock.RETURN}),
+    infer_unfulfilled=Restock.CANCEL,
+    infer_fulfilled=Restock.NO_RESTOCK,
+)
+
+RETURNS_HINT = "returns need the GraphQL Admin API (api='graphql')"
+
+
+class ShopifyAdapterBase(Adapter):
+    """Shared by the Shopify dialects."""
+
+    platform: ClassVar[str] = "shopify"
+    restock_policy: ClassVar[RestockPolicy] = RESTOCK_POLICY
+    calculates_refunds: ClassVar[bool] = True
+    partial_refund_needs_capture: ClassVar[bool] = True
+
+    settings: ShopifySettings
+
+    def __init__(self, settings: ShopifySettings) -> None:
+        super().__init__(settings)
+        self._emulator: ShopifyEmulator | None = None
+        self._lock = threading.Lock()
+        self._deprecations: set[str] = set()
+
+    @property
+    def admin_url(self) -> str:
+        """``https://{shop}/admin/api/{version}/``."""
+        return f"https://{self.settings.shop_domain}/admin/api/{self.settings.api_version}/"
+
+    def static_headers(self) -> Mapping[str, str]:
+        """``X-Shopify-Access-Token`` (none in a sandbox without a token)."""
+        token = self.settings.access_token
+        return {"X-Shopify-Access-Token": token.get_secret_value()} if token is not None else {}
+
+    def secrets(self) -> list[str]:
+        """The access token, for redaction."""
+        token = self.settings.access_token
+        return [token.get_secret_value()] if token is not None else []
+
+    def emulator(self) -> ShopifyEmulator:
+        """The in-memory Shopify store, one per adapter."""
+        with self._lock:
+            if self._emulator is None:
+                self._emulator = ShopifyEmulator(
+                    shop=self.settings.shop_domain,
+                    rate_limit=self.settings.sandbox_rate_limit,
+                )
+            return self._emulator
+
+    def note_deprecation(self, response: Response) -> None:
+        """Log ``X-Shopify-API-Deprecated-Reason`` once per distinct reason."""
+        reason = response.header("x-shopify-api-deprecated-reason")
+        if not reason:
+            return
+        with self._lock:
+            if reason in self._deprecations:
+                return
+            self._deprecations.add(reason)
+        log.warning(
+            "shopify: %s uses a deprecated API (version %s): %s",
+            response.url or "a request",
+            self.settings.api_version,
+            reason,
+        )
+
+    def hint(self, capability: Capability) -> str:
+        """Why a capability is absent."""
+        if capability.value.startswith("returns."):
+            return RETURNS_HINT
+        return f"{capability.value} is not available through the {self.settings.api} API"

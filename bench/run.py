@@ -1,0 +1,244 @@
+"""Benchmarks of the reporting pipeline, measured side by side in one run.
+
+    python bench/run.py              # everything (the memory run syncs 100,000 orders: minutes)
+    python bench/run.py --quick      # smaller sizes, for a smoke check
+    python bench/run.py --only translation,ratelimit
+
+Sections (targets from issue 9; results are recorded in bench/README.md, never asserted in tests):
+
+- translation: platform JSON bytes -> canonical Order for each adapter's largest sandbox order,
+  as a ratio to ``json.loads`` of the same bytes (target <= 2.0x);
+- ratelimit: a sync against a sandbox with its platform limit switched on (emulator enforcing,
+  client pacing): requests per second as a fraction of the limit (target >= 0.9, zero 429s);
+- concurrency: wall time of 50 sandbox stores synced at once against 1 (target <= 1.3x);
+- memory: peak RSS of a subprocess syncing N sandbox orders (target <= 300 MB at 100,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import unified_orders as uo
+from unified_orders import jsonutil
+from unified_orders import operations as ops
+from unified_orders.adapter import Response
+from unified_orders.http import emulator_transport
+from unified_orders.sync import run_sync
+
+HERE = Path(__file__).resolve().parent
+PLATFORMS = ("nextcommerce", "shopify", "shopware")
+
+
+def registered(platform: str) -> bool:
+    info = uo.adapters().get(platform)
+    return info is not None and info.error is None
+
+
+# --- translation -------------------------------------------------------------------------------
+class Capture(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Keeps the raw response bytes of every exchange."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.responses: list[tuple[int, dict[str, str], bytes]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        content = response.read()
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        self.responses.append((response.status_code, headers, content))
+        return httpx.Response(response.status_code, headers=response.headers, content=content)
+
+
+def translation(platform: str, seed: int) -> dict[str, Any]:
+    """Replay the responses of ``orders.get`` of the largest order through the adapter."""
+    store = uo.connect(platform, sandbox=True)
+    emulator = store.sandbox
+    assert emulator is not None
+    emulator.seed_orders(seed)  # type: ignore[attr-defined]
+    largest = max(store.orders.list(), key=lambda o: (len(o.lines), len(o.refunds), len(o.transactions)))
+    capture = Capture(emulator_transport(emulator))
+    adapter = store.adapter
+    recorder = uo.Store(adapter, uo.store.SyncDriver(adapter, capture), emulator)  # type: ignore[attr-defined]
+    recorder.orders.get(largest.id)
+    exchanges = list(capture.responses)
+    payload = sum(len(body) for _, _, body in exchanges)
+
+    def translate() -> uo.Order:
+        op = ops.get_order(adapter, largest.id)
+        next(op)
+        try:
+            for status, headers, body in exchanges:
+                op.send(Response(status, headers, jsonutil.loads(body) if body else None, ""))
+        except StopIteration as stop:
+            result: uo.Order = stop.value
+            return result
+        raise AssertionError("the operation asked for more requests than were recorded")
+
+    def baseline() -> None:
+        for _, _, body in exchanges:
+            if body:
+                json.loads(body)
+
+    assert translate() == largest
+    number = 200
+    ours = min(timeit.repeat(translate, number=number, repeat=5)) / number
+    base = min(timeit.repeat(baseline, number=number, repeat=5)) / number
+    return {
+        "order": largest.id,
+        "lines": len(largest.lines),
+        "requests": len(exchanges),
+        "bytes": payload,
+        "translate_us": round(ours * 1e6, 1),
+        "json_loads_us": round(base * 1e6, 1),
+        "ratio": round(ours / base, 2),
+    }
+
+
+# --- rate limit ----------------------------------------------------------------------------
+class Statuses(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Counts responses by status, with the time of each."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.stamps: list[tuple[float, int]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        self.stamps.append((time.monotonic(), response.status_code))
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self.handle_request(request)
+
+
+LIMITS: dict[str, dict[str, Any]] = {
+    # requests/s sustained and the burst the platform allows on top
+    "nextcommerce": {"rate": 4.0, "burst": 4.0, "settings": {"rate_limit": True}},
+    "shopify": {"rate": 2.0, "burst": 40.0, "settings": {"rate_limit": True, "sandbox_rate_limit": True}},
+}
+
+
+def ratelimit(platform: str, seed: int) -> dict[str, Any]:
+    """Sync a rate-limited sandbox with pacing on; the achieved rate as a fraction of the limit."""
+    limit = LIMITS[platform]
+    from unified_orders.testing.sandbox import instrumented_sandbox
+
+    holder: dict[str, Statuses] = {}
+
+    def wrap(inner: Any) -> Statuses:
+        holder["t"] = Statuses(inner)
+        return holder["t"]
+
+    store = instrumented_sandbox(platform, wrap, asynchronous=True, **limit["settings"])
+    emulator = store.sandbox
+    assert emulator is not None
+    emulator.seed_orders(seed)  # type: ignore[attr-defined]
+    emulator.rate_limit = True  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        summary = run_sync({"r": store}, Path(tmp) / "r.duckdb")  # type: ignore[dict-item]
+        elapsed = time.monotonic() - started
+    stamps = holder["t"].stamps
+    throttled = sum(1 for _, status in stamps if status == 429)
+    span = stamps[-1][0] - stamps[0][0]
+    allowed = limit["burst"] + limit["rate"] * span
+    return {
+        "ok": summary.ok,
+        "requests": len(stamps),
+        "429s": throttled,
+        "seconds": round(elapsed, 2),
+        "allowed_in_span": round(allowed, 1),
+        "fraction": round(len(stamps) / allowed, 3),
+    }
+
+
+# --- concurrency ----------------------------------------------------------------------------
+def concurrency(platform: str, stores: int) -> dict[str, Any]:
+    """Wall time of ``stores`` paced sandbox stores synced together, against one alone."""
+    settings = LIMITS.get(platform, {}).get("settings", {"rate_limit": True})
+
+    def factory() -> Callable[[], uo.AsyncStore]:
+        return lambda: uo.connect_async(platform, sandbox=True, **settings)
+
+    def timed(n: int) -> tuple[float, bool]:
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.monotonic()
+            summary = run_sync({f"s{i}": factory() for i in range(n)}, Path(tmp) / "c.duckdb")
+            return time.monotonic() - started, summary.ok
+
+    one, ok1 = timed(1)
+    many, ok2 = timed(stores)
+    return {
+        "ok": ok1 and ok2,
+        "one_s": round(one, 2),
+        f"{stores}_s": round(many, 2),
+        "ratio": round(many / one, 2),
+    }
+
+
+# --- memory -----------------------------------------------------------------------------------
+def memory(platform: str, orders: int) -> dict[str, Any]:
+    """Peak RSS of a subprocess seeding and syncing ``orders`` sandbox orders."""
+    child = HERE / "memory_child.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [sys.executable, str(child), platform, str(orders), str(Path(tmp) / "m.duckdb")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode != 0:
+        return {"ok": False, "error": done.stderr.strip().splitlines()[-1:]}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke check)")
+    parser.add_argument("--only", default="translation,ratelimit,concurrency,memory")
+    parser.add_argument("--memory-orders", type=int, default=None)
+    parser.add_argument("--memory-platform", default="shopware")
+    parser.add_argument("--stores", type=int, default=50)
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    quick = args.quick
+    print(f"unified-orders sync benchmarks (python {sys.version.split()[0]}, pid {os.getpid()})")
+    present = [p for p in PLATFORMS if registered(p)]
+    if "translation" in only:
+        print("\n## translation: canonical Order from platform JSON bytes vs json.loads (target <= 2.0x)")
+        for platform in present:
+            print(f"{platform:13} {translation(platform, 5 if quick else 30)}")
+    if "ratelimit" in only:
+        print("\n## rate-limit use: requests / (burst + rate x span), limit on (target >= 0.9, zero 429s)")
+        for platform in present:
+            if platform not in LIMITS:
+                print(f"{platform:13} skipped: the platform has no request-rate limit (bounded concurrency)")
+                continue
+            seed = {"nextcommerce": 5 if quick else 20, "shopify": 10 if quick else 40}[platform]
+            print(f"{platform:13} {ratelimit(platform, seed)}")
+    if "concurrency" in only:
+        print(f"\n## concurrency: {args.stores} paced sandbox stores at once vs 1, wall-time ratio (target <= 1.3x)")
+        for platform in present:
+            print(f"{platform:13} {concurrency(platform, 10 if quick else args.stores)}")
+    if "memory" in only:
+        orders = args.memory_orders or (5_000 if quick else 100_000)
+        print(f"\n## memory: peak RSS syncing {orders} sandbox orders in a subprocess (target <= 300 MB)")
+        print(f"{args.memory_platform:13} {memory(args.memory_platform, orders)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""``refunds calculate|create|list``, and bulk refunds from a CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..adapter import Capability
+from ..models import RefundCalculation, RefundRequest
+from .bulk import BulkOptions, run_bulk
+from .errors import CliError, ExitCode
+from .lines import parse_refund_line, parse_shipping
+from .output import calculation_tables, fields_table, money, refund_tables, refunds_table
+from .params import NoteOpt, NotifyOpt, OrderArg, StoreArg, YesOpt
+from .session import session_of
+
+__all__ = ["refunds"]
+
+refunds = typer.Typer(help="Preview, create and list refunds.", no_args_is_help=True)
+
+RefundLinesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--line",
+        help="LINE_ID:QTY[:RESTOCK[:LOCATION]], RESTOCK one of no_restock, cancel, return "
+        "(left out: inferred from the line's state). Repeat for more lines.",
+    ),
+]
+ShippingOpt = Annotated[
+    str | None, typer.Option("--shipping", help="Refund shipping: 'full' or an amount.")
+]
+
+
+def _request(lines: list[str] | None, shipping: str | None) -> RefundRequest:
+    request = RefundRequest(
+        lines=[parse_refund_line(text) for text in lines or []],
+        shipping=parse_shipping(shipping),
+    )
+    if not request.lines and request.shipping is None:
+        raise CliError("give at least one --line or --shipping", ExitCode.USAGE)
+    return request
+
+
+@refunds.command("calculate")
+def calculate(
+    ctx: typer.Context,
+    store: StoreArg,
+    order: OrderArg,
+    line: RefundLinesOpt = None,
+    shipping: ShippingOpt = None,
+) -> None:
+    """Preview a refund: amounts, restock, transactions paid back. Nothing is sent."""
+    session = session_of(ctx)
+    result = session.store(store).refunds.calculate(order, _request(line, shipping))
+    session.output.item(result, calculation_tables)
+
+
+@refunds.command("create")
+def create(
+    ctx: typer.Context,
+    store: Annotated[str | None, typer.Argument(help="Store name (not with --from-csv).")] = None,
+    order: Annotated[str | None, typer.Argument(help="Order id (not with --from-csv).")] = None,
+    line: RefundLinesOpt = None,
+    shipping: ShippingOpt = None,
+    note: NoteOpt = None,
+    notify: NotifyOpt = False,
+    yes: YesOpt = False,
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Key for exactly-once (default: a fresh one).")
+    ] = None,
+    from_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-csv",
+            help="Bulk: a CSV with columns store, order, line, quantity, restock, location, "
+            "shipping, note (and optionally group).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(help="Bulk: where to write each row's outcome (default: FILE.results.csv)."),
+    ] = None,
+    retry_unfinished: Annotated[
+        bool,
+        typer.Option(
+            "--retry-unfinished",
+            help="Bulk: send again refunds an interrupted run left with an unknown outcome "
+            "(check the platform first).",
+        ),
+    ] = False,
+) -> None:
+    """Create a refund: shows the preview, then asks (or needs --yes). Or a bulk run with --from-csv."""
+    session = session_of(ctx)
+    out = session.output
+    if from_csv is not None:
+        if store or order or line or shipping or note or idempotency_key:
+            raise CliError(
+                "with --from-csv, the store, order, lines, shipping and note come from the "
+                "file; give no STORE/ORDER/--line/--shipping/--note/--idempotency-key",
+                ExitCode.USAGE,
+            )
+        target = results or from_csv.with_name(f"{from_csv.stem}.results.csv")
+        run_bulk(
+            session,
+            BulkOptions(
+                source=from_csv,
+                results=target,
+                yes=yes,
+                notify=notify,
+                retry_unfinished=retry_unfinished,
+            ),
+        )
+        return
+    if store is None or order is None:
+        raise CliError("give STORE and ORDER (or --from-csv FILE)", ExitCode.USAGE)
+    request = _request(line, shipping)
+    connected = session.store(store)
+    preview: RefundCalculation | None = None
+    if Capability.REFUNDS_CALCULATE in connected.capabilities:
+        preview = connected.refunds.calculate(order, request)
+    if out.tables:
+        if preview is not None:
+            out.item(preview, calculation_tables)
+        else:
+            out.console.print(
+                fields_table(
+                    "Refund (no preview on this platform)",
+                    [
+                        ("order", order),
+                        ("lines", ", ".join(f"{x.line_id}x{x.quantity}" for x in request.lines)),
+                        (
+                            "shipping",
+                            "full"
+                            if request.shipping and request.shipping.full
+                            else str(request.shipping.amount)
+                            if request.shipping
+                            else "",
+                        ),
+                    ],
+                )
+            )
+        out.note(f"customer notification: {'on' if notify else 'off'}")
+    elif not yes:
+        out.json_line(preview if preview is not None else {"order_id": order, "request": request})
+    amount = money(preview.total) if preview is not None else "the amount the platform computes"
+    session.confirm(
+        f"Refund {amount} on order {order} of {store}?",
+        yes=yes,
+        what=f"the refund of order {order}",
+    )
+    refund = connected.refunds.create(
+        order,
+        preview if preview is not None else request,
+        note=note,
+        notify=notify,
+        idempotency_key=idempotency_key,
+    )
+    out.item(refund, refund_tables)
+
+
+@refunds.command("list")
+def list_refunds(ctx: typer.Context, store: StoreArg, order: OrderArg) -> None:
+    """The refunds of an order."""
+    session = session_of(ctx)
+    session.output.items(session.store(store).refunds.list(order), refunds_table)

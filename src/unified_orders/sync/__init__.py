@@ -1,0 +1,56 @@
+"""The reporting pipeline: sync every store into one DuckDB schema, then report and export.
+
+>>> from unified_orders.sync import run_sync, report, sandbox_stores
+>>> summary = run_sync(sandbox_stores(), "unified-orders.duckdb")
+>>> report("unified-orders.duckdb", "refunds", group_by="platform")
+
+Modules, one job each: ``schema`` (tables and their docs), ``rows`` (canonical models -> rows),
+``writer`` (DuckDB upserts and sync state), ``runner`` (concurrent, resumable sync), ``progress``,
+``sources`` (the default sandbox stores), ``report``, ``export``, ``commands`` (the typer app).
+"""
+
+from .export import ExportFormat, export
+from .progress import LogProgress, NullProgress, Progress, RichProgress, auto_progress
+from .report import GroupBy, ReportKind, report, report_json, report_table
+from .runner import (
+    DEFAULT_LOOKBACK,
+    DEFAULT_WINDOW_DAYS,
+    StoreResult,
+    StoreSource,
+    SyncSummary,
+    run_sync,
+    strategy_for,
+    sync_stores,
+)
+from .schema import TABLES, schema_markdown
+from .sources import sandbox_stores
+from .writer import DEFAULT_DB, Database, connect_db
+
+__all__ = [
+    "DEFAULT_DB",
+    "DEFAULT_LOOKBACK",
+    "DEFAULT_WINDOW_DAYS",
+    "TABLES",
+    "Database",
+    "ExportFormat",
+    "GroupBy",
+    "LogProgress",
+    "NullProgress",
+    "Progress",
+    "ReportKind",
+    "RichProgress",
+    "StoreResult",
+    "StoreSource",
+    "SyncSummary",
+    "auto_progress",
+    "connect_db",
+    "export",
+    "report",
+    "report_json",
+    "report_table",
+    "run_sync",
+    "sandbox_stores",
+    "schema_markdown",
+    "strategy_for",
+    "sync_stores",
+]

@@ -1,0 +1,60 @@
+"""Export synced tables to files with DuckDB's own COPY (parquet needs no pyarrow)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+
+from .schema import DATA_TABLES, TABLES
+from .writer import connect_db
+
+__all__ = ["ExportFormat", "export"]
+
+
+class ExportFormat(StrEnum):
+    """File formats ``export`` writes."""
+
+    PARQUET = "parquet"
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+_OPTIONS = {
+    ExportFormat.PARQUET: "(FORMAT parquet)",
+    ExportFormat.CSV: "(FORMAT csv, HEADER true)",
+    ExportFormat.JSONL: "(FORMAT json)",
+}
+
+
+def export(
+    db_path: str | Path,
+    fmt: ExportFormat | str,
+    out_dir: str | Path,
+    tables: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write each table (default: every data table) to ``<out_dir>/<table>.<fmt>``.
+
+    Rows are ordered by the table's key, so two exports of the same data are identical.
+    """
+    chosen = ExportFormat(fmt)
+    names = list(tables) if tables else list(DATA_TABLES)
+    unknown = [name for name in names if name not in TABLES]
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(DATA_TABLES)}")
+    target = Path(out_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    con = connect_db(db_path, read_only=True)
+    written = []
+    try:
+        for name in names:
+            path = target / f"{name}.{chosen.value}"
+            order = ", ".join(TABLES[name].key)
+            quoted = str(path).replace("'", "''")
+            con.execute(
+                f"COPY (SELECT * FROM {name} ORDER BY {order}) TO '{quoted}' {_OPTIONS[chosen]}"
+            )
+            written.append(path)
+    finally:
+        con.close()
+    return written

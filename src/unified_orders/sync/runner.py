@@ -1,0 +1,466 @@
+"""Run a sync: every store concurrently on asyncio, page by page, resumable.
+
+Each store is one task driving its :class:`~unified_orders.store.AsyncStore` (so requests are
+paced by that store's own platform limit, in the HTTP layer). A task reads one page of orders,
+turns it into rows, skips orders whose content hash is unchanged, reads returns and fulfillment
+orders of the changed ones, and hands the page to the database, which writes it together with the
+cursor of the next page in one transaction. Only one page per store is ever in memory.
+
+Incremental strategies (see docs/sync.md):
+
+- ``updated_since``: the platform filters by updated time; the next run reads from the store's
+  watermark minus ``lookback``.
+- ``placed_window``: the platform cannot filter by updated time (Next Commerce): the next run
+  re-reads orders placed in the last ``window_days`` days (whole days) and compares them with
+  what is stored; orders of the window that disappeared are marked deleted.
+
+The first run of a store, and any run with ``full=True``, reads every order and marks stored
+orders the platform no longer has as deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .. import operations as ops
+from ..adapter import Adapter, Capability, OrderQuery, Page
+from ..errors import InvalidRequest, NotFound, PlatformError, UnsupportedOperation
+from ..models import FulfillmentOrder, Order, Return
+from ..store import AsyncStore
+from .progress import NullProgress, Progress
+from .rows import OrderRows, details_rows, order_rows
+from .writer import DEFAULT_DB, Database, RunState, placed_window_start
+
+__all__ = [
+    "DEFAULT_LOOKBACK",
+    "DEFAULT_WINDOW_DAYS",
+    "StoreResult",
+    "StoreSource",
+    "SyncSummary",
+    "run_sync",
+    "strategy_for",
+    "sync_stores",
+]
+
+log = logging.getLogger("unified_orders.sync")
+
+DEFAULT_LOOKBACK = timedelta(minutes=30)
+DEFAULT_WINDOW_DAYS = 30
+#: Orders of one store whose returns / fulfillment orders are read at the same time.
+DETAIL_CONCURRENCY = 4
+
+StoreSource = AsyncStore | Callable[[], AsyncStore | Awaitable[AsyncStore]]
+"""A store to sync: an ``AsyncStore``, or a factory (sync or async) that connects one."""
+
+# INTERIM, until adapters declare their server-side order filters (see docs/sync.md, "core change
+# wanted"): platforms whose API has no updated-at filter. Next Commerce's adapter filters
+# ``updated_since`` client-side over the whole listing; the platform itself cannot.
+_NO_SERVER_UPDATED_FILTER = frozenset({"nextcommerce"})
+
+
+def strategy_for(adapter: Adapter) -> str:
+    """``updated_since`` when the platform filters orders by updated time, else ``placed_window``.
+
+    Reads the adapter's declared ``order_filters`` (OrderQuery field names it filters on the
+    platform side) where it has one; otherwise falls back to the known platforms.
+    """
+    declared = getattr(adapter, "order_filters", None)
+    if isinstance(declared, frozenset | set | tuple | list):
+        return "updated_since" if "updated_since" in declared else "placed_window"
+    if adapter.platform in _NO_SERVER_UPDATED_FILTER:
+        return "placed_window"
+    return "updated_since"
+
+
+@dataclass
+class StoreResult:
+    """What happened to one store."""
+
+    store: str
+    platform: str
+    ok: bool = False
+    mode: str = ""
+    resumed: bool = False
+    orders: int = 0
+    changed: int = 0
+    pages: int = 0
+    deleted: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    def describe(self) -> str:
+        """One line: the outcome and the counts."""
+        if not self.ok:
+            return f"FAILED after {self.orders} orders: {self.error}"
+        resumed = ", resumed" if self.resumed else ""
+        return (
+            f"ok ({self.mode}{resumed}): {self.orders} orders read, {self.changed} written, "
+            f"{self.deleted} marked deleted, {self.pages} pages in {self.seconds:.1f}s"
+        )
+
+
+@dataclass
+class SyncSummary:
+    """The result of a sync over several stores."""
+
+    db_path: Path
+    results: list[StoreResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every store synced."""
+        return all(result.ok for result in self.results)
+
+    @property
+    def failed(self) -> list[StoreResult]:
+        """Stores that failed."""
+        return [result for result in self.results if not result.ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "db_path": str(self.db_path),
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "stores": [vars(result) for result in self.results],
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+async def _connect(source: StoreSource) -> AsyncStore:
+    if isinstance(source, AsyncStore):
+        return source
+    made = source()
+    if inspect.isawaitable(made):
+        made = await made
+    if not isinstance(made, AsyncStore):
+        raise TypeError(f"a store factory returned {type(made).__name__}, not an AsyncStore")
+    return made
+
+
+async def _page(store: AsyncStore, query: OrderQuery, cursor: str | None) -> Page[Order]:
+    # The facade's ``orders.list`` hides page cursors; resuming needs them, so run the same
+    # operation one page at a time through the store's own driver (pacing, retries, errors).
+    # Wanted in core: a public ``AsyncOrders.pages(query, cursor)``.
+    return await store._driver.run(ops.list_orders_page(store.adapter, query, cursor))
+
+
+class _StoreSync:
+    """Syncs one store into the database."""
+
+    def __init__(
+        self,
+        name: str,
+        store: AsyncStore,
+        db: Database,
+        *,
+        lookback: timedelta,
+        window_days: int,
+        full: bool,
+        details: bool,
+        keep_raw: bool,
+        progress: Progress,
+        write_lock: asyncio.Lock,
+    ) -> None:
+        self.name = name
+        self.store = store
+        self.db = db
+        self.lookback = lookback
+        self.window_days = window_days
+        self.full = full
+        self.keep_raw = keep_raw
+        self.progress = progress
+        self.write_lock = write_lock
+        caps = store.capabilities
+        self.read_returns = details and Capability.RETURNS_LIST in caps
+        self.read_fos = details and Capability.FULFILLMENTS_LIST in caps
+        self.result = StoreResult(name, store.platform)
+
+    def _new_run(self, state: RunState, now: datetime) -> RunState:
+        strategy = strategy_for(self.store.adapter)
+        since: datetime | None = None
+        mode = "full"
+        if not self.full and state.last_completed_at is not None:
+            if strategy == "updated_since" and state.watermark is not None:
+                mode, since = "updated_since", state.watermark - self.lookback
+            elif strategy == "placed_window":
+                mode, since = "placed_window", placed_window_start(now, self.window_days)
+        return replace(
+            state,
+            platform=self.store.platform,
+            strategy=strategy,
+            run_id=uuid.uuid4().hex,
+            run_mode=mode,
+            run_since=since,
+            run_started_at=now,
+            run_cursor=None,
+            run_pages=0,
+            run_orders=0,
+            run_changed=0,
+            run_max_updated=None,
+        )
+
+    def _query(self, state: RunState) -> OrderQuery:
+        since = state.run_since.replace(tzinfo=UTC) if state.run_since else None
+        if state.run_mode == "updated_since":
+            return OrderQuery(updated_since=since)
+        if state.run_mode == "placed_window":
+            return OrderQuery(created_since=since)
+        return OrderQuery()
+
+    async def run(self) -> StoreResult:
+        started = time.monotonic()
+        state = await asyncio.to_thread(self.db.state, self.name, self.store.platform)
+        self.result.resumed = state.in_progress and not self.full
+        if not self.result.resumed:
+            state = self._new_run(state, _now())
+            await self._save(state)
+        assert state.run_mode is not None
+        self.result.mode = state.run_mode
+        self.progress.started(self.name, self.store.platform, state.run_mode)
+        query = self._query(state)
+        cursor = state.run_cursor
+        while True:
+            try:
+                page = await _page(self.store, query, cursor)
+            except (NotFound, InvalidRequest) as error:
+                if cursor is None or cursor != state.run_cursor:
+                    raise
+                # A saved cursor the platform no longer accepts: re-read the run from the start
+                # (rows are upserted, so re-reading converges).
+                log.warning("%s: saved cursor rejected (%s); restarting the run", self.name, error)
+                cursor = None
+                continue
+            state = await self._write(state, page)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        await self._finish(state)
+        self.result.ok = True
+        self.result.seconds = time.monotonic() - started
+        return self.result
+
+    async def _save(self, state: RunState) -> None:
+        async with self.write_lock:
+            await asyncio.to_thread(self.db.save_state, state)
+
+    async def _write(self, state: RunState, page: Page[Order]) -> RunState:
+        synced_at = _now()
+        built = [
+            order_rows(self.name, order, synced_at, keep_raw=self.keep_raw) for order in page.items
+        ]
+        ids = [rows.order_id for rows in built]
+        known = await asyncio.to_thread(self.db.known_hashes, self.name, ids)
+        changed = [rows for rows in built if known.get(rows.order_id) != rows.content_hash]
+        if changed and (self.read_returns or self.read_fos):
+            limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
+            await asyncio.gather(*(self._details(rows, limit, synced_at) for rows in changed))
+        updated = [rows.updated_at for rows in built if rows.updated_at is not None]
+        max_updated = max(
+            [*updated, *([state.run_max_updated] if state.run_max_updated else [])], default=None
+        )
+        state = replace(
+            state,
+            run_cursor=page.next_cursor,
+            run_pages=state.run_pages + 1,
+            run_orders=state.run_orders + len(built),
+            run_changed=state.run_changed + len(changed),
+            run_max_updated=max_updated,
+        )
+        async with self.write_lock:
+            await asyncio.to_thread(self.db.write_page, state, changed, ids, synced_at)
+        self.result.pages = state.run_pages
+        self.result.orders = state.run_orders
+        self.result.changed = state.run_changed
+        self.progress.page(self.name, len(built), len(changed))
+        return state
+
+    async def _details(
+        self, rows: OrderRows, limit: asyncio.Semaphore, synced_at: datetime
+    ) -> None:
+        async with limit:
+            returns: list[Return] | None = None
+            fos: list[FulfillmentOrder] | None = None
+            if self.read_returns:
+                returns = await self._optional(self.store.returns.list(rows.order_id), "returns")
+            if self.read_fos:
+                fos = await self._optional(
+                    self.store.fulfillments.list(rows.order_id), "fulfillment orders"
+                )
+        details_rows(rows, self.store.platform, returns, fos, synced_at)
+
+    async def _optional(self, call: Awaitable[Any], what: str) -> Any:
+        try:
+            return await call
+        except UnsupportedOperation:
+            # The store narrowed its capabilities after probing: stop asking for this kind.
+            if what == "returns":
+                self.read_returns = False
+            else:
+                self.read_fos = False
+            return None
+
+    async def _finish(self, state: RunState) -> None:
+        now = _now()
+        assert state.run_started_at is not None
+        watermark = state.run_started_at
+        if state.run_max_updated is not None:
+            # The platform's own clock where it is behind ours; the lookback absorbs skew.
+            watermark = min(watermark, state.run_max_updated)
+        if state.run_mode == "updated_since" and state.watermark is not None:
+            watermark = max(watermark, state.watermark)
+        completed = replace(
+            state,
+            watermark=watermark,
+            run_id=None,
+            run_mode=None,
+            run_since=None,
+            run_started_at=None,
+            run_cursor=None,
+            run_pages=0,
+            run_orders=0,
+            run_changed=0,
+            run_max_updated=None,
+            last_completed_at=now,
+            last_error=None,
+            last_error_at=None,
+        )
+        scope: datetime | bool | None = False
+        if state.run_mode == "full":
+            scope = None
+        elif state.run_mode == "placed_window" and state.run_since is not None:
+            # One day of margin: the platform's "placed date" is a day in the store's time zone.
+            scope = state.run_since + timedelta(days=1)
+        async with self.write_lock:
+            self.result.deleted = await asyncio.to_thread(
+                self.db.finish_run, state, completed, scope
+            )
+
+
+async def sync_stores(
+    stores: Mapping[str, StoreSource],
+    db_path: str | Path = DEFAULT_DB,
+    *,
+    lookback: timedelta = DEFAULT_LOOKBACK,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    full: bool = False,
+    details: bool = True,
+    keep_raw: bool = True,
+    progress: Progress | None = None,
+) -> SyncSummary:
+    """Sync every store into the DuckDB file at ``db_path``, concurrently; see :func:`run_sync`."""
+    started = time.monotonic()
+    reporter = progress or NullProgress()
+    db = Database(db_path)
+    write_lock = asyncio.Lock()
+    summary = SyncSummary(Path(db_path))
+
+    async def one(name: str, source: StoreSource) -> StoreResult:
+        platform = "?"
+        store: AsyncStore | None = None
+        result = StoreResult(name, platform)
+        try:
+            store = await _connect(source)
+            job = _StoreSync(
+                name,
+                store,
+                db,
+                lookback=lookback,
+                window_days=window_days,
+                full=full,
+                details=details,
+                keep_raw=keep_raw,
+                progress=reporter,
+                write_lock=write_lock,
+            )
+            result = job.result
+            await job.run()
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            result.ok = False
+            result.error = _describe(error)
+            log.warning("sync of %s failed: %s", name, result.error)
+            await _record_failure(db, write_lock, name, result, store)
+        finally:
+            if store is not None and not isinstance(source, AsyncStore):
+                await store.aclose()
+        reporter.finished(result)
+        return result
+
+    try:
+        summary.results = list(
+            await asyncio.gather(*(one(name, source) for name, source in stores.items()))
+        )
+    finally:
+        reporter.close()
+        db.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+async def _record_failure(
+    db: Database, lock: asyncio.Lock, name: str, result: StoreResult, store: AsyncStore | None
+) -> None:
+    platform = store.platform if store is not None else result.platform
+    result.platform = platform
+    try:
+        async with lock:
+            state = await asyncio.to_thread(db.state, name, platform)
+            failed = replace(state, last_error=result.error, last_error_at=_now())
+            await asyncio.to_thread(db.save_state, failed)
+    except Exception as error:  # the failure is already reported; never mask it
+        log.warning("could not record the failure of %s: %s", name, error)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, PlatformError):
+        return f"{type(error).__name__}: {error}"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def run_sync(
+    stores: Mapping[str, StoreSource],
+    db_path: str | Path = DEFAULT_DB,
+    *,
+    lookback: timedelta = DEFAULT_LOOKBACK,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    full: bool = False,
+    details: bool = True,
+    keep_raw: bool = True,
+    progress: Progress | None = None,
+) -> SyncSummary:
+    """Sync ``stores`` (name -> AsyncStore or factory) into DuckDB; blocking.
+
+    Stores run concurrently; a failing store is reported in the summary and the others finish.
+    An interrupted run (even ``kill -9``) is resumed by the next call from its last written page.
+    ``lookback`` is subtracted from the watermark of ``updated_since`` stores; ``window_days`` is
+    the placed-date window re-read for stores without an updated-at filter; ``full`` re-reads
+    everything (and finds deleted orders); ``details`` reads returns and fulfillment orders of
+    new or changed orders; ``keep_raw`` stores the platform payload in ``orders.raw``.
+    """
+    return asyncio.run(
+        sync_stores(
+            stores,
+            db_path,
+            lookback=lookback,
+            window_days=window_days,
+            full=full,
+            details=details,
+            keep_raw=keep_raw,
+            progress=progress,
+        )
+    )

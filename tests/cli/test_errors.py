@@ -1,0 +1,126 @@
+"""One clear error line, documented exit codes, --debug tracebacks, secrets never printed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import toy_platform
+from conftest import Run, lines_of
+
+import unified_orders as uo
+from unified_orders.cli.errors import ExitCode, describe, exit_code_for
+from unified_orders.errors import ResponseLost
+
+SECRET = "tok-very-secret-9876"
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (uo.ConfigurationError("x"), 3),
+        (uo.InvalidRequest([uo.Problem("lines[0]", "bad")]), 4),
+        (uo.UnsupportedOperation("p", "returns.create", "hint"), 5),
+        (uo.NotFound("gone", status=404, platform="p"), 6),
+        (uo.IllegalTransition("no", status=422, platform="p"), 6),
+        (uo.AmbiguousWrite("lost", idempotency_key="k-1"), 7),
+        (RuntimeError("bug"), 1),
+    ],
+)
+def test_exit_codes_are_distinct_and_documented(error: Exception, code: int) -> None:
+    assert exit_code_for(error) == code
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"| {code} " in docs
+
+
+def test_describe_is_one_line_with_code_and_problems() -> None:
+    error = uo.PlatformError(
+        "refused\nby the platform",
+        status=422,
+        code="too_many",
+        platform="toy",
+        problems=[uo.Problem("lines[0].quantity", "too many")],
+    )
+    line = describe(error)
+    assert "\n" not in line
+    assert line == (
+        "platform error: toy: refused by the platform (status 422, code too_many) - "
+        "lines[0].quantity: too many"
+    )
+    assert "k-1" in describe(uo.AmbiguousWrite("lost", idempotency_key="k-1"))
+    assert describe(RuntimeError(f"x {SECRET}"), [SECRET]) == "error: RuntimeError: x ***"
+    assert len(ExitCode) == 10
+
+
+@pytest.fixture
+def secret_store(tmp_path: Path, toy: None, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TOY_TOKEN", SECRET)
+    path = tmp_path / "c.toml"
+    path.write_text('[stores.s]\nplatform = "toy"\nsandbox = true\ntoken_env = "TOY_TOKEN"\n')
+    return path
+
+
+def test_secrets_never_appear_even_when_the_platform_echoes_them(
+    run: Run, secret_store: Path
+) -> None:
+    result = run("orders", "get", "s", "leak", "--debug", config=secret_store)
+    assert result.exit_code == 6
+    assert "bad auth" in result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    listed = run("stores", "list", config=secret_store)
+    assert SECRET not in listed.stdout + listed.stderr
+
+
+def test_debug_adds_the_traceback(run: Run, toy_config: Path) -> None:
+    plain = run("orders", "get", "toy", "9999", config=toy_config)
+    assert plain.exit_code == 6
+    assert plain.stderr.strip().splitlines() == [
+        "platform error: toy: no such order (status 404, code not_found)"
+    ]
+    debug = run("orders", "get", "toy", "9999", "--debug", config=toy_config)
+    assert debug.exit_code == 6
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert debug.stderr.strip().endswith("(status 404, code not_found)")
+
+
+def test_unexpected_errors_exit_1_and_suggest_debug(
+    run: Run, toy_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Any, order_id: str) -> Iterator[Any]:
+        raise RuntimeError("boom")
+        yield
+
+    monkeypatch.setattr(toy_platform.ToyAdapter, "get_order", broken)
+    result = run("orders", "get", "toy", "1001", config=toy_config)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: RuntimeError: boom (run again with --debug for the traceback)"
+    )
+
+
+def test_lost_refund_response_is_an_ambiguous_write(
+    run: Run, toy_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def lost(self: Any, order: Any, calculation: Any, options: Any) -> Iterator[Any]:
+        raise ResponseLost("connection reset after sending")
+        yield
+
+    monkeypatch.setattr(toy_platform.ToyAdapter, "create_refund", lost)
+    result = run(
+        "refunds",
+        "create",
+        "toy",
+        "1001",
+        "--line",
+        "10011:1",
+        "--yes",
+        "--idempotency-key",
+        "key-123",
+        config=toy_config,
+    )
+    assert result.exit_code == 7
+    assert result.stderr.startswith("ambiguous write: ")
+    assert "key-123" in result.stderr
+    assert lines_of(run("refunds", "list", "toy", "1001", config=toy_config)) == []

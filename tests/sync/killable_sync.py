@@ -1,0 +1,31 @@
+"""Run one sync of a slow toy store in this process (the kill-and-resume test SIGKILLs it).
+
+Usage: python killable_sync.py DB ORDERS PAGE_SIZE DELAY
+Prints one line per written page on stdout (LogProgress), flushed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sync_toy  # noqa: E402
+
+import unified_orders as uo  # noqa: E402
+from unified_orders.sync import LogProgress, run_sync  # noqa: E402
+
+
+def main() -> int:
+    db, orders, page_size, delay = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    sync_toy.register()
+    store = lambda: uo.connect_async(  # noqa: E731
+        "synctoy", sandbox=True, orders=orders, page_size=page_size, delay=delay
+    )
+    summary = run_sync({"slow": store}, db, progress=LogProgress(sys.stdout))
+    return 0 if summary.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""The sync pipeline end to end on the toy platforms: rows, incremental runs, deletes, failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from sync_toy import ToyShop, seeded_order
+
+import unified_orders as uo
+from unified_orders.http import emulator_transport
+from unified_orders.sync import LogProgress, run_sync
+from unified_orders.sync.schema import TABLES
+
+pytestmark = pytest.mark.usefixtures("toy")
+
+
+def shop(platform: str = "synctoy", **settings: Any) -> tuple[ToyShop, Callable[[], uo.AsyncStore]]:
+    """A toy emulator and a factory connecting a fresh AsyncStore to it (one per run)."""
+    emulator = ToyShop(settings.pop("orders", 12), settings.pop("page_size", 5))
+    return emulator, lambda: uo.connect_async(platform, transport=emulator_transport(emulator))
+
+
+def table(db: Path, name: str, store: str | None = None) -> list[tuple[Any, ...]]:
+    """Rows of a table, sorted, without the ``synced_at`` column."""
+    columns = [c for c in TABLES[name].column_names if c != "synced_at"]
+    where = "WHERE store = ?" if store else ""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return sorted(
+            con.execute(f"SELECT {', '.join(columns)} FROM {name} {where}", [store] if store else []).fetchall(),
+            key=repr,
+        )
+
+
+def one(db: Path, sql: str, *params: Any) -> Any:
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(sql, list(params)).fetchone()
+    assert row is not None
+    return row[0] if len(row) == 1 else row
+
+
+def test_a_first_sync_writes_every_table(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop()
+    summary = run_sync({"a": factory}, db)
+    assert summary.ok, summary.failed
+    (result,) = summary.results
+    assert (result.mode, result.orders, result.changed, result.pages) == ("full", 12, 12, 3)
+    seeded = [seeded_order(n) for n in range(12)]
+    assert one(db, "SELECT count(*) FROM orders") == 12
+    assert one(db, "SELECT count(*) FROM order_lines") == sum(len(o["lines"]) for o in seeded)
+    assert one(db, "SELECT count(*) FROM transactions") == 12
+    assert one(db, "SELECT count(*) FROM refunds") == sum(len(o["refunds"]) for o in seeded)
+    assert one(db, "SELECT count(*) FROM refund_lines") == sum(len(o["refunds"]) for o in seeded)
+    assert one(db, "SELECT count(*) FROM returns") == sum(len(o["returns"]) for o in seeded)
+    assert one(db, "SELECT count(*) FROM return_lines") == sum(len(o["returns"]) for o in seeded)
+    assert one(db, "SELECT count(*) FROM fulfillment_orders") == 12
+    # store and platform on every row of every table
+    for name in ("orders", "order_lines", "transactions", "refunds", "refund_lines", "returns", "return_lines", "fulfillment_orders"):
+        assert one(db, f"SELECT count(*) FROM {name} WHERE store <> 'a' OR platform <> 'synctoy'") == 0
+    assert one(db, "SELECT store, platform FROM stores") == ("a", "synctoy")
+
+
+def test_money_is_exact_with_shop_currency(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    _, factory = shop()
+    run_sync({"a": factory}, db)
+    usd = seeded_order(1)  # USD order: shop amount is the amount
+    eur = seeded_order(3)  # EUR order at 1.10: shop amounts in USD
+    assert one(db, "SELECT currency, shop_currency, total, total_shop FROM orders WHERE id = ?", usd["id"]) == (
+        "USD", "USD", Decimal(usd["total"]), Decimal(usd["total"])
+    )
+    assert one(db, "SELECT currency, shop_currency, total, total_shop FROM orders WHERE id = ?", eur["id"]) == (
+        "EUR", "USD", Decimal(eur["total"]), Decimal(eur["total"]) * Decimal("1.10")
+    )
+    assert one(db, "SELECT typeof(total) FROM orders LIMIT 1") == "DECIMAL(38,10)"
+    assert one(db, "SELECT status, platform_status FROM orders WHERE id = ?", usd["id"]) == ("open", "open")
+    assert one(db, "SELECT raw->>'id' FROM orders WHERE id = ?", usd["id"]) == usd["id"]
+
+
+def test_a_second_run_is_incremental_and_converges(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop()
+    run_sync({"a": factory}, db)
+    before = {name: table(db, name) for name in ("orders", "order_lines", "refunds", "returns")}
+    emulator.requests = 0
+    again = run_sync({"a": factory}, db).results[0]
+    # the watermark is the newest seeded updated_at: only the lookback's worth is re-read
+    assert again.mode == "updated_since"
+    assert again.changed == 0
+    assert again.orders < 12
+    assert {name: table(db, name) for name in before} == before
+
+    canceled = seeded_order(2)["id"]
+    emulator.touch(canceled, status="canceled", canceled_at=datetime.now(UTC).isoformat())
+    refunded = seeded_order(5)
+    emulator.touch(
+        refunded["id"],
+        refunds=[{"id": "r-new", "line": refunded["lines"][0]["id"], "qty": 1, "amount": "1.00", "restock": "no_restock", "at": datetime.now(UTC).isoformat()}],
+    )
+    third = run_sync({"a": factory}, db).results[0]
+    assert third.mode == "updated_since"
+    assert third.changed == 2
+    assert one(db, "SELECT status, canceled_at IS NOT NULL FROM orders WHERE id = ?", canceled) == ("canceled", True)
+    assert one(db, "SELECT count(*) FROM refunds WHERE order_id = ?", refunded["id"]) == 1
+    assert one(db, "SELECT id, total FROM refunds WHERE order_id = ?", refunded["id"]) == ("r-new", Decimal("1.00"))
+    assert one(db, "SELECT count(*) FROM orders") == 12
+
+
+def test_full_run_marks_orders_gone_from_the_platform(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop()
+    run_sync({"a": factory}, db)
+    gone = seeded_order(4)["id"]
+    emulator.delete(gone)
+    assert run_sync({"a": factory}, db).results[0].deleted == 0  # updated_since cannot see it
+    result = run_sync({"a": factory}, db, full=True).results[0]
+    assert (result.mode, result.deleted) == ("full", 1)
+    assert one(db, "SELECT deleted_at IS NOT NULL FROM orders WHERE id = ?", gone) is True
+    assert one(db, "SELECT count(*) FROM orders WHERE deleted_at IS NULL") == 11
+
+
+def test_platform_without_updated_filter_rereads_a_placed_window(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop("windowtoy")
+    assert run_sync({"w": factory}, db).results[0].mode == "full"
+    recent = emulator.add(50)
+    recent_gone = emulator.add(51)
+    second = run_sync({"w": factory}, db).results[0]
+    assert second.mode == "placed_window"
+    assert (second.orders, second.changed) == (2, 2)  # seeded orders (2024) are outside the window
+    emulator.delete(recent_gone)
+    emulator.touch(recent, status="canceled")
+    third = run_sync({"w": factory}, db).results[0]
+    assert (third.mode, third.orders, third.changed, third.deleted) == ("placed_window", 1, 1, 1)
+    assert one(db, "SELECT status FROM orders WHERE id = ?", recent) == "canceled"
+    assert one(db, "SELECT deleted_at IS NOT NULL FROM orders WHERE id = ?", recent_gone) is True
+    # an old order changed outside the window is only seen by a full run (documented limit)
+    old = seeded_order(0)["id"]
+    emulator.touch(old, status="canceled")
+    run_sync({"w": factory}, db)
+    assert one(db, "SELECT status FROM orders WHERE id = ?", old) == "open"
+    run_sync({"w": factory}, db, full=True)
+    assert one(db, "SELECT status FROM orders WHERE id = ?", old) == "canceled"
+
+
+def test_one_failing_store_is_reported_and_the_others_finish(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    broken, broken_factory = shop()
+    broken.fail = True
+    _, good = shop("windowtoy")
+
+    def no_such_platform() -> uo.AsyncStore:
+        return uo.connect_async("nope")
+
+    lines: list[str] = []
+
+    class Capture:
+        def write(self, text: str) -> None:
+            lines.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    summary = run_sync(
+        {"bad": broken_factory, "good": good, "unknown": no_such_platform},
+        db,
+        progress=LogProgress(Capture()),  # type: ignore[arg-type]
+    )
+    results = {r.store: r for r in summary.results}
+    assert not summary.ok
+    assert results["good"].ok and results["good"].orders == 12
+    assert not results["bad"].ok and "AuthenticationError" in (results["bad"].error or "")
+    assert not results["unknown"].ok and "ConfigurationError" in (results["unknown"].error or "")
+    assert one(db, "SELECT last_error FROM sync_state WHERE store = 'bad'").startswith("AuthenticationError")
+    assert one(db, "SELECT count(*) FROM orders WHERE store = 'good'") == 12
+    text = "".join(lines)
+    assert "sync bad: FAILED" in text and "sync good: ok (full)" in text
+
+
+def test_a_failed_store_resumes_from_its_last_page(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop(orders=20, page_size=4)
+    calls = {"n": 0}
+    original = emulator.handle
+
+    def flaky(*args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] > 10:  # fail after a few pages (each page: 1 list + 2 detail calls/order)
+            return 401, {"error": "expired"}, {}
+        return original(*args)
+
+    emulator.handle = flaky  # type: ignore[method-assign]
+    first = run_sync({"a": factory}, db).results[0]
+    assert not first.ok and first.pages >= 1
+    written = one(db, "SELECT count(*) FROM orders")
+    assert 0 < written < 20
+    emulator.handle = original  # type: ignore[method-assign]
+    second = run_sync({"a": factory}, db).results[0]
+    assert second.ok and second.resumed and second.mode == "full"
+    assert second.orders == 20  # counts carry over from the interrupted run
+    assert one(db, "SELECT count(*) FROM orders") == 20
+    assert one(db, "SELECT run_id FROM sync_state WHERE store = 'a'") is None
+
+
+def test_stores_sync_into_one_schema_concurrently(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    stores = {f"s{i}": shop("synctoy" if i % 2 else "windowtoy")[1] for i in range(6)}
+    summary = run_sync(stores, db)
+    assert summary.ok
+    assert one(db, "SELECT count(DISTINCT store), count(*) FROM orders") == (6, 72)
+    assert one(db, "SELECT count(DISTINCT platform) FROM orders") == 2

@@ -1,0 +1,105 @@
+"""The sync against the real adapters' sandboxes (each skips, saying why, when its adapter is absent)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import unified_orders as uo
+from unified_orders.sync import report, run_sync, sandbox_stores, strategy_for
+from unified_orders.sync.schema import ORDER_CHILDREN, TABLES
+from unified_orders.testing.sandbox import unwrapped
+
+PLATFORMS = ("nextcommerce", "shopify", "shopware")
+
+
+def sandbox(platform: str) -> uo.AsyncStore:
+    if platform not in uo.adapters() or uo.adapters()[platform].error:
+        pytest.skip(f"the {platform} adapter is not registered in this environment")
+    try:
+        store = uo.connect_async(platform, sandbox=True)
+    except uo.ConfigurationError as error:
+        pytest.skip(f"the {platform} adapter has no working sandbox yet: {error}")
+    if not hasattr(store.sandbox, "seed_orders"):
+        pytest.skip(f"the {platform} sandbox has no seed_orders(n) yet")
+    return store
+
+
+def snapshot(db: Path, store: str) -> dict[str, list[tuple[object, ...]]]:
+    out = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for name in ("orders", *ORDER_CHILDREN):
+            columns = [c for c in TABLES[name].column_names if c != "synced_at"]
+            rows = con.execute(f"SELECT {', '.join(columns)} FROM {name} WHERE store = ?", [store]).fetchall()
+            out[name] = sorted(rows, key=repr)
+    return out
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_sandbox_sync_matches_the_platform_and_converges(platform: str, tmp_path: Path) -> None:
+    store = sandbox(platform)
+    store.sandbox.seed_orders(12)  # type: ignore[union-attr]
+    db = tmp_path / "s.duckdb"
+    first = run_sync({"s": store}, db).results[0]
+    assert first.ok, first.error
+    plain = unwrapped(store)
+    ids = sorted(order.id for order in plain.orders.list())
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = sorted(r[0] for r in con.execute("SELECT id FROM orders WHERE deleted_at IS NULL").fetchall())
+        lines = con.execute("SELECT count(*) FROM order_lines").fetchone()
+        platforms = con.execute("SELECT DISTINCT platform FROM orders").fetchall()
+    assert stored == ids
+    assert lines is not None and lines[0] >= len(ids)
+    assert platforms == [(platform,)]
+    before = snapshot(db, "s")
+    second = run_sync({"s": store}, db).results[0]
+    assert second.ok and second.changed == 0
+    assert second.mode == strategy_for(store.adapter)
+    assert snapshot(db, "s") == before
+    asyncio.run(store.aclose())
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_sandbox_cancellation_reaches_the_database(platform: str, tmp_path: Path) -> None:
+    store = sandbox(platform)
+    if uo.Capability.ORDERS_CANCEL not in store.capabilities:
+        pytest.skip(f"{platform} cannot cancel orders")
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db).ok
+    plain = unwrapped(store)
+    target = None
+    for order in plain.orders.list():
+        if order.status is uo.OrderStatus.OPEN and not order.refunds and order.fulfillment_status is uo.FulfillmentStatus.UNFULFILLED:
+            target = order
+            break
+    if target is None:
+        pytest.skip(f"the {platform} sandbox has no open unfulfilled order to cancel")
+    try:
+        plain.orders.cancel(target.id, reason="customer")
+    except (uo.IllegalTransition, uo.InvalidRequest, uo.UnsupportedOperation) as error:
+        pytest.skip(f"the {platform} sandbox refused the cancellation: {error}")
+    assert run_sync({"s": store}, db, full=True).ok  # full: placed-window platforms too
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("SELECT status FROM orders WHERE id = ?", [target.id]).fetchone()
+    assert row == ("canceled",)
+    asyncio.run(store.aclose())
+
+
+def test_default_sync_of_every_sandbox_then_a_cross_platform_refund_report(tmp_path: Path) -> None:
+    stores = sandbox_stores()
+    if not stores:
+        pytest.skip("no built-in adapter is registered")
+    db = tmp_path / "unified-orders.duckdb"
+    summary = run_sync(stores, db)
+    assert summary.ok, [r.error for r in summary.failed]
+    rows = report(db, "refunds", group_by="store")
+    with duckdb.connect(str(db), read_only=True) as con:
+        expected = con.execute(
+            "SELECT store, shop_currency, count(*), sum(total_shop) FROM refunds GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    assert [(r["group"], r["currency"], r["refunds"], r["amount"]) for r in rows] == expected
+    by_platform = report(db, "orders", group_by="platform")
+    assert {r["group"] for r in by_platform} == {name.removeprefix("sandbox-") for name in stores}
