@@ -31,8 +31,13 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    return _vcr_config()
+def vcr_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The shared cassette rules; ``--record-mode=once`` on the command line re-records."""
+    config = _vcr_config()
+    mode = request.config.getoption("--record-mode", default=None)
+    if mode and mode != "none":
+        config["record_mode"] = mode
+    return config
 
 
 @pytest.fixture(scope="module")

@@ -229,7 +229,9 @@ def test_pacing_spaces_requests_to_the_limit() -> None:
     assert paced_statuses.count(200) == 8
     assert paced_statuses.count(429) <= 1
     burst = RecordingTransport(emulator_transport(NextCommerceEmulator(rate_limit=True)))
-    unpaced = uo.connect("nextcommerce", sandbox=True, rate_limit=False, max_attempts=1, transport=burst)
+    unpaced = uo.connect(
+        "nextcommerce", sandbox=True, rate_limit=False, max_attempts=1, transport=burst
+    )
     with pytest.raises(uo.RateLimited):
         for _ in range(8):
             unpaced.orders.get("10001")

@@ -9,25 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
 
 import unified_orders as uo
 from unified_orders.http import emulator_transport
-from unified_orders.testing import vcr_config as base_vcr_config
-
-
-@pytest.fixture(scope="module")
-def vcr_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The shared config; an explicit ``--record-mode`` on the command line wins (the shared
-    config pins "none", which pytest-recording would otherwise prefer over the option)."""
-    config = base_vcr_config()
-    mode = request.config.getoption("--record-mode", default=None)
-    if mode and mode != "none":
-        config["record_mode"] = mode
-    return config
 
 
 @pytest.fixture

@@ -196,8 +196,10 @@ def test_update_shipping_address_keeps_a_shared_billing_address(sw: Recorded) ->
     assert updated.billing_address == order.billing_address
     assert ("POST", "/api/order-address") in sw.sent
     again = sw.store.orders.update_shipping_address(order.id, uo.Address(city="Hamburg"))
-    assert again.shipping_address is not None and again.shipping_address.city == "Hamburg"
-    assert sw.sent[-2][0] == "PATCH" and sw.sent[-2][1].startswith("/api/order-address/")
+    assert again.shipping_address is not None
+    assert again.shipping_address.city == "Hamburg"
+    assert sw.sent[-2][0] == "PATCH"
+    assert sw.sent[-2][1].startswith("/api/order-address/")
 
 
 def test_bad_ids_are_refused_before_any_request(sw: Recorded) -> None:
@@ -303,7 +305,8 @@ def test_notify_sends_mail(sw: Recorded) -> None:
     order = sw.order("10004")
     sw.store.orders.cancel(order.id, reason="x", notify=True)
     bodies = [e.body for e in sw.transport.exchanges if e.method == "POST" and "/state/" in e.path]
-    assert bodies and all(b["sendMail"] is True for b in bodies)
+    assert bodies
+    assert all(b["sendMail"] is True for b in bodies)
     assert bodies[-1]["internalComment"] == "x"
 
 

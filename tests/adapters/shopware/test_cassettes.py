@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from unified_orders_adapters.shopware import ShopwareEmulator
 
 import unified_orders as uo
 from unified_orders.http import emulator_transport
 from unified_orders.testing import vcr_config as base_vcr_config
-from unified_orders_adapters.shopware import ShopwareEmulator
 
 SECRET = "test-token-not-a-real-secret"
 NET_ORDER = "90e8329645ec5a30be474efb73e8bb75"  # demo order 10002 (net, captured)

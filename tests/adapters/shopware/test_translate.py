@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from unified_orders_adapters.shopware import translate as t
 
 import unified_orders as uo
 from unified_orders.adapter import OrderQuery, Response
-from unified_orders_adapters.shopware import translate as t
 
 STATE = "a" * 32
 
@@ -214,13 +214,15 @@ def test_gross_order_from_platform() -> None:
         "BE",
         "c/o Example",
     )
-    assert order.shipping_address is not None and order.shipping_address.line1 == "2 Example Street"
+    assert order.shipping_address is not None
+    assert order.shipping_address.line1 == "2 Example Street"
     capture = next(x for x in order.transactions if x.kind is uo.TransactionKind.CAPTURE)
     assert capture.refundable == uo.Money.of("49.99", "EUR")  # the failed refund does not count
     assert capture.parent_id == "9" * 32
     assert capture.gateway == "payment_paypal"
     [refund, failed] = order.refunds
-    assert refund.shipping is not None and refund.shipping.amount == uo.Money.of("5.00", "EUR")
+    assert refund.shipping is not None
+    assert refund.shipping.amount == uo.Money.of("5.00", "EUR")
     assert refund.lines[0].tax == uo.Money.of("7.98", "EUR")
     assert refund.lines[0].restock is uo.Restock.NO_RESTOCK
     assert refund.status is uo.RefundStatus.SUCCESS
@@ -238,8 +240,9 @@ def test_net_order_keeps_net_totals_with_tax_on_top() -> None:
 
 
 def test_planner_amounts_follow_the_tax_status() -> None:
-    from unified_orders import planning
     from unified_orders_adapters.shopware.api import RESTOCK_POLICY
+
+    from unified_orders import planning
 
     for status, expected in (
         ("gross", ("84.03", "15.97", "100.00")),
@@ -333,7 +336,8 @@ def test_order_to_platform_round_trip_fields() -> None:
 def test_order_criteria() -> None:
     since = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
     body = t.order_criteria(OrderQuery(updated_since=since), 3, 500)
-    assert body["page"] == 3 and body["limit"] == 500
+    assert body["page"] == 3
+    assert body["limit"] == 500
     assert body["filter"][0]["operator"] == "or"
     assert body["filter"][0]["queries"][0] == {
         "type": "range",
