@@ -7,6 +7,7 @@ processes given the same settings see the same orders (the kill-and-resume test 
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Mapping
@@ -71,6 +72,7 @@ class ToyShop(uo.Emulator):
         self.delay = delay
         self.fail = False
         self.requests = 0
+        self._sorted: list[int] | None = None
 
     # -- test helpers ---------------------------------------------------------------------
     def touch(self, order_id: str, **changes: Any) -> None:
@@ -85,12 +87,14 @@ class ToyShop(uo.Emulator):
             order["created_at"] = order["updated_at"] = _iso(datetime.now(UTC))
         with self.lock:
             self.orders[order["id"]] = order
+            self._sorted = None
         return str(order["id"])
 
     def delete(self, order_id: str) -> None:
         """Remove an order from the platform."""
         with self.lock:
             del self.orders[order_id]
+            self._sorted = None
 
     # -- HTTP -------------------------------------------------------------------------------
     def handle(
@@ -123,12 +127,12 @@ class ToyShop(uo.Emulator):
         after = query.get("after", [""])[0]
         updated_min = _when(query.get("updated_min", [None])[0])
         created_min = _when(query.get("created_min", [None])[0])
-        ids = sorted(self.orders, key=int)
+        if self._sorted is None:
+            self._sorted = sorted(int(order_id) for order_id in self.orders)
+        start = bisect.bisect_right(self._sorted, int(after)) if after else 0
         chosen = []
-        for order_id in ids:
-            order = self.orders[order_id]
-            if after and int(order_id) <= int(after):
-                continue
+        for number in self._sorted[start:]:
+            order = self.orders[str(number)]
             updated, created = _when(order["updated_at"]), _when(order["created_at"])
             if updated_min and updated is not None and updated < updated_min:
                 continue
@@ -148,6 +152,7 @@ class ToyShop(uo.Emulator):
     def load_state(self, state: dict[str, Any]) -> None:
         """Replace the state."""
         self.orders = state["orders"]
+        self._sorted = None
 
 
 class ToySettings(uo.AdapterSettings):

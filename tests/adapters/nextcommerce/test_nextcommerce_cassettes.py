@@ -11,29 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from unified_orders_adapters.nextcommerce import NextCommerceEmulator
 
 import unified_orders as uo
 from unified_orders.http import emulator_transport
-from unified_orders.testing import vcr_config as base_vcr_config
 
 pytestmark = pytest.mark.vcr
-
-
-@pytest.fixture(scope="module")
-def vcr_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The shared cassette rules; ``--record-mode`` on the command line wins over "none".
-
-    (The shared config pins record mode "none", which pytest-recording lets override the CLI.)
-    """
-    config = base_vcr_config()
-    cli = request.config.getoption("--record-mode", default="none")
-    if cli and cli != "none":
-        config["record_mode"] = cli
-    return config
 
 
 @pytest.fixture

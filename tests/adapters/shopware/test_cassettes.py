@@ -2,30 +2,22 @@
 
 Each test connects as a real user would (base URL, integration key, secret) through a fresh
 emulator transport; on replay vcrpy answers from the cassette and the emulator is never reached.
-Re-record with ``pytest tests/adapters/shopware/test_cassettes.py --record-mode=rewrite``.
+Re-record with ``pytest tests/adapters/shopware/test_cassettes.py --record-mode=rewrite``
+(deterministic: ids and timestamps come from the seeded emulator and fixed idempotency keys).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 from unified_orders_adapters.shopware import ShopwareEmulator
 
 import unified_orders as uo
 from unified_orders.http import emulator_transport
-from unified_orders.testing import vcr_config as base_vcr_config
 
 SECRET = "test-token-not-a-real-secret"
 NET_ORDER = "90e8329645ec5a30be474efb73e8bb75"  # demo order 10002 (net, captured)
 UNPAID_ORDER = "5225a867d70150cfb73d59911fef462b"  # demo order 10004
 SHIPPED_ORDER = "d0aaf91a59fd569d9ffe4f40b3adccc2"  # demo order 10005 (tax-free USD)
-
-
-@pytest.fixture(scope="module")
-def vcr_config(record_mode: str) -> dict[str, Any]:
-    """The shared cassette rules; ``--record-mode`` (default none) decides recording."""
-    return {**base_vcr_config(), "record_mode": record_mode}
 
 
 def connect(**emulator: object) -> uo.Store:
