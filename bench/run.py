@@ -17,6 +17,7 @@ Sections (targets from issue 9; results are recorded in bench/README.md, never a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
@@ -24,7 +25,6 @@ import sys
 import tempfile
 import time
 import timeit
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,9 @@ def translation(platform: str, seed: int) -> dict[str, Any]:
     emulator = store.sandbox
     assert emulator is not None
     emulator.seed_orders(seed)  # type: ignore[attr-defined]
-    largest = max(store.orders.list(), key=lambda o: (len(o.lines), len(o.refunds), len(o.transactions)))
+    largest = max(
+        store.orders.list(), key=lambda o: (len(o.lines), len(o.refunds), len(o.transactions))
+    )
     capture = Capture(emulator_transport(emulator))
     adapter = store.adapter
     recorder = uo.Store(adapter, uo.store.SyncDriver(adapter, capture), emulator)  # type: ignore[attr-defined]
@@ -127,7 +129,11 @@ class Statuses(httpx.BaseTransport, httpx.AsyncBaseTransport):
 LIMITS: dict[str, dict[str, Any]] = {
     # requests/s sustained and the burst the platform allows on top
     "nextcommerce": {"rate": 4.0, "burst": 4.0, "settings": {"rate_limit": True}},
-    "shopify": {"rate": 2.0, "burst": 40.0, "settings": {"rate_limit": True, "sandbox_rate_limit": True}},
+    "shopify": {
+        "rate": 2.0,
+        "burst": 40.0,
+        "settings": {"rate_limit": True, "sandbox_rate_limit": True},
+    },
 }
 
 
@@ -166,23 +172,47 @@ def ratelimit(platform: str, seed: int) -> dict[str, Any]:
 
 
 # --- concurrency ----------------------------------------------------------------------------
-def concurrency(platform: str, stores: int) -> dict[str, Any]:
-    """Wall time of ``stores`` paced sandbox stores synced together, against one alone."""
+class Latency(httpx.AsyncBaseTransport):
+    """Adds a network round trip to every exchange (the sandboxes answer in microseconds)."""
+
+    def __init__(self, inner: httpx.BaseTransport, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self.seconds)
+        return self.inner.handle_request(request)
+
+
+def concurrency(platform: str, stores: int, latency: float) -> dict[str, Any]:
+    """Wall time of ``stores`` sandbox stores synced together, against one alone.
+
+    Each store is paced by its own platform limit and every request takes ``latency`` seconds of
+    simulated network round trip, as against a real platform.
+    """
+    from unified_orders.testing.sandbox import instrumented_sandbox
+
     settings = LIMITS.get(platform, {}).get("settings", {"rate_limit": True})
 
-    def factory() -> Callable[[], uo.AsyncStore]:
-        return lambda: uo.connect_async(platform, sandbox=True, **settings)
+    def connect() -> uo.AsyncStore:
+        return instrumented_sandbox(  # type: ignore[return-value]
+            platform, lambda t: Latency(t, latency), asynchronous=True, **settings
+        )
 
     def timed(n: int) -> tuple[float, bool]:
+        # stores (and their seeded emulators) are built before the clock starts: the figure is
+        # the sync's, not the sandboxes' start-up
+        stores: dict[str, uo.AsyncStore] = {f"s{i}": connect() for i in range(n)}
         with tempfile.TemporaryDirectory() as tmp:
             started = time.monotonic()
-            summary = run_sync({f"s{i}": factory() for i in range(n)}, Path(tmp) / "c.duckdb")
+            summary = run_sync(stores, Path(tmp) / "c.duckdb")  # type: ignore[arg-type]
             return time.monotonic() - started, summary.ok
 
     one, ok1 = timed(1)
     many, ok2 = timed(stores)
     return {
         "ok": ok1 and ok2,
+        "latency_ms": round(latency * 1000),
         "one_s": round(one, 2),
         f"{stores}_s": round(many, 2),
         "ratio": round(many / one, 2),
@@ -207,36 +237,51 @@ def memory(platform: str, orders: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke check)")
     parser.add_argument("--only", default="translation,ratelimit,concurrency,memory")
     parser.add_argument("--memory-orders", type=int, default=None)
     parser.add_argument("--memory-platform", default="shopware")
     parser.add_argument("--stores", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=0.1, help="simulated round trip (s)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     quick = args.quick
     print(f"unified-orders sync benchmarks (python {sys.version.split()[0]}, pid {os.getpid()})")
     present = [p for p in PLATFORMS if registered(p)]
     if "translation" in only:
-        print("\n## translation: canonical Order from platform JSON bytes vs json.loads (target <= 2.0x)")
+        print(
+            "\n## translation: canonical Order from platform JSON bytes vs json.loads (target <= 2.0x)"
+        )
         for platform in present:
             print(f"{platform:13} {translation(platform, 5 if quick else 30)}")
     if "ratelimit" in only:
-        print("\n## rate-limit use: requests / (burst + rate x span), limit on (target >= 0.9, zero 429s)")
+        print(
+            "\n## rate-limit use: requests / (burst + rate x span), limit on (target >= 0.9, zero 429s)"
+        )
         for platform in present:
             if platform not in LIMITS:
-                print(f"{platform:13} skipped: the platform has no request-rate limit (bounded concurrency)")
+                print(
+                    f"{platform:13} skipped: the platform has no request-rate limit (bounded concurrency)"
+                )
                 continue
             seed = {"nextcommerce": 5 if quick else 20, "shopify": 10 if quick else 40}[platform]
             print(f"{platform:13} {ratelimit(platform, seed)}")
     if "concurrency" in only:
-        print(f"\n## concurrency: {args.stores} paced sandbox stores at once vs 1, wall-time ratio (target <= 1.3x)")
+        print(
+            f"\n## concurrency: {args.stores} paced sandbox stores at once vs 1, {args.latency * 1000:.0f} ms round trip, wall-time ratio (target <= 1.3x)"
+        )
         for platform in present:
-            print(f"{platform:13} {concurrency(platform, 10 if quick else args.stores)}")
+            print(
+                f"{platform:13} {concurrency(platform, 10 if quick else args.stores, args.latency)}"
+            )
     if "memory" in only:
         orders = args.memory_orders or (5_000 if quick else 100_000)
-        print(f"\n## memory: peak RSS syncing {orders} sandbox orders in a subprocess (target <= 300 MB)")
+        print(
+            f"\n## memory: peak RSS syncing {orders} sandbox orders in a subprocess (target <= 300 MB)"
+        )
         print(f"{args.memory_platform:13} {memory(args.memory_platform, orders)}")
 
 

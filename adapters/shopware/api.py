@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from decimal import ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -44,6 +44,7 @@ from unified_orders.errors import (
     PlatformError,
     Problem,
     ResponseLost,
+    UnifiedOrdersError,
     UnsupportedOperation,
 )
 from unified_orders.models import (
@@ -143,6 +144,10 @@ RESTOCK_POLICY = RestockPolicy(
 )
 """Shopware capture refunds have no restock concept (stock is only touched by order state changes
 and Commercial returns' ``restockQuantity``), so ``no_restock`` is the only honest type."""
+
+
+class RefundRefused(PlatformError):
+    """The payment handler refused a refund and its record was cancelled: a decided outcome."""
 
 
 class ShopwareSettings(AdapterSettings):
@@ -763,6 +768,53 @@ class ShopwareAdapter(Adapter):
             if (taxes := t.calculated_taxes(li.get("price")))
         }
         reference = f"{t.EXTERNAL_PREFIX}{key}"
+        first = t.stable_id("refund", key, 0)
+        try:
+            return (
+                yield from self._write_and_book(
+                    order, calculation, options, groups, plans, states, rates, key, reference, raw
+                )
+            )
+        except AmbiguousWrite:
+            raise
+        except UnifiedOrdersError as error:
+            # Once a refund record exists money may have moved: a later failure that was not a
+            # decided refusal leaves the outcome open, and the caller must be told so.
+            if isinstance(error, RefundRefused):
+                raise
+            exists = yield from self._refund_exists(first)
+            if not exists:
+                raise
+            raise AmbiguousWrite(
+                f"refund {first} was written on order {order.id}, but a later step failed "
+                f"({error}); check the order before retrying with idempotency_key={key!r}",
+                operation="refunds.create",
+                idempotency_key=key,
+            ) from error
+
+    def _refund_exists(self, refund_id: str) -> Op[bool]:
+        """Whether a capture refund record exists (any state); False if that cannot be read."""
+        try:
+            state = yield from self._refund_state(refund_id)
+        except UnifiedOrdersError:
+            return True  # cannot tell: treat as possibly written
+        return state is not None
+
+    def _write_and_book(
+        self,
+        order: Order,
+        calculation: RefundCalculation,
+        options: RefundOptions,
+        groups: list[tuple[Any, list[RefundLine]]],
+        plans: dict[str, tuple[str, str | None]],
+        states: Mapping[str, str],
+        rates: Mapping[str, Decimal | None],
+        key: str,
+        reference: str,
+        raw: Mapping[str, Any],
+    ) -> Op[Refund]:
+        """Write and process each capture refund, move the payments, and read the refund back."""
+        currency = order.currency
         for index, (allocation, lines) in enumerate(groups):
             refund_id = t.stable_id("refund", key, index)
             lines_total = Money.sum((line.total for line in lines), currency)
@@ -866,13 +918,16 @@ class ShopwareAdapter(Adapter):
                 yield from self.transition(
                     "order_transaction_capture_refund", refund_id, "cancelled", current="open"
                 )
-            error.message = (
+            raise RefundRefused(
                 f"the payment handler refused refund {refund_id} ({error.message}); the refund "
                 f"record is now {'cancelled' if state == 'open' else state}. Refund through the "
-                "payment provider instead"
-            )
-            error.args = (error.message,)
-            raise
+                "payment provider instead",
+                status=error.status,
+                code=error.code,
+                platform=self.platform,
+                problems=error.problems,
+                details=error.details,
+            ) from error
         return None
 
     # --- returns (Commercial) ------------------------------------------------------------------

@@ -77,7 +77,8 @@ def test_refund_create_is_exactly_once_under_faults(platform: str) -> None:
         except uo.UnifiedOrdersError as error:
             outcome = error
         after = unwrapped(store).orders.get(order.id).refunds
-        new = [r for r in after if r.id not in before]
+        # A refund record the platform failed or cancelled moved no money: it is not a refund made.
+        new = [r for r in after if r.id not in before and r.status is not uo.RefundStatus.FAILURE]
         assert len(new) <= 1, f"{len(new)} refunds for one request under {sequence}"
         if isinstance(outcome, uo.Refund):
             assert [r.id for r in new] == [outcome.id], "a refund reported as done must exist"

@@ -11,14 +11,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import sync_toy  # noqa: E402
+import sync_toy
 
-import unified_orders as uo  # noqa: E402
-from unified_orders.sync import LogProgress, run_sync  # noqa: E402
+import unified_orders as uo
+from unified_orders.sync import LogProgress, run_sync
 
 
 def main() -> int:
-    db, orders, page_size, delay = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    db, orders, page_size, delay = (
+        sys.argv[1],
+        int(sys.argv[2]),
+        int(sys.argv[3]),
+        float(sys.argv[4]),
+    )
     sync_toy.register()
     store = lambda: uo.connect_async(  # noqa: E731
         "synctoy", sandbox=True, orders=orders, page_size=page_size, delay=delay

@@ -33,7 +33,12 @@ def seeded_order(number: int) -> dict[str, Any]:
     """Order ``number``: deterministic lines, payments, refunds, a return and a fulfillment order."""
     eur = number % 3 == 0
     lines = [
-        {"id": f"{number}-{k}", "sku": f"SKU-{k}", "qty": 1 + (number + k) % 3, "price": f"{10 + k}.{number % 100:02d}"}
+        {
+            "id": f"{number}-{k}",
+            "sku": f"SKU-{k}",
+            "qty": 1 + (number + k) % 3,
+            "price": f"{10 + k}.{number % 100:02d}",
+        }
         for k in range(1 + number % 3)
     ]
     total = sum(Decimal(line["price"]) * line["qty"] for line in lines) + Decimal("4.95")
@@ -50,15 +55,28 @@ def seeded_order(number: int) -> dict[str, Any]:
         "refunds": [],
         "returns": [],
         "fulfillment_orders": [
-            {"id": f"fo-{number}", "status": "open", "lines": [[line["id"], line["qty"]] for line in lines]}
+            {
+                "id": f"fo-{number}",
+                "status": "open",
+                "lines": [[line["id"], line["qty"]] for line in lines],
+            }
         ],
     }
     if number % 4 == 1:
         line = lines[0]
         order["refunds"].append(
-            {"id": f"r-{number}", "line": line["id"], "qty": 1, "amount": line["price"], "restock": "return", "at": order["updated_at"]}
+            {
+                "id": f"r-{number}",
+                "line": line["id"],
+                "qty": 1,
+                "amount": line["price"],
+                "restock": "return",
+                "at": order["updated_at"],
+            }
         )
-        order["returns"].append({"id": f"ret-{number}", "status": "closed", "line": line["id"], "qty": 1})
+        order["returns"].append(
+            {"id": f"ret-{number}", "status": "closed", "line": line["id"], "qty": 1}
+        )
     return order
 
 
@@ -239,7 +257,9 @@ class ToyAdapter(uo.Adapter):
     platform: ClassVar[str] = "synctoy"
     order_filters: ClassVar[frozenset[str]] = frozenset({"updated_since", "created_since"})
     restock_policy = uo.RestockPolicy(
-        unfulfilled=frozenset(uo.Restock), fulfilled=frozenset(uo.Restock), fulfilled_digital=frozenset(uo.Restock)
+        unfulfilled=frozenset(uo.Restock),
+        fulfilled=frozenset(uo.Restock),
+        fulfilled_digital=frozenset(uo.Restock),
     )
     _emulator: ToyShop | None = None
 
@@ -298,7 +318,9 @@ class ToyAdapter(uo.Adapter):
                 order_id=order_id,
                 status=uo.FulfillmentOrderStatus.parse(fo["status"]),
                 lines=[
-                    uo.FulfillmentOrderLine(id=f"{fo['id']}-{lid}", line_id=lid, quantity=q, fulfillable_quantity=q)
+                    uo.FulfillmentOrderLine(
+                        id=f"{fo['id']}-{lid}", line_id=lid, quantity=q, fulfillable_quantity=q
+                    )
                     for lid, q in fo["lines"]
                 ],
             )

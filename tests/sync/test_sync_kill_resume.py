@@ -42,7 +42,10 @@ def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
 def test_kill_9_mid_sync_then_resume_equals_a_clean_run(tmp_path: Path) -> None:
     clean = tmp_path / "clean.duckdb"
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), str(clean), ORDERS, PAGE, "0"], capture_output=True, text=True, timeout=120
+        [sys.executable, str(SCRIPT), str(clean), ORDERS, PAGE, "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
 
@@ -69,8 +72,10 @@ def test_kill_9_mid_sync_then_resume_equals_a_clean_run(tmp_path: Path) -> None:
         with duckdb.connect(str(db), read_only=True) as con:
             written = con.execute("SELECT count(*) FROM orders").fetchone()
             state = con.execute("SELECT run_id, run_pages FROM sync_state").fetchone()
-        assert written is not None and written[0] < int(ORDERS)  # really interrupted mid-sync
-        assert state is not None and state[0] is not None  # a run is in progress
+        assert written is not None
+        assert written[0] < int(ORDERS)
+        assert state is not None
+        assert state[0] is not None
     assert kills == 3
 
     resumed = start(db)

@@ -19,6 +19,7 @@ from unified_orders.http import emulator_transport
 from unified_orders.sync import export, report, run_sync, schema_markdown
 from unified_orders.sync.commands import app
 from unified_orders.sync.rows import RowError, order_rows
+from unified_orders.sync.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,15 +67,19 @@ def test_reports_filter_by_date_and_group_by_day(synced: Path) -> None:
     assert report(synced, "orders", since=date(2024, 3, 2)) == []
     only_a = report(synced, "orders", group_by="store", until=date(2024, 3, 2))
     assert [(r["group"], r["orders"], r["canceled"]) for r in only_a] == [("a", 12, 0), ("b", 8, 0)]
-    sales = sum(Decimal(seeded_order(n)["total"]) * Decimal(seeded_order(n)["rate"]) for n in range(12))
+    sales = sum(
+        Decimal(seeded_order(n)["total"]) * Decimal(seeded_order(n)["rate"]) for n in range(12)
+    )
     refunded = expected_refunds(12)[1]
-    assert only_a[0]["sales"] == sales and only_a[0]["net"] == sales - refunded
+    assert only_a[0]["sales"] == sales
+    assert only_a[0]["net"] == sales - refunded
 
 
 def test_returns_report_counts_returns_and_refunds_with_restock_return(synced: Path) -> None:
     rows = {r["group"]: r for r in report(synced, "returns", group_by="store")}
     returns_a = sum(len(seeded_order(n)["returns"]) for n in range(12))
-    assert rows["a"]["returns"] == returns_a and rows["a"]["closed"] == returns_a
+    assert rows["a"]["returns"] == returns_a
+    assert rows["a"]["closed"] == returns_a
     assert rows["a"]["refunded_as_returned_units"] == expected_refunds(12)[0]
 
 
@@ -85,8 +90,11 @@ def test_report_json_keeps_amounts_exact(synced: Path) -> None:
     data = json.loads(result.output)
     assert isinstance(data[0]["amount"], str)  # a decimal string, never a float
     assert Decimal(data[0]["amount"]) == expected_refunds(12)[1]  # not rounded to cents
-    table = runner.invoke(app, ["report", "refunds", "--db", str(synced), "--table", "--group-by", "store"])
-    assert table.exit_code == 0 and "refunds by store" in table.output
+    table = runner.invoke(
+        app, ["report", "refunds", "--db", str(synced), "--table", "--group-by", "store"]
+    )
+    assert table.exit_code == 0
+    assert "refunds by store" in table.output
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
@@ -102,7 +110,9 @@ def test_export_writes_every_table(synced: Path, tmp_path: Path, fmt: str) -> No
                 m = db.execute(f"SELECT count(*) FROM {table}").fetchone()
             assert n == m, table
         if fmt == "parquet":
-            amount = con.execute(f"SELECT sum(total_shop) FROM read_parquet('{out / 'refunds.parquet'}')").fetchone()
+            amount = con.execute(
+                f"SELECT sum(total_shop) FROM read_parquet('{out / 'refunds.parquet'}')"
+            ).fetchone()
             assert amount == (expected_refunds(12)[1] + expected_refunds(8)[1],)
     with pytest.raises(ValueError, match="unknown table"):
         export(synced, fmt, out, ["nope"])
@@ -128,8 +138,22 @@ def test_sync_command_uses_the_session_stores(toy: None, tmp_path: Path) -> None
     assert only_x.exit_code == 0, only_x.output
     assert "x (synctoy): ok (updated_since)" in only_x.stdout
     assert asked == [None, ["x"]]
-    exported = runner.invoke(app, ["export", "--db", str(db), "--format", "csv", "--out", str(tmp_path / "e"), "-t", "orders"])
-    assert exported.exit_code == 0 and exported.stdout.strip().endswith("orders.csv")
+    exported = runner.invoke(
+        app,
+        [
+            "export",
+            "--db",
+            str(db),
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "e"),
+            "-t",
+            "orders",
+        ],
+    )
+    assert exported.exit_code == 0
+    assert exported.stdout.strip().endswith("orders.csv")
 
 
 def test_report_on_a_missing_database_says_what_to_do(tmp_path: Path) -> None:
@@ -149,8 +173,9 @@ def test_rows_leave_shop_amounts_unknown_when_the_platform_gives_none() -> None:
     order = translate(seeded_order(3), "synctoy")  # EUR, with shop figures in USD
     stripped = order.model_copy(update={"total": uo.Money.of(order.total.amount, "EUR")})
     rows = order_rows("a", stripped, order.created_at)  # type: ignore[arg-type]
-    head = dict(zip([c for c in __import__("unified_orders.sync.schema", fromlist=["TABLES"]).TABLES["orders"].column_names], rows.tables["orders"][0], strict=True))
-    assert head["total"] == order.total.amount and head["total_shop"] is None
+    head = dict(zip(TABLES["orders"].column_names, rows.tables["orders"][0], strict=True))
+    assert head["total"] == order.total.amount
+    assert head["total_shop"] is None
     assert head["shipping_shop"] == order.shipping.shop.amount  # type: ignore[union-attr]
     assert rows.content_hash != order_rows("a", order, order.created_at).content_hash  # type: ignore[arg-type]
 

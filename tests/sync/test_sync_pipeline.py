@@ -32,7 +32,9 @@ def table(db: Path, name: str, store: str | None = None) -> list[tuple[Any, ...]
     where = "WHERE store = ?" if store else ""
     with duckdb.connect(str(db), read_only=True) as con:
         return sorted(
-            con.execute(f"SELECT {', '.join(columns)} FROM {name} {where}", [store] if store else []).fetchall(),
+            con.execute(
+                f"SELECT {', '.join(columns)} FROM {name} {where}", [store] if store else []
+            ).fetchall(),
             key=repr,
         )
 
@@ -46,7 +48,7 @@ def one(db: Path, sql: str, *params: Any) -> Any:
 
 def test_a_first_sync_writes_every_table(tmp_path: Path) -> None:
     db = tmp_path / "r.duckdb"
-    emulator, factory = shop()
+    _emulator, factory = shop()
     summary = run_sync({"a": factory}, db)
     assert summary.ok, summary.failed
     (result,) = summary.results
@@ -61,8 +63,19 @@ def test_a_first_sync_writes_every_table(tmp_path: Path) -> None:
     assert one(db, "SELECT count(*) FROM return_lines") == sum(len(o["returns"]) for o in seeded)
     assert one(db, "SELECT count(*) FROM fulfillment_orders") == 12
     # store and platform on every row of every table
-    for name in ("orders", "order_lines", "transactions", "refunds", "refund_lines", "returns", "return_lines", "fulfillment_orders"):
-        assert one(db, f"SELECT count(*) FROM {name} WHERE store <> 'a' OR platform <> 'synctoy'") == 0
+    for name in (
+        "orders",
+        "order_lines",
+        "transactions",
+        "refunds",
+        "refund_lines",
+        "returns",
+        "return_lines",
+        "fulfillment_orders",
+    ):
+        assert (
+            one(db, f"SELECT count(*) FROM {name} WHERE store <> 'a' OR platform <> 'synctoy'") == 0
+        )
     assert one(db, "SELECT store, platform FROM stores") == ("a", "synctoy")
 
 
@@ -72,14 +85,17 @@ def test_money_is_exact_with_shop_currency(tmp_path: Path) -> None:
     run_sync({"a": factory}, db)
     usd = seeded_order(1)  # USD order: shop amount is the amount
     eur = seeded_order(3)  # EUR order at 1.10: shop amounts in USD
-    assert one(db, "SELECT currency, shop_currency, total, total_shop FROM orders WHERE id = ?", usd["id"]) == (
-        "USD", "USD", Decimal(usd["total"]), Decimal(usd["total"])
-    )
-    assert one(db, "SELECT currency, shop_currency, total, total_shop FROM orders WHERE id = ?", eur["id"]) == (
-        "EUR", "USD", Decimal(eur["total"]), Decimal(eur["total"]) * Decimal("1.10")
-    )
+    assert one(
+        db, "SELECT currency, shop_currency, total, total_shop FROM orders WHERE id = ?", usd["id"]
+    ) == ("USD", "USD", Decimal(usd["total"]), Decimal(usd["total"]))
+    assert one(
+        db, "SELECT currency, shop_currency, total, total_shop FROM orders WHERE id = ?", eur["id"]
+    ) == ("EUR", "USD", Decimal(eur["total"]), Decimal(eur["total"]) * Decimal("1.10"))
     assert one(db, "SELECT typeof(total) FROM orders LIMIT 1") == "DECIMAL(38,10)"
-    assert one(db, "SELECT status, platform_status FROM orders WHERE id = ?", usd["id"]) == ("open", "open")
+    assert one(db, "SELECT status, platform_status FROM orders WHERE id = ?", usd["id"]) == (
+        "open",
+        "open",
+    )
     assert one(db, "SELECT raw->>'id' FROM orders WHERE id = ?", usd["id"]) == usd["id"]
 
 
@@ -101,14 +117,29 @@ def test_a_second_run_is_incremental_and_converges(tmp_path: Path) -> None:
     refunded = seeded_order(5)
     emulator.touch(
         refunded["id"],
-        refunds=[{"id": "r-new", "line": refunded["lines"][0]["id"], "qty": 1, "amount": "1.00", "restock": "no_restock", "at": datetime.now(UTC).isoformat()}],
+        refunds=[
+            {
+                "id": "r-new",
+                "line": refunded["lines"][0]["id"],
+                "qty": 1,
+                "amount": "1.00",
+                "restock": "no_restock",
+                "at": datetime.now(UTC).isoformat(),
+            }
+        ],
     )
     third = run_sync({"a": factory}, db).results[0]
     assert third.mode == "updated_since"
     assert third.changed == 2
-    assert one(db, "SELECT status, canceled_at IS NOT NULL FROM orders WHERE id = ?", canceled) == ("canceled", True)
+    assert one(db, "SELECT status, canceled_at IS NOT NULL FROM orders WHERE id = ?", canceled) == (
+        "canceled",
+        True,
+    )
     assert one(db, "SELECT count(*) FROM refunds WHERE order_id = ?", refunded["id"]) == 1
-    assert one(db, "SELECT id, total FROM refunds WHERE order_id = ?", refunded["id"]) == ("r-new", Decimal("1.00"))
+    assert one(db, "SELECT id, total FROM refunds WHERE order_id = ?", refunded["id"]) == (
+        "r-new",
+        Decimal("1.00"),
+    )
     assert one(db, "SELECT count(*) FROM orders") == 12
 
 
@@ -174,13 +205,19 @@ def test_one_failing_store_is_reported_and_the_others_finish(tmp_path: Path) -> 
     )
     results = {r.store: r for r in summary.results}
     assert not summary.ok
-    assert results["good"].ok and results["good"].orders == 12
-    assert not results["bad"].ok and "AuthenticationError" in (results["bad"].error or "")
-    assert not results["unknown"].ok and "ConfigurationError" in (results["unknown"].error or "")
-    assert one(db, "SELECT last_error FROM sync_state WHERE store = 'bad'").startswith("AuthenticationError")
+    assert results["good"].ok
+    assert results["good"].orders == 12
+    assert not results["bad"].ok
+    assert "AuthenticationError" in (results["bad"].error or "")
+    assert not results["unknown"].ok
+    assert "ConfigurationError" in (results["unknown"].error or "")
+    assert one(db, "SELECT last_error FROM sync_state WHERE store = 'bad'").startswith(
+        "AuthenticationError"
+    )
     assert one(db, "SELECT count(*) FROM orders WHERE store = 'good'") == 12
     text = "".join(lines)
-    assert "sync bad: FAILED" in text and "sync good: ok (full)" in text
+    assert "sync bad: FAILED" in text
+    assert "sync good: ok (full)" in text
 
 
 def test_a_failed_store_resumes_from_its_last_page(tmp_path: Path) -> None:
@@ -197,12 +234,15 @@ def test_a_failed_store_resumes_from_its_last_page(tmp_path: Path) -> None:
 
     emulator.handle = flaky  # type: ignore[method-assign]
     first = run_sync({"a": factory}, db).results[0]
-    assert not first.ok and first.pages >= 1
+    assert not first.ok
+    assert first.pages >= 1
     written = one(db, "SELECT count(*) FROM orders")
     assert 0 < written < 20
     emulator.handle = original  # type: ignore[method-assign]
     second = run_sync({"a": factory}, db).results[0]
-    assert second.ok and second.resumed and second.mode == "full"
+    assert second.ok
+    assert second.resumed
+    assert second.mode == "full"
     assert second.orders == 20  # counts carry over from the interrupted run
     assert one(db, "SELECT count(*) FROM orders") == 20
     assert one(db, "SELECT run_id FROM sync_state WHERE store = 'a'") is None

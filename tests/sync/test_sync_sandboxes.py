@@ -33,7 +33,9 @@ def snapshot(db: Path, store: str) -> dict[str, list[tuple[object, ...]]]:
     with duckdb.connect(str(db), read_only=True) as con:
         for name in ("orders", *ORDER_CHILDREN):
             columns = [c for c in TABLES[name].column_names if c != "synced_at"]
-            rows = con.execute(f"SELECT {', '.join(columns)} FROM {name} WHERE store = ?", [store]).fetchall()
+            rows = con.execute(
+                f"SELECT {', '.join(columns)} FROM {name} WHERE store = ?", [store]
+            ).fetchall()
             out[name] = sorted(rows, key=repr)
     return out
 
@@ -48,15 +50,19 @@ def test_sandbox_sync_matches_the_platform_and_converges(platform: str, tmp_path
     plain = unwrapped(store)
     ids = sorted(order.id for order in plain.orders.list())
     with duckdb.connect(str(db), read_only=True) as con:
-        stored = sorted(r[0] for r in con.execute("SELECT id FROM orders WHERE deleted_at IS NULL").fetchall())
+        stored = sorted(
+            r[0] for r in con.execute("SELECT id FROM orders WHERE deleted_at IS NULL").fetchall()
+        )
         lines = con.execute("SELECT count(*) FROM order_lines").fetchone()
         platforms = con.execute("SELECT DISTINCT platform FROM orders").fetchall()
     assert stored == ids
-    assert lines is not None and lines[0] >= len(ids)
+    assert lines is not None
+    assert lines[0] >= len(ids)
     assert platforms == [(platform,)]
     before = snapshot(db, "s")
     second = run_sync({"s": store}, db).results[0]
-    assert second.ok and second.changed == 0
+    assert second.ok
+    assert second.changed == 0
     assert second.mode == strategy_for(store.adapter)
     assert snapshot(db, "s") == before
     asyncio.run(store.aclose())
@@ -72,7 +78,11 @@ def test_sandbox_cancellation_reaches_the_database(platform: str, tmp_path: Path
     plain = unwrapped(store)
     target = None
     for order in plain.orders.list():
-        if order.status is uo.OrderStatus.OPEN and not order.refunds and order.fulfillment_status is uo.FulfillmentStatus.UNFULFILLED:
+        if (
+            order.status is uo.OrderStatus.OPEN
+            and not order.refunds
+            and order.fulfillment_status is uo.FulfillmentStatus.UNFULFILLED
+        ):
             target = order
             break
     if target is None:

@@ -2,7 +2,7 @@
 
 Each test connects as a real user would (base URL, integration key, secret) through a fresh
 emulator transport; on replay vcrpy answers from the cassette and the emulator is never reached.
-Re-record with ``pytest tests/adapters/shopware/test_cassettes.py --record-mode=rewrite``
+Re-record with ``pytest tests/adapters/shopware/test_shopware_cassettes.py --record-mode=rewrite``
 (deterministic: ids and timestamps come from the seeded emulator and fixed idempotency keys).
 """
 

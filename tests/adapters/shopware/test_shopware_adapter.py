@@ -102,8 +102,7 @@ def test_bad_credentials_raise_authentication_error_without_the_secret() -> None
 
 
 # --- orders -------------------------------------------------------------------------------------
-def test_every_page_is_followed_with_the_limit(sw: Recorded) -> None:
-    sw.emulator.seed_orders(12)
+def test_every_page_is_followed_with_the_limit() -> None:
     store = Recorded(page_size=5)
     store.emulator.seed_orders(12)
     orders = list(store.store.orders.list())
