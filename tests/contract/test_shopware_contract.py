@@ -106,7 +106,7 @@ def problems(v: Draft202012Validator, instance: Any) -> list[str]:
 
 def test_there_are_cassettes() -> None:
     assert len(CASSETTES) >= 5, (
-        "record the cassettes: pytest tests/adapters/shopware/test_cassettes.py --record-mode=once"
+        "record the cassettes: pytest tests/adapters/shopware/test_shopware_cassettes.py --record-mode=once"
     )
 
 
