@@ -61,6 +61,7 @@ from unified_orders.models import (
     Return,
     ReturnRequest,
     ShippingRefund,
+    TransactionKind,
 )
 
 from . import translate as t
@@ -211,6 +212,13 @@ class ShopwareAdapter(Adapter):
         self._emulator: ShopwareEmulator | None = None
 
     # --- connection -------------------------------------------------------------------------
+    def refund_problems(self, order: Order, request: RefundRequest) -> list[Problem]:
+        """An order whose payments were taken without a recorded capture cannot be refunded here."""
+        paid = [txn for txn in order.transactions if txn.is_captured_payment]
+        if paid and not any(txn.kind is TransactionKind.CAPTURE for txn in paid):
+            return [Problem("", f"order {order.id}: no payment has a capture. {NO_CAPTURE}")]
+        return []
+
     @property
     def capabilities(self) -> frozenset[Capability]:
         """Everything but returns once the shop was found without Commercial returns."""

@@ -333,6 +333,14 @@ class Adapter:
         """Why a capability is absent and what to do instead."""
         return ""
 
+    def refund_problems(self, order: Order, request: RefundRequest) -> list[Problem]:
+        """Platform-specific reasons a refund of ``order`` cannot be made, found without I/O.
+
+        Reported together with the core's own checks, before any request; e.g. Shopware refunds
+        only against a recorded capture.
+        """
+        return []
+
     # --- operations (defaults refuse) ------------------------------------------------------
     def _refuse(self, capability: Capability) -> UnsupportedOperation:
         return UnsupportedOperation(self.platform, capability.value, self.hint(capability))

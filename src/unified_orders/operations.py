@@ -133,6 +133,7 @@ def _prepare(adapter: Adapter, order: Order, request: RefundRequest) -> RefundRe
         request,
         adapter.restock_policy,
         partial_refund_needs_capture=adapter.partial_refund_needs_capture,
+        platform_problems=adapter.refund_problems(order, request),
     )
 
 

@@ -189,6 +189,7 @@ def prepare(
     policy: RestockPolicy,
     *,
     partial_refund_needs_capture: bool = True,
+    platform_problems: list[Problem] | None = None,
 ) -> RefundRequest:
     """Validate ``request`` against ``order`` and fill in restock types and locations.
 
@@ -197,7 +198,7 @@ def prepare(
     location, shipping above what remains, non-positive amounts, a currency other than the
     order's, and a partial refund against payments that were only authorized.
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = list(platform_problems or [])
     if request.currency is not None and request.currency.upper() != order.currency:
         problems.append(
             Problem("currency", f"order {order.id} is in {order.currency}, not {request.currency}")
