@@ -133,6 +133,8 @@ class NextCommerceAdapter(Adapter):
     )
     calculates_refunds: ClassVar[bool] = True
     partial_refund_needs_capture: ClassVar[bool] = True
+    # The platform filters by placed date only (date_placed_from/_to); updated_* is applied here.
+    order_filters: ClassVar[frozenset[str]] = frozenset({"created_since", "created_until"})
 
     settings: NextCommerceSettings
 
@@ -141,7 +143,9 @@ class NextCommerceAdapter(Adapter):
         self.settings = settings
         self._emulator: NextCommerceEmulator | None = None
         # 4 requests/s per access token, no burst: one request every 250 ms.
-        self._bucket = TokenBucket(1, 4, name="nextcommerce:4-per-second")
+        # 4 requests/s per token, counted over a sliding second: pace a little under it so a late
+        # wake-up of one request can never put five in one window.
+        self._bucket = TokenBucket(1, 3.8, name="nextcommerce:4-per-second")
 
     # --- connection --------------------------------------------------------------------------
     @property

@@ -1,9 +1,8 @@
 """Settings of the ``shopify`` adapter, and the choice of API dialect.
 
-``uo.connect("shopify", shop="acme.myshopify.com", access_token=..., api="rest",
-api_version="2026-07")``. ``api`` picks the dialect class: ``"rest"`` (the REST Admin API,
-:mod:`.rest`) is built; ``"graphql"`` is reserved for the GraphQL Admin API dialect, which will
-live in its own modules of this package and plug in at :func:`make_adapter`.
+``uo.connect("shopify", shop="acme.myshopify.com", access_token=...)`` uses the GraphQL Admin API
+(``api="graphql"``, :mod:`.graphql`, version 2026-04 by default); ``api="rest"`` picks the legacy
+REST Admin API (:mod:`.rest`, version 2026-07 by default). :func:`make_adapter` builds the class.
 """
 
 from __future__ import annotations
@@ -11,14 +10,18 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from typing import Any
+
 from pydantic import SecretStr, field_validator, model_validator
 
 from unified_orders.adapter import Adapter, AdapterSettings
-from unified_orders.errors import ConfigurationError
 
-__all__ = ["SANDBOX_SHOP", "ShopifySettings", "make_adapter"]
+__all__ = ["DEFAULT_VERSIONS", "SANDBOX_SHOP", "ShopifySettings", "make_adapter"]
 
 SANDBOX_SHOP = "sandbox.myshopify.com"
+#: The API version each dialect defaults to: GraphQL the version of the shipped schema (its
+#: documents are validated against it), REST the version of the REST fixtures.
+DEFAULT_VERSIONS = {"graphql": "2026-04", "rest": "2026-07"}
 _VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
 
 
@@ -27,6 +30,11 @@ class ShopifySettings(AdapterSettings):
 
     ``shop`` is the ``*.myshopify.com`` domain (a bare handle such as ``"acme"`` is completed);
     ``access_token`` is an Admin API access token (sent as ``X-Shopify-Access-Token``).
+    ``api`` is the dialect (``"graphql"`` by default, or ``"rest"``); ``api_version`` defaults
+    per dialect (:data:`DEFAULT_VERSIONS`).
+    GraphQL: ``cost_bucket_size``/``cost_restore_rate`` are the starting guesses of the
+    cost-based limit (synced from ``extensions.cost.throttleStatus``); a cancel's job is polled
+    every ``job_poll_interval`` seconds for at most ``job_wait_seconds``.
     ``leak_rate`` is the REST bucket's leak rate in requests per second (2 on Standard plans,
     4 Advanced, 20 Plus); the bucket size is read from ``X-Shopify-Shop-Api-Call-Limit`` at
     runtime, ``bucket_size`` is only the starting guess. ``discrepancy_reason`` is sent when a
@@ -36,13 +44,26 @@ class ShopifySettings(AdapterSettings):
 
     shop: str | None = None
     access_token: SecretStr | None = None
-    api: Literal["rest", "graphql"] = "rest"
-    api_version: str = "2026-07"
+    api: Literal["rest", "graphql"] = "graphql"
+    api_version: str = DEFAULT_VERSIONS["graphql"]
     leak_rate: float = 2.0
     bucket_size: int = 40
     discrepancy_reason: Literal["restock", "damage", "customer", "other"] = "other"
     notify_merchant_on_hold: bool = False
     sandbox_rate_limit: bool = False
+    cost_bucket_size: float = 1000.0
+    cost_restore_rate: float = 100.0
+    job_poll_interval: float = 1.0
+    job_wait_seconds: float = 60.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_version(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("api_version") is None:
+            api = data.get("api") or "graphql"
+            if api in DEFAULT_VERSIONS:
+                data = {**data, "api_version": DEFAULT_VERSIONS[api]}
+        return data
 
     @field_validator("shop")
     @classmethod
@@ -70,6 +91,20 @@ class ShopifySettings(AdapterSettings):
     def _positive_rate(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("leak_rate must be positive (requests per second)")
+        return value
+
+    @field_validator("cost_bucket_size", "cost_restore_rate")
+    @classmethod
+    def _positive_cost(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be positive (cost points, points per second)")
+        return value
+
+    @field_validator("job_poll_interval", "job_wait_seconds")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("must not be negative (seconds)")
         return value
 
     @field_validator("bucket_size")
@@ -102,7 +137,6 @@ def make_adapter(settings: ShopifySettings) -> Adapter:
         from .rest import ShopifyRestAdapter
 
         return ShopifyRestAdapter(settings)
-    raise ConfigurationError(
-        "the shopify GraphQL dialect (api='graphql') is not available in this version; "
-        "use api='rest'"
-    )
+    from .graphql import ShopifyGraphQLAdapter
+
+    return ShopifyGraphQLAdapter(settings)

@@ -27,10 +27,10 @@ from graphql import (
     parse,
 )
 
-__all__ = ["DOCUMENTS", "ORDER_LINES_PAGE", "ORDERS_PAGE", "document", "requested_cost"]
+__all__ = ["DOCUMENTS", "ORDERS_PAGE", "ORDER_LINES_PAGE", "document", "requested_cost"]
 
 #: Order lines read per request (a follow-up query pages through longer orders).
-ORDER_LINES_PAGE = 50
+ORDER_LINES_PAGE = 25
 #: Orders per page of ``orders.list`` (each is then read with ``OrderGet``).
 ORDERS_PAGE = 50
 
@@ -72,7 +72,7 @@ fragment FulfillmentOrderParts on FulfillmentOrder {
   assignedLocation { name location { id } }
   fulfillmentHolds { id reason reasonNotes }
   supportedActions { action }
-  lineItems(first: 50) {
+  lineItems(first: 25) {
     pageInfo { hasNextPage }
     nodes { id totalQuantity remainingQuantity lineItem { id } }
   }
@@ -82,7 +82,7 @@ fragment FulfillmentOrderParts on FulfillmentOrder {
 REFUND = """
 fragment RefundParts on Refund {
   id note createdAt
-  refundLineItems(first: 50) {
+  refundLineItems(first: 25) {
     pageInfo { hasNextPage }
     nodes {
       id quantity restockType
@@ -92,13 +92,13 @@ fragment RefundParts on Refund {
       totalTaxSet { ...Money }
     }
   }
-  refundShippingLines(first: 5) {
+  refundShippingLines(first: 2) {
     nodes { subtotalAmountSet { ...Money } taxAmountSet { ...Money } }
   }
   orderAdjustments(first: 5) {
     nodes { id reason amountSet { ...Money } taxAmountSet { ...Money } }
   }
-  transactions(first: 10) { nodes { ...Transaction } }
+  transactions(first: 5) { nodes { ...Transaction } }
   return { id }
 }
 """
@@ -121,24 +121,12 @@ fragment OrderParts on Order {
       taxLines { priceSet { ...Money } }
     }
   }
-  lineItems(first: 50) {
+  lineItems(first: 25) {
     pageInfo { hasNextPage endCursor }
     nodes { ...LineItemParts }
   }
-  transactions(first: 50) { ...Transaction }
+  transactions(first: 25) { ...Transaction }
   refunds(first: 20) { id }
-  fulfillments(first: 20) {
-    id status
-    location { id }
-    fulfillmentLineItems(first: 50) {
-      pageInfo { hasNextPage }
-      nodes { id quantity lineItem { id } }
-    }
-  }
-  fulfillmentOrders(first: 10) {
-    pageInfo { hasNextPage }
-    nodes { ...FulfillmentOrderParts }
-  }
 }
 """
 
@@ -147,7 +135,7 @@ fragment ReturnParts on Return {
   id name status createdAt closedAt requestApprovedAt
   order { id }
   decline { reason note }
-  returnLineItems(first: 50) {
+  returnLineItems(first: 25) {
     nodes {
       id quantity processedQuantity returnReasonNote customerNote
       ... on ReturnLineItem { fulfillmentLineItem { id lineItem { id } } }
@@ -164,7 +152,7 @@ def _doc(body: str, *fragments: str) -> str:
     return body.strip() + "\n" + "".join(fragments)
 
 
-_ORDER_FRAGMENTS = (ORDER, LINE_ITEM, FULFILLMENT_ORDER, TRANSACTION, ADDRESS, MONEY)
+_ORDER_FRAGMENTS = (ORDER, LINE_ITEM, TRANSACTION, ADDRESS, MONEY)
 _FO_FRAGMENTS = (FULFILLMENT_ORDER,)
 
 DOCUMENTS: dict[str, str] = {
@@ -176,7 +164,7 @@ DOCUMENTS: dict[str, str] = {
         """
         query OrderLineItemsPage($id: ID!, $after: String) {
           order(id: $id) {
-            lineItems(first: 50, after: $after) {
+            lineItems(first: 25, after: $after) {
               pageInfo { hasNextPage endCursor }
               nodes { ...LineItemParts }
             }
@@ -186,8 +174,37 @@ DOCUMENTS: dict[str, str] = {
         LINE_ITEM,
         MONEY,
     ),
-    "OrderRefunds": _doc(
-        "query OrderRefunds($id: ID!) { order(id: $id) { id refunds(first: 20) { ...RefundParts } } }",
+    "OrderFulfillments": _doc(
+        """
+        query OrderFulfillments($id: ID!) {
+          order(id: $id) {
+            id
+            fulfillments(first: 10) {
+              id status
+              location { id }
+              fulfillmentLineItems(first: 25) {
+                pageInfo { hasNextPage }
+                nodes { id quantity lineItem { id } }
+              }
+            }
+            fulfillmentOrders(first: 5) {
+              pageInfo { hasNextPage }
+              nodes { ...FulfillmentOrderParts }
+            }
+          }
+        }
+        """,
+        *_FO_FRAGMENTS,
+    ),
+    "OrderRefundIds": _doc(
+        """
+        query OrderRefundIds($id: ID!) {
+          order(id: $id) { id presentmentCurrencyCode taxesIncluded refunds(first: 20) { id } }
+        }
+        """
+    ),
+    "RefundGet": _doc(
+        "query RefundGet($id: ID!) { refund(id: $id) { ...RefundParts } }",
         REFUND,
         TRANSACTION,
         MONEY,
@@ -297,11 +314,11 @@ DOCUMENTS: dict[str, str] = {
     "ReturnableFulfillments": _doc(
         """
         query ReturnableFulfillments($orderId: ID!) {
-          returnableFulfillments(orderId: $orderId, first: 20) {
+          returnableFulfillments(orderId: $orderId, first: 10) {
             nodes {
               id
               fulfillment { id }
-              returnableFulfillmentLineItems(first: 50) {
+              returnableFulfillmentLineItems(first: 25) {
                 nodes { quantity fulfillmentLineItem { id lineItem { id } } }
               }
             }
@@ -313,7 +330,7 @@ DOCUMENTS: dict[str, str] = {
     "OrderReturns": _doc(
         """
         query OrderReturns($id: ID!) {
-          order(id: $id) { id returns(first: 50) { nodes { ...ReturnParts } } }
+          order(id: $id) { id returns(first: 10) { nodes { ...ReturnParts } } }
         }
         """,
         RETURN,
@@ -388,7 +405,7 @@ DOCUMENTS: dict[str, str] = {
         query FulfillmentOrders($id: ID!) {
           order(id: $id) {
             id
-            fulfillmentOrders(first: 20) {
+            fulfillmentOrders(first: 10) {
               pageInfo { hasNextPage }
               nodes { ...FulfillmentOrderParts }
             }

@@ -278,7 +278,8 @@ class Adapter:
     calculates_refunds: ClassVar[bool] = True
     #: True where a partial refund needs captured (not just authorized) payments.
     partial_refund_needs_capture: ClassVar[bool] = True
-    #: The ``OrderQuery`` fields the platform can filter on; others are refused before any request.
+    #: The ``OrderQuery`` fields the platform filters on server-side. The adapter applies any
+    #: other filter itself while scanning the listing (correct, but it reads every page).
     order_filters: ClassVar[frozenset[str]] = frozenset(
         {"created_since", "created_until", "updated_since", "updated_until"}
     )

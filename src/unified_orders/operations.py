@@ -74,17 +74,6 @@ def get_order(adapter: Adapter, order_id: str) -> Op[Order]:
 
 def list_orders_page(adapter: Adapter, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
     require(adapter, Capability.ORDERS_LIST)
-    unsupported = [
-        Problem(
-            name,
-            f"{adapter.platform} cannot filter orders by {name}; use one of: "
-            + (", ".join(sorted(adapter.order_filters)) or "none"),
-        )
-        for name in ("created_since", "created_until", "updated_since", "updated_until")
-        if getattr(query, name) is not None and name not in adapter.order_filters
-    ]
-    if unsupported:
-        raise InvalidRequest(unsupported, operation="orders.list")
     return (yield from adapter.list_orders(query, cursor))
 
 

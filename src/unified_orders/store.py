@@ -18,6 +18,7 @@ from .adapter import (
     Capability,
     Emulator,
     OrderQuery,
+    Page,
     RefundOptions,
     ReturnAction,
 )
@@ -141,10 +142,22 @@ class Orders(_Namespace):
             created_until=created_until,
             updated_until=updated_until,
         )
-        cursor: str | None = None
-        while True:
-            page = self._run(ops.list_orders_page(self._adapter, query, cursor))
+        for page in self.pages(query):
             yield from page.items
+
+    def page(self, query: OrderQuery, cursor: str | None = None) -> Page[Order]:
+        """One page of the listing: its orders and the cursor of the next page (None at the end)."""
+        return self._run(ops.list_orders_page(self._adapter, query, cursor))
+
+    def pages(
+        self, query: OrderQuery | None = None, cursor: str | None = None
+    ) -> Iterator[Page[Order]]:
+        """The listing page by page, from ``cursor`` on; each page carries the next cursor, so a
+        reader can save it and resume later."""
+        query = query or OrderQuery()
+        while True:
+            page = self.page(query, cursor)
+            yield page
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
@@ -194,11 +207,23 @@ class AsyncOrders(_AsyncNamespace):
             created_until=created_until,
             updated_until=updated_until,
         )
-        cursor: str | None = None
-        while True:
-            page = await self._run(ops.list_orders_page(self._adapter, query, cursor))
+        async for page in self.pages(query):
             for order in page.items:
                 yield order
+
+    async def page(self, query: OrderQuery, cursor: str | None = None) -> Page[Order]:
+        """One page of the listing: its orders and the cursor of the next page (None at the end)."""
+        return await self._run(ops.list_orders_page(self._adapter, query, cursor))
+
+    async def pages(
+        self, query: OrderQuery | None = None, cursor: str | None = None
+    ) -> AsyncIterator[Page[Order]]:
+        """The listing page by page, from ``cursor`` on; each page carries the next cursor, so a
+        reader can save it and resume later."""
+        query = query or OrderQuery()
+        while True:
+            page = await self.page(query, cursor)
+            yield page
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor

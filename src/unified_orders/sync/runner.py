@@ -31,7 +31,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .. import operations as ops
 from ..adapter import Adapter, Capability, OrderQuery, Page
 from ..errors import InvalidRequest, NotFound, PlatformError, UnsupportedOperation
 from ..models import FulfillmentOrder, Order, Return
@@ -61,24 +60,14 @@ DETAIL_CONCURRENCY = 4
 StoreSource = AsyncStore | Callable[[], AsyncStore | Awaitable[AsyncStore]]
 """A store to sync: an ``AsyncStore``, or a factory (sync or async) that connects one."""
 
-# INTERIM, until adapters declare their server-side order filters (see docs/sync.md, "core change
-# wanted"): platforms whose API has no updated-at filter. Next Commerce's adapter filters
-# ``updated_since`` client-side over the whole listing; the platform itself cannot.
-_NO_SERVER_UPDATED_FILTER = frozenset({"nextcommerce"})
-
 
 def strategy_for(adapter: Adapter) -> str:
     """``updated_since`` when the platform filters orders by updated time, else ``placed_window``.
 
-    Reads the adapter's declared ``order_filters`` (OrderQuery field names it filters on the
-    platform side) where it has one; otherwise falls back to the known platforms.
+    Reads the adapter's declared ``order_filters`` (the OrderQuery fields the platform filters on
+    server-side): filtering by updated time client-side would read every page on every run.
     """
-    declared = getattr(adapter, "order_filters", None)
-    if isinstance(declared, frozenset | set | tuple | list):
-        return "updated_since" if "updated_since" in declared else "placed_window"
-    if adapter.platform in _NO_SERVER_UPDATED_FILTER:
-        return "placed_window"
-    return "updated_since"
+    return "updated_since" if "updated_since" in adapter.order_filters else "placed_window"
 
 
 @dataclass
@@ -152,10 +141,8 @@ async def _connect(source: StoreSource) -> AsyncStore:
 
 
 async def _page(store: AsyncStore, query: OrderQuery, cursor: str | None) -> Page[Order]:
-    # The facade's ``orders.list`` hides page cursors; resuming needs them, so run the same
-    # operation one page at a time through the store's own driver (pacing, retries, errors).
-    # Wanted in core: a public ``AsyncOrders.pages(query, cursor)``.
-    return await store._driver.run(ops.list_orders_page(store.adapter, query, cursor))
+    """One page (resuming needs the page cursors that ``orders.list`` hides)."""
+    return await store.orders.page(query, cursor)
 
 
 class _StoreSync:
