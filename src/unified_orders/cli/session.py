@@ -7,14 +7,16 @@ closes (whatever the outcome), so consecutive commands see one story.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from ..config import Config, StoreConfig, load_config
-from ..connect import connect
+from ..connect import connect, connect_async
 from ..errors import ConfigurationError
-from ..store import Store
+from ..store import AsyncStore, Store
 from .errors import CliError, ExitCode
 from .output import Output
 from .sandboxes import SandboxStates
@@ -34,6 +36,8 @@ class Session:
         debug: bool = False,
     ) -> None:
         self.output = Output(json_mode=json_mode, table_mode=table_mode)
+        self.json_mode = json_mode
+        self.table_mode = table_mode
         self.debug = debug
         self.states = SandboxStates()
         self.secrets: list[str] = []
@@ -59,12 +63,7 @@ class Session:
         """Connect to a configured store (once per run); sandbox stores get their saved state."""
         if name in self._open:
             return self._open[name][1]
-        config = self.config.store(name)
-        for warning in config.warnings():
-            self.warn_once(warning)
-        settings = config.resolve()
-        secret = config.secret_fields()
-        self.secrets += [str(v) for k, v in settings.items() if k in secret and v]
+        config, settings = self._settings(name)
         try:
             store = connect(config.platform, **settings)
         except ConfigurationError as error:
@@ -74,6 +73,34 @@ class Session:
             self.states.load(name, config.platform, store.sandbox)
         self._open[name] = (config, store)
         return store
+
+    def _settings(self, name: str) -> tuple[StoreConfig, dict[str, Any]]:
+        config = self.config.store(name)
+        for warning in config.warnings():
+            self.warn_once(warning)
+        settings = config.resolve()
+        secret = config.secret_fields()
+        self.secrets += [str(v) for k, v in settings.items() if k in secret and v]
+        return config, settings
+
+    def sync_stores(self, names: list[str] | None) -> dict[str, Callable[[], AsyncStore]]:
+        """Factories of async stores for ``unified-orders sync`` (every configured store by
+        default). Sandbox stores start from their saved state; sync only reads, so nothing is
+        saved back."""
+        factories: dict[str, Callable[[], AsyncStore]] = {}
+        for name in names or list(self.config.stores):
+            config, settings = self._settings(name)
+
+            def factory(
+                name: str = name, config: StoreConfig = config, settings: dict[str, Any] = settings
+            ) -> AsyncStore:
+                store = connect_async(config.platform, **settings)
+                if store.sandbox is not None:
+                    self.states.load(name, config.platform, store.sandbox)
+                return store
+
+            factories[name] = factory
+        return factories
 
     def checkpoint(self, name: str) -> None:
         """Save a sandbox store's state now (bulk runs do this after every write)."""
