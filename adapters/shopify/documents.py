@@ -538,10 +538,9 @@ def _cost(
     return total
 
 
-@cache
-def requested_cost(name: str) -> int:
-    """The estimated requested cost of a registered document (see the module docstring)."""
-    parsed = parse(DOCUMENTS[name])
+def estimate_cost(text: str) -> int:
+    """The estimated requested cost of a GraphQL document (see the module docstring)."""
+    parsed = parse(text)
     fragments = {
         d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -559,3 +558,9 @@ def requested_cost(name: str) -> int:
         else:
             total += _cost(definition.selection_set, fragments)
     return max(total, 1)
+
+
+@cache
+def requested_cost(name: str) -> int:
+    """The estimated requested cost of a registered document."""
+    return estimate_cost(DOCUMENTS[name])

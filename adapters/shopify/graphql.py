@@ -110,8 +110,6 @@ def _job_pending(body: Any) -> bool:
 class ShopifyGraphQLAdapter(ShopifyAdapterBase):
     """Shopify through the GraphQL Admin API."""
 
-    api: ClassVar[str] = "graphql"
-
     def __init__(self, settings: ShopifySettings) -> None:
         super().__init__(settings)
         self.bucket = TokenBucket(

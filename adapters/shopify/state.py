@@ -59,11 +59,18 @@ class ShopifyState:
             "transactions": {},
             "fulfillment_orders": {},
             "rates": {},
+            # GraphQL-only parts (used by sandbox_graphql): FulfillmentLineItem ids by
+            # fulfillment and line, returns, cancel jobs, and results by idempotency key.
+            "fulfillment_line_items": {},
+            "returns": {},
+            "jobs": {},
+            "idempotency": {},
         }
         if seed:
             from .seed import seed_demo
 
             seed_demo(self)
+            self.number_fulfillment_lines()
 
     # --- plumbing -------------------------------------------------------------------------------
     def new_id(self) -> int:
@@ -111,8 +118,25 @@ class ShopifyState:
         return copy.deepcopy(self.data)
 
     def load(self, data: dict[str, Any]) -> None:
-        """Replace all state."""
+        """Replace all state (dumps from before the GraphQL parts existed get them)."""
         self.data = copy.deepcopy(data)
+        for key in ("fulfillment_line_items", "returns", "jobs", "idempotency"):
+            self.data.setdefault(key, {})
+        self.number_fulfillment_lines()
+
+    def number_fulfillment_lines(self) -> None:
+        """Give every fulfillment line its own id (GraphQL ``FulfillmentLineItem``).
+
+        REST fulfillment lines are copies of the order's line items (their ``id`` is the line
+        id), so the GraphQL ids are kept beside them, by fulfillment id and line id.
+        """
+        table = self.data.setdefault("fulfillment_line_items", {})
+        for order in self.orders():
+            for fulfillment in order.get("fulfillments") or []:
+                rows = table.setdefault(str(fulfillment["id"]), {})
+                for item in fulfillment.get("line_items") or []:
+                    if str(item["id"]) not in rows:
+                        rows[str(item["id"])] = self.new_id()
 
     # --- lookups ----------------------------------------------------------------------------
     def order(self, order_id: int | str) -> dict[str, Any]:
@@ -485,7 +509,9 @@ class ShopifyState:
                 raise _unprocessable("line_items", "quantity must be at least 1")
             if item.get("price") is None:
                 raise _unprocessable("line_items", "price can't be blank")
-        return build_order(self, body)
+        order = build_order(self, body)
+        self.number_fulfillment_lines()
+        return order
 
     def cancel_order(self, order_id: int | str, body: dict[str, Any]) -> dict[str, Any]:
         """``POST orders/{id}/cancel.json``: optional refund block, then cancel."""
@@ -951,4 +977,5 @@ class ShopifyState:
             index = int(self.data["generated"])
             self.data["generated"] = index + 1
             ids.append(str(generated_order(self, random.Random(f"shopify-{index}"), index)["id"]))
+            self.number_fulfillment_lines()
         return ids

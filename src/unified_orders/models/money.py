@@ -18,6 +18,13 @@ class MoneyTypeError(TypeError, ValueError):
 
 
 @cache
+def _currency_code(value: str) -> str:
+    code = value.strip().upper()
+    minor_unit(code)
+    return code
+
+
+@cache
 def minor_unit(currency: str) -> int:
     """Digits after the decimal point for an ISO 4217 currency (JPY 0, USD 2, KWD 3).
 
@@ -83,9 +90,7 @@ class Money(BaseModel):
     def _iso_currency(cls, value: Any) -> str:
         if not isinstance(value, str):
             raise TypeError("currency must be an ISO 4217 code such as 'USD'")
-        code = value.strip().upper()
-        minor_unit(code)
-        return code
+        return _currency_code(value)
 
     @field_serializer("amount")
     def _amount_as_string(self, amount: Decimal) -> str:
@@ -94,7 +99,24 @@ class Money(BaseModel):
     @classmethod
     def of(cls, amount: Any, currency: str, *, shop: Money | None = None) -> Money:
         """Build Money from a decimal string, int or Decimal."""
-        return cls(amount=to_decimal(amount), currency=currency, shop=shop)
+        if not isinstance(currency, str):
+            raise TypeError("currency must be an ISO 4217 code such as 'USD'")
+        if shop is not None and not isinstance(shop, Money):
+            raise TypeError("shop must be Money")
+        return cls._make(to_decimal(amount), _currency_code(currency), shop)
+
+    @classmethod
+    def _make(cls, amount: Decimal, currency: str, shop: Money | None) -> Money:
+        # The hot path of translation: every argument is already checked, so set the instance
+        # state pydantic would set, without re-validating (model_construct is slower still).
+        money = cls.__new__(cls)
+        object.__setattr__(
+            money, "__dict__", {"amount": amount, "currency": currency, "shop": shop}
+        )
+        object.__setattr__(money, "__pydantic_fields_set__", _FIELDS)
+        object.__setattr__(money, "__pydantic_extra__", None)
+        object.__setattr__(money, "__pydantic_private__", None)
+        return money
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -143,27 +165,27 @@ class Money(BaseModel):
         if self.shop is None or other.shop is None or self.shop.currency != other.shop.currency:
             return None
         amount = self.shop.amount + sign * other.shop.amount
-        return Money(amount=amount, currency=self.shop.currency)
+        return Money._make(amount, self.shop.currency, None)
 
     def __add__(self, other: object) -> Money:
         other = self._check(other)
         shop = self._shop_combine(other, 1)
-        return Money(amount=self.amount + other.amount, currency=self.currency, shop=shop)
+        return Money._make(self.amount + other.amount, self.currency, shop)
 
     def __sub__(self, other: object) -> Money:
         other = self._check(other)
         shop = self._shop_combine(other, -1)
-        return Money(amount=self.amount - other.amount, currency=self.currency, shop=shop)
+        return Money._make(self.amount - other.amount, self.currency, shop)
 
     def __neg__(self) -> Money:
         shop = -self.shop if self.shop is not None else None
-        return Money(amount=-self.amount, currency=self.currency, shop=shop)
+        return Money._make(-self.amount, self.currency, shop)
 
     def __mul__(self, factor: object) -> Money:
         if isinstance(factor, float) or not isinstance(factor, int | Decimal):
             raise TypeError("Money can be multiplied by an int or a Decimal only")
         shop = self.shop * factor if self.shop is not None else None
-        return Money(amount=self.amount * factor, currency=self.currency, shop=shop)
+        return Money._make(self.amount * factor, self.currency, shop)
 
     __rmul__ = __mul__
 
@@ -206,3 +228,6 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+_FIELDS = frozenset(Money.model_fields)
