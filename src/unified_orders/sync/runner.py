@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..adapter import Adapter, Capability, OrderQuery, Page
-from ..errors import InvalidRequest, NotFound, PlatformError, UnsupportedOperation
+from ..errors import InvalidRequest, NotFound, UnsupportedOperation
 from ..models import FulfillmentOrder, Order, Return
 from ..store import AsyncStore
 from .progress import NullProgress, Progress
@@ -414,8 +414,6 @@ async def _record_failure(
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, PlatformError):
-        return f"{type(error).__name__}: {error}"
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
