@@ -249,6 +249,12 @@ class NextCommerceEmulator(Emulator):
         self._clock = clock
         self._hits: dict[str, deque[float]] = {}
         self.state: Json = _empty_state()
+        # Derived indexes, so a request costs O(page) however many orders the store holds. They
+        # are rebuilt when ``_generation`` (bumped by every write) or the store's size changes.
+        self._generation = 0
+        self._fo_index: tuple[tuple[int, int], dict[str, list[Json]]] | None = None
+        self._list_cache: dict[tuple[Any, ...], list[Json]] = {}
+        self._list_key: tuple[int, int, int] | None = None
         if demo:
             self._seed_demo()
 
@@ -262,6 +268,7 @@ class NextCommerceEmulator(Emulator):
         """Replace the store with data from ``dump_state``."""
         with self._lock:
             self.state = copy.deepcopy(state)
+            self._changed()
 
     def handle(
         self,
@@ -273,12 +280,24 @@ class NextCommerceEmulator(Emulator):
     ) -> tuple[int, Any, Mapping[str, str]]:
         """Answer one Admin API request."""
         with self._lock:
+            writes = method.upper() != "GET"
+            if writes:
+                self._changed()
             try:
                 self._gate(headers)
                 status, payload = self._route(method.upper(), path, query, headers, body)
             except _Error as error:
                 return error.status, error.body, error.headers
+            finally:
+                if writes:
+                    self._changed()
             return status, payload, {}
+
+    def _changed(self) -> None:
+        """Forget the derived indexes: the state may have changed."""
+        self._generation += 1
+        self._fo_index = None
+        self._list_cache.clear()
 
     # --- cross-cutting checks ------------------------------------------------------------------
     def _gate(self, headers: Mapping[str, str]) -> None:
@@ -410,9 +429,16 @@ class NextCommerceEmulator(Emulator):
         return fo  # type: ignore[no-any-return]
 
     def _fos_of(self, number: str) -> list[Json]:
-        return [
-            fo for fo in self.state["fulfillment_orders"].values() if fo["order_number"] == number
-        ]
+        # Fulfillment orders are only ever added, and never change order: an index by order
+        # number, rebuilt when the table grows (or is replaced), is exact.
+        fos: dict[str, Json] = self.state["fulfillment_orders"]
+        key = (id(fos), len(fos))
+        if self._fo_index is None or self._fo_index[0] != key:
+            index: dict[str, list[Json]] = {}
+            for fo in fos.values():
+                index.setdefault(fo["order_number"], []).append(fo)
+            self._fo_index = (key, index)
+        return list(self._fo_index[1].get(number, ()))
 
     # --- derived quantities ------------------------------------------------------------------------
     @staticmethod
@@ -965,17 +991,10 @@ class NextCommerceEmulator(Emulator):
             values = query.get(name)
             return values[0] if values else None
 
-        orders = list(self.state["orders"].values())
         date_from, date_to = first("date_placed_from"), first("date_placed_to")
-        if date_from:
-            orders = [o for o in orders if o["date_placed"][:10] >= date_from]
-        if date_to:
-            orders = [o for o in orders if o["date_placed"][:10] <= date_to]
         statuses = query.get("status") or query.get("status[]")
-        if statuses:
-            orders = [o for o in orders if o["status"] in statuses]
-        if first("order_number"):
-            orders = [o for o in orders if o["number"] == first("order_number")]
+        number = first("order_number")
+        orders = self._filtered(date_from, date_to, statuses, number)
         offset = 0
         cursor = first("cursor")
         if cursor:
@@ -991,6 +1010,35 @@ class NextCommerceEmulator(Emulator):
             "previous": (f"{base}?cursor=o{max(offset - self.page_size, 0)}" if offset else None),
             "results": [self._render_list_item(o) for o in page],
         }
+
+    def _filtered(
+        self,
+        date_from: str | None,
+        date_to: str | None,
+        statuses: list[str] | None,
+        number: str | None,
+    ) -> list[Json]:
+        """The orders a list query selects, in store order; kept until the next write."""
+        all_orders: dict[str, Json] = self.state["orders"]
+        state_key = (id(all_orders), len(all_orders), self._generation)
+        if self._list_key != state_key:
+            self._list_cache.clear()
+            self._list_key = state_key
+        key = (date_from, date_to, tuple(statuses) if statuses else None, number)
+        cached = self._list_cache.get(key)
+        if cached is not None:
+            return cached
+        orders = list(all_orders.values())
+        if date_from:
+            orders = [o for o in orders if o["date_placed"][:10] >= date_from]
+        if date_to:
+            orders = [o for o in orders if o["date_placed"][:10] <= date_to]
+        if statuses:
+            orders = [o for o in orders if o["status"] in statuses]
+        if number:
+            orders = [o for o in orders if o["number"] == number]
+        self._list_cache[key] = orders
+        return orders
 
     def _check_address(self, value: Any, field: str) -> Json | None:
         if value is None:
@@ -2243,6 +2291,7 @@ class NextCommerceEmulator(Emulator):
                 "created_at": self._now(),
             }
         )
+        self._changed()
 
     def seed_orders(self, n: int, *, seed: int = 0) -> list[str]:
         """Add ``n`` generated orders, deterministically (same state + seed -> same orders).
@@ -2304,4 +2353,5 @@ class NextCommerceEmulator(Emulator):
                 else:
                     self._open_fos(order, location_id=1)
                 numbers.append(number)
+            self._changed()
             return numbers

@@ -147,6 +147,8 @@ HOLD_REASON_FROM_PLATFORM: dict[str, HoldReason] = {
 
 # --- small helpers -------------------------------------------------------------------------------
 def _dec(value: Any) -> Decimal:
+    if type(value) is str and value:
+        return Decimal(value)  # the usual case: a decimal string
     if value is None or value == "":
         return Decimal("0.00")
     if isinstance(value, float):  # never produced by jsonutil.loads; refuse to guess
@@ -164,10 +166,13 @@ def money(
     """
     amount = _dec(value)
     shop = None
-    if report and report.get("currency") and report.get(key) is not None:
-        shop_amount, shop_currency = _dec(report[key]), str(report["currency"]).upper()
-        if shop_currency != currency.upper() or shop_amount != amount:
-            shop = Money.of(shop_amount, shop_currency)
+    if report:
+        report_currency = report.get("currency")
+        report_value = report.get(key)
+        if report_currency and report_value is not None:
+            shop_amount, shop_currency = _dec(report_value), str(report_currency).upper()
+            if shop_currency != currency.upper() or shop_amount != amount:
+                shop = Money.of(shop_amount, shop_currency)
     return Money.of(amount, currency, shop=shop)
 
 
@@ -445,7 +450,8 @@ def _line_from_platform(
     if body.get("variant_title"):
         title = f"{title} - {body['variant_title']}" if title else str(body["variant_title"])
     requires_shipping = bool(body.get("requires_shipping", True))
-    total_tax = (unit - unit_excl) * quantity
+    # (unit - unit_excl) * quantity without its shop figure: one Money, not three
+    total_tax = Money.of((unit.amount - unit_excl.amount) * quantity, cur)
     return LineItem(
         id=str(body["id"]),
         sku=body.get("sku") or None,
@@ -457,7 +463,7 @@ def _line_from_platform(
         unit_price=unit,
         total=unit * quantity,
         total_discount=money(body.get("total_discount"), cur, report, "total_discount"),
-        total_tax=Money(amount=total_tax.amount, currency=cur),
+        total_tax=total_tax,
         tax_rate=rate,
         requires_shipping=requires_shipping,
         # INFERRED: a line that needs no shipping is a digital product (restock rules differ).
@@ -486,7 +492,7 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
     shipping_excl = money(body.get("shipping_excl_tax"), currency, report, "shipping_excl_tax")
     tax = money(body.get("total_tax"), currency)
     if tax.shop is None and total.shop is not None and total_excl.shop is not None:
-        tax = Money(amount=tax.amount, currency=currency, shop=total.shop - total_excl.shop)
+        tax = Money.of(tax.amount, currency, shop=total.shop - total_excl.shop)
     status = str(body.get("status") or "")
     payment = str(body.get("payment_status") or "")
     fulfillment = str(body.get("fulfillment_status") or "")

@@ -8,9 +8,7 @@ REST Admin API (:mod:`.rest`, version 2026-07 by default). :func:`make_adapter` 
 from __future__ import annotations
 
 import re
-from typing import Literal
-
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr, field_validator, model_validator
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from unified_orders import planning
 from unified_orders.adapter import (
@@ -104,7 +104,7 @@ def _search_time(value: datetime) -> str:
 def _job_pending(body: Any) -> bool:
     data = body.get("data") if isinstance(body, Mapping) else None
     job = data.get("job") if isinstance(data, Mapping) else None
-    return isinstance(job, Mapping) and job.get("done") is False and len(data) == 1
+    return isinstance(data, Mapping) and isinstance(job, Mapping) and job.get("done") is False
 
 
 class ShopifyGraphQLAdapter(ShopifyAdapterBase):
@@ -132,8 +132,10 @@ class ShopifyGraphQLAdapter(ShopifyAdapterBase):
         return [self.bucket]
 
     def observe(self, response: Response) -> float | None:
-        """Sync the cost bucket from ``extensions.cost.throttleStatus``; say how long to wait on a
-        ``THROTTLED`` error (until the requested cost is restored) or a 429 (``Retry-After``).
+        """Sync the cost bucket from ``extensions.cost``: the unused part of the requested cost
+        goes back, then ``throttleStatus`` (capacity, restore rate, level) is adopted. Say how
+        long to wait on a ``THROTTLED`` error (until the requested cost is restored) or a 429
+        (``Retry-After``).
 
         A cancel job that is not done yet is asked again after ``job_poll_interval`` seconds the
         same way (the core repeats the retry-safe poll after the delay returned here).
@@ -144,6 +146,14 @@ class ShopifyGraphQLAdapter(ShopifyAdapterBase):
         status = cost.get("throttleStatus") or {}
         available: float | None = None
         restore = self.bucket.refill_per_second
+        try:
+            unused = float(cost["requestedQueryCost"]) - float(cost["actualQueryCost"])
+        except (KeyError, TypeError, ValueError):
+            unused = 0.0
+        if unused > 0:
+            # Shopify charges what a query actually cost and gives the rest of the requested
+            # cost back; so does the bucket (then adopts Shopify's level, only ever downward).
+            self.bucket.refund(unused)
         if status:
             try:
                 available = float(status["currentlyAvailable"])
@@ -308,7 +318,22 @@ class ShopifyGraphQLAdapter(ShopifyAdapterBase):
         return Page(items, page.get("endCursor") if page.get("hasNextPage") else None)
 
     def create_order(self, order: Order) -> Op[Order]:
-        """``orderCreate`` (migration: no receipts, inventory bypassed), then the order read."""
+        """``orderCreate`` (migration: no receipts, inventory bypassed), then the order read.
+
+        ``orderCreate`` takes no per-line discounts (one discount code per order at most), so a
+        discounted line is refused rather than migrated at a different total.
+        """
+        discounted = [
+            Problem(
+                f"lines[{i}].total_discount",
+                "orderCreate cannot set a line discount; migrate this order with api='rest' "
+                "(orders.json takes total_discount)",
+            )
+            for i, line in enumerate(order.lines)
+            if line.total_discount is not None and not line.total_discount.is_zero()
+        ]
+        if discounted:
+            raise InvalidRequest(discounted, operation="orders.create")
         payload = yield from self._mutate(
             "OrderCreate", "orderCreate", tg.order_create_variables(order)
         )
@@ -366,7 +391,9 @@ class ShopifyGraphQLAdapter(ShopifyAdapterBase):
         fields = tg.address_input(address)
         if not fields:
             raise InvalidRequest([Problem("address", "give at least one address field")])
-        variables = {"input": {"id": tg.gid("Order", order.id, "order_id"), "shippingAddress": fields}}
+        variables = {
+            "input": {"id": tg.gid("Order", order.id, "order_id"), "shippingAddress": fields}
+        }
         yield from self._mutate("OrderUpdateShippingAddress", "orderUpdate", variables)
         return (yield from self.get_order(order.id))
 
@@ -569,12 +596,15 @@ class ShopifyGraphQLAdapter(ShopifyAdapterBase):
         rows = []
         refund_lines: dict[str, int] = {}
         problems = []
-        by_id = {tg.legacy(r["id"]): r for r in (node.get("returnLineItems") or {}).get("nodes") or []}
-        wanted = lines if lines is not None else {
+        by_id = {
+            tg.legacy(r["id"]): r for r in (node.get("returnLineItems") or {}).get("nodes") or []
+        }
+        left_by_id = {
             key: int(r.get("quantity") or 0) - int(r.get("processedQuantity") or 0)
             for key, r in by_id.items()
             if key is not None
         }
+        wanted = lines if lines is not None else {k: n for k, n in left_by_id.items() if n > 0}
         for key, quantity in wanted.items():
             row = by_id.get(str(key))
             if row is None:
@@ -587,7 +617,9 @@ class ShopifyGraphQLAdapter(ShopifyAdapterBase):
                 )
                 continue
             rows.append({"id": row["id"], "quantity": quantity})
-            line_id = tg.legacy(((row.get("fulfillmentLineItem") or {}).get("lineItem") or {}).get("id"))
+            line_id = tg.legacy(
+                ((row.get("fulfillmentLineItem") or {}).get("lineItem") or {}).get("id")
+            )
             if line_id is not None:
                 refund_lines[line_id] = refund_lines.get(line_id, 0) + quantity
         if not rows and not problems:

@@ -1,5 +1,8 @@
 """The Shopify sandbox: an in-memory REST Admin API over :class:`~.state.ShopifyState`.
 
+``POST /admin/api/{version}/graphql.json`` is answered by :class:`.sandbox_graphql.GraphQLSandbox`
+from the same state (one store, both dialects), with its own cost-based limit.
+
 ``ShopifyEmulator.handle`` routes ``/admin/api/{version}/...json`` requests to the state's
 methods and answers like Shopify: ``{"errors": ...}`` bodies, the
 ``X-Shopify-Shop-Api-Call-Limit`` header on every response, ``Link`` headers with ``page_info``
@@ -21,6 +24,7 @@ from urllib.parse import urlencode
 
 from unified_orders.adapter import Emulator
 
+from .sandbox_graphql import GraphQLSandbox
 from .state import ShopifyError, ShopifyState
 
 __all__ = ["BUCKET_SIZE", "LEAK_RATE", "ShopifyEmulator"]
@@ -71,6 +75,7 @@ class ShopifyEmulator(Emulator):
         self.bucket_size = BUCKET_SIZE
         self.leak_rate = LEAK_RATE
         self._clock = clock
+        self.clock = clock
         self._level = 0.0
         self._stamp = clock()
         self._lock = threading.RLock()
@@ -113,6 +118,7 @@ class ShopifyEmulator(Emulator):
             ),
             ("POST", re.compile(r"^fulfillment_orders/(\d+)/move$"), self._move),
         ]
+        self.graphql = GraphQLSandbox(self)
 
     # --- Emulator interface -------------------------------------------------------------------
     def handle(
@@ -135,6 +141,11 @@ class ShopifyEmulator(Emulator):
                 extra["X-Shopify-API-Deprecated-Reason"] = DEPRECATION_NOTE
             if self.require_token and not headers.get("x-shopify-access-token"):
                 return 401, {"errors": _TOKEN_ERROR}, extra
+            if match.group("rest") == "graphql":
+                if method.upper() != "POST":
+                    return 405, {"errors": "GraphQL requests are POSTs"}, extra
+                status, payload = self.graphql.handle(body, version)
+                return status, payload, extra
             throttled = self._drip()
             extra["X-Shopify-Shop-Api-Call-Limit"] = (
                 f"{min(math.ceil(self._level), self.bucket_size)}/{self.bucket_size}"

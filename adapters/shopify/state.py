@@ -967,6 +967,14 @@ class ShopifyState:
                 return refund
         raise ShopifyError(404, {"errors": "Not Found"})
 
+    def find_refund(self, refund_id: int | str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A refund and its order, by refund id alone (404 when absent)."""
+        for order in self.orders():
+            for refund in order.get("refunds") or []:
+                if str(refund["id"]) == str(refund_id):
+                    return order, refund
+        raise ShopifyError(404, {"errors": "Not Found"})
+
     # --- generated data ---------------------------------------------------------------------------
     def seed_orders(self, n: int) -> list[str]:
         """Add ``n`` generated orders (deterministic: the same calls give the same orders)."""

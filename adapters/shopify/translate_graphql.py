@@ -269,7 +269,17 @@ def refund_to_rest(node: Mapping[str, Any], order_id: str) -> dict[str, Any]:
     }
 
 
+def _zero(bag: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A bag of the same currencies as ``bag`` with nothing in it."""
+    if bag is None:
+        return None
+    return {side: ({**part, "amount": "0"} if part else part) for side, part in bag.items()}
+
+
 def _line_to_rest(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A REST line item. GraphQL has no separate line ``total_discount`` beside the
+    ``discountAllocations`` (which REST adds up with it), so it is a zero bag here."""
+    price = bag_to_rest(node.get("originalUnitPriceSet"))
     return {
         "id": legacy(node["id"]),
         "name": node.get("name"),
@@ -277,7 +287,8 @@ def _line_to_rest(node: Mapping[str, Any]) -> dict[str, Any]:
         "sku": node.get("sku"),
         "quantity": node.get("quantity"),
         "current_quantity": node.get("currentQuantity"),
-        "price_set": bag_to_rest(node.get("originalUnitPriceSet")),
+        "price_set": price,
+        "total_discount_set": _zero(price),
         "discount_allocations": [
             {"amount_set": bag_to_rest(a.get("allocatedAmountSet"))}
             for a in node.get("discountAllocations") or []

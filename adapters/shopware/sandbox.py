@@ -162,8 +162,22 @@ def _no_route(method: str, path: str) -> Result:
     return _error(404, "0", f'No route found for "{method} {path}"')
 
 
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, immutable scalars), without deepcopy's memo."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    if isinstance(value, str | int | float | Decimal | None):
+        return value
+    return copy.deepcopy(value)
+
+
 def _comparable(value: Any) -> Any:
-    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", value):
+    if isinstance(value, str) and _TIMESTAMP.match(value):
         return t.parse_time(value)
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return Decimal(value)
@@ -188,6 +202,12 @@ class ShopwareEmulator(Emulator):
         self.client_id = client_id
         self.client_secret = client_secret
         self.state: dict[str, Any] = {}
+        # Derived data, so a search costs O(page) however many orders the shop holds: children
+        # by foreign key, and the matching rows of each search (for paging through them). Any
+        # write forgets them (``_changed``); a search also notices tables edited from outside.
+        self._children: dict[tuple[str, str], dict[Any, list[Row]]] = {}
+        self._results: dict[str, list[Row]] = {}
+        self._signature: tuple[Any, ...] = ()
         self._reset(version, commercial)
         if seed:
             self._seed_reference()
@@ -197,6 +217,7 @@ class ShopwareEmulator(Emulator):
     def _reset(self, version: str, commercial: bool) -> None:
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {', '.join(VERSIONS)}")
+        self._changed()
         self.state = {
             "version": version,
             "commercial": commercial,
@@ -239,6 +260,7 @@ class ShopwareEmulator(Emulator):
         """Replace the state with data from :meth:`dump_state`."""
         with self._lock:
             self.state = jsonutil.loads(state["state"])
+            self._changed()
 
     def table(self, entity: str) -> dict[str, Row]:
         """Rows of one entity by id (tests read and arrange state through this)."""
@@ -253,10 +275,30 @@ class ShopwareEmulator(Emulator):
         if entity in VERSIONED:
             row.setdefault("versionId", t.LIVE_VERSION)
         self.table(entity)[str(row["id"])] = row
+        self._changed()
         return row
 
     def _touch(self, entity: str, row_id: str) -> None:
         self.table(entity)[row_id]["updatedAt"] = self._now()
+        self._changed()
+
+    def _changed(self) -> None:
+        """Forget the derived indexes and cached searches: the state changed."""
+        if self._children or self._results:
+            self._children = {}
+            self._results = {}
+
+    def _check_fresh(self) -> None:
+        """Forget derived data when a table was added, replaced or resized from outside."""
+        tables: dict[str, dict[str, Row]] = self.state["tables"]
+        signature = (
+            id(self.state),
+            id(tables),
+            *((name, id(rows), len(rows)) for name, rows in tables.items()),
+        )
+        if signature != self._signature:
+            self._changed()
+            self._signature = signature
 
     # --- state machines ---------------------------------------------------------------------
     def _machines(self) -> dict[str, tuple[str, list[str], list[t.Transition]]]:
@@ -714,11 +756,29 @@ class ShopwareEmulator(Emulator):
         if kind == ONE:
             target = rows.get(str(row.get(field)))
             return other, [target] if target is not None else [], False
-        found = sorted(
-            (r for r in rows.values() if r.get(field) == row["id"]),
-            key=lambda r: (int(r.get("position") or 0), str(r.get("createdAt") or ""), r["id"]),
-        )
-        return other, found, kind == MANY
+        found = self._children_by(other, field).get(row["id"], [])
+        return other, list(found), kind == MANY
+
+    def _children_by(self, entity: str, field: str) -> dict[Any, list[Row]]:
+        """Rows of ``entity`` by their ``field`` value, each list in association order."""
+        index = self._children.get((entity, field))
+        if index is None:
+            index = {}
+            for r in self.table(entity).values():
+                try:
+                    index.setdefault(r.get(field), []).append(r)
+                except TypeError:  # an unhashable value equals no id
+                    continue
+            for group in index.values():
+                group.sort(
+                    key=lambda r: (
+                        int(r.get("position") or 0),
+                        str(r.get("createdAt") or ""),
+                        r["id"],
+                    )
+                )
+            self._children[(entity, field)] = index
+        return index
 
     def _values(self, entity: str, row: Row, path: str) -> list[Any]:
         head, _, rest = path.partition(".")
@@ -785,7 +845,7 @@ class ShopwareEmulator(Emulator):
         raise ValueError(f"unsupported filter type {kind!r}")
 
     def _render(self, entity: str, row: Row, associations: Mapping[str, Any] | None) -> Row:
-        out = {key: copy.deepcopy(value) for key, value in row.items() if value is not None}
+        out = {key: _copy(value) for key, value in row.items() if value is not None}
         for name, criteria in (associations or {}).items():
             related = self._related(entity, row, name)
             if related is None:
@@ -813,23 +873,54 @@ class ShopwareEmulator(Emulator):
                 "FRAMEWORK__QUERY_LIMIT_EXCEEDED",
                 f"The limit must be lower than or equal to {MAX_LIMIT} (was {limit}).",
             )
-        rows = list(self.table(entity).values())
+        self._check_fresh()
         ids = criteria.get("ids")
-        if ids is not None:
-            rows = [r for r in rows if r["id"] in set(ids)]
-        try:
-            for query in [*(criteria.get("filter") or []), *(criteria.get("post-filter") or [])]:
-                rows = [r for r in rows if self._match(entity, r, query)]
-        except ValueError as error:
-            return _error(400, "FRAMEWORK__INVALID_FILTER_QUERY", str(error))
-        rows.sort(key=lambda r: r["id"])
-        for sort in reversed(criteria.get("sort") or []):
-            field = str(sort["field"])
+        # Paging through one search re-sends the same criteria: the matching rows are kept
+        # (until the next write) so each page costs O(page), not a scan and sort of the table.
+        cache_key = (
+            None
+            if ids is not None
+            else repr(
+                (
+                    entity,
+                    criteria.get("filter"),
+                    criteria.get("post-filter"),
+                    criteria.get("sort"),
+                )
+            )
+        )
+        cached = self._results.get(cache_key) if cache_key is not None else None
+        if cached is not None:
+            rows = cached
+        else:
+            table = self.table(entity)
+            if ids is not None:
+                wanted = set(ids) if table else set()
+                if all(isinstance(i, str) for i in wanted):
+                    # a str id is its row's key (``_insert``): look the rows up directly
+                    rows = [table[i] for i in wanted if i in table and table[i]["id"] == i]
+                else:
+                    rows = [r for r in table.values() if r["id"] in wanted]
+            else:
+                rows = list(table.values())
+            try:
+                for query in [
+                    *(criteria.get("filter") or []),
+                    *(criteria.get("post-filter") or []),
+                ]:
+                    rows = [r for r in rows if self._match(entity, r, query)]
+            except ValueError as error:
+                return _error(400, "FRAMEWORK__INVALID_FILTER_QUERY", str(error))
+            rows.sort(key=lambda r: r["id"])
+            for sort in reversed(criteria.get("sort") or []):
+                field = str(sort["field"])
 
-            def key(row: Row, field: str = field) -> tuple[int, str]:
-                return self._sort_key(entity, row, field)
+                def key(row: Row, field: str = field) -> tuple[int, str]:
+                    return self._sort_key(entity, row, field)
 
-            rows.sort(key=key, reverse=str(sort.get("order") or "ASC").upper() == "DESC")
+                rows.sort(key=key, reverse=str(sort.get("order") or "ASC").upper() == "DESC")
+            if cache_key is not None:
+                self._results[cache_key] = rows
         total = len(rows)
         page = int(criteria.get("page") or 1)
         size = int(limit) if isinstance(limit, int) else MAX_LIMIT
@@ -938,7 +1029,13 @@ class ShopwareEmulator(Emulator):
             denied = self._authorize(headers)
             if denied is not None:
                 return denied
-            return self._dispatch(method, route, body if body is not None else {})
+            if method == "GET" or route.startswith("search/"):
+                return self._dispatch(method, route, body if body is not None else {})
+            self._changed()
+            try:
+                return self._dispatch(method, route, body if body is not None else {})
+            finally:
+                self._changed()
 
     def _token(self, body: Any) -> Result:
         body = body if isinstance(body, Mapping) else {}

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from unified_orders.adapter import OrderQuery, Response, error_for_status
@@ -359,9 +360,21 @@ def dec(value: Any) -> Decimal:
     raise TypeError(f"not an amount: {value!r}")
 
 
+@lru_cache(maxsize=64)
+def _currency_quantum(currency: str) -> tuple[str, Decimal]:
+    """The checked ISO code of ``currency`` and its smallest unit (raises as Money does)."""
+    zero = Money.of(0, currency)
+    return zero.currency, zero.quantum
+
+
 def money(value: Any, currency: str) -> Money:
     """Money rounded to the currency's minor unit (Shopware stores floats; this makes cents exact)."""
-    return Money(amount=dec(value), currency=currency).rounded()
+    amount = dec(value)
+    if not amount.is_finite():
+        return Money.of(amount, currency)  # refused there, as Money refuses it
+    # Money(amount, currency).rounded(), built once: Money.of checks what validation would.
+    code, quantum = _currency_quantum(currency)
+    return Money.of(amount.quantize(quantum, rounding=ROUND_HALF_UP), code)
 
 
 def stable_id(*parts: object) -> str:
@@ -466,16 +479,28 @@ def state_name(entity: Mapping[str, Any] | None, key: str = "stateMachineState")
     return None
 
 
+_SCALARS = frozenset({str, int, Decimal, float, bool, type(None)})
+
+
 def collect_state_names(body: Any, names: dict[str, str]) -> None:
     """Learn ``state id -> technical name`` from every state association in a response body."""
-    if isinstance(body, Mapping):
-        if "technicalName" in body and "stateMachineId" in body and "id" in body:
-            names[str(body["id"])] = str(body["technicalName"])
-        for value in body.values():
-            collect_state_names(value, names)
-    elif isinstance(body, list):
-        for item in body:
-            collect_state_names(item, names)
+    # A depth-first walk in document order (children pushed reversed), without a call per node;
+    # scalars, the most of a body, are never pushed.
+    stack: list[Any] = [body]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
+            if "technicalName" in node and "stateMachineId" in node and "id" in node:
+                names[str(node["id"])] = str(node["technicalName"])
+            children = [v for v in node.values() if type(v) not in _SCALARS]
+        elif isinstance(node, list):
+            children = [v for v in node if type(v) not in _SCALARS]
+        else:
+            continue
+        if children:
+            children.reverse()
+            push(children)
 
 
 # --- orders: platform -> canonical ----------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from . import operations as ops
 from .adapter import (
@@ -17,6 +17,7 @@ from .adapter import (
     CancelOptions,
     Capability,
     Emulator,
+    Op,
     OrderQuery,
     Page,
     RefundOptions,
@@ -37,6 +38,8 @@ from .models import (
 )
 
 __all__ = ["AsyncStore", "Store"]
+
+T = TypeVar("T")
 
 
 class _Base:
@@ -70,6 +73,11 @@ class Store(_Base):
         self.returns = Returns(self)
         self.fulfillments = Fulfillments(self)
 
+    def run(self, op: Op[T]) -> T:
+        """Run an adapter-specific operation (one outside the canonical namespaces), e.g.
+        ``store.run(store.adapter.process_return(...))``, with the store's retries and pacing."""
+        return self._driver.run(op)
+
     def close(self) -> None:
         """Close the store's connections."""
         self._driver.close()
@@ -91,6 +99,10 @@ class AsyncStore(_Base):
         self.refunds = AsyncRefunds(self)
         self.returns = AsyncReturns(self)
         self.fulfillments = AsyncFulfillments(self)
+
+    async def run(self, op: Op[T]) -> T:
+        """Run an adapter-specific operation (one outside the canonical namespaces)."""
+        return await self._driver.run(op)
 
     async def aclose(self) -> None:
         """Close the store's connections."""

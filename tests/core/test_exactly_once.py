@@ -19,23 +19,24 @@ import unified_orders as uo
 from unified_orders.adapter import Capability
 from unified_orders.testing import Fault, FaultInjectingTransport, instrumented_sandbox, unwrapped
 
-SANDBOX_SETTINGS: dict[str, dict[str, Any]] = {"shopify": {"api": "rest"}}
+# Each dialect of a platform is its own write path: Shopify GraphQL sends @idempotent keys.
+DIALECTS: dict[str, list[dict[str, Any]]] = {"shopify": [{"api": "graphql"}, {"api": "rest"}]}
 
 
-def sandbox_platforms() -> list[str]:
+def sandbox_targets() -> list[tuple[str, dict[str, Any]]]:
     found = []
     for name, info in uo.adapters().items():
         if info.error is None and Capability.REFUNDS_CREATE in info.capabilities:
-            found.append(name)
+            found += [(name, dialect) for dialect in DIALECTS.get(name, [{}])]
     return found
 
 
-PLATFORMS = sandbox_platforms()
+TARGETS = sandbox_targets()
 faults = st.lists(st.one_of(st.none(), st.sampled_from(list(Fault))), min_size=0, max_size=12)
 
 
-def target(platform: str) -> tuple[uo.Order, uo.LineItem]:
-    store = uo.connect(platform, sandbox=True, **SANDBOX_SETTINGS.get(platform, {}))
+def target(platform: str, dialect: dict[str, Any]) -> tuple[uo.Order, uo.LineItem]:
+    store = uo.connect(platform, sandbox=True, **dialect)
     for order in store.orders.list():
         if order.captured_payments:
             for line in order.lines:
@@ -44,10 +45,16 @@ def target(platform: str) -> tuple[uo.Order, uo.LineItem]:
     pytest.skip(f"the {platform} sandbox has no refundable order")
 
 
-@pytest.mark.skipif(not PLATFORMS, reason="no adapter with a sandbox and refunds is registered")
-@pytest.mark.parametrize("platform", PLATFORMS)
-def test_refund_create_is_exactly_once_under_faults(platform: str) -> None:
-    order, line = target(platform)
+@pytest.mark.skipif(not TARGETS, reason="no adapter with a sandbox and refunds is registered")
+@pytest.mark.parametrize(
+    ("platform", "dialect"),
+    TARGETS,
+    ids=lambda v: v if isinstance(v, str) else "-".join(map(str, v.values())) or "default",
+)
+def test_refund_create_is_exactly_once_under_faults(
+    platform: str, dialect: dict[str, Any]
+) -> None:
+    order, line = target(platform, dialect)
     request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id=line.id, quantity=1)])
 
     @settings(
@@ -67,7 +74,7 @@ def test_refund_create_is_exactly_once_under_faults(platform: str) -> None:
             wrap,
             max_attempts=4,
             retry_backoff=0,
-            **SANDBOX_SETTINGS.get(platform, {}),
+            **dialect,
         )
         assert isinstance(store, uo.Store)
         before = {r.id for r in unwrapped(store).orders.get(order.id).refunds}

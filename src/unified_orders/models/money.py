@@ -106,22 +106,31 @@ class Money(BaseModel):
         return cls._make(to_decimal(amount), _currency_code(currency), shop)
 
     @classmethod
-    def _make(cls, amount: Decimal, currency: str, shop: Money | None) -> Money:
+    def _make(
+        cls,
+        amount: Decimal,
+        currency: str,
+        shop: Money | None,
+        fields: frozenset[str] | None = None,
+    ) -> Money:
         # The hot path of translation: every argument is already checked, so set the instance
         # state pydantic would set, without re-validating (model_construct is slower still).
-        money = cls.__new__(cls)
-        object.__setattr__(
-            money, "__dict__", {"amount": amount, "currency": currency, "shop": shop}
-        )
-        object.__setattr__(money, "__pydantic_fields_set__", _FIELDS)
-        object.__setattr__(money, "__pydantic_extra__", None)
-        object.__setattr__(money, "__pydantic_private__", None)
+        # ``fields`` is the fields-set pydantic would record (all three by default).
+        money = _new(cls)
+        _set_dict(money, {"amount": amount, "currency": currency, "shop": shop})
+        _set_fields(money, _FIELDS if fields is None else fields)
+        _set_extra(money, None)
+        _set_private(money, None)
         return money
 
     @classmethod
     def zero(cls, currency: str) -> Money:
         """Zero in ``currency``, at the currency's precision."""
-        return cls(amount=Decimal(0).scaleb(-minor_unit(currency)), currency=currency)
+        amount = Decimal(0).scaleb(-minor_unit(currency))
+        if isinstance(currency, str):
+            # what validation would do: the code checked and upper-cased; shop left unset
+            return cls._make(amount, _currency_code(currency), None, _AMOUNT_CURRENCY)
+        return cls(amount=amount, currency=currency)
 
     @classmethod
     def sum(cls, items: Iterable[Money], currency: str) -> Money:
@@ -144,11 +153,11 @@ class Money(BaseModel):
     def rounded(self) -> Money:
         """Round half-up to the currency's minor unit (the commercial rule)."""
         shop = self.shop.rounded() if self.shop is not None else None
-        return Money(
-            amount=self.amount.quantize(self.quantum, rounding=ROUND_HALF_UP),
-            currency=self.currency,
-            shop=shop,
-        )
+        amount = self.amount.quantize(_quantum(self.currency), rounding=ROUND_HALF_UP)
+        if type(self) is Money and type(self.currency) is str:
+            # the fields are already valid (a Decimal, a checked code, Money or None)
+            return Money._make(amount, _currency_code(self.currency), shop)
+        return Money(amount=amount, currency=self.currency, shop=shop)
 
     def is_zero(self) -> bool:
         """True when the amount is zero."""
@@ -231,3 +240,28 @@ class Money(BaseModel):
 
 
 _FIELDS = frozenset(Money.model_fields)
+_AMOUNT_CURRENCY = frozenset({"amount", "currency"})
+# Slot setters of pydantic's BaseModel (faster than object.__setattr__ by name).
+_new = object.__new__
+
+
+def _slot_setter(name: str) -> Any:
+    descriptor = BaseModel.__dict__.get(name)
+    if descriptor is not None and hasattr(descriptor, "__set__"):
+        return descriptor.__set__
+
+    def setter(obj: Any, value: Any) -> None:
+        object.__setattr__(obj, name, value)
+
+    return setter
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))

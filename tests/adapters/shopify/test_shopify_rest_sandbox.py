@@ -72,7 +72,7 @@ def test_multi_currency_order_has_shop_money(recorded: tuple[uo.Store, Recording
 def test_list_paginates_with_page_info(emulator: ShopifyEmulator) -> None:
     emulator.seed_orders(600)
     transport = RecordingTransport(emulator_transport(emulator))
-    store = uo.connect("shopify", sandbox=True, transport=transport)
+    store = uo.connect("shopify", sandbox=True, api="rest", transport=transport)
     ids = [o.id for o in store.orders.list()]
     assert len(ids) == 605
     assert len(set(ids)) == 605
@@ -514,9 +514,9 @@ def test_settings_are_checked() -> None:
         uo.connect("shopify", shop="acme")
     with pytest.raises(uo.ConfigurationError, match="API version"):
         uo.connect("shopify", sandbox=True, api_version="2026-05")
-    with pytest.raises(uo.ConfigurationError, match="api='rest'"):
-        uo.connect("shopify", sandbox=True, api="graphql")
-    store = uo.connect("shopify", shop="acme", access_token=TOKEN)
+    with pytest.raises(uo.ConfigurationError, match="api"):
+        uo.connect("shopify", sandbox=True, api="soap")
+    store = uo.connect("shopify", shop="acme", access_token=TOKEN, api="rest")
     assert store.adapter.base_url == "https://acme.myshopify.com/admin/api/2026-07/"
     store.close()
 
@@ -539,7 +539,7 @@ def test_sandbox_leaky_bucket() -> None:
 
 
 def test_observe_syncs_the_bucket_from_the_header() -> None:
-    store = uo.connect("shopify", shop="acme", access_token=TOKEN)
+    store = uo.connect("shopify", shop="acme", access_token=TOKEN, api="rest")
     adapter: Any = store.adapter
     assert (
         adapter.observe(Response(200, {"x-shopify-shop-api-call-limit": "32/80"}, {}, "")) is None
@@ -560,6 +560,7 @@ def test_pacing_keeps_the_bucket_from_overflowing_under_concurrency() -> None:
         "shopify",
         shop="acme",
         access_token=TOKEN,
+        api="rest",
         rate_limit=True,
         bucket_size=10,
         leak_rate=40.0,
@@ -597,7 +598,11 @@ def test_429_is_retried_after_retry_after(emulator: ShopifyEmulator) -> None:
         return inner.handle_request(request)
 
     store = uo.connect(
-        "shopify", shop="acme", access_token=TOKEN, transport=httpx.MockTransport(handler)
+        "shopify",
+        shop="acme",
+        access_token=TOKEN,
+        api="rest",
+        transport=httpx.MockTransport(handler),
     )
     order_id = next(iter(emulator.state.data["orders"]))
     assert store.orders.get(order_id).id == order_id
@@ -605,7 +610,7 @@ def test_429_is_retried_after_retry_after(emulator: ShopifyEmulator) -> None:
 
 
 def test_deprecation_header_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
-    store = uo.connect("shopify", sandbox=True, api_version="2025-01")
+    store = uo.connect("shopify", sandbox=True, api="rest", api_version="2025-01")
     with caplog.at_level(logging.WARNING, logger="unified_orders.shopify"):
         list(store.orders.list())
         list(store.orders.list())
@@ -652,7 +657,7 @@ def test_error_bodies_become_typed_errors(
 
 def test_missing_token_is_an_authentication_error() -> None:
     emulator = ShopifyEmulator(require_token=True)
-    store = uo.connect("shopify", sandbox=True, transport=emulator_transport(emulator))
+    store = uo.connect("shopify", sandbox=True, api="rest", transport=emulator_transport(emulator))
     with pytest.raises(uo.AuthenticationError, match="Invalid API key"):
         list(store.orders.list())
     store.close()

@@ -1,0 +1,218 @@
+"""GraphQL translation units: ids, inputs, return-line resolution and error typing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from unified_orders_adapters.shopify import translate_graphql as tg
+from unified_orders_adapters.shopify.documents import DOCUMENTS, estimate_cost, requested_cost
+
+import unified_orders as uo
+
+
+def test_gids_map_to_and_from_canonical_ids() -> None:
+    big = "820982911946154508"
+    assert tg.gid("Order", big) == f"gid://shopify/Order/{big}"
+    assert tg.gid("Order", f"gid://shopify/Order/{big}") == f"gid://shopify/Order/{big}"
+    assert tg.legacy(f"gid://shopify/Order/{big}") == big
+    assert tg.legacy("gid://shopify/InventoryLevel/1?inventory_item_id=2") == "1"
+    assert tg.legacy(None) is None
+    for bad in ("abc", "gid://shopify/Refund/1", "12.5", ""):
+        with pytest.raises(uo.InvalidRequest):
+            tg.gid("Order", bad, "order_id")
+
+
+def test_address_input_uses_no_deprecated_fields() -> None:
+    address = uo.Address(first_name="Jane", line1="1 Example Street", country_code="de")
+    assert tg.address_input(address) == {
+        "firstName": "Jane",
+        "address1": "1 Example Street",
+        "countryCode": "DE",
+    }
+
+
+def _calculation(order_total: str = "10.00") -> tuple[uo.Order, uo.RefundCalculation]:
+    money = uo.Money.of(order_total, "EUR")
+    line = uo.LineItem(
+        id="11", quantity=1, current_quantity=1, unit_price=money, total=money, location_id="7"
+    )
+    order = uo.Order(
+        id="5",
+        platform="shopify",
+        currency="EUR",
+        status=uo.OrderStatus.OPEN,
+        lines=[line],
+        shipping=uo.Money.zero("EUR"),
+        subtotal=money,
+        tax=uo.Money.zero("EUR"),
+        total=money,
+    )
+    request = uo.RefundRequest(
+        lines=[
+            uo.RefundLineRequest(
+                line_id="11", quantity=1, restock=uo.Restock.CANCEL, location_id="7"
+            )
+        ],
+        shipping=uo.ShippingRefund(amount="1.50"),
+    )
+    calculation = uo.RefundCalculation(
+        order_id="5",
+        request=request,
+        lines=[
+            uo.RefundLine(
+                line_id="11",
+                quantity=1,
+                restock=uo.Restock.CANCEL,
+                location_id="7",
+                subtotal=money,
+                tax=uo.Money.zero("EUR"),
+                total=money,
+            )
+        ],
+        transactions=[
+            uo.TransactionAllocation(
+                transaction_id="99", amount=uo.Money.of("9.00", "EUR"), gateway="bogus"
+            )
+        ],
+        subtotal=money,
+        tax=uo.Money.zero("EUR"),
+        total=uo.Money.of("9.00", "EUR"),
+        raw={"suggestedTransactions": [{"amountSet": {"presentmentMoney": {"amount": "11.50"}}}]},
+    )
+    return order, calculation
+
+
+def test_refund_input_flips_suggestions_to_refund_transactions() -> None:
+    order, calculation = _calculation()
+    body = tg.refund_input(calculation, order, notify=False, note="n", discrepancy_reason="other")
+    assert body == {
+        "orderId": "gid://shopify/Order/5",
+        "currency": "EUR",
+        "notify": False,
+        "note": "n",
+        "shipping": {"amount": "1.50"},
+        "refundLineItems": [
+            {
+                "lineItemId": "gid://shopify/LineItem/11",
+                "quantity": 1,
+                "restockType": "CANCEL",
+                "locationId": "gid://shopify/Location/7",
+            }
+        ],
+        "transactions": [
+            {
+                "orderId": "gid://shopify/Order/5",
+                "parentId": "gid://shopify/OrderTransaction/99",
+                "amount": "9.00",
+                "gateway": "bogus",
+                "kind": "REFUND",
+            }
+        ],
+        # 9.00 paid back where 11.50 was suggested
+        "discrepancyReason": "OTHER",
+    }
+
+
+def test_restocking_lines_need_a_location() -> None:
+    order, _ = _calculation()
+    request = uo.RefundRequest(
+        lines=[uo.RefundLineRequest(line_id="11", quantity=1, restock=uo.Restock.RETURN)]
+    )
+    order = order.model_copy(
+        update={"lines": [order.lines[0].model_copy(update={"location_id": None})]}
+    )
+    with pytest.raises(uo.InvalidRequest, match="needs a location"):
+        tg.suggested_refund_variables(order, request)
+
+
+def test_return_lines_take_units_from_each_fulfillment_line_item() -> None:
+    request = uo.ReturnRequest(
+        lines=[uo.ReturnLineRequest(line_id="1", quantity=3, reason="broken", note="box torn")]
+    )
+    returnable = {
+        "1": [
+            ("gid://shopify/FulfillmentLineItem/8", 2),
+            ("gid://shopify/FulfillmentLineItem/9", 5),
+        ]
+    }
+    assert tg.return_line_inputs(request, returnable, requested=False) == [
+        {
+            "fulfillmentLineItemId": "gid://shopify/FulfillmentLineItem/8",
+            "quantity": 2,
+            "returnReasonNote": "broken; box torn",
+        },
+        {
+            "fulfillmentLineItemId": "gid://shopify/FulfillmentLineItem/9",
+            "quantity": 1,
+            "returnReasonNote": "broken; box torn",
+        },
+    ]
+    rows = tg.return_line_inputs(request, returnable, requested=True)
+    assert rows[0]["customerNote"] == "broken; box torn"
+    with pytest.raises(uo.InvalidRequest) as caught:
+        tg.return_line_inputs(
+            uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id="2", quantity=1)]),
+            returnable,
+            requested=False,
+        )
+    assert caught.value.problems[0].path == "lines[0].quantity"
+    assert "line 2 has nothing fulfilled to return" in caught.value.problems[0].message
+
+
+def test_user_errors_keep_field_paths_and_codes() -> None:
+    error = tg.user_errors_error(
+        [
+            {
+                "field": ["input", "refundLineItems", "0", "quantity"],
+                "message": "too many",
+                "code": "INVALID",
+            }
+        ],
+        "refundCreate",
+    )
+    assert type(error) is uo.PlatformError
+    assert error.code == "INVALID"
+    assert error.problems[0].path == "input.refundLineItems[0].quantity"
+    state = tg.user_errors_error(
+        [{"field": ["id"], "message": "Return is CLOSED", "code": "INVALID_STATE"}],
+        "returnClose",
+        state="closed",
+    )
+    assert isinstance(state, uo.IllegalTransition)
+    assert state.state == "closed"
+    missing = tg.user_errors_error(
+        [{"field": ["id"], "message": "gone", "code": "FULFILLMENT_ORDER_NOT_FOUND"}], "hold"
+    )
+    assert isinstance(missing, uo.NotFound)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "kind"),
+    [
+        ("ACCESS_DENIED", 200, uo.AuthenticationError),
+        ("THROTTLED", 200, uo.RateLimited),
+        ("MAX_COST_EXCEEDED", 200, uo.PlatformError),
+        (None, 401, uo.AuthenticationError),
+        (None, 404, uo.NotFound),
+    ],
+)
+def test_top_level_errors_are_typed(code: str | None, status: int, kind: type) -> None:
+    error = {"message": "nope", "path": ["order", "lineItems"]}
+    if code:
+        error["extensions"] = {"code": code}  # type: ignore[assignment]
+    typed = tg.graphql_errors_error({"errors": [error]}, status)
+    assert type(typed) is kind
+    assert typed.code == code
+    assert typed.problems[0].path == "order.lineItems"
+    assert tg.graphql_errors_error({"errors": "[API] Invalid API key"}, 401).message.startswith(
+        "[API]"
+    )
+
+
+def test_costs_follow_page_sizes_and_stay_under_the_single_query_maximum() -> None:
+    assert estimate_cost("query { shop { name } }") == 1
+    assert estimate_cost("query { orders(first: 10) { nodes { id } } }") == 12
+    assert estimate_cost("mutation { returnClose(id: 1) { return { id } } }") == 11
+    assert all(requested_cost(name) <= 1000 for name in DOCUMENTS)
+    assert Decimal(requested_cost("OrderGet")) > 0

@@ -1,0 +1,47 @@
+"""The README's capability table is what the adapters really declare (regenerate with this file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import unified_orders as uo
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
+COLUMNS: list[tuple[str, str, dict[str, object]]] = [
+    ("Next Commerce", "nextcommerce", {}),
+    ("Shopify (GraphQL)", "shopify", {"api": "graphql"}),
+    ("Shopify (REST)", "shopify", {"api": "rest"}),
+    ("Shopware 6", "shopware", {}),
+]
+
+
+def coverage_table() -> str:
+    """The Markdown capability matrix, from each sandbox store's ``capabilities``."""
+    stores = [uo.connect(platform, sandbox=True, **settings) for _, platform, settings in COLUMNS]
+    head = "| capability | " + " | ".join(title for title, _, _ in COLUMNS) + " |"
+    rule = "|---|" + "---|" * len(COLUMNS)
+    rows = [
+        f"| `{capability.value}` | "
+        + " | ".join("yes" if capability in s.capabilities else "-" for s in stores)
+        + " |"
+        for capability in uo.Capability
+    ]
+    return "\n".join([head, rule, *rows])
+
+
+def test_readme_capability_table_is_current() -> None:
+    missing = [p for _, p, _ in COLUMNS if p not in uo.adapters()]
+    if missing:
+        pytest.skip(f"adapters not registered: {missing}")
+    text = README.read_text(encoding="utf-8")
+    assert START in text, "the README lost its coverage markers"
+    assert END in text, "the README lost its coverage markers"
+    table = text.split(START, 1)[1].split(END, 1)[0].strip()
+    assert table == coverage_table(), (
+        "README capability table is stale; paste the output of "
+        '`python -c \'import sys; sys.path.insert(0, "tests/core"); '
+        "import test_readme_coverage as t; print(t.coverage_table())'`"
+    )
