@@ -6,7 +6,7 @@ Reading: ``order_from_rest``, ``refund_from_rest``, ``calculation_from_rest``,
 Writing: ``*_body`` functions build the JSON bodies of REST requests from canonical input.
 ``error_from_rest`` turns an ``{"errors": ...}`` body into a typed error.
 
-Rules kept here (see docs/shopify.md):
+Rules kept here (see the README, "Shopify"):
 
 - Ids are strings in canonical models. On the wire they are JSON integers (as Shopify documents
   them); Python ints are exact at any size, so nothing passes through a float.

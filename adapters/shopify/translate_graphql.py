@@ -6,7 +6,7 @@ resource they mirror (``*_to_rest``; GIDs become numeric ids, enums REST's lower
 same order read through either dialect gives equal canonical models. ``raw`` then gets the
 GraphQL payload back (nothing is lost, and nothing REST-shaped leaks into ``raw``).
 
-Two GraphQL gaps are bridged here (see docs/shopify.md):
+Two GraphQL gaps are bridged here (see the README, "Shopify"):
 
 - GraphQL has no ``shipping_refund`` order adjustment: it is derived from
   ``refundShippingLines`` (amount and tax negated, as REST records them).

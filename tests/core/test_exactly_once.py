@@ -51,9 +51,7 @@ def target(platform: str, dialect: dict[str, Any]) -> tuple[uo.Order, uo.LineIte
     TARGETS,
     ids=lambda v: v if isinstance(v, str) else "-".join(map(str, v.values())) or "default",
 )
-def test_refund_create_is_exactly_once_under_faults(
-    platform: str, dialect: dict[str, Any]
-) -> None:
+def test_refund_create_is_exactly_once_under_faults(platform: str, dialect: dict[str, Any]) -> None:
     order, line = target(platform, dialect)
     request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id=line.id, quantity=1)])
 

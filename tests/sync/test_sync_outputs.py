@@ -181,5 +181,5 @@ def test_rows_leave_shop_amounts_unknown_when_the_platform_gives_none() -> None:
 
 
 def test_the_documented_schema_is_the_real_one() -> None:
-    doc = (ROOT / "docs" / "sync.md").read_text(encoding="utf-8")
-    assert schema_markdown() in doc, "docs/sync.md is stale: paste schema_markdown() into it"
+    doc = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert schema_markdown() in doc, "README.md's schema is stale: paste schema_markdown() into it"
