@@ -134,7 +134,9 @@ LIMITS: dict[str, dict[str, Any]] = {
     "shopify": {
         "rate": 2.0,
         "burst": 40.0,
-        "settings": {"rate_limit": True, "sandbox_rate_limit": True},
+        # REST's leaky bucket in requests; the GraphQL dialect (the default) is limited in cost
+        # points, which this requests/s model does not describe: pin REST here.
+        "settings": {"rate_limit": True, "sandbox_rate_limit": True, "api": "rest"},
     },
 }
 

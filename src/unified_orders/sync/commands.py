@@ -102,6 +102,15 @@ def sync_command(
             "--details/--no-details", help="Read returns and fulfillment orders of changed orders."
         ),
     ] = True,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--db-memory-limit",
+            envvar="UNIFIED_ORDERS_DB_MEMORY_LIMIT",
+            help="Cap DuckDB's memory (e.g. 512MB); too small fails large syncs. "
+            "Default: DuckDB's own (80%% of RAM).",
+        ),
+    ] = None,
     json_flag: JsonOpt = False,
     table_flag: TableOpt = False,
 ) -> None:
@@ -118,6 +127,7 @@ def sync_command(
         full=full,
         details=details,
         progress=auto_progress(sys.stderr),
+        memory_limit=memory_limit,
     )
     if as_json:
         import json

@@ -347,11 +347,12 @@ async def sync_stores(
     details: bool = True,
     keep_raw: bool = True,
     progress: Progress | None = None,
+    memory_limit: str | None = None,
 ) -> SyncSummary:
     """Sync every store into the DuckDB file at ``db_path``, concurrently; see :func:`run_sync`."""
     started = time.monotonic()
     reporter = progress or NullProgress()
-    db = Database(db_path)
+    db = Database(db_path, memory_limit=memory_limit)
     write_lock = asyncio.Lock()
     summary = SyncSummary(Path(db_path))
 
@@ -427,6 +428,7 @@ def run_sync(
     details: bool = True,
     keep_raw: bool = True,
     progress: Progress | None = None,
+    memory_limit: str | None = None,
 ) -> SyncSummary:
     """Sync ``stores`` (name -> AsyncStore or factory) into DuckDB; blocking.
 
@@ -435,7 +437,8 @@ def run_sync(
     ``lookback`` is subtracted from the watermark of ``updated_since`` stores; ``window_days`` is
     the placed-date window re-read for stores without an updated-at filter; ``full`` re-reads
     everything (and finds deleted orders); ``details`` reads returns and fulfillment orders of
-    new or changed orders; ``keep_raw`` stores the platform payload in ``orders.raw``.
+    new or changed orders; ``keep_raw`` stores the platform payload in ``orders.raw``;
+    ``memory_limit`` caps DuckDB's memory (see :func:`~unified_orders.sync.writer.connect_db`).
     """
     return asyncio.run(
         sync_stores(
@@ -447,5 +450,6 @@ def run_sync(
             details=details,
             keep_raw=keep_raw,
             progress=progress,
+            memory_limit=memory_limit,
         )
     )

@@ -8,6 +8,7 @@ cursor. Rows are replaced by key (store + id), so writing a page twice converges
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,11 +26,26 @@ __all__ = ["Database", "RunState", "connect_db"]
 DEFAULT_DB = "unified-orders.duckdb"
 
 
-def connect_db(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a DuckDB file with the schema in place."""
+#: Caps DuckDB's memory (e.g. "256MB"); unset, DuckDB's own default (80% of RAM) applies. A cap
+#: bounds the buffer pool, but DuckDB's primary-key indexes grow with the rows and stay in
+#: memory, so too small a cap makes a large sync fail with an out-of-memory error (bench/README.md).
+MEMORY_LIMIT_ENV = "UNIFIED_ORDERS_DB_MEMORY_LIMIT"
+
+
+def connect_db(
+    path: str | Path, *, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a DuckDB file with the schema in place.
+
+    ``memory_limit`` (else ``$UNIFIED_ORDERS_DB_MEMORY_LIMIT``) caps DuckDB's memory.
+    """
     if read_only and not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist: run `unified-orders sync` first")
-    con = duckdb.connect(str(path), read_only=read_only)
+    limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV)
+    config: dict[str, str | bool | int | float | list[str]] = (
+        {"memory_limit": limit} if limit else {}
+    )
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     if not read_only:
         for statement in create_schema_sql():
             con.execute(statement)
@@ -85,9 +101,9 @@ _STATE_COLUMNS = TABLES["sync_state"].column_names
 class Database:
     """One DuckDB connection used by every store of a sync; writes are serialised by a lock."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, memory_limit: str | None = None) -> None:
         self.path = Path(path)
-        self.con = connect_db(self.path)
+        self.con = connect_db(self.path, memory_limit=memory_limit)
         self._lock = threading.Lock()
 
     def close(self) -> None:
