@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from unified_orders.adapter import Adapter, Capability, Response, RestockPolicy
 from unified_orders.models import Restock
+from unified_orders.ratelimit import TokenBucket
 
 from .api import ShopifySettings
 from .sandbox import ShopifyEmulator
@@ -42,6 +43,8 @@ class ShopifyAdapterBase(Adapter):
     partial_refund_needs_capture: ClassVar[bool] = True
 
     settings: ShopifySettings
+    #: The dialect's own limit: REST's leaky bucket or GraphQL's cost bucket.
+    bucket: TokenBucket
 
     def __init__(self, settings: ShopifySettings) -> None:
         super().__init__(settings)
@@ -53,6 +56,15 @@ class ShopifyAdapterBase(Adapter):
     def admin_url(self) -> str:
         """``https://{shop}/admin/api/{version}/``."""
         return f"https://{self.settings.shop_domain}/admin/api/{self.settings.api_version}/"
+
+    @property
+    def base_url(self) -> str:
+        """``https://{shop}/admin/api/{version}/`` (GraphQL requests all go to ``graphql.json``)."""
+        return self.admin_url
+
+    def rate_limits(self) -> list[TokenBucket]:
+        """The dialect's bucket."""
+        return [self.bucket]
 
     def static_headers(self) -> Mapping[str, str]:
         """``X-Shopify-Access-Token`` (none in a sandbox without a token)."""

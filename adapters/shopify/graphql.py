@@ -122,15 +122,6 @@ class ShopifyGraphQLAdapter(ShopifyAdapterBase):
         """Orders, refunds, returns and fulfillment orders."""
         return GRAPHQL_CAPABILITIES
 
-    @property
-    def base_url(self) -> str:
-        """``https://{shop}/admin/api/{version}/`` (every request is ``graphql.json``)."""
-        return self.admin_url
-
-    def rate_limits(self) -> list[TokenBucket]:
-        """The cost bucket (a request is charged its estimated query cost)."""
-        return [self.bucket]
-
     def observe(self, response: Response) -> float | None:
         """Sync the cost bucket from ``extensions.cost``: the unused part of the requested cost
         goes back, then ``throttleStatus`` (capacity, restore rate, level) is adopted. Say how

@@ -100,15 +100,6 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         """Orders, refunds and fulfillment orders; returns need GraphQL."""
         return REST_CAPABILITIES
 
-    @property
-    def base_url(self) -> str:
-        """``https://{shop}/admin/api/{version}/``."""
-        return self.admin_url
-
-    def rate_limits(self) -> list[TokenBucket]:
-        """The REST leaky bucket (one request costs one unit)."""
-        return [self.bucket]
-
     def observe(self, response: Response) -> float | None:
         """Sync the bucket from ``X-Shopify-Shop-Api-Call-Limit: used/size``; on 429 wait for
         ``Retry-After`` (1 s when absent, as Shopify's own client does)."""
