@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import unified_orders as uo
 from unified_orders import jsonutil
 from unified_orders.adapter import Op, Request, Response
 
@@ -34,3 +35,39 @@ def drive(op: Op[T], answer: Callable[[Request], Any]) -> tuple[list[Request], T
             request = op.send(Response(200, {}, body, jsonutil.dumps(body)))
     except StopIteration as stop:
         return sent, stop.value
+
+
+# --- flows recorded in both dialects' cassettes (the canonical calls are the same) -------------
+def find(store: uo.Store, number: str) -> uo.Order:
+    """The sandbox order named ``number`` (e.g. ``"#1002"``)."""
+    return next(o for o in store.orders.list() if o.number == number)
+
+
+def fulfillment_order_flow(store: uo.Store) -> None:
+    """Hold, release and move #1002's fulfillment order; request fulfillment of #1004's."""
+    order = find(store, "#1002")
+    [fo] = store.fulfillments.list(order.id)
+    held = store.fulfillments.hold(fo.id, reason=uo.HoldReason.AWAITING_PAYMENT, note="bank")
+    assert held.status is uo.FulfillmentOrderStatus.ON_HOLD
+    assert store.fulfillments.release_hold(fo.id).status is uo.FulfillmentOrderStatus.OPEN
+    [first, *_] = store.fulfillments.available_locations(fo.id)
+    moved = store.fulfillments.move(fo.id, first.id)
+    assert moved.location_id == first.id
+    waiting = find(store, "#1004")
+    [service_fo] = store.fulfillments.list(waiting.id)
+    submitted = store.fulfillments.request_fulfillment(service_fo.id, message="please ship")
+    assert submitted.request_status == "submitted"
+
+
+def cancel_and_address_flow(store: uo.Store) -> uo.Order:
+    """Change #1002's shipping address, then cancel it with a refund; returns the canceled order."""
+    order = find(store, "#1002")
+    changed = store.orders.update_shipping_address(
+        order.id, uo.Address(line1="2 Example Road", city="Springfield", postal_code="12345")
+    )
+    assert changed.shipping_address is not None
+    assert changed.shipping_address.city == "Springfield"
+    canceled = store.orders.cancel(order.id, reason="customer", refund=True, restock=True)
+    assert canceled.status is uo.OrderStatus.CANCELED
+    assert canceled.refunds[0].total == uo.Money.of("124.90", "EUR")
+    return canceled

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from shopify_helpers import cancel_and_address_flow, find, fulfillment_order_flow
 from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
 
 import unified_orders as uo
@@ -29,10 +30,6 @@ def store() -> Iterator[uo.Store]:
         transport=emulator_transport(emulator),
     ) as connected:
         yield connected
-
-
-def find(store: uo.Store, number: str) -> uo.Order:
-    return next(o for o in store.orders.list() if o.number == number)
 
 
 @pytest.mark.vcr
@@ -55,28 +52,9 @@ def test_refund_flow(store: uo.Store) -> None:
 
 @pytest.mark.vcr
 def test_fulfillment_order_flow(store: uo.Store) -> None:
-    order = find(store, "#1002")
-    [fo] = store.fulfillments.list(order.id)
-    held = store.fulfillments.hold(fo.id, reason=uo.HoldReason.AWAITING_PAYMENT, note="bank")
-    assert held.status is uo.FulfillmentOrderStatus.ON_HOLD
-    assert store.fulfillments.release_hold(fo.id).status is uo.FulfillmentOrderStatus.OPEN
-    [first, *_] = store.fulfillments.available_locations(fo.id)
-    moved = store.fulfillments.move(fo.id, first.id)
-    assert moved.location_id == first.id
-    waiting = find(store, "#1004")
-    [service_fo] = store.fulfillments.list(waiting.id)
-    submitted = store.fulfillments.request_fulfillment(service_fo.id, message="please ship")
-    assert submitted.request_status == "submitted"
+    fulfillment_order_flow(store)
 
 
 @pytest.mark.vcr
 def test_cancel_and_address_flow(store: uo.Store) -> None:
-    order = find(store, "#1002")
-    changed = store.orders.update_shipping_address(
-        order.id, uo.Address(line1="2 Example Road", city="Springfield", postal_code="12345")
-    )
-    assert changed.shipping_address is not None
-    assert changed.shipping_address.city == "Springfield"
-    canceled = store.orders.cancel(order.id, reason="customer", refund=True, restock=True)
-    assert canceled.status is uo.OrderStatus.CANCELED
-    assert canceled.refunds[0].total == uo.Money.of("124.90", "EUR")
+    cancel_and_address_flow(store)
