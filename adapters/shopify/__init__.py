@@ -1,32 +1,35 @@
 """The ``shopify`` adapter: Shopify's Admin API behind the canonical interface.
 
-Package layout (dialect-specific code in dialect-named modules):
-
-- ``api.py``       ``ShopifySettings`` (``api="graphql"`` by default, or ``"rest"``) and
-  ``make_adapter``, which picks the dialect class;
-- ``base.py``      what every dialect shares (restock policy, auth header, sandbox, deprecations);
-- ``graphql.py``   the GraphQL Admin API dialect (``ShopifyGraphQLAdapter``, the default);
-- ``documents.py`` every GraphQL document that dialect sends (one registry, schema-validated);
-- ``translate_graphql.py`` GraphQL JSON <-> canonical models, through the REST mapping;
-- ``rest.py``      the REST Admin API dialect (``ShopifyRestAdapter``);
-- ``translate.py`` REST JSON <-> canonical models (pure functions);
-- ``state.py``     the sandbox's dialect-neutral store state and Shopify's rules;
-- ``seed.py``      deterministic demo data;
-- ``sandbox.py``   ``ShopifyEmulator``: the REST Admin API over that state, and
-- ``sandbox_graphql.py`` the GraphQL Admin API over the same state (returns live here).
+- ``settings.py``  ``ShopifySettings`` (``api="graphql"`` by default, or ``"rest"``);
+- ``base.py``      what both dialects share: capabilities, restock policy, auth, the sandbox;
+- ``mapping.py``   canonical mapping shared by both dialects;
+- ``graphql/``     the GraphQL Admin API dialect (the default): adapter, documents, translate;
+- ``rest/``        the REST Admin API dialect: adapter;
+- ``sandbox/``     the in-memory Shopify store answering both dialects (imported lazily).
 """
 
 from __future__ import annotations
 
-from unified_orders.adapter import AdapterSpec
+from unified_orders.adapter import Adapter, AdapterSpec
 from unified_orders.hookspecs import hookimpl
 
-from .api import ShopifySettings, make_adapter
-from .graphql import GRAPHQL_CAPABILITIES
+from .base import GRAPHQL_CAPABILITIES
+from .settings import ShopifySettings
 
-__all__ = ["unified_orders_adapters"]
+__all__ = ["make_adapter", "unified_orders_adapters"]
 
 VERSION = "0.1.0"
+
+
+def make_adapter(settings: ShopifySettings) -> Adapter:
+    """The adapter for the chosen dialect (the AdapterSpec factory)."""
+    if settings.api == "rest":
+        from .rest.adapter import ShopifyRestAdapter
+
+        return ShopifyRestAdapter(settings)
+    from .graphql.adapter import ShopifyGraphQLAdapter
+
+    return ShopifyGraphQLAdapter(settings)
 
 
 @hookimpl

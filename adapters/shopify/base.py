@@ -1,21 +1,29 @@
-"""What every Shopify dialect shares: platform rules, authentication, the cached sandbox, and the
-deprecation-header log. REST (:mod:`.rest`) subclasses it; a GraphQL dialect would too."""
+"""What both Shopify dialects share: capabilities, platform rules, authentication, the cached
+sandbox, and the deprecation-header log. ``rest/`` and ``graphql/`` subclass the base here."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from unified_orders.adapter import Adapter, Capability, Response, RestockPolicy
 from unified_orders.models import Restock
 from unified_orders.ratelimit import TokenBucket
 
-from .api import ShopifySettings
-from .sandbox import ShopifyEmulator
+from .settings import ShopifySettings
 
-__all__ = ["RESTOCK_POLICY", "RETURNS_HINT", "ShopifyAdapterBase"]
+if TYPE_CHECKING:
+    from .sandbox import ShopifyEmulator
+
+__all__ = [
+    "GRAPHQL_CAPABILITIES",
+    "RESTOCK_POLICY",
+    "REST_CAPABILITIES",
+    "RETURNS_HINT",
+    "ShopifyAdapterBase",
+]
 
 log = logging.getLogger("unified_orders.shopify")
 
@@ -29,6 +37,41 @@ RESTOCK_POLICY = RestockPolicy(
     location_required=frozenset({Restock.CANCEL, Restock.RETURN}),
     infer_unfulfilled=Restock.CANCEL,
     infer_fulfilled=Restock.NO_RESTOCK,
+)
+
+#: What the REST dialect can do.
+REST_CAPABILITIES = frozenset(
+    {
+        Capability.ORDERS_GET,
+        Capability.ORDERS_LIST,
+        Capability.ORDERS_CREATE,
+        Capability.ORDERS_CANCEL,
+        Capability.ORDERS_UPDATE_SHIPPING_ADDRESS,
+        Capability.REFUNDS_CALCULATE,
+        Capability.REFUNDS_CREATE,
+        Capability.REFUNDS_LIST,
+        Capability.FULFILLMENTS_LIST,
+        Capability.FULFILLMENTS_HOLD,
+        Capability.FULFILLMENTS_RELEASE_HOLD,
+        Capability.FULFILLMENTS_REQUEST_FULFILLMENT,
+        Capability.FULFILLMENTS_REQUEST_CANCELLATION,
+        Capability.FULFILLMENTS_AVAILABLE_LOCATIONS,
+        Capability.FULFILLMENTS_MOVE,
+    }
+)
+
+#: What the GraphQL dialect (the default) can do: REST's, plus returns.
+GRAPHQL_CAPABILITIES = REST_CAPABILITIES | frozenset(
+    {
+        Capability.RETURNS_CREATE,
+        Capability.RETURNS_GET,
+        Capability.RETURNS_LIST,
+        Capability.RETURNS_APPROVE,
+        Capability.RETURNS_DECLINE,
+        Capability.RETURNS_CLOSE,
+        Capability.RETURNS_CANCEL,
+        Capability.RETURNS_REOPEN,
+    }
 )
 
 RETURNS_HINT = "returns need the GraphQL Admin API (api='graphql')"
@@ -80,6 +123,8 @@ class ShopifyAdapterBase(Adapter):
         """The in-memory Shopify store, one per adapter."""
         with self._lock:
             if self._emulator is None:
+                from .sandbox import ShopifyEmulator  # only when a sandbox is asked for
+
                 self._emulator = ShopifyEmulator(
                     shop=self.settings.shop_domain,
                     rate_limit=self.settings.sandbox_rate_limit,

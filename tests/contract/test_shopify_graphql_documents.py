@@ -1,6 +1,6 @@
 """Every GraphQL document the shopify adapter can send validates against the shipped schema.
 
-The documents live in one registry (``unified_orders_adapters.shopify.documents.DOCUMENTS``);
+The documents live in one registry (``unified_orders_adapters.shopify.graphql.documents.DOCUMENTS``);
 the adapter sends nothing else. Each is validated with graphql-core's standard rules plus
 ``NoDeprecatedCustomRule`` (no deprecated field, argument, input field or enum value), against
 ../shared/specs/shopify/admin_2026-04.json.gz. Every GraphQL request recorded in
@@ -27,7 +27,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoDeprecatedCustomRule
-from unified_orders_adapters.shopify.documents import DOCUMENTS
+from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 # GraphQL cassettes sit in their own folder (the REST contract test reads cassettes/shopify/*.yaml).

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from unified_orders_adapters.shopify.graphql import ShopifyGraphQLAdapter
-from unified_orders_adapters.shopify.rest import ShopifyRestAdapter
+from unified_orders_adapters.shopify.graphql.adapter import ShopifyGraphQLAdapter
+from unified_orders_adapters.shopify.rest.adapter import ShopifyRestAdapter
 from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
 
 import unified_orders as uo

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from unified_orders_adapters.shopify.documents import DOCUMENTS, requested_cost
+from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS, requested_cost
 from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
 
 import unified_orders as uo

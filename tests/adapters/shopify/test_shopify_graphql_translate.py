@@ -5,8 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from unified_orders_adapters.shopify import translate_graphql as tg
-from unified_orders_adapters.shopify.documents import DOCUMENTS, estimate_cost, requested_cost
+from unified_orders_adapters.shopify.graphql import translate as tg
+from unified_orders_adapters.shopify.graphql.documents import (
+    DOCUMENTS,
+    estimate_cost,
+    requested_cost,
+)
 
 import unified_orders as uo
 

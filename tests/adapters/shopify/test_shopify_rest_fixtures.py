@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from shopify_helpers import PREFIX, drive, load, wire
-from unified_orders_adapters.shopify import translate
-from unified_orders_adapters.shopify.api import ShopifySettings
-from unified_orders_adapters.shopify.rest import ShopifyRestAdapter
+from unified_orders_adapters.shopify import mapping as translate
+from unified_orders_adapters.shopify.rest.adapter import ShopifyRestAdapter
+from unified_orders_adapters.shopify.settings import ShopifySettings
 
 import unified_orders as uo
 from unified_orders import planning

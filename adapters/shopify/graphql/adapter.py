@@ -54,26 +54,12 @@ from unified_orders.models import (
 )
 from unified_orders.ratelimit import TokenBucket
 
-from . import translate_graphql as tg
-from .api import ShopifySettings
-from .base import ShopifyAdapterBase
+from ..base import GRAPHQL_CAPABILITIES, ShopifyAdapterBase
+from ..settings import ShopifySettings
+from . import translate as tg
 from .documents import DOCUMENTS, requested_cost
-from .rest import REST_CAPABILITIES
 
-__all__ = ["GRAPHQL_CAPABILITIES", "RETURN_TRANSITIONS", "ShopifyGraphQLAdapter"]
-
-GRAPHQL_CAPABILITIES = REST_CAPABILITIES | frozenset(
-    {
-        Capability.RETURNS_CREATE,
-        Capability.RETURNS_GET,
-        Capability.RETURNS_LIST,
-        Capability.RETURNS_APPROVE,
-        Capability.RETURNS_DECLINE,
-        Capability.RETURNS_CLOSE,
-        Capability.RETURNS_CANCEL,
-        Capability.RETURNS_REOPEN,
-    }
-)
+__all__ = ["RETURN_TRANSITIONS", "ShopifyGraphQLAdapter"]
 
 #: Return lifecycle moves Shopify allows, by ``Return.status`` (INFERRED from the mutation docs:
 #: approve/decline a REQUESTED return; close an OPEN one; reopen a CLOSED one; cancel before any

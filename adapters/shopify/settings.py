@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import SecretStr, field_validator, model_validator
 
-from unified_orders.adapter import Adapter, AdapterSettings
+from unified_orders.adapter import AdapterSettings
 
-__all__ = ["DEFAULT_VERSIONS", "SANDBOX_SHOP", "ShopifySettings", "make_adapter"]
+__all__ = ["DEFAULT_VERSIONS", "SANDBOX_SHOP", "ShopifySettings"]
 
 SANDBOX_SHOP = "sandbox.myshopify.com"
 #: The API version each dialect defaults to: GraphQL the version of the shipped schema (its
@@ -127,14 +127,3 @@ class ShopifySettings(AdapterSettings):
     def shop_domain(self) -> str:
         """The shop's domain; the sandbox's when none is given."""
         return self.shop or SANDBOX_SHOP
-
-
-def make_adapter(settings: ShopifySettings) -> Adapter:
-    """The adapter for the chosen dialect (the AdapterSpec factory)."""
-    if settings.api == "rest":
-        from .rest import ShopifyRestAdapter
-
-        return ShopifyRestAdapter(settings)
-    from .graphql import ShopifyGraphQLAdapter
-
-    return ShopifyGraphQLAdapter(settings)

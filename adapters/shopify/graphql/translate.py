@@ -51,7 +51,7 @@ from unified_orders.models import (
     ReturnStatus,
 )
 
-from . import translate
+from .. import mapping as translate
 
 __all__ = [
     "address_input",

@@ -41,11 +41,11 @@ from graphql import (
 from graphql.pyutils import Undefined
 from graphql.utilities import value_from_ast_untyped
 
-from .documents import estimate_cost
+from ..graphql.documents import estimate_cost
 from .state import LIVE_FO, ShopifyError, ShopifyState
 
 if TYPE_CHECKING:
-    from .sandbox import ShopifyEmulator
+    from . import ShopifyEmulator
 
 __all__ = ["COST_BUCKET", "COST_RESTORE", "GraphQLSandbox"]
 

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from unified_orders.adapter import Emulator
 
-from .sandbox_graphql import GraphQLSandbox
+from .graphql import GraphQLSandbox
 from .state import ShopifyError, ShopifyState
 
 __all__ = ["BUCKET_SIZE", "LEAK_RATE", "ShopifyEmulator"]

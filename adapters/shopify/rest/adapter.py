@@ -40,33 +40,13 @@ from unified_orders.models import (
 from unified_orders.pagination import link_header_urls, query_value
 from unified_orders.ratelimit import TokenBucket
 
-from . import translate
-from .api import ShopifySettings
-from .base import ShopifyAdapterBase
+from .. import mapping as translate
+from ..base import REST_CAPABILITIES, ShopifyAdapterBase
+from ..settings import ShopifySettings
 
-__all__ = ["PAGE_SIZE", "REST_CAPABILITIES", "ShopifyRestAdapter"]
+__all__ = ["PAGE_SIZE", "ShopifyRestAdapter"]
 
 PAGE_SIZE = 250
-
-REST_CAPABILITIES = frozenset(
-    {
-        Capability.ORDERS_GET,
-        Capability.ORDERS_LIST,
-        Capability.ORDERS_CREATE,
-        Capability.ORDERS_CANCEL,
-        Capability.ORDERS_UPDATE_SHIPPING_ADDRESS,
-        Capability.REFUNDS_CALCULATE,
-        Capability.REFUNDS_CREATE,
-        Capability.REFUNDS_LIST,
-        Capability.FULFILLMENTS_LIST,
-        Capability.FULFILLMENTS_HOLD,
-        Capability.FULFILLMENTS_RELEASE_HOLD,
-        Capability.FULFILLMENTS_REQUEST_FULFILLMENT,
-        Capability.FULFILLMENTS_REQUEST_CANCELLATION,
-        Capability.FULFILLMENTS_AVAILABLE_LOCATIONS,
-        Capability.FULFILLMENTS_MOVE,
-    }
-)
 
 
 def _iso(value: datetime) -> str:

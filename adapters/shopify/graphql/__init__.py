@@ -1,0 +1,1 @@
+"""The GraphQL Admin API dialect (the default): ``adapter``, ``documents``, ``translate``."""

@@ -1,0 +1,1 @@
+"""The REST Admin API dialect (legacy; no returns): ``adapter``."""
