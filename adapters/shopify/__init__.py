@@ -1,11 +1,14 @@
 """The ``shopify`` adapter: Shopify's Admin API behind the canonical interface.
 
-- ``settings.py``  ``ShopifySettings`` (``api="graphql"`` by default, or ``"rest"``);
-- ``base.py``      what both dialects share: capabilities, restock policy, auth, the sandbox;
-- ``mapping.py``   canonical mapping shared by both dialects;
-- ``graphql/``     the GraphQL Admin API dialect (the default): adapter, documents, translate;
-- ``rest/``        the REST Admin API dialect: adapter;
-- ``sandbox/``     the in-memory Shopify store answering both dialects (imported lazily).
+- ``settings.py``    ``ShopifySettings`` (``api="graphql"`` by default, or ``"rest"``);
+- ``rules.py``       restock policy, return transitions, hold reasons (adapter and emulator);
+- ``vocabulary.py``  Shopify's ids, times, money values and status words, as both dialects read;
+- ``mapping.py``     the canonical mapping both dialects apply (line, refund, calculation rules;
+                     refund rows, discrepancy, migrated orders);
+- ``base.py``        what both dialects share: capabilities, auth, the sandbox (imported lazily);
+- ``graphql/``       the GraphQL Admin API dialect (the default): adapter, documents, translate;
+- ``rest/``          the REST Admin API dialect: adapter, translate;
+- ``sandbox/``       the in-memory Shopify store answering both dialects.
 """
 
 from __future__ import annotations

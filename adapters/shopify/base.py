@@ -1,5 +1,6 @@
-"""What both Shopify dialects share: capabilities, platform rules, authentication, the cached
-sandbox, and the deprecation-header log. ``rest/`` and ``graphql/`` subclass the base here."""
+"""What both Shopify dialects share: capabilities, authentication, the cached sandbox, and the
+deprecation-header log. ``rest/`` and ``graphql/`` subclass the base here; the platform rules it
+applies (the restock policy) are in :mod:`.rules`."""
 
 from __future__ import annotations
 
@@ -9,35 +10,23 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from unified_orders.adapter import Adapter, Capability, Response, RestockPolicy
-from unified_orders.models import Restock
 from unified_orders.ratelimit import TokenBucket
 
+from .rules import RESTOCK_POLICY
 from .settings import ShopifySettings
+from .vocabulary import PLATFORM
 
 if TYPE_CHECKING:
     from .sandbox import ShopifyEmulator
 
 __all__ = [
     "GRAPHQL_CAPABILITIES",
-    "RESTOCK_POLICY",
     "REST_CAPABILITIES",
     "RETURNS_HINT",
     "ShopifyAdapterBase",
 ]
 
 log = logging.getLogger("unified_orders.shopify")
-
-#: Shopify allows ``cancel`` only for unfulfilled units, ``return`` only for fulfilled ones,
-#: ``no_restock`` always, and needs a location for both restocking types. Shopify draws no line
-#: between digital and physical goods for restocking, so digital lines follow the fulfilled rule.
-RESTOCK_POLICY = RestockPolicy(
-    unfulfilled=frozenset({Restock.NO_RESTOCK, Restock.CANCEL}),
-    fulfilled=frozenset({Restock.NO_RESTOCK, Restock.RETURN}),
-    fulfilled_digital=frozenset({Restock.NO_RESTOCK, Restock.RETURN}),
-    location_required=frozenset({Restock.CANCEL, Restock.RETURN}),
-    infer_unfulfilled=Restock.CANCEL,
-    infer_fulfilled=Restock.NO_RESTOCK,
-)
 
 #: What the REST dialect can do.
 REST_CAPABILITIES = frozenset(
@@ -80,7 +69,7 @@ RETURNS_HINT = "returns need the GraphQL Admin API (api='graphql')"
 class ShopifyAdapterBase(Adapter):
     """Shared by the Shopify dialects."""
 
-    platform: ClassVar[str] = "shopify"
+    platform: ClassVar[str] = PLATFORM
     restock_policy: ClassVar[RestockPolicy] = RESTOCK_POLICY
     calculates_refunds: ClassVar[bool] = True
     partial_refund_needs_capture: ClassVar[bool] = True

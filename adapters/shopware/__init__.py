@@ -1,6 +1,13 @@
-"""The Shopware 6 adapter: Admin API (JSON), OAuth client credentials, state-machine transitions
-chosen by target state (6.6 and 6.7 action sets), capture refunds, Commercial returns, deliveries
-as fulfillment orders, and an in-memory sandbox of those routes.
+"""The ``shopware`` adapter: Shopware 6's Admin API behind the canonical interface.
+
+- ``settings.py``   ``ShopwareSettings`` (base URL, integration key and secret);
+- ``platform.py``   ids, JSON numbers, times and taxes, as both the adapter and the sandbox read them;
+- ``states.py``     the state machines (6.6 and 6.7 action sets) and every state transition rule;
+- ``translate/``    platform JSON <-> canonical models, pure;
+- ``base.py``       capabilities, OAuth client credentials, requests, the transition walker;
+- ``adapter.py``    ``ShopwareAdapter``: orders and deliveries, with ``refunds.py`` (capture
+  refunds) and ``returns.py`` (Commercial ReturnManagement);
+- ``sandbox/``      the in-memory Shopware shop (imported only when a sandbox is asked for).
 
 ``uo.connect("shopware", base_url="https://shop.example", client_id="SWIA...",
 client_secret="...")``; ``uo.connect("shopware", sandbox=True)`` needs no credentials.
@@ -11,17 +18,18 @@ from __future__ import annotations
 from unified_orders.adapter import AdapterSpec
 from unified_orders.hookspecs import hookimpl
 
-from .api import BASE_CAPABILITIES, RETURN_CAPABILITIES, ShopwareAdapter, ShopwareSettings
-from .sandbox import ShopwareEmulator
+from .adapter import ShopwareAdapter
+from .base import BASE_CAPABILITIES, RETURN_CAPABILITIES
+from .settings import ShopwareSettings
 
-__all__ = ["ShopwareAdapter", "ShopwareEmulator", "ShopwareSettings", "unified_orders_adapters"]
+__all__ = ["unified_orders_adapters"]
 
 VERSION = "0.1.0"
 
 
 @hookimpl
 def unified_orders_adapters() -> list[AdapterSpec]:
-    """Register the Shopware adapter."""
+    """The ``shopware`` platform."""
     return [
         AdapterSpec(
             platform="shopware",

@@ -26,6 +26,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ import platformdirs
 from pydantic import SecretStr, ValidationError
 
 from .errors import ConfigurationError
-from .plugins import registry
+from .plugins import GROUP, registry
 
 __all__ = [
     "APP_NAME",
@@ -47,10 +48,25 @@ __all__ = [
 
 APP_NAME = "unified-orders"
 CONFIG_ENV = "UNIFIED_ORDERS_CONFIG"
-#: The platforms that get a ``sandbox-<platform>`` store when no config file exists.
-BUILTIN_SANDBOX_PLATFORMS = ("nextcommerce", "shopify", "shopware")
 _ENV_SUFFIX = "_env"
 _TOP_LEVEL = {"stores", "include_sandbox_stores"}
+
+
+def _shipped_platforms() -> tuple[str, ...]:
+    """The adapters this distribution registers: its own ``unified_orders`` entry points.
+
+    Read from the package metadata, so no adapter is imported (and no plugin loaded) here.
+    """
+    try:
+        shipped = distribution("unified-orders").entry_points.select(group=GROUP)
+    except PackageNotFoundError:  # a source tree run uninstalled registers no adapters either
+        return ()
+    return tuple(sorted(entry_point.name for entry_point in shipped))
+
+
+#: The platforms that get a ``sandbox-<platform>`` store when no config file exists: the
+#: built-in adapters (each ships an emulator).
+BUILTIN_SANDBOX_PLATFORMS = _shipped_platforms()
 
 
 def default_config_path() -> Path:

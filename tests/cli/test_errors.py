@@ -31,7 +31,7 @@ SECRET = "tok-very-secret-9876"
 )
 def test_exit_codes_are_distinct_and_documented(error: Exception, code: int) -> None:
     assert exit_code_for(error) == code
-    docs = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
     assert f"| {code} " in docs
 
 

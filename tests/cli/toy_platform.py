@@ -1,219 +1,22 @@
 """A throwaway platform for the CLI tests: a tiny adapter with every capability and an emulator.
 
 It is registered through pluggy by the tests (never shipped), so the CLI is exercised end to end
-whatever the state of the real adapters. The emulator does NOT honour idempotency keys, so the
-bulk ledger is what prevents double refunds in these tests.
+whatever the state of the real adapters. The emulator lives in ``toy_emulator``.
 """
 
 from __future__ import annotations
 
-import copy
-import threading
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from pydantic import SecretStr
+from toy_emulator import ToyEmulator
 
 import unified_orders as uo
 from unified_orders.adapter import CancelOptions, Op, Page, RefundOptions, Request
 
 PLATFORM = "toy"
-
-
-def _seed() -> dict[str, Any]:
-    orders = {}
-    for number in range(1, 4):
-        oid = str(1000 + number)
-        orders[oid] = {
-            "id": oid,
-            "number": f"#{oid}",
-            "state": "open",
-            "currency": "USD",
-            "shipping": "5.00",
-            "email": "jane.doe@example.com",
-            "address": {
-                "first_name": "Jane",
-                "last_name": "Doe",
-                "city": "Springfield",
-                "postal_code": "12345",
-                "country_code": "US",
-            },
-            "lines": [
-                {
-                    "id": f"{oid}1",
-                    "sku": "MUG",
-                    "title": "Mug",
-                    "qty": 2,
-                    "price": "12.50",
-                    "fulfilled": 2,
-                    "refunded": 0,
-                },
-                {
-                    "id": f"{oid}2",
-                    "sku": "TEE",
-                    "title": "T-shirt",
-                    "qty": 3,
-                    "price": "20.00",
-                    "fulfilled": 0,
-                    "refunded": 0,
-                },
-            ],
-            "payments": [{"id": f"{oid}9", "amount": "90.00"}],
-            "refunds": [],
-        }
-    fos = {
-        f"fo-{oid}": {
-            "id": f"fo-{oid}",
-            "order_id": oid,
-            "status": "open",
-            "location": "loc-1",
-            "holds": [],
-            "lines": [{"id": f"fol-{oid}2", "line_id": f"{oid}2", "qty": 3}],
-        }
-        for oid in orders
-    }
-    return {
-        "orders": orders,
-        "returns": {},
-        "fos": fos,
-        "next": 1,
-        "locations": [
-            {"id": "loc-1", "name": "Main warehouse"},
-            {"id": "loc-2", "name": "Overflow"},
-        ],
-    }
-
-
-class ToyEmulator(uo.Emulator):
-    """In-memory toy platform with JSON-serialisable state."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.state = _seed()
-
-    def dump_state(self) -> dict[str, Any]:
-        with self._lock:
-            return copy.deepcopy(self.state)
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        if "orders" not in state:
-            raise ValueError("not a toy state")
-        with self._lock:
-            self.state = copy.deepcopy(state)
-
-    def _id(self, prefix: str) -> str:
-        number = self.state["next"]
-        self.state["next"] += 1
-        return f"{prefix}-{number}"
-
-    def handle(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, list[str]],
-        headers: Mapping[str, str],
-        body: Any,
-    ) -> tuple[int, Any, Mapping[str, str]]:
-        with self._lock:
-            parts = path.removeprefix("/api/").strip("/").split("/")
-            if parts == ["orders", "leak"]:  # a platform that echoes credentials in errors
-                return 400, {"error": f"bad auth {headers.get('authorization')}"}, {}
-            return self._route(method, parts, body)
-
-    def _route(
-        self, method: str, parts: list[str], body: Any
-    ) -> tuple[int, Any, Mapping[str, str]]:
-        s = self.state
-        if parts == ["orders"] and method == "GET":
-            return 200, {"orders": list(s["orders"].values())}, {}
-        if parts[0] == "orders" and len(parts) >= 2:
-            order = s["orders"].get(parts[1])
-            if order is None:
-                return 404, {"error": "no such order", "code": "not_found"}, {}
-            rest = parts[2:]
-            if not rest and method == "GET":
-                return 200, order, {}
-            if rest == ["cancel"] and method == "POST":
-                if order["state"] == "canceled":
-                    return 422, {"error": "order already canceled", "code": "invalid_state"}, {}
-                order["state"] = "canceled"
-                order["cancel_reason"] = body["reason"]
-                return 200, order, {}
-            if rest == ["address"] and method == "PUT":
-                order["address"] = body["address"]
-                return 200, order, {}
-            if rest == ["refunds"] and method == "GET":
-                return 200, order["refunds"], {}
-            if rest == ["refunds"] and method == "POST":
-                for wanted in body["lines"]:
-                    line = next(x for x in order["lines"] if x["id"] == wanted["line_id"])
-                    if wanted["quantity"] > line["qty"] - line["refunded"]:
-                        return 422, {"error": "quantity above refundable", "code": "too_many"}, {}
-                for wanted in body["lines"]:
-                    line = next(x for x in order["lines"] if x["id"] == wanted["line_id"])
-                    line["refunded"] += wanted["quantity"]
-                refund = {"id": self._id("refund"), "order_id": order["id"], **body}
-                order["refunds"].append(refund)
-                return 201, refund, {}
-            if rest == ["returns"] and method == "GET":
-                return 200, [r for r in s["returns"].values() if r["order_id"] == order["id"]], {}
-            if rest == ["returns"] and method == "POST":
-                ret = {
-                    "id": self._id("return"),
-                    "order_id": order["id"],
-                    "status": "requested" if body["requested"] else "open",
-                    "lines": body["lines"],
-                }
-                s["returns"][ret["id"]] = ret
-                return 201, ret, {}
-            if rest == ["fulfillment_orders"] and method == "GET":
-                return 200, [fo for fo in s["fos"].values() if fo["order_id"] == order["id"]], {}
-        if parts[0] == "returns" and len(parts) >= 2:
-            ret = s["returns"].get(parts[1])
-            if ret is None:
-                return 404, {"error": "no such return", "code": "not_found"}, {}
-            if len(parts) == 2:
-                return 200, ret, {}
-            moves = {
-                "approve": ("requested", "open"),
-                "decline": ("requested", "declined"),
-                "close": ("open", "closed"),
-                "cancel": ("open", "canceled"),
-                "reopen": ("closed", "open"),
-            }
-            start, end = moves[parts[2]]
-            if ret["status"] != start:
-                return (
-                    422,
-                    {
-                        "error": f"cannot {parts[2]} a {ret['status']} return",
-                        "code": "invalid_transition",
-                    },
-                    {},
-                )
-            ret["status"] = end
-            return 200, ret, {}
-        if parts[0] == "fulfillment_orders" and len(parts) >= 2:
-            fo = s["fos"].get(parts[1])
-            if fo is None:
-                return 404, {"error": "no such fulfillment order", "code": "not_found"}, {}
-            action = parts[2] if len(parts) > 2 else ""
-            if action == "locations":
-                return 200, [x for x in s["locations"] if x["id"] != fo["location"]], {}
-            if action == "hold":
-                fo["status"] = "on_hold"
-                fo["holds"].append({"reason": body["reason"], "note": body.get("note")})
-            elif action == "release":
-                fo["status"], fo["holds"] = "open", []
-            elif action == "request":
-                fo["status"] = "in_progress"
-            elif action == "cancel_request":
-                fo["status"] = "open"
-            elif action == "move":
-                fo["location"] = body["location_id"]
-            return 200, fo, {}
-        return 404, {"error": f"no route {method} {'/'.join(parts)}", "code": "no_route"}, {}
 
 
 class ToySettings(uo.AdapterSettings):

@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from openapi_schema_validator import OAS31Validator
-from unified_orders_adapters.nextcommerce import NextCommerceEmulator
+from unified_orders_adapters.nextcommerce.sandbox import NextCommerceEmulator
 
 import unified_orders as uo
 from unified_orders import jsonutil

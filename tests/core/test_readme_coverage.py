@@ -1,14 +1,19 @@
-"""The README's capability table is what the adapters really declare (regenerate with this file)."""
+"""The docs' capability table is what the adapters really declare (regenerate with this file),
+and the README's links lead to files that exist."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 import unified_orders as uo
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+#: The page holding the generated capability matrix.
+MATRIX_PAGE = ROOT / "docs" / "platforms" / "index.md"
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 COLUMNS: list[tuple[str, str, dict[str, object]]] = [
     ("Next Commerce", "nextcommerce", {}),
@@ -36,12 +41,21 @@ def test_readme_capability_table_is_current() -> None:
     missing = [p for _, p, _ in COLUMNS if p not in uo.adapters()]
     if missing:
         pytest.skip(f"adapters not registered: {missing}")
-    text = README.read_text(encoding="utf-8")
-    assert START in text, "the README lost its coverage markers"
-    assert END in text, "the README lost its coverage markers"
+    text = MATRIX_PAGE.read_text(encoding="utf-8")
+    assert START in text, "docs/platforms/index.md lost its coverage markers"
+    assert END in text, "docs/platforms/index.md lost its coverage markers"
     table = text.split(START, 1)[1].split(END, 1)[0].strip()
     assert table == coverage_table(), (
-        "README capability table is stale; paste the output of "
+        "docs/platforms/index.md capability table is stale; paste the output of "
         '`python -c \'import sys; sys.path.insert(0, "tests/core"); '
         "import test_readme_coverage as t; print(t.coverage_table())'`"
     )
+
+
+def test_readme_links_lead_to_files() -> None:
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    relative = [t for t in targets if "://" not in t]
+    assert relative, "the README links nowhere"
+    missing = [t for t in relative if not (ROOT / t).exists()]
+    assert not missing, f"README links to missing files: {missing}"

@@ -8,7 +8,6 @@ processes given the same settings see the same orders (the kill-and-resume test 
 from __future__ import annotations
 
 import bisect
-import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,15 @@ from typing import Any, ClassVar
 
 import unified_orders as uo
 from unified_orders.adapter import Op, OrderQuery, Page, Request
+from unified_orders.sandbox import (
+    BaseEmulator,
+    EmulatorError,
+    NoRoute,
+    Reply,
+    Route,
+    Router,
+    SandboxRequest,
+)
 
 BASE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -80,17 +88,38 @@ def seeded_order(number: int) -> dict[str, Any]:
     return order
 
 
-class ToyShop(uo.Emulator):
-    """The in-memory platform: ``GET /orders`` (keyset pages), per-order returns and FOs."""
+ROUTES = Router(
+    [
+        Route("GET", "orders", "list_orders"),
+        Route("GET", "orders/{order_id}/returns", "list_returns"),
+        Route("GET", "orders/{order_id}/fulfillment_orders", "list_fulfillment_orders"),
+    ]
+)
+
+
+class ToyShop(BaseEmulator):
+    """The in-memory platform: ``GET /orders`` (keyset pages), per-order returns and FOs.
+
+    ``fail`` makes every request a 401; ``requests`` counts the requests answered; ``delay``
+    (seconds) slows each request down outside the lock, like a distant server.
+    """
+
+    router = ROUTES
 
     def __init__(self, orders: int, page_size: int, delay: float = 0.0) -> None:
-        self.lock = threading.Lock()
-        self.orders = {o["id"]: o for o in (seeded_order(n) for n in range(orders))}
+        super().__init__()
+        self.state = {"orders": {o["id"]: o for o in (seeded_order(n) for n in range(orders))}}
         self.page_size = page_size
         self.delay = delay
         self.fail = False
         self.requests = 0
         self._sorted: list[int] | None = None
+
+    @property
+    def orders(self) -> dict[str, dict[str, Any]]:
+        """The orders by id."""
+        orders: dict[str, dict[str, Any]] = self.state["orders"]
+        return orders
 
     # -- test helpers ---------------------------------------------------------------------
     def touch(self, order_id: str, **changes: Any) -> None:
@@ -105,16 +134,16 @@ class ToyShop(uo.Emulator):
             order["created_at"] = order["updated_at"] = _iso(datetime.now(UTC))
         with self.lock:
             self.orders[order["id"]] = order
-            self._sorted = None
+            self.changed()
         return str(order["id"])
 
     def delete(self, order_id: str) -> None:
         """Remove an order from the platform."""
         with self.lock:
             del self.orders[order_id]
-            self._sorted = None
+            self.changed()
 
-    # -- HTTP -------------------------------------------------------------------------------
+    # -- the shell's hooks ------------------------------------------------------------------
     def handle(
         self,
         method: str,
@@ -122,29 +151,43 @@ class ToyShop(uo.Emulator):
         query: Mapping[str, list[str]],
         headers: Mapping[str, str],
         body: Any,
-    ) -> tuple[int, Any, Mapping[str, str]]:
-        """Answer one request."""
+    ) -> Reply:
+        """Answer one request, after ``delay``."""
         if self.delay:
             time.sleep(self.delay)
-        with self.lock:
-            self.requests += 1
-            if self.fail:
-                return 401, {"error": "bad token"}, {}
-            parts = [p for p in path.split("/") if p]
-            if parts == ["orders"]:
-                return 200, self._list(query), {}
-            if len(parts) == 3 and parts[0] == "orders" and parts[1] in self.orders:
-                order = self.orders[parts[1]]
-                if parts[2] == "returns":
-                    return 200, order["returns"], {}
-                if parts[2] == "fulfillment_orders":
-                    return 200, order["fulfillment_orders"], {}
-            return 404, {"error": "not found"}, {}
+        return super().handle(method, path, query, headers, body)
 
-    def _list(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
-        after = query.get("after", [""])[0]
-        updated_min = _when(query.get("updated_min", [None])[0])
-        created_min = _when(query.get("created_min", [None])[0])
+    def admit(self, request: SandboxRequest) -> None:
+        """Count the request; refuse it while ``fail`` is set."""
+        self.requests += 1
+        if self.fail:
+            raise EmulatorError(401, {"error": "bad token"})
+
+    def no_route(self, request: SandboxRequest, missing: NoRoute) -> EmulatorError:
+        """Anything else is a 404."""
+        return EmulatorError(404, {"error": "not found"})
+
+    def changed(self) -> None:
+        """Forget the sorted id index."""
+        self._sorted = None
+
+    # -- handlers ---------------------------------------------------------------------------
+    def _order(self, order_id: str) -> dict[str, Any]:
+        if order_id not in self.orders:
+            raise EmulatorError(404, {"error": "not found"})
+        return self.orders[order_id]
+
+    def list_returns(self, request: SandboxRequest, order_id: str) -> tuple[int, Any]:
+        return 200, self._order(order_id)["returns"]
+
+    def list_fulfillment_orders(self, request: SandboxRequest, order_id: str) -> tuple[int, Any]:
+        return 200, self._order(order_id)["fulfillment_orders"]
+
+    def list_orders(self, request: SandboxRequest) -> tuple[int, Any]:
+        """One keyset page of orders after ``after``, filtered by updated/placed time."""
+        after = request.arg("after", "")
+        updated_min = _when(request.arg("updated_min"))
+        created_min = _when(request.arg("created_min"))
         if self._sorted is None:
             self._sorted = sorted(int(order_id) for order_id in self.orders)
         start = bisect.bisect_right(self._sorted, int(after)) if after else 0
@@ -161,16 +204,7 @@ class ToyShop(uo.Emulator):
                 break
         more = len(chosen) > self.page_size
         page = chosen[: self.page_size]
-        return {"orders": page, "next": page[-1]["id"] if more else None}
-
-    def dump_state(self) -> dict[str, Any]:
-        """State as JSON data."""
-        return {"orders": self.orders}
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        """Replace the state."""
-        self.orders = state["orders"]
-        self._sorted = None
+        return 200, {"orders": page, "next": page[-1]["id"] if more else None}
 
 
 class ToySettings(uo.AdapterSettings):

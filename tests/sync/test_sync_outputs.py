@@ -15,9 +15,9 @@ from sync_toy import ToyShop, seeded_order, translate
 from typer.testing import CliRunner
 
 import unified_orders as uo
+from unified_orders.cli.cmd_sync import app
 from unified_orders.http import emulator_transport
 from unified_orders.sync import export, report, run_sync, schema_markdown
-from unified_orders.sync.commands import app
 from unified_orders.sync.rows import RowError, order_rows
 from unified_orders.sync.schema import TABLES
 
@@ -181,5 +181,7 @@ def test_rows_leave_shop_amounts_unknown_when_the_platform_gives_none() -> None:
 
 
 def test_the_documented_schema_is_the_real_one() -> None:
-    doc = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert schema_markdown() in doc, "README.md's schema is stale: paste schema_markdown() into it"
+    doc = (ROOT / "docs" / "reporting" / "schema.md").read_text(encoding="utf-8")
+    assert schema_markdown() in doc, (
+        "docs/reporting/schema.md is stale: paste schema_markdown() between its schema markers"
+    )

@@ -1,1 +1,2 @@
-"""The REST Admin API dialect (legacy; no returns): ``adapter``."""
+"""The REST Admin API dialect (legacy; no returns): ``adapter`` (the operations) and
+``translate`` (REST JSON <-> canonical)."""

@@ -1,9 +1,9 @@
 """The REST Admin API dialect of the ``shopify`` adapter (``api="rest"``).
 
-Operations are sans-I/O generators (see :mod:`unified_orders.adapter`). Orders are read with their
-transactions (``orders/{id}/transactions.json``) so refunds can be planned against captured
-payments, and, where some units are not yet fulfilled, with their fulfillment orders so every
-line carries the location a restock needs.
+Operations are sans-I/O generators (see :mod:`unified_orders.adapter`); :mod:`.translate` reads
+and writes the JSON. Orders are read with their transactions (``orders/{id}/transactions.json``)
+so refunds can be planned against captured payments, and, where some units are not yet
+fulfilled, with their fulfillment orders so every line carries the location a restock needs.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ from unified_orders.models import (
 from unified_orders.pagination import link_header_urls, query_value
 from unified_orders.ratelimit import TokenBucket
 
-from .. import mapping as translate
 from ..base import REST_CAPABILITIES, ShopifyAdapterBase
 from ..settings import ShopifySettings
+from ..vocabulary import PLATFORM, numeric_id
+from . import translate
 
 __all__ = ["PAGE_SIZE", "ShopifyRestAdapter"]
 
@@ -59,7 +60,7 @@ def _body(response: Response, key: str) -> Any:
         raise PlatformError(
             f"unexpected response from {response.url or 'shopify'}: no {key!r} in the body",
             status=response.status,
-            platform="shopify",
+            platform=PLATFORM,
             details=body,
         )
     return body[key]
@@ -121,7 +122,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
 
     def get_order(self, order_id: str) -> Op[Order]:
         """``GET orders/{id}.json`` plus its transactions and fulfillment orders."""
-        oid = translate.rest_id(order_id, "order_id")
+        oid = numeric_id(order_id, "order_id")
         response = yield Request("GET", f"orders/{oid}.json")
         return (yield from self._complete(_body(response, "order")))
 
@@ -177,7 +178,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
             )
         if problems:
             raise InvalidRequest(problems, operation="orders.cancel")
-        oid = translate.rest_id(order.id, "order_id")
+        oid = numeric_id(order.id, "order_id")
         refund_block: dict[str, Any] | None = None
         if options.refund:
             request = self._full_refund_request(order, restock=options.restock)
@@ -233,7 +234,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
     def update_shipping_address(self, order: Order, address: Address) -> Op[Order]:
         """``PUT orders/{id}.json`` with ``{"order": {"shipping_address": {...}}}`` (the fields
         the canonical address sets)."""
-        oid = translate.rest_id(order.id, "order_id")
+        oid = numeric_id(order.id, "order_id")
         fields = translate.address_body(address)
         if not fields:
             raise InvalidRequest([Problem("address", "give at least one address field")])
@@ -244,7 +245,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
     # --- refunds ------------------------------------------------------------------------------
     def calculate_refund(self, order: Order, request: RefundRequest) -> Op[RefundCalculation]:
         """``POST orders/{id}/refunds/calculate.json``."""
-        oid = translate.rest_id(order.id, "order_id")
+        oid = numeric_id(order.id, "order_id")
         body = translate.refund_request_body(request, request.currency or order.currency)
         response = yield Request(
             "POST", f"orders/{oid}/refunds/calculate.json", json=body, retry_safe=True
@@ -255,7 +256,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         self, order: Order, calculation: RefundCalculation, options: RefundOptions
     ) -> Op[Refund]:
         """``POST orders/{id}/refunds.json``: the calculation's transactions as ``kind: refund``."""
-        oid = translate.rest_id(order.id, "order_id")
+        oid = numeric_id(order.id, "order_id")
         body = translate.refund_body(
             calculation,
             calculation.request.currency or order.currency,
@@ -280,7 +281,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
 
     def list_refunds(self, order_id: str) -> Op[list[Refund]]:
         """``GET orders/{id}/refunds.json``."""
-        oid = translate.rest_id(order_id, "order_id")
+        oid = numeric_id(order_id, "order_id")
         currency, taxes_included = yield from self._order_facts(oid)
         response = yield Request("GET", f"orders/{oid}/refunds.json")
         return [
@@ -290,8 +291,8 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
 
     def get_refund(self, order_id: str, refund_id: str) -> Op[Refund]:
         """``GET orders/{id}/refunds/{refund_id}.json`` (REST-dialect extra)."""
-        oid = translate.rest_id(order_id, "order_id")
-        rid = translate.rest_id(refund_id, "refund_id")
+        oid = numeric_id(order_id, "order_id")
+        rid = numeric_id(refund_id, "refund_id")
         currency, taxes_included = yield from self._order_facts(oid)
         response = yield Request("GET", f"orders/{oid}/refunds/{rid}.json")
         return translate.refund_from_rest(
@@ -301,7 +302,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
     # --- fulfillment orders -------------------------------------------------------------------
     def list_fulfillment_orders(self, order_id: str) -> Op[list[FulfillmentOrder]]:
         """``GET orders/{id}/fulfillment_orders.json``."""
-        oid = translate.rest_id(order_id, "order_id")
+        oid = numeric_id(order_id, "order_id")
         response = yield Request("GET", f"orders/{oid}/fulfillment_orders.json")
         return [
             translate.fulfillment_order_from_rest(fo)
@@ -320,7 +321,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
                 f"supported: {', '.join(supported) or 'nothing'}",
                 state=str(fo.get("status")),
                 possible=supported,
-                platform="shopify",
+                platform=PLATFORM,
                 code="unsupported_action",
             )
         return fo
@@ -333,7 +334,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         lines: Mapping[str, int] | None = None,
     ) -> Op[FulfillmentOrder]:
         """``POST fulfillment_orders/{id}/hold.json`` (all lines unless ``lines`` is given)."""
-        fid = translate.rest_id(fulfillment_order_id, "fulfillment_order_id")
+        fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
         body = translate.hold_body(
             reason, note, notify_merchant=self.settings.notify_merchant_on_hold, lines=lines
         )
@@ -343,7 +344,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
 
     def release_fulfillment_hold(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
         """``POST fulfillment_orders/{id}/release_hold.json``."""
-        fid = translate.rest_id(fulfillment_order_id, "fulfillment_order_id")
+        fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
         yield from self._gate(fid, "release_hold")
         response = yield Request("POST", f"fulfillment_orders/{fid}/release_hold.json", json={})
         return translate.fulfillment_order_from_rest(_body(response, "fulfillment_order"))
@@ -357,7 +358,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
     ) -> Op[FulfillmentOrder]:
         """``POST fulfillment_orders/{id}/fulfillment_request.json``; the result is the submitted
         fulfillment order, with the unsubmitted remainder's id in ``replaced_by``."""
-        fid = translate.rest_id(fulfillment_order_id, "fulfillment_order_id")
+        fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
         request: dict[str, Any] = {}
         if message:
             request["message"] = message
@@ -380,7 +381,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         self, fulfillment_order_id: str, message: str | None
     ) -> Op[FulfillmentOrder]:
         """``POST fulfillment_orders/{id}/cancellation_request.json``."""
-        fid = translate.rest_id(fulfillment_order_id, "fulfillment_order_id")
+        fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
         yield from self._gate(fid, "request_cancellation")
         body = {"cancellation_request": {"message": message} if message else {}}
         response = yield Request(
@@ -390,7 +391,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
 
     def available_locations(self, fulfillment_order_id: str) -> Op[list[Location]]:
         """``GET fulfillment_orders/{id}/locations_for_move.json`` (movable ones)."""
-        fid = translate.rest_id(fulfillment_order_id, "fulfillment_order_id")
+        fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
         response = yield Request("GET", f"fulfillment_orders/{fid}/locations_for_move.json")
         return translate.locations_from_rest(response.body or {})
 
@@ -399,8 +400,8 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
     ) -> Op[FulfillmentOrder]:
         """``POST fulfillment_orders/{id}/move.json``; the result is the fulfillment order now at
         the new location, with a remaining (unmoved) one's id in ``replaced_by``."""
-        fid = translate.rest_id(fulfillment_order_id, "fulfillment_order_id")
-        move: dict[str, Any] = {"new_location_id": translate.rest_id(location_id, "location_id")}
+        fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
+        move: dict[str, Any] = {"new_location_id": numeric_id(location_id, "location_id")}
         items = translate.fo_lines_body(lines)
         if items is not None:
             move["fulfillment_order_line_items"] = items

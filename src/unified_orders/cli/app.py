@@ -12,8 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from ..sync import commands as sync_commands
-from . import cmd_fulfillments, cmd_orders, cmd_refunds, cmd_returns, cmd_stores
+from . import cmd_fulfillments, cmd_orders, cmd_refunds, cmd_returns, cmd_stores, cmd_sync
 from .errors import describe, exit_code_for
 from .session import Session
 
@@ -133,9 +132,9 @@ app.add_typer(cmd_orders.orders, name="orders")
 app.add_typer(cmd_refunds.refunds, name="refunds")
 app.add_typer(cmd_returns.returns, name="returns")
 app.add_typer(cmd_fulfillments.fulfillments, name="fulfillments")
-app.command("sync")(sync_commands.sync_command)
-app.command("report")(sync_commands.report_command)
-app.command("export")(sync_commands.export_command)
+app.command("sync")(cmd_sync.sync_command)
+app.command("report")(cmd_sync.report_command)
+app.command("export")(cmd_sync.export_command)
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ __all__ = ["CliError", "ExitCode", "describe", "exit_code_for"]
 
 
 class ExitCode(IntEnum):
-    """The documented exit codes (see the module docstring and the README)."""
+    """The documented exit codes (see the module docstring and docs/cli.md)."""
 
     OK = 0
     INTERNAL = 1

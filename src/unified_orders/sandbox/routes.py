@@ -58,7 +58,7 @@ def _compile(pattern: str) -> str:
         out.append(f"(?P<{match.group('name')}>{body})")
         position = match.end()
     out.append(re.escape(pattern[position:]))
-    return "^" + "".join(out) + "$"
+    return "^" + "".join(out) + r"\Z"
 
 
 class NoRoute(LookupError):

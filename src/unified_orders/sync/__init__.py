@@ -6,7 +6,8 @@
 
 Modules, one job each: ``schema`` (tables and their docs), ``rows`` (canonical models -> rows),
 ``writer`` (DuckDB upserts and sync state), ``runner`` (concurrent, resumable sync), ``progress``,
-``sources`` (the default sandbox stores), ``report``, ``export``, ``commands`` (the typer app).
+``sources`` (the default sandbox stores), ``report``, ``export``. The ``sync``, ``report`` and
+``export`` commands live with the other commands, in ``unified_orders.cli.cmd_sync``.
 """
 
 from .export import ExportFormat, export

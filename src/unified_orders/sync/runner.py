@@ -6,7 +6,7 @@ turns it into rows, skips orders whose content hash is unchanged, reads returns 
 orders of the changed ones, and hands the page to the database, which writes it together with the
 cursor of the next page in one transaction. Only one page per store is ever in memory.
 
-Incremental strategies (see the README, "Reporting pipeline"):
+Incremental strategies (see docs/reporting/index.md):
 
 - ``updated_since``: the platform filters by updated time; the next run reads from the store's
   watermark minus ``lookback``.

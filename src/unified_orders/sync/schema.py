@@ -5,7 +5,8 @@ Every row carries ``store`` (the configured store name) and ``platform``. Money 
 ``currency``, ``<name>_shop`` in the shop currency given by ``shop_currency``. A ``_shop`` column is
 NULL where the platform reports no shop-currency figure and the two currencies differ. Statuses are
 the canonical value plus the platform's own in ``platform_<name>``. Timestamps are ``TIMESTAMP``
-in UTC. The DDL and the reference table in the README are both generated from :data:`TABLES`.
+in UTC. The DDL and the reference table in docs/reporting/schema.md are both generated from
+:data:`TABLES`.
 """
 
 from __future__ import annotations
@@ -273,7 +274,7 @@ TABLES: dict[str, Table] = {
                 _c(
                     "strategy",
                     "VARCHAR",
-                    "updated_since or placed_window (see the README's sync strategies)",
+                    "updated_since or placed_window (see the sync strategies in the docs)",
                 ),
                 _c("watermark", "TIMESTAMP", "orders updated before this (minus lookback) are in"),
                 _c("run_id", "VARCHAR", "the run in progress, NULL when none"),
@@ -333,7 +334,8 @@ def create_schema_sql() -> list[str]:
 
 
 def schema_markdown() -> str:
-    """The schema as Markdown tables (pasted into README.md; a test keeps them equal)."""
+    """The schema as Markdown tables (pasted into docs/reporting/schema.md; a test keeps them
+    equal)."""
     out: list[str] = []
     for table in TABLES.values():
         out.append(f"#### `{table.name}`\n")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from unified_orders_adapters.nextcommerce import NextCommerceEmulator
+from unified_orders_adapters.nextcommerce.sandbox import NextCommerceEmulator
 
 import unified_orders as uo
 from unified_orders.http import emulator_transport

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from unified_orders_adapters.nextcommerce import NextCommerceEmulator
+from unified_orders_adapters.nextcommerce.sandbox import NextCommerceEmulator
 
 HEADERS = {"authorization": "Bearer test-token", "x-29next-api-version": "2024-04-01"}
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
+
+from unified_orders_adapters.shopify.rest import translate
 
 import unified_orders as uo
 from unified_orders import jsonutil
@@ -12,6 +15,8 @@ from unified_orders.adapter import Op, Request, Response
 
 T = TypeVar("T")
 PREFIX = "/admin/api/2026-07/"
+#: The order of Shopify's REST examples (../shared/fixtures/shopify/order.json).
+ORDER_ID = "450789469"
 
 
 def load(shared: Path, name: str) -> Any:
@@ -22,6 +27,45 @@ def load(shared: Path, name: str) -> Any:
 def wire(value: Any) -> Any:
     """A request body as it goes over the wire and is read back (floats as Decimal)."""
     return jsonutil.loads(jsonutil.dumps(value))
+
+
+def fixture_order(shared: Path) -> uo.Order:
+    """The example order read with its transactions and fulfillment orders."""
+    return translate.order_from_rest(
+        load(shared, "order.json"),
+        transactions=load(shared, "transactions.json")["transactions"],
+        fulfillment_orders=load(shared, "fulfillment_orders.json")["fulfillment_orders"],
+    )
+
+
+class usd:
+    """Matches Money of this USD amount, whether or not it carries a shop amount."""
+
+    def __init__(self, amount: str) -> None:
+        self.amount = Decimal(amount)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, uo.Money) and other.currency == "USD" and other.amount == self.amount
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.amount)
+
+    def __repr__(self) -> str:
+        return f"usd({self.amount})"
+
+
+def documented(shared: Path, name: str) -> dict[str, Any]:
+    """The documented exchange ``name`` of requests.json."""
+    exchanges: dict[str, Any] = load(shared, "requests.json")["exchanges"]
+    return exchanges[name]  # type: ignore[no-any-return]
+
+
+def check_request(request: Request, doc: dict[str, Any]) -> None:
+    """The request goes where the documented one went."""
+    assert request.method == doc["method"]
+    assert PREFIX + request.url == doc["path"]
 
 
 def drive(op: Op[T], answer: Callable[[Request], Any]) -> tuple[list[Request], T]:

@@ -1,8 +1,10 @@
-"""GraphQL translation units: ids, inputs, return-line resolution and error typing."""
+"""GraphQL translation units: ids, inputs, return-line resolution, error typing, and the refund
+gaps GraphQL leaves that are bridged to read as REST records them."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from unified_orders_adapters.shopify.graphql import translate as tg
@@ -11,6 +13,7 @@ from unified_orders_adapters.shopify.graphql.documents import (
     estimate_cost,
     requested_cost,
 )
+from unified_orders_adapters.shopify.rest import translate as rest_translate
 
 import unified_orders as uo
 
@@ -220,3 +223,95 @@ def test_costs_follow_page_sizes_and_stay_under_the_single_query_maximum() -> No
     assert estimate_cost("mutation { returnClose(id: 1) { return { id } } }") == 11
     assert all(requested_cost(name) <= 1000 for name in DOCUMENTS)
     assert Decimal(requested_cost("OrderGet")) > 0
+
+
+def _bag(amount: str) -> dict[str, Any]:
+    money = {"amount": amount, "currencyCode": "EUR"}
+    return {"shopMoney": money, "presentmentMoney": money}
+
+
+def _set(amount: str) -> dict[str, Any]:
+    money = {"amount": amount, "currency_code": "EUR"}
+    return {"shop_money": money, "presentment_money": money}
+
+
+def test_refund_gaps_are_bridged_as_rest_records_them() -> None:
+    shipping_row = {"subtotalAmountSet": _bag("4.20"), "taxAmountSet": _bag("0.80")}
+    node = {
+        "id": "gid://shopify/Refund/7",
+        "note": "late",
+        "refundLineItems": {"nodes": []},
+        "refundShippingLines": {"nodes": [shipping_row]},
+        "orderAdjustments": {
+            "nodes": [
+                {
+                    "id": "gid://shopify/OrderAdjustment/3",
+                    "amountSet": _bag("-1.00"),
+                    "taxAmountSet": _bag("0.00"),
+                    "reason": "REFUND_DISCREPANCY",
+                }
+            ]
+        },
+        "transactions": {
+            "nodes": [
+                {
+                    "id": "gid://shopify/OrderTransaction/9",
+                    "kind": "REFUND",
+                    "status": "SUCCESS",
+                    "amountSet": _bag("5.00"),
+                    "gateway": "manual",
+                    "parentTransaction": {"id": "gid://shopify/OrderTransaction/8"},
+                }
+            ]
+        },
+    }
+    rest = {
+        "id": 7,
+        "order_id": 5,
+        "note": "late",
+        "refund_line_items": [],
+        "refund_shipping_lines": [{"subtotal_amount_set": _set("4.20")}],
+        "order_adjustments": [
+            {
+                "kind": "shipping_refund",
+                "amount_set": _set("-4.20"),
+                "tax_amount_set": _set("-0.80"),
+                "reason": "Shipping refund",
+            },
+            {
+                "id": 3,
+                "kind": "refund_discrepancy",
+                "amount_set": _set("-1.00"),
+                "tax_amount_set": _set("0.00"),
+                "reason": "refund_discrepancy",
+            },
+        ],
+        "transactions": [
+            {
+                "id": 9,
+                "kind": "refund",
+                "status": "success",
+                "amount": "5.00",
+                "currency": "EUR",
+                "gateway": "manual",
+                "parent_id": 8,
+            }
+        ],
+    }
+    refund = tg.refund_from_graphql(node, "5", "EUR", taxes_included=False)
+    assert refund == rest_translate.refund_from_rest(rest, "EUR")
+    shipping, discrepancy = refund.adjustments
+    assert (shipping.kind, shipping.amount, shipping.tax) == (
+        "shipping_refund",
+        uo.Money.of("-4.20", "EUR", shop=uo.Money.of("-4.20", "EUR")),
+        uo.Money.of("-0.80", "EUR", shop=uo.Money.of("-0.80", "EUR")),
+    )
+    assert str(discrepancy.tax.amount) == "0.00"  # zero stays unsigned
+    assert discrepancy.reason == "refund_discrepancy"
+    assert refund.shipping == uo.RefundShipping(
+        amount=uo.Money.of("5.00", "EUR"), tax=uo.Money.of("0.80", "EUR")
+    )
+    # raw keeps the GraphQL payload, down to the derived adjustment's shipping line
+    assert refund.raw["id"] == "gid://shopify/Refund/7"
+    assert shipping.raw == shipping_row
+    assert refund.transactions[0].raw["id"] == "gid://shopify/OrderTransaction/9"

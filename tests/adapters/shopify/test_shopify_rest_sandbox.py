@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from unified_orders_adapters.shopify import mapping as translate
+from unified_orders_adapters.shopify.rest import translate
 from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
-from unified_orders_adapters.shopify.sandbox.state import FIRST_ID
+from unified_orders_adapters.shopify.sandbox.origin import FIRST_ID
 
 import unified_orders as uo
 from unified_orders.adapter import Response

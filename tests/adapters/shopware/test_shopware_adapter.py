@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
 import pytest
 from shopware_helpers import Recorded
-from unified_orders_adapters.shopware import ShopwareEmulator
+from unified_orders_adapters.shopware import platform
+from unified_orders_adapters.shopware import states as machines
 from unified_orders_adapters.shopware import translate as t
+from unified_orders_adapters.shopware.sandbox import ShopwareEmulator
 
 import unified_orders as uo
 from unified_orders.http import RecordingTransport, emulator_transport
@@ -32,6 +36,31 @@ def connect(emulator: ShopwareEmulator, **extra: object) -> tuple[uo.Store, Reco
 
 def real_emulator(**kw: object) -> ShopwareEmulator:
     return ShopwareEmulator(client_id="SWIAEXAMPLEKEY", client_secret=SECRET, **kw)  # type: ignore[arg-type]
+
+
+# --- packaging ----------------------------------------------------------------------------------
+SANDBOX_PROBE = """
+import sys
+import unified_orders as uo
+import unified_orders_adapters.shopware
+
+store = uo.connect(
+    "shopware", base_url="https://shop.example", client_id="SWIAEXAMPLEKEY", client_secret="x"
+)
+print("before", *sorted(m for m in sys.modules if ".shopware.sandbox" in m))
+store.adapter.emulator()
+print("after", *sorted(m for m in sys.modules if ".shopware.sandbox" in m))
+"""
+
+
+def test_the_sandbox_is_imported_only_when_an_emulator_is_asked_for() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SANDBOX_PROBE], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.splitlines()
+    assert before == "before"
+    assert "unified_orders_adapters.shopware.sandbox" in after.split()
 
 
 # --- settings and auth --------------------------------------------------------------------------
@@ -393,8 +422,8 @@ def test_handler_refusal_cancels_the_unprocessed_refund(sw: Recorded) -> None:
     sw.emulator.table("order_transaction_capture")["c" * 32] = {
         "id": "c" * 32,
         "orderTransactionId": txn["id"],
-        "orderTransactionVersionId": t.LIVE_VERSION,
-        "stateId": sw.emulator.state_id(t.CAPTURE_MACHINE, "completed"),
+        "orderTransactionVersionId": platform.LIVE_VERSION,
+        "stateId": sw.emulator.state_id(machines.CAPTURE_MACHINE, "completed"),
         "amount": dict(txn["amount"]),
         "createdAt": "2025-01-07T00:00:00.000+00:00",
     }

@@ -9,7 +9,7 @@ Re-record with ``pytest tests/adapters/shopware/test_shopware_cassettes.py --rec
 from __future__ import annotations
 
 import pytest
-from unified_orders_adapters.shopware import ShopwareEmulator
+from unified_orders_adapters.shopware.sandbox import ShopwareEmulator
 
 import unified_orders as uo
 from unified_orders.http import emulator_transport

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from unified_orders_adapters.shopware import ShopwareEmulator
-from unified_orders_adapters.shopware import translate as t
+from unified_orders_adapters.shopware import states as machines
+from unified_orders_adapters.shopware.sandbox import ShopwareEmulator
 
 JSON = {"accept": "application/json"}
 
@@ -89,7 +89,7 @@ def test_illegal_transition_reports_state_id_and_possible_actions() -> None:
     error = body["errors"][0]
     assert (status, error["code"]) == (400, "SYSTEM__ILLEGAL_STATE_TRANSITION")
     assert error["meta"]["parameters"]["currentState"] == emulator.state_id(
-        t.ORDER_MACHINE, "in_progress"
+        machines.ORDER_MACHINE, "in_progress"
     )
     assert error["meta"]["parameters"]["possibleTransitions"] == ["cancel", "complete"]
 
@@ -99,7 +99,7 @@ def test_repeating_an_action_into_the_current_state_is_a_no_op() -> None:
     delivery = next(
         d
         for d in emulator.table("order_delivery").values()
-        if d["stateId"] == emulator.state_id(t.DELIVERY_MACHINE, "shipped")
+        if d["stateId"] == emulator.state_id(machines.DELIVERY_MACHINE, "shipped")
     )
     status, body = call(
         emulator, "POST", f"/api/_action/order_delivery/{delivery['id']}/state/ship", {}
@@ -113,7 +113,7 @@ def test_cancel_shortcut_only_on_6_6() -> None:
         completed = next(
             o
             for o in emulator.table("order").values()
-            if o["stateId"] == emulator.state_id(t.ORDER_MACHINE, "completed")
+            if o["stateId"] == emulator.state_id(machines.ORDER_MACHINE, "completed")
         )
         status, _ = call(emulator, "POST", f"/api/_action/order/{completed['id']}/state/cancel", {})
         assert status == expected
@@ -125,7 +125,7 @@ def test_pay_exists_only_on_6_6() -> None:
         unpaid = next(
             x
             for x in emulator.table("order_transaction").values()
-            if x["stateId"] == emulator.state_id(t.TRANSACTION_MACHINE, "open")
+            if x["stateId"] == emulator.state_id(machines.TRANSACTION_MACHINE, "open")
         )
         assert (
             call(emulator, "POST", f"/api/_action/order_transaction/{unpaid['id']}/state/pay", {})[
@@ -153,7 +153,7 @@ def test_refund_action_needs_an_open_refund_and_a_handler() -> None:
     refund = {
         "id": "1" * 32,
         "captureId": capture,
-        "stateId": emulator.state_id(t.REFUND_MACHINE, "open"),
+        "stateId": emulator.state_id(machines.REFUND_MACHINE, "open"),
         "amount": {"unitPrice": 1, "totalPrice": 1, "quantity": 1},
     }
     assert call(emulator, "POST", "/api/order-transaction-capture-refund", refund)[0] == 204

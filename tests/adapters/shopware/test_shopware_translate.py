@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from unified_orders_adapters.shopware import platform
+from unified_orders_adapters.shopware import states as machines
 from unified_orders_adapters.shopware import translate as t
 
 import unified_orders as uo
@@ -17,7 +19,7 @@ STATE = "a" * 32
 
 def state(name: str) -> dict[str, Any]:
     return {
-        "id": t.stable_id("state", name),
+        "id": platform.stable_id("state", name),
         "technicalName": name,
         "name": name,
         "stateMachineId": STATE,
@@ -240,7 +242,7 @@ def test_net_order_keeps_net_totals_with_tax_on_top() -> None:
 
 
 def test_planner_amounts_follow_the_tax_status() -> None:
-    from unified_orders_adapters.shopware.api import RESTOCK_POLICY
+    from unified_orders_adapters.shopware.base import RESTOCK_POLICY
 
     from unified_orders import planning
 
@@ -267,7 +269,7 @@ def test_keyed_calculated_taxes_read_like_lists() -> None:
     listed = {
         "calculatedTaxes": [{"tax": Decimal("1.90"), "taxRate": Decimal(19), "price": Decimal(10)}]
     }
-    assert t.tax_total(keyed) == t.tax_total(listed) == Decimal("1.90")
+    assert platform.tax_total(keyed) == platform.tax_total(listed) == Decimal("1.90")
 
 
 def test_refunds_written_together_come_back_as_one() -> None:
@@ -285,7 +287,7 @@ def test_order_to_platform_round_trip_fields() -> None:
     order = t.order_from_platform(real_order())
     states = {
         m: {
-            s: t.stable_id(m, s)
+            s: platform.stable_id(m, s)
             for s in (
                 "open",
                 "in_progress",
@@ -302,7 +304,7 @@ def test_order_to_platform_round_trip_fields() -> None:
                 "returned_partially",
             )
         }
-        for m in (t.ORDER_MACHINE, t.DELIVERY_MACHINE, t.TRANSACTION_MACHINE)
+        for m in (machines.ORDER_MACHINE, machines.DELIVERY_MACHINE, machines.TRANSACTION_MACHINE)
     }
     refs = t.CreateRefs(
         sales_channel={
@@ -318,12 +320,15 @@ def test_order_to_platform_round_trip_fields() -> None:
         primary_fields=True,
     )
     body = t.order_to_platform(order, refs)
-    assert body["id"] == t.stable_id("order", "shopware", order.id)
+    assert body["id"] == platform.stable_id("order", "shopware", order.id)
     assert body == t.order_to_platform(order, refs)  # deterministic: a resend reuses the ids
     assert body["price"]["taxStatus"] == "gross"
-    assert body["stateId"] == states[t.ORDER_MACHINE]["open"]
-    assert body["transactions"][0]["stateId"] == states[t.TRANSACTION_MACHINE]["refunded_partially"]
-    assert body["deliveries"][0]["stateId"] == states[t.DELIVERY_MACHINE]["shipped"]
+    assert body["stateId"] == states[machines.ORDER_MACHINE]["open"]
+    assert (
+        body["transactions"][0]["stateId"]
+        == states[machines.TRANSACTION_MACHINE]["refunded_partially"]
+    )
+    assert body["deliveries"][0]["stateId"] == states[machines.DELIVERY_MACHINE]["shipped"]
     line = body["lineItems"][0]
     assert line["price"]["calculatedTaxes"] == {
         "19": {"tax": Decimal("15.97"), "taxRate": Decimal(19), "price": Decimal("100.00")}
@@ -350,23 +355,23 @@ def test_order_criteria() -> None:
     ("machine", "current", "target", "offered", "path"),
     [
         (
-            t.ORDER_MACHINE,
+            machines.ORDER_MACHINE,
             "open",
             "completed",
             ["in_progress", "cancelled"],
             ["in_progress", "completed"],
         ),
-        (t.ORDER_MACHINE, "completed", "cancelled", ["open"], ["open", "cancelled"]),
+        (machines.ORDER_MACHINE, "completed", "cancelled", ["open"], ["open", "cancelled"]),
         (
-            t.TRANSACTION_MACHINE,
+            machines.TRANSACTION_MACHINE,
             "authorized",
             "refunded",
             ["cancelled", "failed", "paid", "paid_partially"],
             ["cancelled", "refunded"],
         ),
-        (t.TRANSACTION_MACHINE, "refunded", "paid", [], []),
+        (machines.TRANSACTION_MACHINE, "refunded", "paid", [], []),
         (
-            t.DELIVERY_MACHINE,
+            machines.DELIVERY_MACHINE,
             "open",
             "shipped",
             ["shipped", "shipped_partially", "cancelled"],
@@ -377,12 +382,12 @@ def test_order_criteria() -> None:
 def test_plan_path(
     machine: str, current: str, target: str, offered: list[str], path: list[str]
 ) -> None:
-    assert t.plan_path(machine, current, target, offered) == path
+    assert machines.plan_path(machine, current, target, offered) == path
 
 
 def test_action_sets_differ_by_version() -> None:
-    old = {a for a, _, _ in t.machine_tables("6.6")[t.TRANSACTION_MACHINE][2]}
-    new = {a for a, _, _ in t.machine_tables("6.7")[t.TRANSACTION_MACHINE][2]}
+    old = {a for a, _, _ in machines.machine_tables("6.6")[machines.TRANSACTION_MACHINE][2]}
+    new = {a for a, _, _ in machines.machine_tables("6.7")[machines.TRANSACTION_MACHINE][2]}
     assert {"pay", "pay_partially", "do_pay"} <= old
     assert not {"pay", "pay_partially", "do_pay"} & new
     assert {"paid", "paid_partially", "process"} <= new

@@ -1,0 +1,400 @@
+"""The Next Commerce adapter: each operation a sans-I/O generator over the Admin API 2024-04-01.
+
+Requests and answers are translated by :mod:`.translate`; the platform's rules (version header,
+rate limit, restock policy, fulfillment-order transitions) come from :mod:`.rules`. The sandbox
+emulator is imported only when ``emulator()`` is first asked for one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
+
+from unified_orders.adapter import (
+    Adapter,
+    CancelOptions,
+    Capability,
+    Op,
+    OrderQuery,
+    Page,
+    RefundOptions,
+    Request,
+    Response,
+    RestockPolicy,
+)
+from unified_orders.errors import IllegalTransition, InvalidRequest, PlatformError, Problem
+from unified_orders.models import (
+    Address,
+    FulfillmentOrder,
+    HoldReason,
+    Location,
+    Order,
+    Refund,
+    RefundCalculation,
+    RefundRequest,
+)
+from unified_orders.pagination import query_value
+from unified_orders.ratelimit import TokenBucket
+
+from . import translate
+from .rules import (
+    API_ROOT,
+    FO_TRANSITIONS,
+    PARTIAL_REFUND_NEEDS_CAPTURE,
+    RATE_LIMIT,
+    RESTOCK_POLICY,
+    VERSION_HEADER,
+)
+from .settings import NextCommerceSettings
+
+if TYPE_CHECKING:
+    from .sandbox import NextCommerceEmulator
+
+__all__ = ["CAPABILITIES", "RETURNS_HINT", "NextCommerceAdapter"]
+
+SANDBOX_STORE = "sandbox"
+SANDBOX_TOKEN = "sandbox-token"  # the emulator accepts any bearer token
+
+CAPABILITIES = frozenset(c for c in Capability if not c.value.startswith("returns."))
+
+RETURNS_HINT = (
+    "Next Commerce has no returns API (no RMA object or lifecycle). A return there is a refund "
+    "with restock 'return' on fulfilled physical lines: store.refunds.create(order_id, "
+    "uo.RefundRequest(lines=[uo.RefundLineRequest(line_id=..., quantity=..., "
+    "restock=uo.Restock.RETURN)])). Keep any received/inspected state outside the platform."
+)
+
+
+def _path(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+def _fo_id(value: str) -> str:
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):
+        raise InvalidRequest(
+            [
+                Problem(
+                    "fulfillment_order_id", f"Next Commerce ids are integers; {value!r} is not one"
+                )
+            ]
+        ) from None
+
+
+class NextCommerceAdapter(Adapter):
+    """Next Commerce (29 Next) Admin API 2024-04-01."""
+
+    platform: ClassVar[str] = "nextcommerce"
+    restock_policy: ClassVar[RestockPolicy] = RESTOCK_POLICY
+    calculates_refunds: ClassVar[bool] = True
+    partial_refund_needs_capture: ClassVar[bool] = PARTIAL_REFUND_NEEDS_CAPTURE
+    # The platform filters by placed date only (date_placed_from/_to); updated_* is applied here.
+    order_filters: ClassVar[frozenset[str]] = frozenset({"created_since", "created_until"})
+
+    settings: NextCommerceSettings
+
+    def __init__(self, settings: NextCommerceSettings) -> None:
+        super().__init__(settings)
+        self.settings = settings
+        self._emulator: NextCommerceEmulator | None = None
+        # 4 requests/s per token, counted over a sliding second, no burst: pace a little under it
+        # (3.8/s) so a late wake-up of one request can never put five in one window.
+        self._bucket = TokenBucket(1, RATE_LIMIT * 0.95, name="nextcommerce:4-per-second")
+
+    # --- connection --------------------------------------------------------------------------
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """Everything but returns: Next Commerce has no returns API."""
+        return CAPABILITIES
+
+    @property
+    def base_url(self) -> str:
+        """``https://{store}.29next.store/api/admin/``."""
+        return f"https://{self.settings.store or SANDBOX_STORE}.29next.store{API_ROOT}"
+
+    def emulator(self) -> NextCommerceEmulator | None:
+        """The in-memory store behind ``sandbox=True`` (one per adapter)."""
+        if not self.settings.sandbox:
+            return None
+        if self._emulator is None:
+            from .sandbox import NextCommerceEmulator  # only when a sandbox is asked for
+
+            self._emulator = NextCommerceEmulator()
+        return self._emulator
+
+    def rate_limits(self) -> list[TokenBucket]:
+        """The per-token limit: 4 requests per second."""
+        return [self._bucket]
+
+    def _token(self) -> str:
+        token = self.settings.access_token
+        return token.get_secret_value() if token is not None else SANDBOX_TOKEN
+
+    def static_headers(self) -> Mapping[str, str]:
+        """Bearer token and the pinned API version on every request."""
+        return {
+            "authorization": f"Bearer {self._token()}",
+            VERSION_HEADER: self.settings.api_version,
+        }
+
+    def secrets(self) -> list[str]:
+        """The access token."""
+        token = self.settings.access_token
+        return [token.get_secret_value()] if token is not None else []
+
+    def error_for(self, response: Response) -> PlatformError:
+        """DRF-style error bodies as typed errors, field messages kept as Problems."""
+        return translate.error_from_response(response)
+
+    def hint(self, capability: Capability) -> str:
+        """Why returns are absent and what to do instead."""
+        if capability.value.startswith("returns."):
+            return RETURNS_HINT
+        return ""
+
+    # --- orders ------------------------------------------------------------------------------
+    def get_order(self, order_id: str) -> Op[Order]:
+        """``ordersRetrieve`` by order number."""
+        response = yield Request("GET", f"orders/{_path(order_id)}/")
+        return translate.order_from_platform(response.body)
+
+    def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
+        """``ordersList`` one page; the list omits lines, so each order is read in full."""
+        params: dict[str, str] = {}
+        url = "orders/"
+        if cursor and cursor.startswith(("http://", "https://")):
+            url = cursor
+        else:
+            if cursor:
+                params["cursor"] = cursor
+            # date_placed filters are date-only: widen to whole days, then filter exactly below.
+            if query.created_since is not None:
+                params["date_placed_from"] = query.created_since.date().isoformat()
+            if query.created_until is not None:
+                params["date_placed_to"] = query.created_until.date().isoformat()
+        response = yield Request("GET", url, params=params or None)
+        body = response.body or {}
+        orders: list[Order] = []
+        for item in body.get("results") or []:
+            if not _in_window(item, query):
+                continue
+            full = yield from self.get_order(str(item["number"]))
+            orders.append(full)
+        next_url = body.get("next")
+        next_cursor = None
+        if next_url:
+            next_cursor = query_value(str(next_url), "cursor") or str(next_url)
+        return Page(orders, next_cursor)
+
+    def create_order(self, order: Order) -> Op[Order]:
+        """``ordersCreate`` from a canonical order (migration; paid externally, no receipt)."""
+        body = translate.create_order_body(order)
+        response = yield Request("POST", "orders/", json=body)
+        return translate.order_from_platform(response.body)
+
+    def cancel_order(self, order: Order, options: CancelOptions) -> Op[Order]:
+        """``ordersCancelCreate``; ``refund`` is ``full_refund``, notification off by default."""
+        body = translate.cancel_body(options.reason, options.refund, options.notify)
+        response = yield Request("POST", f"orders/{_path(order.id)}/cancel/", json=body)
+        return translate.order_from_platform(response.body)
+
+    def update_shipping_address(self, order: Order, address: Address) -> Op[Order]:
+        """``ordersPartialUpdate`` with an Oscar-style address (``line4`` is the city)."""
+        body = {"shipping_address": translate.address_to_platform(address, path="address")}
+        response = yield Request("PATCH", f"orders/{_path(order.id)}/", json=body)
+        return translate.order_from_platform(response.body)
+
+    # --- refunds -----------------------------------------------------------------------------
+    def calculate_refund(self, order: Order, request: RefundRequest) -> Op[RefundCalculation]:
+        """``ordersRefundCalculateCreate``: amounts, inferred restock and transaction allocation."""
+        body = translate.calculate_request(order, request)
+        response = yield Request(
+            "POST", f"orders/{_path(order.id)}/refund/calculate/", json=body, retry_safe=True
+        )
+        return translate.calculation_from_platform(response.body, order, request)
+
+    def create_refund(
+        self, order: Order, calculation: RefundCalculation, options: RefundOptions
+    ) -> Op[Refund]:
+        """``ordersRefundCreate`` with the calculation's transactions, lines and shipping."""
+        body = translate.refund_body(calculation, options.note, options.notify)
+        response = yield Request("POST", f"orders/{_path(order.id)}/refund/", json=body)
+        return translate.refund_from_platform(response.body, order.currency)
+
+    def list_refunds(self, order_id: str) -> Op[list[Refund]]:
+        """Refunds from ``Order.refunds[]`` (the platform has no refunds endpoint)."""
+        order = yield from self.get_order(order_id)
+        return list(order.refunds)
+
+    # --- fulfillment orders --------------------------------------------------------------------
+    def list_fulfillment_orders(self, order_id: str) -> Op[list[FulfillmentOrder]]:
+        """``ordersFulfillmentOrdersRetrieve`` (a list, whatever the spec declares)."""
+        response = yield Request("GET", f"orders/{_path(order_id)}/fulfillment-orders/")
+        return translate.fulfillment_orders_from_platform(response.body)
+
+    def _transition(self, fo_id: str, action: str, json: Any = None) -> Op[Response]:
+        """POST a fulfillment-order action; a refusal without field errors is IllegalTransition."""
+        try:
+            response = yield Request("POST", f"fulfillment-orders/{fo_id}/{action}/", json=json)
+        except PlatformError as error:
+            if error.status in (400, 409, 422) and all(not p.path for p in error.problems):
+                raise IllegalTransition(
+                    f"fulfillment order {fo_id}: {action} refused: {error.message}",
+                    status=error.status,
+                    platform=self.platform,
+                    problems=error.problems,
+                    details=error.details,
+                ) from error
+            raise
+        return response
+
+    def hold_fulfillment_order(
+        self, fulfillment_order_id: str, reason: HoldReason, note: str | None
+    ) -> Op[FulfillmentOrder]:
+        """``fulfillmentOrdersHold`` with the reason mapped to the platform's enum."""
+        fo_id = _fo_id(fulfillment_order_id)
+        response = yield from self._transition(fo_id, "hold", translate.hold_body(reason, note))
+        return translate.fulfillment_order_from_platform(response.body)
+
+    def release_fulfillment_hold(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
+        """``fulfillmentOrdersReleaseHold``."""
+        fo_id = _fo_id(fulfillment_order_id)
+        response = yield from self._transition(fo_id, "release-hold")
+        return translate.fulfillment_order_from_platform(response.body)
+
+    def request_fulfillment(
+        self,
+        fulfillment_order_id: str,
+        lines: Mapping[str, int] | None,
+        message: str | None,
+        notify: bool,
+    ) -> Op[FulfillmentOrder]:
+        """``fulfillmentRequestSend``; a subset of lines splits the FO (new id in ``replaced_by``)."""
+        fo_id = _fo_id(fulfillment_order_id)
+        body: dict[str, Any] = {"notify": notify}
+        if lines is not None:
+            body["fulfillment_order_line_items"] = [
+                {"id": int(_fo_line_id(line_id)), "quantity": quantity}
+                for line_id, quantity in lines.items()
+            ]
+        if message:
+            body["message"] = message
+        response = yield from self._transition(fo_id, "fulfillment-request", body)
+        return translate.split_response(
+            fo_id, response.body, ["requested_fulfillment_order", "unrequested_fulfillment_order"]
+        )
+
+    def request_fulfillment_cancellation(
+        self, fulfillment_order_id: str, message: str | None
+    ) -> Op[FulfillmentOrder]:
+        """``cancellationRequestSend``: the fulfillment service may accept or reject it."""
+        fo_id = _fo_id(fulfillment_order_id)
+        body = {"message": message} if message else {}
+        response = yield from self._transition(fo_id, "cancellation-request", body)
+        return translate.fulfillment_order_from_platform(response.body)
+
+    def available_locations(self, fulfillment_order_id: str) -> Op[list[Location]]:
+        """``availableLocationsRetrieve`` (either documented response shape)."""
+        fo_id = _fo_id(fulfillment_order_id)
+        response = yield Request("GET", f"fulfillment-orders/{fo_id}/available-locations/")
+        return translate.locations_from_platform(response.body)
+
+    def move_fulfillment_order(
+        self, fulfillment_order_id: str, location_id: str, lines: Mapping[str, int] | None
+    ) -> Op[FulfillmentOrder]:
+        """``fulfillmentOrdersMove``, only while ``open``; the moved FO's id is in ``replaced_by``.
+
+        The fulfillment order is read first: a ``processing`` one must get a cancellation request
+        (accepted by its fulfillment service) before it can move, and lines move whole.
+        """
+        fo_id = _fo_id(fulfillment_order_id)
+        try:
+            new_location = int(location_id)
+        except ValueError:
+            raise InvalidRequest(
+                [
+                    Problem(
+                        "location_id", f"Next Commerce ids are integers; {location_id!r} is not one"
+                    )
+                ]
+            ) from None
+        response = yield Request("GET", f"fulfillment-orders/{fo_id}/")
+        current = translate.fulfillment_order_from_platform(response.body)
+        status = current.platform_status or ""
+        if not FO_TRANSITIONS["move"].allows(status, current.request_status or ""):
+            # A processing one is with its fulfillment service: only a cancellation frees it.
+            with_service = status in (FO_TRANSITIONS["request_cancellation"].statuses or ())
+            advice = (
+                " Send a cancellation request first (store.fulfillments.request_cancellation) and "
+                "move it once the fulfillment service has accepted the cancellation."
+                if with_service
+                else ""
+            )
+            raise IllegalTransition(
+                f"fulfillment order {fo_id} is {current.platform_status}; Next Commerce moves only "
+                f"open fulfillment orders.{advice}",
+                state=current.platform_status,
+                possible=["request_cancellation"] if with_service else [],
+                platform=self.platform,
+            )
+        body: dict[str, Any] = {"new_location_id": new_location}
+        if lines is not None:
+            by_id = {line.id: line for line in current.lines}
+            problems = []
+            for line_id, quantity in lines.items():
+                line = by_id.get(str(line_id))
+                if line is None:
+                    problems.append(
+                        Problem(f"lines[{line_id}]", f"fulfillment order {fo_id} has no such line")
+                    )
+                elif quantity != line.fulfillable_quantity:
+                    problems.append(
+                        Problem(
+                            f"lines[{line_id}]",
+                            f"Next Commerce moves whole lines: give {line.fulfillable_quantity} "
+                            f"(the line's fulfillable quantity), not {quantity}",
+                        )
+                    )
+            if problems:
+                raise InvalidRequest(problems, operation="fulfillments.move")
+            body["fulfillment_order_line_items"] = [{"id": int(line_id)} for line_id in lines]
+        moved = yield from self._transition(fo_id, "move", body)
+        return translate.split_response(fo_id, moved.body, ["moved_fulfillment_order"])
+
+
+def _fo_line_id(value: str) -> str:
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):
+        raise InvalidRequest(
+            [Problem(f"lines[{value}]", "Next Commerce fulfillment-order line ids are integers")]
+        ) from None
+
+
+def _in_window(item: Mapping[str, Any], query: OrderQuery) -> bool:
+    """Exact datetime filtering of a list item (the platform filters by date only, or not at all)."""
+
+    def when(key: str) -> datetime | None:
+        value = item.get(key)
+        if not value:
+            return None
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def aware(value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    placed = when("date_placed") or when("created_at")
+    updated = when("updated_at")
+    lower = [(query.created_since, placed), (query.updated_since, updated)]
+    upper = [(query.created_until, placed), (query.updated_until, updated)]
+    for bound, value in lower:
+        if bound is not None and value is not None and value < aware(bound):
+            return False
+    for bound, value in upper:
+        if bound is not None and value is not None and value > aware(bound):
+            return False
+    return True

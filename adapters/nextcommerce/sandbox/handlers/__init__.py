@@ -1,0 +1,20 @@
+"""The sandbox's endpoints, by area: each module a mixin of handler methods.
+
+A handler takes the request (and its path parameters) and answers ``(status, body)``, or raises
+:class:`~unified_orders.sandbox.EmulatorError` with a DRF-style body. Handlers read and write the
+store through ``self.backend`` (:mod:`..state`, :mod:`..records`) and render with :mod:`..render`.
+"""
+
+from __future__ import annotations
+
+from .fulfillment_orders import FulfillmentOrderHandlers
+from .fulfillment_service import FulfillmentServiceHandlers
+from .orders import OrderHandlers
+from .refunds import RefundHandlers
+
+__all__ = [
+    "FulfillmentOrderHandlers",
+    "FulfillmentServiceHandlers",
+    "OrderHandlers",
+    "RefundHandlers",
+]

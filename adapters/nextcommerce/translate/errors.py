@@ -1,0 +1,71 @@
+"""DRF-style error bodies as typed errors, every field message kept as a Problem."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from unified_orders.adapter import Response, error_for_status
+from unified_orders.errors import IllegalTransition, PlatformError, Problem
+
+from .values import PLATFORM
+
+__all__ = ["error_from_response", "problems_from_body"]
+
+
+def problems_from_body(body: Any, path: str = "") -> list[Problem]:
+    """Flatten a DRF error body into Problems with dotted paths.
+
+    ``{"refund_lines": [{}, {"quantity": ["too many"]}]}`` -> ``refund_lines[1].quantity: too many``;
+    ``non_field_errors`` and ``detail`` have the empty path.
+    """
+    problems: list[Problem] = []
+    if isinstance(body, Mapping):
+        for key, value in body.items():
+            if key in ("non_field_errors", "detail"):
+                child = path
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            problems.extend(problems_from_body(value, child))
+    elif isinstance(body, list):
+        if all(not isinstance(item, Mapping | list) for item in body):
+            problems.extend(Problem(path, str(item)) for item in body)
+        else:
+            for index, item in enumerate(body):
+                if isinstance(item, Mapping | list):
+                    problems.extend(problems_from_body(item, f"{path}[{index}]"))
+                else:
+                    problems.append(Problem(path, str(item)))
+    elif body is not None and body != "":
+        problems.append(Problem(path, str(body)))
+    return problems
+
+
+def error_from_response(response: Response) -> PlatformError:
+    """A typed error from a DRF-style error body (``{"field": ["msg"]}``, ``{"detail": ...}``, lists)."""
+    body = response.body
+    detail = None
+    code = None
+    if isinstance(body, Mapping):
+        detail = body.get("detail")
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        fields = {k: v for k, v in body.items() if k not in ("detail", "code")}
+        problems = problems_from_body(fields)
+    else:
+        problems = problems_from_body(body)
+    if detail is not None:
+        message = str(detail)
+    elif problems:
+        message = "the request was refused"
+    else:
+        message = (response.text or f"HTTP {response.status}").strip()[:500]
+    if response.status == 409:
+        return IllegalTransition(
+            message,
+            status=response.status,
+            code=code,
+            platform=PLATFORM,
+            problems=problems,
+            details=body,
+        )
+    return error_for_status(PLATFORM, response, message, code=code, problems=problems, details=body)

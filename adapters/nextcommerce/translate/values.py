@@ -1,0 +1,86 @@
+"""Values in Next Commerce bodies: money strings with their report twins, ids, counts, times."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from unified_orders.errors import InvalidRequest, Problem
+from unified_orders.models import Money
+
+from ..rules import money_string
+
+__all__ = [
+    "PLATFORM",
+    "count_of",
+    "datetime_of",
+    "decimal_of",
+    "id_of",
+    "money",
+    "money_string",
+    "platform_int",
+]
+
+PLATFORM = "nextcommerce"
+
+
+def decimal_of(value: Any) -> Decimal:
+    """A Decimal from a decimal string (empty or missing: zero)."""
+    if type(value) is str and value:
+        return Decimal(value)  # the usual case: a decimal string
+    if value is None or value == "":
+        return Decimal("0.00")
+    if isinstance(value, float):  # never produced by jsonutil.loads; refuse to guess
+        raise TypeError("Next Commerce amounts must not be floats")
+    return Decimal(str(value))
+
+
+def money(
+    value: Any, currency: str, report: Mapping[str, Any] | None = None, key: str = ""
+) -> Money:
+    """Money from a decimal string, with its ``report_values`` twin as ``shop``.
+
+    ``shop`` is left out where the report figure is the same amount in the same currency (the
+    store reports in the order's currency): the amount already is the shop-currency figure.
+    """
+    amount = decimal_of(value)
+    shop = None
+    if report:
+        report_currency = report.get("currency")
+        report_value = report.get(key)
+        if report_currency and report_value is not None:
+            shop_amount, shop_currency = decimal_of(report_value), str(report_currency).upper()
+            if shop_currency != currency.upper() or shop_amount != amount:
+                shop = Money.of(shop_amount, shop_currency)
+    return Money.of(amount, currency, shop=shop)
+
+
+def count_of(value: Any) -> int:
+    """Coerce the spec's string-typed quantities (``"2"``) to int."""
+    if value is None or value == "":
+        return 0
+    return int(Decimal(str(value)))
+
+
+def id_of(value: Any) -> str | None:
+    """An id as a string (None when missing)."""
+    return None if value is None or value == "" else str(value)
+
+
+def datetime_of(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp (``Z`` allowed) as a datetime (None when missing)."""
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def platform_int(value: str, what: str) -> int:
+    """A canonical id as the platform's integer id; InvalidRequest at ``what`` if it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidRequest(
+            [Problem(what, f"Next Commerce ids are integers; {value!r} is not one")]
+        ) from None

@@ -1,0 +1,223 @@
+"""Returns through the GraphQL Admin API: create (customer request or merchant return), read,
+move through the lifecycle (checked against :data:`~..rules.RETURN_TRANSITIONS` first) and process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from unified_orders import planning
+from unified_orders.adapter import Op, ReturnAction
+from unified_orders.errors import IllegalTransition, InvalidRequest, Problem
+from unified_orders.models import Order, RefundRequest, Return, ReturnRequest
+
+from ..rules import RETURN_TRANSITIONS
+from . import translate as tg
+from .plumbing import GraphQLPlumbing
+
+__all__ = ["ReturnOperations"]
+
+_RETURN_MUTATIONS = {
+    ReturnAction.APPROVE: ("ReturnApproveRequest", "returnApproveRequest"),
+    ReturnAction.DECLINE: ("ReturnDeclineRequest", "returnDeclineRequest"),
+    ReturnAction.CLOSE: ("ReturnClose", "returnClose"),
+    ReturnAction.CANCEL: ("ReturnCancel", "returnCancel"),
+    ReturnAction.REOPEN: ("ReturnReopen", "returnReopen"),
+}
+
+
+class ReturnOperations(GraphQLPlumbing):
+    """The return operations of the GraphQL dialect."""
+
+    def _returnable(self, order_id: str) -> Op[dict[str, list[tuple[str, int]]]]:
+        """Order line id -> ``[(fulfillment line item GID, units returnable)]``."""
+        data = yield from self._gql(
+            "ReturnableFulfillments", {"orderId": tg.gid("Order", order_id, "order_id")}
+        )
+        found: dict[str, list[tuple[str, int]]] = {}
+        for returnable in (data.get("returnableFulfillments") or {}).get("nodes") or []:
+            items = returnable.get("returnableFulfillmentLineItems") or {}
+            for row in items.get("nodes") or []:
+                fli = row.get("fulfillmentLineItem") or {}
+                line = tg.legacy((fli.get("lineItem") or {}).get("id"))
+                if line is not None and int(row.get("quantity") or 0) > 0:
+                    found.setdefault(line, []).append((str(fli["id"]), int(row["quantity"])))
+        return found
+
+    def create_return(
+        self, order: Order, request: ReturnRequest, idempotency_key: str
+    ) -> Op[Return]:
+        """``returnRequest`` (``request.requested``: a customer request, status REQUESTED) or
+        ``returnCreate`` (status OPEN), lines resolved to fulfillment line items through
+        ``returnableFulfillments``. Neither mutation documents idempotency, so the core's
+        exactly-once logic guards it (``idempotency_key`` is not sent)."""
+        problems = []
+        if request.notify:
+            problems.append(
+                Problem(
+                    "notify",
+                    "Shopify's return mutations take no customer notification (returnCreate's "
+                    "notifyCustomer is deprecated); pass notify=False",
+                )
+            )
+        if request.note:
+            problems.append(
+                Problem("note", "Shopify returns have no return-level note; give lines a note")
+            )
+        if problems:
+            raise InvalidRequest(problems, operation="returns.create")
+        returnable = yield from self._returnable(order.id)
+        rows = tg.return_line_inputs(request, returnable, requested=request.requested)
+        order_gid = tg.gid("Order", order.id, "order_id")
+        if request.requested:
+            payload = yield from self._mutate(
+                "ReturnRequest",
+                "returnRequest",
+                {"input": {"orderId": order_gid, "returnLineItems": rows}},
+            )
+        else:
+            payload = yield from self._mutate(
+                "ReturnCreate",
+                "returnCreate",
+                {"returnInput": {"orderId": order_gid, "returnLineItems": rows}},
+            )
+        return tg.return_from_graphql(self._found(payload, "return", "return", "(new)"))
+
+    def _return_node(self, return_id: str) -> Op[Mapping[str, Any]]:
+        data = yield from self._gql("ReturnGet", {"id": tg.gid("Return", return_id, "return_id")})
+        return self._found(data, "return", "return", return_id)
+
+    def get_return(self, return_id: str) -> Op[Return]:
+        """``return(id)``."""
+        return tg.return_from_graphql((yield from self._return_node(return_id)))
+
+    def list_returns(self, order_id: str) -> Op[list[Return]]:
+        """``Order.returns``."""
+        data = yield from self._gql("OrderReturns", {"id": tg.gid("Order", order_id, "order_id")})
+        node = self._found(data, "order", "order", order_id)
+        return [tg.return_from_graphql(r) for r in (node.get("returns") or {}).get("nodes") or []]
+
+    def change_return(self, return_id: str, action: ReturnAction, note: str | None) -> Op[Return]:
+        """Approve/decline (``returnApproveRequest`` / ``returnDeclineRequest`` with reason OTHER
+        and ``note`` as ``declineNote``), close, cancel or reopen; the move is checked against the
+        return's status first (one read), and only decline takes a note."""
+        rid = tg.gid("Return", return_id, "return_id")
+        if note and action is not ReturnAction.DECLINE:
+            raise InvalidRequest(
+                [Problem("note", f"Shopify's {action.value} of a return takes no note")],
+                operation=f"returns.{action.value}",
+            )
+        current = yield from self._return_node(return_id)
+        status = str(current.get("status") or "")
+        allowed = RETURN_TRANSITIONS.get(status, ())
+        if action not in allowed:
+            raise IllegalTransition(
+                f"return {return_id} is {status or 'in an unknown state'}; Shopify allows "
+                f"{', '.join(a.value for a in allowed) or 'no further moves'} from there, "
+                f"not {action.value}",
+                state=status.lower() or None,
+                possible=[a.value for a in allowed],
+                platform=self.platform,
+                code="illegal_return_transition",
+            )
+        name, field = _RETURN_MUTATIONS[action]
+        variables: dict[str, Any]
+        if action is ReturnAction.APPROVE:
+            variables = {"input": {"id": rid, "notifyCustomer": False}}
+        elif action is ReturnAction.DECLINE:
+            decline: dict[str, Any] = {"id": rid, "declineReason": "OTHER", "notifyCustomer": False}
+            if note:
+                decline["declineNote"] = note
+            variables = {"input": decline}
+        else:
+            variables = {"id": rid}
+        payload = yield from self._mutate(name, field, variables, state=status.lower())
+        return tg.return_from_graphql(self._found(payload, "return", "return", return_id))
+
+    def process_return(
+        self,
+        return_id: str,
+        lines: Mapping[str, int] | None = None,
+        *,
+        refund: bool = True,
+        notify: bool = False,
+        note: str | None = None,
+    ) -> Op[Return]:
+        """``returnProcess`` (GraphQL-dialect extra): mark returned units processed and, with
+        ``refund=True``, pay them back through ``financialTransfer.issueRefund`` with the amounts
+        and parent transactions ``Order.suggestedRefund`` gives for those units (no restock: stock
+        comes back through dispositions, which this method does not send).
+
+        ``lines`` maps return line ids to units (all unprocessed units when None).
+        """
+        node = yield from self._return_node(return_id)
+        if node.get("status") != "OPEN":
+            raise IllegalTransition(
+                f"return {return_id} is {node.get('status')}; only an OPEN return is processed",
+                state=str(node.get("status") or "").lower() or None,
+                possible=[],
+                platform=self.platform,
+                code="illegal_return_transition",
+            )
+        rows = []
+        refund_lines: dict[str, int] = {}
+        problems = []
+        by_id = {
+            tg.legacy(r["id"]): r for r in (node.get("returnLineItems") or {}).get("nodes") or []
+        }
+        left_by_id = {
+            key: int(r.get("quantity") or 0) - int(r.get("processedQuantity") or 0)
+            for key, r in by_id.items()
+            if key is not None
+        }
+        wanted = lines if lines is not None else {k: n for k, n in left_by_id.items() if n > 0}
+        for key, quantity in wanted.items():
+            row = by_id.get(str(key))
+            if row is None:
+                problems.append(Problem(f"lines[{key}]", f"return {return_id} has no line {key}"))
+                continue
+            left = int(row.get("quantity") or 0) - int(row.get("processedQuantity") or 0)
+            if quantity < 1 or quantity > left:
+                problems.append(
+                    Problem(f"lines[{key}]", f"{quantity} unit(s) asked, {left} unprocessed")
+                )
+                continue
+            rows.append({"id": row["id"], "quantity": quantity})
+            line_id = tg.legacy(
+                ((row.get("fulfillmentLineItem") or {}).get("lineItem") or {}).get("id")
+            )
+            if line_id is not None:
+                refund_lines[line_id] = refund_lines.get(line_id, 0) + quantity
+        if not rows and not problems:
+            problems.append(Problem("lines", "nothing left to process on this return"))
+        if problems:
+            raise InvalidRequest(problems, operation="returns.process")
+        process: dict[str, Any] = {"returnId": tg.gid("Return", return_id), "returnLineItems": rows}
+        process["notifyCustomer"] = notify
+        if note:
+            process["note"] = note
+        if refund:
+            order = yield from self.get_order(tg.legacy((node.get("order") or {}).get("id")) or "")
+            request = RefundRequest(
+                lines=[tg.refund_line_request(k, q) for k, q in refund_lines.items()]
+            )
+            prepared = planning.prepare(
+                order, request, self.restock_policy, partial_refund_needs_capture=True
+            )
+            calculation = yield from self.calculate_refund(order, prepared)
+            process["financialTransfer"] = {
+                "issueRefund": {
+                    "orderTransactions": [
+                        {
+                            "transactionAmount": tg.money_input(a.amount),
+                            "parentId": tg.gid("OrderTransaction", a.transaction_id),
+                        }
+                        for a in calculation.transactions
+                    ]
+                }
+            }
+        payload = yield from self._mutate(
+            "ReturnProcess", "returnProcess", {"input": process}, state="open"
+        )
+        return tg.return_from_graphql(self._found(payload, "return", "return", return_id))

@@ -1,0 +1,275 @@
+"""GraphQL orders, their lines, transactions and addresses -> canonical.
+
+An order is read from the ``Order`` node, all its lines, its fulfillments and fulfillment orders
+(``OrderFulfillments``) and its full refunds (``RefundGet``); ``raw`` is the node with those
+filled in. Enum values read in REST's spelling (``platform_*`` fields say ``partial``, ``paid``,
+``cancelled``), so an order reads the same through either dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from unified_orders.models import (
+    Address,
+    FinancialStatus,
+    FulfillmentStatus,
+    LineItem,
+    Money,
+    Order,
+    Transaction,
+    TransactionKind,
+    TransactionStatus,
+)
+
+from ... import mapping
+from ...rules import LIVE_FULFILLMENT_ORDER_STATUSES
+from ...vocabulary import FULFILLMENT_STATUS, PLATFORM, blank, money_of, parse_time
+from .refunds import refund_from_graphql
+from .values import legacy, lower, money, nodes, presentment_money
+
+__all__ = ["address_from_graphql", "order_from_graphql", "transaction_from_graphql"]
+
+#: REST ``fulfillment_status`` for GraphQL ``displayFulfillmentStatus`` (the others lower-cased).
+_FULFILLMENT_STATUS: dict[str, str | None] = {
+    "UNFULFILLED": None,
+    "PARTIALLY_FULFILLED": "partial",
+    "FULFILLED": "fulfilled",
+    "RESTOCKED": "restocked",
+}
+
+_LIVE = frozenset(LIVE_FULFILLMENT_ORDER_STATUSES)
+
+
+def address_from_graphql(node: Mapping[str, Any] | None) -> Address | None:
+    """A canonical Address from a GraphQL ``MailingAddress``."""
+    if not node:
+        return None
+    return Address(
+        first_name=blank(node.get("firstName")),
+        last_name=blank(node.get("lastName")),
+        company=blank(node.get("company")),
+        line1=blank(node.get("address1")),
+        line2=blank(node.get("address2")),
+        city=blank(node.get("city")),
+        province_code=blank(node.get("provinceCode")),
+        postal_code=blank(node.get("zip")),
+        country_code=blank(node.get("countryCodeV2")),
+        phone=blank(node.get("phone")),
+        raw=dict(node),
+    )
+
+
+def transaction_from_graphql(node: Mapping[str, Any], currency: str) -> Transaction:
+    """A canonical Transaction from a GraphQL ``OrderTransaction`` (its presentment amount)."""
+    kind = str(lower(node.get("kind")) or "")
+    status = str(lower(node.get("status")) or "")
+    return Transaction(
+        id=str(legacy(node["id"])),
+        kind=TransactionKind.parse(kind),
+        platform_kind=kind or None,
+        status=TransactionStatus.parse(status),
+        platform_status=status or None,
+        amount=presentment_money(node.get("amountSet"), currency),
+        parent_id=legacy((node.get("parentTransaction") or {}).get("id")) or None,
+        gateway=node.get("gateway"),
+        created_at=parse_time(node.get("createdAt")),
+        raw=dict(node),
+    )
+
+
+def _current_quantity(node: Mapping[str, Any]) -> int:
+    """Shopify's ``currentQuantity`` of a line (non-null in the schema)."""
+    value: Any = node.get("currentQuantity")
+    return int(value)
+
+
+def _line(
+    node: Mapping[str, Any],
+    line_id: str,
+    shopify_current: int,
+    currency: str,
+    refunded: int,
+    fulfilled: int,
+    location: str | None,
+) -> LineItem:
+    quantity = int(node.get("quantity") or 0)
+    price_bag = node.get("originalUnitPriceSet")
+    if price_bag:
+        unit_price = money(price_bag, currency)
+        # GraphQL has no line discount beside the discount allocations: zero, in the price's
+        # currencies, before the allocations are added.
+        shop = unit_price.shop
+        discount = Money.of(
+            "0", unit_price.currency, shop=Money.of("0", shop.currency) if shop else None
+        )
+    else:
+        unit_price = discount = money_of(None, currency)
+    for allocation in node.get("discountAllocations") or []:
+        discount = discount + money(allocation.get("allocatedAmountSet"), currency)
+    tax_lines = node.get("taxLines") or []
+    tax = Money.sum((money(t.get("priceSet"), currency) for t in tax_lines), currency)
+    requires_shipping = bool(node.get("requiresShipping", True))
+    return mapping.line_item(
+        line_id=line_id,
+        sku=blank(node.get("sku")),
+        title=str(node.get("name") or node.get("title") or ""),
+        quantity=quantity,
+        shopify_current=shopify_current,
+        refunded=refunded,
+        fulfilled=fulfilled,
+        unit_price=unit_price,
+        discount=discount,
+        tax=tax,
+        rates=[t.get("rate") for t in tax_lines if t.get("rate") is not None],
+        requires_shipping=requires_shipping,
+        gift_card=bool(node.get("isGiftCard")),
+        product_id=legacy((node.get("product") or {}).get("id")) or None,
+        variant_id=legacy((node.get("variant") or {}).get("id")) or None,
+        location_id=location,
+        raw=dict(node),
+    )
+
+
+def _refunded_quantities(refunds: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    refunded: dict[str, int] = {}
+    for refund in refunds:
+        for row in nodes(refund.get("refundLineItems")):
+            key = str(legacy((row.get("lineItem") or {}).get("id")))
+            refunded[key] = refunded.get(key, 0) + int(row.get("quantity") or 0)
+    return refunded
+
+
+def _fulfilled(
+    fulfillments: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Units fulfilled per line and the location each line shipped from first: successful
+    fulfillments only (failed/cancelled ones ship nothing)."""
+    fulfilled: dict[str, int] = {}
+    shipped_from: dict[str, str] = {}
+    for fulfillment in fulfillments:
+        if lower(fulfillment.get("status")) != "success":
+            continue
+        location = legacy((fulfillment.get("location") or {}).get("id"))
+        for row in nodes(fulfillment.get("fulfillmentLineItems")):
+            key = str(legacy((row.get("lineItem") or {}).get("id")))
+            fulfilled[key] = fulfilled.get(key, 0) + int(row.get("quantity") or 0)
+            if location is not None:
+                shipped_from.setdefault(key, location)
+    return fulfilled, shipped_from
+
+
+def _assigned_locations(fulfillment_orders: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Order line id -> assigned location of the open fulfillment order that holds it."""
+    found: dict[str, str] = {}
+    for fo in fulfillment_orders:
+        location = legacy(((fo.get("assignedLocation") or {}).get("location") or {}).get("id"))
+        if lower(fo.get("status")) not in _LIVE or location is None:
+            continue
+        for item in nodes(fo.get("lineItems")):
+            found.setdefault(str(legacy((item.get("lineItem") or {}).get("id"))), location)
+    return found
+
+
+def _shipping(node: Mapping[str, Any], currency: str, taxes_included: bool) -> Money:
+    """Shipping charged: each kept shipping line's (discounted) price, with its tax unless
+    prices include it."""
+    shipping = Money.zero(currency)
+    for row in nodes(node.get("shippingLines")):
+        if row.get("isRemoved"):
+            continue
+        bag = row.get("discountedPriceSet") or row.get("originalPriceSet")
+        shipping = shipping + money(bag, currency)
+        if not taxes_included:
+            for tax_line in row.get("taxLines") or []:
+                shipping = shipping + money(tax_line.get("priceSet"), currency)
+    return shipping
+
+
+def order_from_graphql(
+    node: Mapping[str, Any],
+    *,
+    lines: Sequence[Mapping[str, Any]],
+    fulfillments: Sequence[Mapping[str, Any]],
+    fulfillment_orders: Sequence[Mapping[str, Any]],
+    refunds: Sequence[Mapping[str, Any]],
+) -> Order:
+    """A canonical Order from GraphQL: the ``Order`` node, every line, the fulfillments and
+    fulfillment orders (``OrderFulfillments``) and the full refunds (``RefundGet``).
+
+    ``LineItem.location_id`` is where stock for the line lives: the assigned location of the open
+    fulfillment order holding its unfulfilled units, else the location of its successful
+    fulfillment. Fulfillment orders give line locations only where REST would read them too (some
+    units neither fulfilled nor refunded), so both dialects agree.
+    """
+    order_id = legacy(node["id"]) or ""
+    shop_currency = str(node.get("currencyCode") or "USD")
+    currency = str(node.get("presentmentCurrencyCode") or shop_currency)
+    taxes_included = bool(node.get("taxesIncluded"))
+    refunded = _refunded_quantities(refunds)
+    fulfilled, shipped_from = _fulfilled(fulfillments)
+    keys = [str(legacy(line["id"])) for line in lines]
+    currents = [_current_quantity(line) for line in lines]
+    unplaced = any(
+        mapping.has_unplaced_units(current, fulfilled.get(key, 0), refunded.get(key, 0))
+        for key, current in zip(keys, currents, strict=True)
+    )
+    assigned = _assigned_locations(fulfillment_orders) if unplaced else {}
+    status, platform_status = mapping.order_status(node.get("cancelledAt"), node.get("closedAt"))
+    financial = lower(node.get("displayFinancialStatus"))
+    display = node.get("displayFulfillmentStatus")
+    fulfillment = _FULFILLMENT_STATUS.get(str(display), lower(display))
+    discounts = node.get("totalDiscountsSet")
+    raw = dict(node)
+    raw["lineItems"] = {"nodes": list(lines)}
+    raw["fulfillments"] = list(fulfillments)
+    raw["fulfillmentOrders"] = {"nodes": list(fulfillment_orders)}
+    raw["refunds"] = list(refunds)
+    return Order(
+        id=order_id,
+        number=node.get("name"),
+        platform=PLATFORM,
+        currency=currency,
+        shop_currency=shop_currency,
+        status=status,
+        platform_status=platform_status,
+        financial_status=FinancialStatus.parse(financial),
+        platform_financial_status=financial,
+        fulfillment_status=FULFILLMENT_STATUS.get(fulfillment, FulfillmentStatus.UNKNOWN),
+        platform_fulfillment_status=fulfillment,
+        email=blank(node.get("email") or None),
+        lines=[
+            _line(
+                line,
+                key,
+                current,
+                currency,
+                refunded.get(key, 0),
+                fulfilled.get(key, 0),
+                assigned.get(key) or shipped_from.get(key),
+            )
+            for key, current, line in zip(keys, currents, lines, strict=True)
+        ],
+        shipping_address=address_from_graphql(node.get("shippingAddress")),
+        billing_address=address_from_graphql(node.get("billingAddress")),
+        shipping=_shipping(node, currency, taxes_included),
+        subtotal=money(node.get("subtotalPriceSet"), currency),
+        tax=money(node.get("totalTaxSet"), currency),
+        total=money(node.get("totalPriceSet"), currency),
+        discount=money(discounts, currency) if discounts else None,
+        taxes_included=taxes_included,
+        transactions=[
+            transaction_from_graphql(t, currency) for t in nodes(node.get("transactions"))
+        ],
+        refunds=[
+            refund_from_graphql(r, order_id, currency, taxes_included=taxes_included)
+            for r in refunds
+        ],
+        created_at=parse_time(node.get("createdAt")),
+        updated_at=parse_time(node.get("updatedAt")),
+        canceled_at=parse_time(node.get("cancelledAt")),
+        cancel_reason=lower(node.get("cancelReason")),
+        note=node.get("note"),
+        raw=raw,
+    )

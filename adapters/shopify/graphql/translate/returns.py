@@ -1,0 +1,97 @@
+"""GraphQL returns -> canonical, and return line inputs from canonical return requests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from unified_orders.errors import InvalidRequest, Problem
+from unified_orders.models import Return, ReturnLine, ReturnRequest, ReturnStatus
+
+from ...vocabulary import parse_time
+from .values import legacy, nodes
+
+__all__ = ["RETURN_STATUS", "return_from_graphql", "return_line_inputs"]
+
+#: GraphQL ``ReturnStatus`` as the canonical status.
+RETURN_STATUS = {
+    "REQUESTED": ReturnStatus.REQUESTED,
+    "OPEN": ReturnStatus.OPEN,
+    "CLOSED": ReturnStatus.CLOSED,
+    "DECLINED": ReturnStatus.DECLINED,
+    "CANCELED": ReturnStatus.CANCELED,
+}
+
+
+def return_from_graphql(node: Mapping[str, Any]) -> Return:
+    """A canonical Return from a GraphQL ``Return``: each line's ``line_id`` is the order line its
+    fulfillment line item ships; ``reason`` is ``returnReasonNote``, ``note`` ``customerNote``."""
+    status = str(node.get("status") or "")
+    lines = []
+    for row in nodes(node.get("returnLineItems")):
+        fli = row.get("fulfillmentLineItem") or {}
+        lines.append(
+            ReturnLine(
+                id=legacy(row["id"]) or "",
+                line_id=legacy((fli.get("lineItem") or {}).get("id")) or "",
+                quantity=int(row.get("quantity") or 0),
+                reason=row.get("returnReasonNote") or None,
+                note=row.get("customerNote") or None,
+                raw=dict(row),
+            )
+        )
+    return Return(
+        id=legacy(node["id"]) or "",
+        order_id=legacy((node.get("order") or {}).get("id")) or "",
+        status=RETURN_STATUS.get(status, ReturnStatus.UNKNOWN),
+        platform_status=status or None,
+        name=node.get("name"),
+        lines=lines,
+        created_at=parse_time(node.get("createdAt")),
+        raw=dict(node),
+    )
+
+
+def return_line_inputs(
+    request: ReturnRequest, returnable: Mapping[str, list[tuple[str, int]]], *, requested: bool
+) -> list[dict[str, Any]]:
+    """Return line inputs: each canonical line's units taken from the line's returnable
+    fulfillment line items (``returnable``: order line id -> ``[(FLI gid, units)]``).
+
+    Raises InvalidRequest, naming the line, when a line has fewer fulfilled units left to return
+    than asked (nothing unfulfilled can be returned; units already in a return are taken).
+    """
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for index, wanted in enumerate(request.lines):
+        available = returnable.get(wanted.line_id, [])
+        total = sum(units for _, units in available)
+        if total < wanted.quantity:
+            what = (
+                "has nothing fulfilled to return"
+                if total == 0
+                else f"has only {total} fulfilled unit(s) left to return"
+            )
+            problems.append(
+                Problem(
+                    f"lines[{index}].quantity",
+                    f"line {wanted.line_id} {what} (asked for {wanted.quantity}); units not yet "
+                    "fulfilled cannot be returned, refund them instead, and units already in an "
+                    "open or requested return are taken",
+                )
+            )
+            continue
+        left = wanted.quantity
+        text = "; ".join(x for x in (wanted.reason, wanted.note) if x) or None
+        for fli, units in available:
+            if left <= 0:
+                break
+            take = min(units, left)
+            left -= take
+            row: dict[str, Any] = {"fulfillmentLineItemId": fli, "quantity": take}
+            if text is not None:
+                row["customerNote" if requested else "returnReasonNote"] = text
+            rows.append(row)
+    if problems:
+        raise InvalidRequest(problems, operation="return")
+    return rows

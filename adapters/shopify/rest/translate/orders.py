@@ -1,0 +1,249 @@
+"""REST orders, their lines and transactions -> canonical.
+
+Money is the presentment amount of a ``*_set`` bag, with the shop amount in ``Money.shop``.
+``LineItem.location_id`` is where stock for the line lives: the assigned location of the open
+fulfillment order holding its unfulfilled units, else the location of its successful fulfillment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from unified_orders.models import (
+    FinancialStatus,
+    FulfillmentStatus,
+    LineItem,
+    Money,
+    Order,
+    Transaction,
+    TransactionKind,
+    TransactionStatus,
+)
+
+from ... import mapping
+from ...rules import LIVE_FULFILLMENT_ORDER_STATUSES
+from ...vocabulary import (
+    FULFILLMENT_STATUS,
+    PLATFORM,
+    blank,
+    money_of,
+    parse_time,
+    platform_id,
+)
+from .refunds import refund_from_rest
+from .values import address_from_rest, money_from_set
+
+__all__ = [
+    "assigned_locations",
+    "needs_assigned_locations",
+    "order_from_rest",
+    "transaction_from_rest",
+]
+
+
+def transaction_from_rest(data: Mapping[str, Any], currency: str) -> Transaction:
+    """A canonical Transaction from a REST transaction."""
+    kind = str(data.get("kind") or "")
+    status = str(data.get("status") or "")
+    return Transaction(
+        id=str(data["id"]),
+        kind=TransactionKind.parse(kind),
+        platform_kind=kind or None,
+        status=TransactionStatus.parse(status),
+        platform_status=status or None,
+        amount=money_of(data.get("amount"), str(data.get("currency") or currency)),
+        parent_id=platform_id(data.get("parent_id")),
+        gateway=data.get("gateway"),
+        created_at=parse_time(data.get("created_at")),
+        raw=dict(data),
+    )
+
+
+def _sum_fulfilled(order: Mapping[str, Any]) -> dict[str, int]:
+    """Units fulfilled per line: successful fulfillments only (failed/cancelled ones ship nothing)."""
+    fulfilled: dict[str, int] = {}
+    for fulfillment in order.get("fulfillments") or []:
+        if fulfillment.get("status") != "success":
+            continue
+        for item in fulfillment.get("line_items") or []:
+            key = str(item["id"])
+            fulfilled[key] = fulfilled.get(key, 0) + int(item.get("quantity") or 0)
+    return fulfilled
+
+
+def _fulfillment_locations(order: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for fulfillment in order.get("fulfillments") or []:
+        if fulfillment.get("status") != "success" or fulfillment.get("location_id") is None:
+            continue
+        for item in fulfillment.get("line_items") or []:
+            found.setdefault(str(item["id"]), str(fulfillment["location_id"]))
+    return found
+
+
+def _refunded_quantities(order: Mapping[str, Any]) -> dict[str, int]:
+    refunded: dict[str, int] = {}
+    for refund in order.get("refunds") or []:
+        for item in refund.get("refund_line_items") or []:
+            key = str(item["line_item_id"])
+            refunded[key] = refunded.get(key, 0) + int(item.get("quantity") or 0)
+    return refunded
+
+
+def assigned_locations(fulfillment_orders: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Order line id -> assigned location of the open fulfillment order that holds it."""
+    found: dict[str, str] = {}
+    for fo in fulfillment_orders:
+        if (
+            fo.get("status") not in LIVE_FULFILLMENT_ORDER_STATUSES
+            or fo.get("assigned_location_id") is None
+        ):
+            continue
+        for item in fo.get("line_items") or []:
+            found.setdefault(str(item["line_item_id"]), str(fo["assigned_location_id"]))
+    return found
+
+
+def needs_assigned_locations(order: Mapping[str, Any]) -> bool:
+    """Whether some line has units neither fulfilled nor refunded (their location is on an FO)."""
+    fulfilled = _sum_fulfilled(order)
+    refunded = _refunded_quantities(order)
+    for line in order.get("line_items") or []:
+        key = str(line["id"])
+        current = int(line.get("current_quantity", line.get("quantity") or 0))
+        if mapping.has_unplaced_units(current, fulfilled.get(key, 0), refunded.get(key, 0)):
+            return True
+    return False
+
+
+def _line(
+    data: Mapping[str, Any],
+    currency: str,
+    refunded: int,
+    fulfilled: int,
+    location: str | None,
+) -> LineItem:
+    quantity = int(data.get("quantity") or 0)
+    shopify_current = int(data.get("current_quantity", quantity))
+    unit_price = (
+        money_from_set(data.get("price_set"), currency)
+        if data.get("price_set")
+        else money_of(data.get("price"), currency)
+    )
+    discount = (
+        money_from_set(data.get("total_discount_set"), currency)
+        if data.get("total_discount_set")
+        else money_of(data.get("total_discount"), currency)
+    )
+    for allocation in data.get("discount_allocations") or []:
+        discount = discount + money_from_set(allocation.get("amount_set"), currency)
+    tax_lines = data.get("tax_lines") or []
+    tax = Money.sum((money_from_set(t.get("price_set"), currency) for t in tax_lines), currency)
+    requires_shipping = bool(data.get("requires_shipping", True))
+    return mapping.line_item(
+        line_id=str(data["id"]),
+        sku=blank(data.get("sku")),
+        title=str(data.get("name") or data.get("title") or ""),
+        quantity=quantity,
+        shopify_current=shopify_current,
+        refunded=refunded,
+        fulfilled=fulfilled,
+        unit_price=unit_price,
+        discount=discount,
+        tax=tax,
+        rates=[t.get("rate") for t in tax_lines if t.get("rate") is not None],
+        requires_shipping=requires_shipping,
+        gift_card=bool(data.get("gift_card")),
+        product_id=platform_id(data.get("product_id")),
+        variant_id=platform_id(data.get("variant_id")),
+        location_id=location,
+        raw=dict(data),
+    )
+
+
+def _shipping(order: Mapping[str, Any], currency: str, taxes_included: bool) -> Money:
+    """Shipping charged: each kept shipping line's (discounted) price, with its tax unless
+    prices include it."""
+    shipping = Money.zero(currency)
+    for row in order.get("shipping_lines") or []:
+        if row.get("is_removed"):
+            continue
+        bag = row.get("discounted_price_set") or row.get("price_set")
+        shipping = shipping + money_from_set(bag, currency)
+        if not taxes_included:
+            for tax_line in row.get("tax_lines") or []:
+                shipping = shipping + money_from_set(tax_line.get("price_set"), currency)
+    return shipping
+
+
+def order_from_rest(
+    data: Mapping[str, Any],
+    *,
+    transactions: Iterable[Mapping[str, Any]] = (),
+    fulfillment_orders: Iterable[Mapping[str, Any]] = (),
+) -> Order:
+    """A canonical Order from a REST order, its transactions and its fulfillment orders.
+
+    The planner uses ``LineItem.location_id`` for restocks that need a location.
+    """
+    order = data.get("order", data)
+    shop_currency = str(order.get("currency") or "USD")
+    currency = str(order.get("presentment_currency") or shop_currency)
+    refunded = _refunded_quantities(order)
+    fulfilled = _sum_fulfilled(order)
+    assigned = assigned_locations(fulfillment_orders)
+    shipped_from = _fulfillment_locations(order)
+    lines = [
+        _line(
+            x,
+            currency,
+            refunded.get(str(x["id"]), 0),
+            fulfilled.get(str(x["id"]), 0),
+            assigned.get(str(x["id"])) or shipped_from.get(str(x["id"])),
+        )
+        for x in order.get("line_items") or []
+    ]
+    taxes_included = bool(order.get("taxes_included"))
+    shipping = _shipping(order, currency, taxes_included)
+    status, platform_status = mapping.order_status(
+        order.get("cancelled_at"), order.get("closed_at")
+    )
+    financial = order.get("financial_status")
+    fulfillment = order.get("fulfillment_status")
+    return Order(
+        id=str(order["id"]),
+        number=order.get("name"),
+        platform=PLATFORM,
+        currency=currency,
+        shop_currency=shop_currency,
+        status=status,
+        platform_status=platform_status,
+        financial_status=FinancialStatus.parse(financial),
+        platform_financial_status=financial,
+        fulfillment_status=FULFILLMENT_STATUS.get(fulfillment, FulfillmentStatus.UNKNOWN),
+        platform_fulfillment_status=fulfillment,
+        email=blank(order.get("email") or order.get("contact_email")),
+        lines=lines,
+        shipping_address=address_from_rest(order.get("shipping_address")),
+        billing_address=address_from_rest(order.get("billing_address")),
+        shipping=shipping,
+        subtotal=money_from_set(order.get("subtotal_price_set"), currency),
+        tax=money_from_set(order.get("total_tax_set"), currency),
+        total=money_from_set(order.get("total_price_set"), currency),
+        discount=money_from_set(order.get("total_discounts_set"), currency)
+        if order.get("total_discounts_set")
+        else None,
+        taxes_included=taxes_included,
+        transactions=[transaction_from_rest(t, currency) for t in transactions],
+        refunds=[
+            refund_from_rest(r, currency, taxes_included=taxes_included)
+            for r in order.get("refunds") or []
+        ],
+        created_at=parse_time(order.get("created_at")),
+        updated_at=parse_time(order.get("updated_at")),
+        canceled_at=parse_time(order.get("cancelled_at")),
+        cancel_reason=order.get("cancel_reason"),
+        note=order.get("note"),
+        raw=dict(order),
+    )

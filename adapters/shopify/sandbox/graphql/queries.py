@@ -1,0 +1,109 @@
+"""The query root fields: ``order``, ``orders``, ``refund``, ``job``, ``return`` and
+``fulfillmentOrder`` (``returnableFulfillments`` is with the returns, :mod:`.returns`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ..errors import ShopifyError
+from .values import Fail, Obj, connection, gid, gid_number
+from .views import Resolvers
+
+__all__ = ["QueryResolvers", "search_terms"]
+
+
+class QueryResolvers(Resolvers):
+    """Answers the query root fields from the state."""
+
+    def roots(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
+        """The root fields answered here, by GraphQL name."""
+        return {
+            "order": self.order,
+            "orders": self.orders,
+            "refund": self.refund,
+            "job": self.job,
+            "return": self.return_,
+            "fulfillmentOrder": self.fulfillment_order,
+        }
+
+    def order(self, args: Mapping[str, Any]) -> Obj | None:
+        """``order(id:)``."""
+        order = self.order_by_gid(args.get("id"))
+        return self.views.order(order) if order is not None else None
+
+    def orders(self, args: Mapping[str, Any]) -> Obj:
+        """``orders(query:, reverse:, first:, after:)``: the search terms the adapter sends."""
+        terms = search_terms(str(args.get("query") or ""))
+        found = [o for o in self.state.orders() if all(t(o) for t in terms)]
+        if args.get("reverse"):
+            found.reverse()
+        return connection([self.views.order(o) for o in found], args)
+
+    def refund(self, args: Mapping[str, Any]) -> Obj | None:
+        """``refund(id:)``."""
+        rid = gid_number(args.get("id"), "Refund")
+        if rid is None:
+            return None
+        try:
+            order, refund = self.state.find_refund(rid)
+        except ShopifyError:
+            return None
+        return self.views.refund(order, refund)
+
+    def job(self, args: Mapping[str, Any]) -> Obj | None:
+        """``job(id:)``: an ``orderCancel`` job, done after its polls run out."""
+        jid = gid_number(args.get("id"), "Job")
+        job = self.state.data["jobs"].get(str(jid)) if jid is not None else None
+        if job is None:
+            return None
+        job["polls_left"] = int(job["polls_left"]) - 1
+        return {"id": gid("Job", jid), "done": job["polls_left"] <= 0}
+
+    def return_(self, args: Mapping[str, Any]) -> Obj | None:
+        """``return(id:)``."""
+        rid = gid_number(args.get("id"), "Return")
+        ret = self.state.data["returns"].get(str(rid)) if rid is not None else None
+        return self.views.return_(ret) if ret is not None else None
+
+    def fulfillment_order(self, args: Mapping[str, Any]) -> Obj | None:
+        """``fulfillmentOrder(id:)``."""
+        fid = gid_number(args.get("id"), "FulfillmentOrder")
+        if fid is None or str(fid) not in self.state.data["fulfillment_orders"]:
+            return None
+        return self.views.fulfillment_order(self.state.fulfillment_order(fid))
+
+
+_TERM = re.compile(r"^(created_at|updated_at):(>=|<=|>|<)?'?([^']+)'?$")
+
+
+def search_terms(query: str) -> list[Callable[[Obj], bool]]:
+    """Predicates for the ``orders(query:)`` terms the adapter sends (``created_at``/
+    ``updated_at`` with ``>``, ``>=``, ``<``, ``<=``); other terms are refused."""
+    terms: list[Callable[[Obj], bool]] = []
+    for token in query.split():
+        match = _TERM.match(token)
+        if match is None:
+            raise Fail(f"the sandbox does not support the search term {token!r}", path=["orders"])
+        field, op, text = match.groups()
+        try:
+            bound = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise Fail(f"{text!r} is not a date and time", path=["orders"]) from None
+
+        def test(
+            order: Obj, field: str = field, op: str = op or "", bound: datetime = bound
+        ) -> bool:
+            value = datetime.fromisoformat(str(order[field]))
+            return {
+                ">": value > bound,
+                ">=": value >= bound,
+                "<": value < bound,
+                "<=": value <= bound,
+                "": value == bound,
+            }[op]
+
+        terms.append(test)
+    return terms

@@ -1,0 +1,89 @@
+"""Search criteria: the associations the adapter loads and the body of an order listing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from unified_orders.adapter import OrderQuery
+
+from .values import storage_time
+
+__all__ = ["ORDER_ASSOCIATIONS", "RETURN_ASSOCIATIONS", "order_criteria"]
+
+ORDER_ASSOCIATIONS: dict[str, Any] = {
+    "lineItems": {},
+    "deliveries": {
+        "associations": {
+            "stateMachineState": {},
+            "shippingOrderAddress": {"associations": {"country": {}, "countryState": {}}},
+            "positions": {},
+        }
+    },
+    "transactions": {
+        "associations": {
+            "stateMachineState": {},
+            "paymentMethod": {},
+            "captures": {
+                "associations": {
+                    "stateMachineState": {},
+                    "refunds": {"associations": {"stateMachineState": {}, "positions": {}}},
+                }
+            },
+        }
+    },
+    "stateMachineState": {},
+    "currency": {},
+    "orderCustomer": {},
+    "billingAddress": {"associations": {"country": {}, "countryState": {}}},
+}
+RETURN_ASSOCIATIONS: dict[str, Any] = {
+    "state": {},
+    "lineItems": {"associations": {"state": {}, "reason": {}}},
+}
+
+
+def _range(field: str, op: str, moment: datetime) -> dict[str, Any]:
+    return {"type": "range", "field": field, "parameters": {op: storage_time(moment)}}
+
+
+def _updated(op: str, moment: datetime) -> dict[str, Any]:
+    # updatedAt stays NULL until an order is first changed: such orders count by createdAt.
+    return {
+        "type": "multi",
+        "operator": "or",
+        "queries": [
+            _range("updatedAt", op, moment),
+            {
+                "type": "multi",
+                "operator": "and",
+                "queries": [
+                    {"type": "equals", "field": "updatedAt", "value": None},
+                    _range("createdAt", op, moment),
+                ],
+            },
+        ],
+    }
+
+
+def order_criteria(query: OrderQuery, page: int, limit: int) -> dict[str, Any]:
+    """The ``search/order`` body for one page of a listing."""
+    filters: list[dict[str, Any]] = []
+    if query.created_since is not None:
+        filters.append(_range("createdAt", "gte", query.created_since))
+    if query.created_until is not None:
+        filters.append(_range("createdAt", "lte", query.created_until))
+    if query.updated_since is not None:
+        filters.append(_updated("gte", query.updated_since))
+    if query.updated_until is not None:
+        filters.append(_updated("lte", query.updated_until))
+    body: dict[str, Any] = {
+        "page": page,
+        "limit": limit,
+        "sort": [{"field": "createdAt", "order": "ASC"}, {"field": "id", "order": "ASC"}],
+        "associations": ORDER_ASSOCIATIONS,
+        "total-count-mode": "none",
+    }
+    if filters:
+        body["filter"] = filters
+    return body

@@ -1,0 +1,390 @@
+"""Orders, platform -> canonical: an ``order`` loaded with the adapter's associations.
+
+Tax status: with ``gross`` a ``totalPrice`` includes tax; with ``net`` it does not and the tax is
+added on top; with ``tax-free`` there is no tax. The canonical order keeps line totals as Shopware
+gives them and says which with ``taxes_included``, so the core planner computes refund amounts
+correctly for each tax status. Payments are the order transactions (``authorization``, or
+``sale`` when paid without a capture) and their captures; deliveries read as fulfillment orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from unified_orders.models import (
+    Address,
+    FinancialStatus,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
+    FulfillmentOrderStatus,
+    FulfillmentStatus,
+    LineItem,
+    Money,
+    Order,
+    OrderStatus,
+    Transaction,
+    TransactionKind,
+    TransactionStatus,
+)
+
+from ..platform import PLATFORM, calculated_taxes, dec, parse_time, tax_total
+from ..states import PAID_STATES, PENDING_PAYMENT_STATES
+from .refunds import capture_refundable, refunded_quantities, refunds_from_platform
+from .values import SHIPPED_FIELD, money, state_name
+
+__all__ = [
+    "FINANCIAL_STATUS",
+    "FULFILLMENT_ORDER_STATUS",
+    "FULFILLMENT_STATUS",
+    "NEGATIVE_LINE_TYPES",
+    "ORDER_STATUS",
+    "address_from_platform",
+    "fulfillment_order_from_delivery",
+    "line_from_platform",
+    "order_from_platform",
+    "primary_delivery",
+    "primary_transaction",
+    "shipping_gross",
+]
+
+ORDER_STATUS = {
+    "open": OrderStatus.OPEN,
+    "in_progress": OrderStatus.OPEN,
+    "completed": OrderStatus.CLOSED,
+    "cancelled": OrderStatus.CANCELED,
+}
+FINANCIAL_STATUS = {
+    "open": FinancialStatus.PENDING,
+    "in_progress": FinancialStatus.PENDING,
+    "unconfirmed": FinancialStatus.PENDING,
+    "reminded": FinancialStatus.PENDING,
+    "failed": FinancialStatus.PENDING,
+    "authorized": FinancialStatus.AUTHORIZED,
+    "paid_partially": FinancialStatus.PARTIALLY_PAID,
+    "paid": FinancialStatus.PAID,
+    "refunded_partially": FinancialStatus.PARTIALLY_REFUNDED,
+    "refunded": FinancialStatus.REFUNDED,
+    "cancelled": FinancialStatus.VOIDED,
+    # chargeback has no canonical equivalent: unknown, with the platform value kept beside it.
+}
+FULFILLMENT_STATUS = {
+    "open": FulfillmentStatus.UNFULFILLED,
+    "shipped_partially": FulfillmentStatus.PARTIALLY_FULFILLED,
+    "shipped": FulfillmentStatus.FULFILLED,
+    "returned_partially": FulfillmentStatus.PARTIALLY_RETURNED,
+    "returned": FulfillmentStatus.RETURNED,
+    "cancelled": FulfillmentStatus.CANCELED,
+}
+FULFILLMENT_ORDER_STATUS = {
+    "open": FulfillmentOrderStatus.OPEN,
+    "shipped_partially": FulfillmentOrderStatus.IN_PROGRESS,
+    "shipped": FulfillmentOrderStatus.CLOSED,
+    "returned_partially": FulfillmentOrderStatus.CLOSED,
+    "returned": FulfillmentOrderStatus.CLOSED,
+    "cancelled": FulfillmentOrderStatus.CANCELED,
+}
+_CAPTURE_STATUS = {
+    "pending": TransactionStatus.PENDING,
+    "completed": TransactionStatus.SUCCESS,
+    "failed": TransactionStatus.FAILURE,
+}
+NEGATIVE_LINE_TYPES = {"promotion", "discount", "credit"}
+
+
+def primary_transaction(order: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``primaryOrderTransaction`` (6.7.1+), else the newest transaction by ``createdAt``."""
+    transactions: list[dict[str, Any]] = [dict(x) for x in order.get("transactions") or []]
+    wanted = order.get("primaryOrderTransactionId")
+    for txn in transactions:
+        if wanted and txn.get("id") == wanted:
+            return dict(txn)
+    if not transactions:
+        return None
+    newest: dict[str, Any] = max(
+        transactions, key=lambda txn: (str(txn.get("createdAt") or ""), str(txn["id"]))
+    )
+    return dict(newest)
+
+
+def primary_delivery(order: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``primaryOrderDelivery`` (6.7.1+), else the delivery with the highest shipping costs."""
+    deliveries: list[dict[str, Any]] = [dict(x) for x in order.get("deliveries") or []]
+    wanted = order.get("primaryOrderDeliveryId")
+    for delivery in deliveries:
+        if wanted and delivery.get("id") == wanted:
+            return dict(delivery)
+    if not deliveries:
+        return None
+    costliest: dict[str, Any] = max(
+        deliveries,
+        key=lambda d: (dec((d.get("shippingCosts") or {}).get("totalPrice")), str(d["id"])),
+    )
+    return dict(costliest)
+
+
+def address_from_platform(address: Mapping[str, Any] | None) -> Address | None:
+    """A canonical address from an ``order_address`` (with ``country``/``countryState`` loaded)."""
+    if not address:
+        return None
+    country = address.get("country") or {}
+    state = address.get("countryState") or {}
+    province = state.get("shortCode")
+    if isinstance(province, str) and "-" in province:
+        province = province.split("-", 1)[1]
+    line2 = (
+        " ".join(
+            part
+            for part in (
+                address.get("additionalAddressLine1"),
+                address.get("additionalAddressLine2"),
+            )
+            if part
+        )
+        or None
+    )
+    return Address(
+        first_name=address.get("firstName"),
+        last_name=address.get("lastName"),
+        company=address.get("company"),
+        line1=address.get("street"),
+        line2=line2,
+        city=address.get("city"),
+        province_code=province,
+        postal_code=address.get("zipcode"),
+        country_code=country.get("iso"),
+        phone=address.get("phoneNumber"),
+        raw=dict(address),
+    )
+
+
+def _shipped_quantities(order: Mapping[str, Any]) -> dict[str, int]:
+    """Units shipped per line id, from the deliveries' states and positions."""
+    shipped: dict[str, int] = {}
+    top = [li for li in order.get("lineItems") or [] if not li.get("parentId")]
+    primary = primary_delivery(order)
+    for delivery in order.get("deliveries") or []:
+        state = state_name(delivery)
+        positions = list(delivery.get("positions") or [])
+        if state in ("shipped", "returned", "returned_partially"):
+            if positions:
+                for pos in positions:
+                    key = str(pos["orderLineItemId"])
+                    shipped[key] = shipped.get(key, 0) + int(pos.get("quantity") or 0)
+            elif primary is not None and delivery.get("id") == primary.get("id"):
+                for line in top:
+                    shipped[str(line["id"])] = int(line.get("quantity") or 0)
+        elif state == "shipped_partially":
+            tracked = (delivery.get("customFields") or {}).get(SHIPPED_FIELD) or {}
+            by_position = {str(p["id"]): str(p["orderLineItemId"]) for p in positions}
+            for key, quantity in tracked.items():
+                line_id = by_position.get(str(key), str(key))
+                shipped[line_id] = shipped.get(line_id, 0) + int(quantity)
+    return shipped
+
+
+def _transactions(order: Mapping[str, Any], currency: str) -> list[Transaction]:
+    """Payments: a capture is a ``capture``; an order_transaction is its parent ``authorization``.
+
+    An order_transaction in a paid state with no capture is a ``sale``: money was taken by the
+    payment extension without recording a capture. A refund allocated to it is refused at write
+    time with the reason (the core never creates captures).
+    """
+    result: list[Transaction] = []
+    for txn in order.get("transactions") or []:
+        state = state_name(txn) or "open"
+        captures = list(txn.get("captures") or [])
+        gateway = (txn.get("paymentMethod") or {}).get("technicalName") or txn.get(
+            "paymentMethodId"
+        )
+        amount = money((txn.get("amount") or {}).get("totalPrice"), currency)
+        if state in PAID_STATES or state == "authorized":
+            status = TransactionStatus.SUCCESS
+        elif state in PENDING_PAYMENT_STATES:
+            status = TransactionStatus.PENDING
+        else:
+            status = TransactionStatus.FAILURE
+        if captures or state not in PAID_STATES:
+            kind = TransactionKind.AUTHORIZATION
+            refundable = None
+        else:
+            kind = TransactionKind.SALE
+            refundable = Money.zero(currency) if state == "refunded" else amount
+        result.append(
+            Transaction(
+                id=str(txn["id"]),
+                kind=kind,
+                platform_kind="order_transaction",
+                status=status,
+                platform_status=state,
+                amount=amount,
+                gateway=str(gateway) if gateway else None,
+                refundable=refundable,
+                created_at=parse_time(txn.get("createdAt")),
+                raw=dict(txn),
+            )
+        )
+        for capture in captures:
+            capture_state = state_name(capture) or "pending"
+            result.append(
+                Transaction(
+                    id=str(capture["id"]),
+                    kind=TransactionKind.CAPTURE,
+                    platform_kind="order_transaction_capture",
+                    status=_CAPTURE_STATUS.get(capture_state, TransactionStatus.UNKNOWN),
+                    platform_status=capture_state,
+                    amount=money((capture.get("amount") or {}).get("totalPrice"), currency),
+                    parent_id=str(txn["id"]),
+                    gateway=str(gateway) if gateway else None,
+                    refundable=capture_refundable(capture, currency),
+                    created_at=parse_time(capture.get("createdAt")),
+                    raw=dict(capture),
+                )
+            )
+    return result
+
+
+def _tax_rate(price: Mapping[str, Any] | None) -> str | None:
+    taxes = calculated_taxes(price)
+    if len(taxes) != 1:
+        return None
+    return str((dec(taxes[0]["taxRate"]) / 100).normalize())
+
+
+def _is_digital(line: Mapping[str, Any]) -> bool:
+    states = line.get("states") or []
+    payload = line.get("payload") or {}
+    return "is-download" in states or payload.get("product_type") == "digital"
+
+
+def line_from_platform(
+    line: Mapping[str, Any], currency: str, shipped: int, refunded: int
+) -> LineItem:
+    """A canonical line from an ``order_line_item``."""
+    price = line.get("price") or {}
+    quantity = int(line.get("quantity") or 0)
+    digital = _is_digital(line)
+    payload = line.get("payload") or {}
+    return LineItem(
+        id=str(line["id"]),
+        sku=payload.get("productNumber"),
+        title=str(line.get("label") or ""),
+        quantity=quantity,
+        current_quantity=quantity,
+        fulfilled_quantity=min(shipped, quantity),
+        refunded_quantity=refunded,
+        unit_price=money(price.get("unitPrice", line.get("unitPrice")), currency),
+        total=money(price.get("totalPrice", line.get("totalPrice")), currency),
+        total_tax=money(tax_total(price), currency),
+        tax_rate=_tax_rate(price),
+        requires_shipping=bool(line.get("good", True)) and not digital,
+        is_digital=digital,
+        product_id=line.get("productId"),
+        raw=dict(line),
+    )
+
+
+def shipping_gross(order: Mapping[str, Any]) -> Decimal:
+    """Shipping including tax: ``shippingCosts.totalPrice`` plus its taxes on a net order."""
+    costs = order.get("shippingCosts") or {}
+    total = dec(costs.get("totalPrice"))
+    if _tax_status(order) == "net":
+        total += tax_total(costs)
+    return total
+
+
+def _tax_status(order: Mapping[str, Any]) -> str:
+    return str((order.get("price") or {}).get("taxStatus") or order.get("taxStatus") or "gross")
+
+
+def order_from_platform(order: Mapping[str, Any]) -> Order:
+    """A canonical order from a ``search/order`` hit loaded with the adapter's associations."""
+    currency = str((order.get("currency") or {}).get("isoCode") or "EUR")
+    price = order.get("price") or {}
+    tax_status = _tax_status(order)
+    shipped = _shipped_quantities(order)
+    refunded = refunded_quantities(order)
+    lines: list[LineItem] = []
+    discount = Money.zero(currency)
+    for item in sorted(order.get("lineItems") or [], key=lambda li: int(li.get("position") or 0)):
+        if item.get("parentId"):
+            continue
+        if item.get("type") in NEGATIVE_LINE_TYPES:
+            discount = discount - money((item.get("price") or {}).get("totalPrice"), currency)
+            continue
+        key = str(item["id"])
+        lines.append(line_from_platform(item, currency, shipped.get(key, 0), refunded.get(key, 0)))
+    state = state_name(order)
+    transaction = primary_transaction(order)
+    delivery = primary_delivery(order)
+    txn_state = state_name(transaction)
+    delivery_state = state_name(delivery)
+    total = money(price.get("totalPrice", order.get("amountTotal")), currency)
+    net = money(price.get("netPrice", order.get("amountNet")), currency)
+    customer = order.get("orderCustomer") or {}
+    return Order(
+        id=str(order["id"]),
+        number=order.get("orderNumber"),
+        platform=PLATFORM,
+        currency=currency,
+        status=ORDER_STATUS.get(state or "", OrderStatus.UNKNOWN),
+        platform_status=state,
+        financial_status=FINANCIAL_STATUS.get(txn_state or "", FinancialStatus.UNKNOWN),
+        platform_financial_status=txn_state,
+        fulfillment_status=FULFILLMENT_STATUS.get(delivery_state or "", FulfillmentStatus.UNKNOWN),
+        platform_fulfillment_status=delivery_state,
+        email=customer.get("email"),
+        lines=lines,
+        shipping_address=address_from_platform((delivery or {}).get("shippingOrderAddress")),
+        billing_address=address_from_platform(order.get("billingAddress")),
+        shipping=money(shipping_gross(order), currency),
+        subtotal=money(price.get("positionPrice", order.get("positionPrice")), currency),
+        tax=total - net if tax_status != "tax-free" else Money.zero(currency),
+        total=total,
+        discount=discount if discount.amount else None,
+        taxes_included=tax_status == "gross",
+        transactions=_transactions(order, currency),
+        refunds=refunds_from_platform(order, currency),
+        created_at=parse_time(order.get("orderDateTime") or order.get("createdAt")),
+        updated_at=parse_time(order.get("updatedAt") or order.get("createdAt")),
+        note=order.get("customerComment"),
+        raw=dict(order),
+    )
+
+
+# --- deliveries as fulfillment orders ------------------------------------------------------------
+def fulfillment_order_from_delivery(
+    delivery: Mapping[str, Any], order: Mapping[str, Any], actions: list[str]
+) -> FulfillmentOrder:
+    """A delivery as a fulfillment order; its positions are the lines."""
+    state = state_name(delivery) or "open"
+    tracked = (delivery.get("customFields") or {}).get(SHIPPED_FIELD) or {}
+    lines = []
+    for position in delivery.get("positions") or []:
+        quantity = int(position.get("quantity") or 0)
+        if state == "open":
+            left = quantity
+        elif state == "shipped_partially":
+            left = max(quantity - int(tracked.get(str(position["id"]), 0)), 0)
+        else:
+            left = 0
+        lines.append(
+            FulfillmentOrderLine(
+                id=str(position["id"]),
+                line_id=str(position["orderLineItemId"]),
+                quantity=quantity,
+                fulfillable_quantity=left,
+                raw=dict(position),
+            )
+        )
+    return FulfillmentOrder(
+        id=str(delivery["id"]),
+        order_id=str(order["id"]),
+        status=FULFILLMENT_ORDER_STATUS.get(state, FulfillmentOrderStatus.UNKNOWN),
+        platform_status=state,
+        lines=lines,
+        supported_actions=actions,
+        created_at=parse_time(delivery.get("createdAt")),
+        raw=dict(delivery),
+    )

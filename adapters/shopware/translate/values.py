@@ -1,0 +1,138 @@
+"""The small Shopware values the translation is made of: money, times, prices, state names.
+
+Money: Shopware prices are ``CalculatedPrice`` (``unitPrice``, ``totalPrice``, ``quantity``,
+``calculatedTaxes``) and ``CartPrice`` (``netPrice``, ``totalPrice``, ``positionPrice``,
+``taxStatus``). Amounts arrive as JSON numbers; :func:`money` makes them exact cents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Any
+
+from unified_orders.models import Money
+
+from ..platform import dec
+
+__all__ = [
+    "EXTERNAL_PREFIX",
+    "SHIPPED_FIELD",
+    "calculated_price",
+    "collect_state_names",
+    "iso_time",
+    "money",
+    "state_name",
+    "storage_time",
+    "taxes_object",
+]
+
+EXTERNAL_PREFIX = "unified-orders:"
+"""``externalReference`` prefix of the capture refunds this library writes (then the key)."""
+SHIPPED_FIELD = "unified_orders_shipped"
+"""``order_delivery.customFields`` key where per-line shipped quantities are kept (core has none)."""
+
+
+@lru_cache(maxsize=64)
+def _currency_quantum(currency: str) -> tuple[str, Decimal]:
+    """The checked ISO code of ``currency`` and its smallest unit (raises as Money does)."""
+    zero = Money.of(0, currency)
+    return zero.currency, zero.quantum
+
+
+def money(value: Any, currency: str) -> Money:
+    """Money rounded to the currency's minor unit (Shopware stores floats; this makes cents exact)."""
+    amount = dec(value)
+    if not amount.is_finite():
+        return Money.of(amount, currency)  # refused there, as Money refuses it
+    # Money(amount, currency).rounded(), built once: Money.of checks what validation would.
+    code, quantum = _currency_quantum(currency)
+    return Money.of(amount.quantize(quantum, rounding=ROUND_HALF_UP), code)
+
+
+def storage_time(moment: datetime) -> str:
+    """A datetime as Shopware's storage format (``Y-m-d H:i:s.v`` in UTC) for range filters."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%d %H:%M:%S.") + f"{utc.microsecond // 1000:03d}"
+
+
+def iso_time(moment: datetime) -> str:
+    """A datetime as ISO 8601 with offset (how the Admin API writes ``orderDateTime``)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def taxes_object(taxes: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``calculatedTaxes`` written as an object keyed by tax rate: the spec's shape, and one that
+    PHP decodes to the same array a list gives."""
+    result: dict[str, dict[str, Any]] = {}
+    for tax in taxes:
+        key = str(dec(tax["taxRate"]).normalize())
+        if key in result:
+            result[key] = {
+                "tax": result[key]["tax"] + dec(tax["tax"]),
+                "taxRate": result[key]["taxRate"],
+                "price": result[key]["price"] + dec(tax["price"]),
+            }
+        else:
+            result[key] = {
+                "tax": dec(tax["tax"]),
+                "taxRate": dec(tax["taxRate"]),
+                "price": dec(tax["price"]),
+            }
+    return result
+
+
+def calculated_price(
+    unit: Decimal, total: Decimal, quantity: int, taxes: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """A ``CalculatedPrice`` body."""
+    tax_list = list(taxes)
+    rules = [{"taxRate": dec(t["taxRate"]), "percentage": Decimal(100)} for t in tax_list]
+    return {
+        "unitPrice": unit,
+        "totalPrice": total,
+        "quantity": quantity,
+        "calculatedTaxes": taxes_object(tax_list),
+        "taxRules": {str(r["taxRate"].normalize()): r for r in rules},
+    }
+
+
+def state_name(entity: Mapping[str, Any] | None, key: str = "stateMachineState") -> str | None:
+    """The technical name of an entity's loaded state association."""
+    if not entity:
+        return None
+    state = entity.get(key)
+    if isinstance(state, Mapping):
+        name = state.get("technicalName")
+        return str(name) if name is not None else None
+    return None
+
+
+_SCALARS = frozenset({str, int, Decimal, float, bool, type(None)})
+
+
+def collect_state_names(body: Any, names: dict[str, str]) -> None:
+    """Learn ``state id -> technical name`` from every state association in a response body."""
+    # A depth-first walk in document order (children pushed reversed), without a call per node;
+    # scalars, the most of a body, are never pushed.
+    stack: list[Any] = [body]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
+            if "technicalName" in node and "stateMachineId" in node and "id" in node:
+                names[str(node["id"])] = str(node["technicalName"])
+            children = [v for v in node.values() if type(v) not in _SCALARS]
+        elif isinstance(node, list):
+            children = [v for v in node if type(v) not in _SCALARS]
+        else:
+            continue
+        if children:
+            children.reverse()
+            push(children)

@@ -1,0 +1,212 @@
+"""``sync``, ``report`` and ``export`` commands, as a typer app the main CLI mounts.
+
+The commands get their stores from the CLI session when it offers them: ``ctx.obj.sync_stores``
+called with the store names given (None for all) must return ``{name: AsyncStore or factory}``.
+Without it (this app run on its own) they sync the built-in sandbox stores. Output follows the
+session's ``json_mode`` / ``table_mode`` where present, else ``--json`` / ``--table``, else a table
+on a terminal and JSON otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..sync.export import ExportFormat, export
+from ..sync.progress import auto_progress
+from ..sync.report import GroupBy, ReportKind, report, report_json, report_table
+from ..sync.runner import DEFAULT_WINDOW_DAYS, StoreSource, run_sync
+from ..sync.schema import DATA_TABLES
+from ..sync.sources import sandbox_stores
+from ..sync.writer import DEFAULT_DB
+
+__all__ = ["app", "resolve_stores"]
+
+app = typer.Typer(
+    help="Sync every store into one DuckDB file; report and export from it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOpt = Annotated[
+    Path, typer.Option("--db", help="The DuckDB file.", dir_okay=False, envvar="UNIFIED_ORDERS_DB")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
+TableOpt = Annotated[bool, typer.Option("--table", help="Table output.")]
+
+
+def resolve_stores(ctx: typer.Context | None, names: list[str] | None) -> Mapping[str, StoreSource]:
+    """The stores to sync: the session's (``ctx.obj.sync_stores(names)``) or the sandboxes."""
+    resolver = getattr(ctx.obj, "sync_stores", None) if ctx is not None else None
+    if callable(resolver):
+        stores: Mapping[str, StoreSource] = resolver(names)
+        return stores
+    available = sandbox_stores()
+    if not names:
+        return available
+    missing = [name for name in names if name not in available]
+    if missing:
+        raise typer.BadParameter(
+            f"unknown store(s) {', '.join(missing)}; stores: {', '.join(available) or 'none'}"
+        )
+    return {name: available[name] for name in names}
+
+
+def _json_wanted(ctx: typer.Context, json_flag: bool, table_flag: bool) -> bool:
+    if json_flag and table_flag:
+        raise typer.BadParameter("give --json or --table, not both")
+    if json_flag or table_flag:
+        return json_flag
+    if getattr(ctx.obj, "json_mode", False):
+        return True
+    if getattr(ctx.obj, "table_mode", False):
+        return False
+    return not sys.stdout.isatty()
+
+
+def _print_table(table: Any) -> None:
+    from rich.console import Console
+
+    Console().print(table)
+
+
+@app.command("sync")
+def sync_command(
+    ctx: typer.Context,
+    stores: Annotated[
+        list[str] | None, typer.Argument(help="Stores to sync (default: every configured store).")
+    ] = None,
+    db: DbOpt = Path(DEFAULT_DB),
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-read every order (and find deleted ones).")
+    ] = False,
+    lookback: Annotated[
+        int, typer.Option("--lookback-minutes", help="Re-read this much before the watermark.")
+    ] = 30,
+    window_days: Annotated[
+        int,
+        typer.Option(
+            "--window-days",
+            help="Placed-date window re-read on platforms without an updated-at filter.",
+        ),
+    ] = DEFAULT_WINDOW_DAYS,
+    details: Annotated[
+        bool,
+        typer.Option(
+            "--details/--no-details", help="Read returns and fulfillment orders of changed orders."
+        ),
+    ] = True,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--db-memory-limit",
+            envvar="UNIFIED_ORDERS_DB_MEMORY_LIMIT",
+            help="Cap DuckDB's memory (e.g. 512MB); too small fails large syncs. "
+            "Default: DuckDB's own (80 percent of RAM).",
+        ),
+    ] = None,
+    json_flag: JsonOpt = False,
+    table_flag: TableOpt = False,
+) -> None:
+    """Sync orders, refunds, returns and fulfillment orders of every store into DuckDB."""
+    as_json = _json_wanted(ctx, json_flag, table_flag)
+    chosen = resolve_stores(ctx, stores)
+    if not chosen:
+        raise typer.BadParameter("no stores to sync (no adapters registered?)")
+    summary = run_sync(
+        chosen,
+        db,
+        lookback=timedelta(minutes=lookback),
+        window_days=window_days,
+        full=full,
+        details=details,
+        progress=auto_progress(sys.stderr),
+        memory_limit=memory_limit,
+    )
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(summary.to_dict(), default=str, indent=2))
+    else:
+        for result in summary.results:
+            typer.echo(f"{result.store} ({result.platform}): {result.describe()}")
+        typer.echo(f"wrote {db} in {summary.seconds:.1f}s")
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _when(value: str | None, option: str) -> datetime | date | None:
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{option} {value!r} is not a date (YYYY-MM-DD) or ISO datetime"
+        ) from None
+
+
+@app.command("report")
+def report_command(
+    ctx: typer.Context,
+    kind: Annotated[ReportKind, typer.Argument(help="What to report on.")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date/time (inclusive, UTC).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Up to this date/time (exclusive, UTC).")
+    ] = None,
+    group_by: Annotated[
+        GroupBy, typer.Option("--group-by", help="Group rows by platform, store or day.")
+    ] = GroupBy.PLATFORM,
+    db: DbOpt = Path(DEFAULT_DB),
+    json_flag: JsonOpt = False,
+    table_flag: TableOpt = False,
+) -> None:
+    """Refunds, returns or orders, grouped, with amounts in each shop's currency."""
+    as_json = _json_wanted(ctx, json_flag, table_flag)
+    rows = report(
+        db,
+        kind,
+        since=_when(since, "--since"),
+        until=_when(until, "--until"),
+        group_by=group_by,
+    )
+    if as_json:
+        typer.echo(report_json(rows))
+        return
+    window = f" {since or '…'} to {until or '…'}" if since or until else ""
+    _print_table(report_table(rows, f"{kind.value} by {group_by.value}{window} (shop currency)"))
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="File format.")
+    ] = ExportFormat.PARQUET,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory to write into.", file_okay=False)
+    ] = Path("export"),
+    tables: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table-name", "-t", help=f"Tables (repeat; default all: {', '.join(DATA_TABLES)})."
+        ),
+    ] = None,
+    db: DbOpt = Path(DEFAULT_DB),
+) -> None:
+    """Write each table to <out>/<table>.<format>."""
+    try:
+        written = export(db, fmt, out, tables)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    for path in written:
+        typer.echo(str(path))

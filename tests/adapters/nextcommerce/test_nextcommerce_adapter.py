@@ -1,0 +1,271 @@
+"""The adapter through ``uo.connect``: bad input (typed errors, zero requests), settings, returns,
+exactly-once writes, the rate limit and async. Conformance is in test_nextcommerce_conformance.py."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from unified_orders_adapters.nextcommerce.sandbox import NextCommerceEmulator
+
+import unified_orders as uo
+from unified_orders.http import (
+    Fault,
+    FaultInjectingTransport,
+    RecordingTransport,
+    emulator_transport,
+)
+from unified_orders.testing import instrumented_sandbox
+
+# --- packaging ---------------------------------------------------------------------------------------
+SANDBOX_PROBE = """
+import sys
+import unified_orders as uo
+import unified_orders_adapters.nextcommerce
+
+def sandbox_modules():
+    return sorted(m for m in sys.modules if m.startswith("unified_orders_adapters.nextcommerce.sandbox"))
+
+store = uo.connect("nextcommerce", store="acme", access_token="tok-123456")
+print("before", *sandbox_modules())
+uo.connect("nextcommerce", sandbox=True)
+print("after", *sandbox_modules())
+"""
+
+
+def test_the_sandbox_is_imported_only_when_an_emulator_is_asked_for() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SANDBOX_PROBE], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.splitlines()
+    assert before == "before"
+    assert after.startswith("after unified_orders_adapters.nextcommerce.sandbox")
+
+
+@pytest.fixture
+def recorded() -> Iterator[tuple[uo.Store, RecordingTransport]]:
+    holder: list[RecordingTransport] = []
+
+    def wrap(transport: Any) -> RecordingTransport:
+        holder.append(RecordingTransport(transport))
+        return holder[0]
+
+    store = instrumented_sandbox("nextcommerce", wrap)
+    assert isinstance(store, uo.Store)
+    yield store, holder[0]
+    store.close()
+
+
+# --- settings ----------------------------------------------------------------------------------------
+def test_sandbox_needs_no_credentials_and_real_stores_do() -> None:
+    store = uo.connect("nextcommerce", sandbox=True)
+    assert store.sandbox is not None
+    assert store.adapter.base_url == "https://sandbox.29next.store/api/admin/"
+    with pytest.raises(uo.ConfigurationError, match="store and access_token required"):
+        uo.connect("nextcommerce")
+    with pytest.raises(uo.ConfigurationError, match="not a store subdomain"):
+        uo.connect("nextcommerce", store="bad store!", access_token="x")
+    with pytest.raises(uo.ConfigurationError, match="api_version"):
+        uo.connect("nextcommerce", sandbox=True, api_version="2023-02-10")
+    real = uo.connect("nextcommerce", store="https://acme.29next.store/", access_token="tok-123456")
+    assert real.adapter.base_url == "https://acme.29next.store/api/admin/"
+    assert real.adapter.static_headers() == {
+        "authorization": "Bearer tok-123456",
+        "x-29next-api-version": "2024-04-01",
+    }
+    assert "tok-123456" not in repr(real.adapter.settings)
+    assert real.adapter.secrets() == ["tok-123456"]
+    assert real.adapter.emulator() is None
+
+
+def test_one_cached_emulator_per_adapter() -> None:
+    store = uo.connect("nextcommerce", sandbox=True)
+    assert store.adapter.emulator() is store.adapter.emulator() is store.sandbox
+
+
+def test_rate_limit_bucket_paces_just_under_four_per_second() -> None:
+    (bucket,) = uo.connect("nextcommerce", sandbox=True).adapter.rate_limits()
+    assert bucket.capacity == 1.0
+    assert 3.6 <= bucket.refill_per_second < 4.0
+
+
+# --- returns -------------------------------------------------------------------------------------------
+def test_returns_are_absent_with_a_hint(recorded: tuple[uo.Store, RecordingTransport]) -> None:
+    store, transport = recorded
+    assert not any(c.value.startswith("returns.") for c in store.capabilities)
+    with pytest.raises(uo.UnsupportedOperation) as caught:
+        store.returns.create(
+            "10004", uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id="1007", quantity=1)])
+        )
+    assert "restock 'return'" in caught.value.hint
+    assert transport.exchanges == []
+
+
+# --- bad input: typed errors before any request ----------------------------------------------------------
+def test_bad_input_is_refused_before_any_request(
+    recorded: tuple[uo.Store, RecordingTransport],
+) -> None:
+    store, transport = recorded
+    order = store.orders.get("10001")
+    authorized = store.orders.get("10003")
+    sent = len(transport.exchanges)
+    cases = [
+        (
+            lambda: store.refunds.create(
+                order,
+                uo.RefundRequest(
+                    lines=[
+                        uo.RefundLineRequest(line_id="1003", quantity=1, restock=uo.Restock.RETURN)
+                    ]
+                ),
+            ),
+            "lines[0].restock",
+        ),
+        (
+            lambda: store.refunds.create(
+                order,
+                uo.RefundRequest(
+                    lines=[
+                        uo.RefundLineRequest(line_id="1001", quantity=1, restock=uo.Restock.CANCEL)
+                    ]
+                ),
+            ),
+            "lines[0].restock",
+        ),
+        (
+            lambda: store.refunds.calculate(
+                authorized,
+                uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1006", quantity=1)]),
+            ),
+            "",
+        ),
+        (
+            lambda: store.orders.update_shipping_address(order, uo.Address(line1="1 Road")),
+            "address.city",
+        ),
+        (
+            lambda: store.fulfillments.hold("not-a-number", reason=uo.HoldReason.OTHER),
+            "fulfillment_order_id",
+        ),
+        (lambda: store.fulfillments.move("301", "warehouse-b"), "location_id"),
+        (lambda: store.fulfillments.request_fulfillment("303", lines={"3004": 0}), "lines[3004]"),
+        (
+            lambda: store.orders.create(
+                order.model_copy(
+                    update={
+                        "lines": [
+                            order.lines[0].model_copy(
+                                update={"variant_id": "sku-1", "product_id": None}
+                            )
+                        ]
+                    }
+                )
+            ),
+            "lines[0].variant_id",
+        ),
+        (lambda: store.orders.cancel(order, reason=""), "reason"),
+    ]
+    for call, path in cases:
+        with pytest.raises(uo.InvalidRequest) as caught:
+            call()
+        assert path in {p.path for p in caught.value.problems}, caught.value
+    assert len(transport.exchanges) == sent, "nothing may be sent for bad input"
+
+
+def test_partial_refund_on_authorized_order_says_capture_first(
+    recorded: tuple[uo.Store, RecordingTransport],
+) -> None:
+    store, _ = recorded
+    authorized = store.orders.get("10003")
+    with pytest.raises(uo.InvalidRequest, match="capture the payment first"):
+        store.refunds.create(
+            authorized, uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1006", quantity=1)])
+        )
+
+
+def test_move_checks_whole_lines_after_reading_the_fulfillment_order(
+    recorded: tuple[uo.Store, RecordingTransport],
+) -> None:
+    store, transport = recorded
+    with pytest.raises(uo.InvalidRequest, match="moves whole lines"):
+        store.fulfillments.move("303", "2", lines={"3004": 1})
+    assert [e.method for e in transport.exchanges] == ["GET"]
+
+
+# --- writes: exactly once --------------------------------------------------------------------------------
+def _faulty(method: str, suffix: str) -> Any:
+    done = []
+
+    def plan(m: str, path: str) -> Fault | None:
+        if m == method and path.endswith(suffix) and not done:
+            done.append(path)
+            return Fault.DROP_AFTER_APPLY
+        return None
+
+    return lambda transport: FaultInjectingTransport(transport, plan)
+
+
+def test_refund_whose_response_is_lost_is_found_not_repeated() -> None:
+    store = instrumented_sandbox("nextcommerce", _faulty("POST", "/refund/"))
+    assert isinstance(store, uo.Store)
+    refund = store.refunds.create(
+        "10001", uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1002", quantity=1)])
+    )
+    assert refund.total == uo.Money.of("13.75", "USD")
+    assert len(store.refunds.list("10001")) == 1
+
+
+def test_cancel_whose_response_is_lost_is_found_not_repeated() -> None:
+    store = instrumented_sandbox("nextcommerce", _faulty("POST", "/cancel/"))
+    assert isinstance(store, uo.Store)
+    order = store.orders.cancel("10003", reason="duplicate order")
+    assert order.status is uo.OrderStatus.CANCELED
+
+
+def test_throttle_is_honoured_with_retry_after() -> None:
+    emulator = NextCommerceEmulator(rate_limit=True)
+    transport = RecordingTransport(emulator_transport(emulator))
+    store = uo.connect("nextcommerce", sandbox=True, rate_limit=False, transport=transport)
+    for _ in range(5):
+        store.orders.get("10001")
+    statuses = [e.status for e in transport.exchanges]
+    assert statuses.count(429) == 1
+    assert statuses[-1] == 200
+
+
+def test_pacing_spaces_requests_to_the_limit() -> None:
+    """Paced at 4/s, eight reads get through; without pacing the same burst is throttled.
+
+    The server's window is sliding (DRF), so a request paced exactly 250 ms after the fourth
+    can still land a hair early and get a 429; the Retry-After retry absorbs it.
+    """
+    paced = RecordingTransport(emulator_transport(NextCommerceEmulator(rate_limit=True)))
+    store = uo.connect("nextcommerce", sandbox=True, rate_limit=True, transport=paced)
+    for _ in range(8):
+        store.orders.get("10001")
+    paced_statuses = [e.status for e in paced.exchanges]
+    assert paced_statuses.count(200) == 8
+    assert paced_statuses.count(429) <= 1
+    burst = RecordingTransport(emulator_transport(NextCommerceEmulator(rate_limit=True)))
+    unpaced = uo.connect(
+        "nextcommerce", sandbox=True, rate_limit=False, max_attempts=1, transport=burst
+    )
+    for _ in range(4):
+        unpaced.orders.get("10001")
+    with pytest.raises(uo.RateLimited):
+        unpaced.orders.get("10001")
+
+
+def test_async_store_runs_the_same_operations() -> None:
+    async def main() -> tuple[uo.Order, list[uo.FulfillmentOrder]]:
+        async with uo.connect_async("nextcommerce", sandbox=True) as store:
+            return await store.orders.get("10002"), await store.fulfillments.list("10002")
+
+    order, fos = asyncio.run(main())
+    assert order.currency == "EUR"
+    assert fos[0].id == "302"
