@@ -22,6 +22,15 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_lock_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Per-order write locks go to a directory of this test run, not the user's cache (child
+    processes the tests start inherit it)."""
+    import os
+
+    os.environ.setdefault("UNIFIED_ORDERS_LOCK_DIR", str(tmp_path_factory.mktemp("locks")))
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """The ../shared folder (specs, fixtures, notes); skips the test, saying why, where absent."""

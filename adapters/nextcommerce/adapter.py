@@ -1,16 +1,19 @@
 """The Next Commerce adapter: each operation a sans-I/O generator over the Admin API 2024-04-01.
 
 Requests and answers are translated by :mod:`.translate`; the platform's rules (version header,
-rate limit, restock policy, fulfillment-order transitions) come from :mod:`.rules`. The sandbox
-emulator is imported only when ``emulator()`` is first asked for one.
+rate limit, money precision, restock policy, fulfillment-order transitions) come from :mod:`.rules`.
+The sandbox emulator is imported only when ``emulator()`` is first asked for one.
+
+Exactly-once: the platform has no idempotency key, so a refund's key travels as a marker at the
+end of its ``note`` (``[uo:KEY]``) and is read back into ``Refund.idempotency_key``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote
+from collections.abc import Callable, Mapping
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from urllib.parse import quote, urlsplit
 
 from unified_orders.adapter import (
     Adapter,
@@ -19,6 +22,7 @@ from unified_orders.adapter import (
     Op,
     OrderQuery,
     Page,
+    ReadFailure,
     RefundOptions,
     Request,
     Response,
@@ -35,17 +39,20 @@ from unified_orders.models import (
     RefundCalculation,
     RefundRequest,
 )
-from unified_orders.pagination import query_value
+from unified_orders.models.currencies import known_minor_unit
+from unified_orders.pagination import READ_ERRORS, query_value, read_each
 from unified_orders.ratelimit import TokenBucket
 
 from . import translate
 from .rules import (
     API_ROOT,
     FO_TRANSITIONS,
+    MONEY_DECIMALS,
     PARTIAL_REFUND_NEEDS_CAPTURE,
     RATE_LIMIT,
     RESTOCK_POLICY,
     VERSION_HEADER,
+    places,
 )
 from .settings import NextCommerceSettings
 
@@ -53,6 +60,8 @@ if TYPE_CHECKING:
     from .sandbox import NextCommerceEmulator
 
 __all__ = ["CAPABILITIES", "RETURNS_HINT", "NextCommerceAdapter"]
+
+T = TypeVar("T")
 
 SANDBOX_STORE = "sandbox"
 SANDBOX_TOKEN = "sandbox-token"  # the emulator accepts any bearer token
@@ -91,6 +100,8 @@ class NextCommerceAdapter(Adapter):
     restock_policy: ClassVar[RestockPolicy] = RESTOCK_POLICY
     calculates_refunds: ClassVar[bool] = True
     partial_refund_needs_capture: ClassVar[bool] = PARTIAL_REFUND_NEEDS_CAPTURE
+    # The key rides in the refund note ([uo:KEY]) and is read back from Order.refunds[].
+    stores_idempotency_keys: ClassVar[bool] = True
     # The platform filters by placed date only (date_placed_from/_to); updated_* is applied here.
     order_filters: ClassVar[frozenset[str]] = frozenset({"created_since", "created_until"})
 
@@ -122,7 +133,10 @@ class NextCommerceAdapter(Adapter):
         if self._emulator is None:
             from .sandbox import NextCommerceEmulator  # only when a sandbox is asked for
 
-            self._emulator = NextCommerceEmulator()
+            self._emulator = NextCommerceEmulator(
+                currency_orders=self.settings.sandbox_currency_orders,
+                unreadable_order=self.settings.sandbox_unreadable_order,
+            )
         return self._emulator
 
     def rate_limits(self) -> list[TokenBucket]:
@@ -155,17 +169,63 @@ class NextCommerceAdapter(Adapter):
             return RETURNS_HINT
         return ""
 
+    def refund_problems(self, order: Order, request: RefundRequest) -> list[Problem]:
+        """Amounts the platform cannot take, refused rather than rounded.
+
+        Next Commerce money has at most two decimals, so a shipping refund of 1.125 KWD (a
+        currency with three) cannot be sent as it is; rounding it would refund another amount.
+        """
+        shipping = request.shipping
+        if shipping is None or shipping.amount is None or not shipping.amount.is_finite():
+            return []  # no amount, or one the core refuses anyway
+        amount = shipping.amount
+        step = Decimal(1).scaleb(-MONEY_DECIMALS)
+        lower = amount.quantize(step, rounding=ROUND_DOWN)
+        upper = amount.quantize(step, rounding=ROUND_UP)
+        allowed = known_minor_unit(order.currency)
+        # 1.250 fits (sent as 1.25); more decimals than the currency has is the core's problem
+        if lower == amount or allowed is None or places(amount) > allowed:
+            return []
+        return [
+            Problem(
+                "shipping.amount",
+                f"Next Commerce takes amounts with at most {MONEY_DECIMALS} decimals, so "
+                f"{amount} {order.currency} cannot be refunded there (it is not rounded); give "
+                f"{lower} or {upper}",
+            )
+        ]
+
+    def _on_store(self, url: str) -> bool:
+        """Whether an absolute URL is on this store's own origin (where the token may go)."""
+        return _origin(url) == _origin(self.base_url)
+
     # --- orders ------------------------------------------------------------------------------
     def get_order(self, order_id: str) -> Op[Order]:
         """``ordersRetrieve`` by order number."""
         response = yield Request("GET", f"orders/{_path(order_id)}/")
-        return translate.order_from_platform(response.body)
+        return _read(response, translate.order_from_platform, f"order {order_id}")
 
     def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
-        """``ordersList`` one page; the list omits lines, so each order is read in full."""
+        """``ordersList`` one page; the list omits lines, so each order is read in full.
+
+        An order that cannot be read (a malformed payload, a failed retrieve) is a
+        ``Page.failures`` entry, never a failed page. ``next`` links are followed only on this
+        store's own host: the bearer token never goes anywhere else.
+        """
         params: dict[str, str] = {}
         url = "orders/"
         if cursor and cursor.startswith(("http://", "https://")):
+            if not self._on_store(cursor):
+                raise InvalidRequest(
+                    [
+                        Problem(
+                            "cursor",
+                            f"the cursor is a link to {urlsplit(cursor).hostname}, not to this "
+                            "store; it is not followed with the store's credentials",
+                        )
+                    ],
+                    operation="orders.list",
+                )
             url = cursor
         else:
             if cursor:
@@ -176,53 +236,87 @@ class NextCommerceAdapter(Adapter):
             if query.created_until is not None:
                 params["date_placed_to"] = query.created_until.date().isoformat()
         response = yield Request("GET", url, params=params or None)
-        body = response.body or {}
-        orders: list[Order] = []
-        for item in body.get("results") or []:
-            if not _in_window(item, query):
-                continue
-            full = yield from self.get_order(str(item["number"]))
-            orders.append(full)
-        next_url = body.get("next")
-        next_cursor = None
-        if next_url:
-            next_cursor = query_value(str(next_url), "cursor") or str(next_url)
-        return Page(orders, next_cursor)
+        results, next_url = translate.listing_page(response)
+        numbers: list[str] = []
+        failures: list[ReadFailure] = []
+        for index, item in enumerate(results):
+            try:
+                if translate.in_window(item, query):
+                    numbers.append(str(item["number"]))
+            except READ_ERRORS as error:
+                name = item.get("number") if isinstance(item, Mapping) else None
+                failures.append(
+                    ReadFailure(
+                        str(name or f"results[{index}]"), f"{type(error).__name__}: {error}"
+                    )
+                )
+        orders, unread = yield from read_each(numbers, self.get_order)
+        return Page(orders, self._next_cursor(next_url), failures + unread)
+
+    def _next_cursor(self, next_url: Any) -> str | None:
+        """The cursor of a ``next`` link; a link to another host is refused, never followed."""
+        if not next_url:
+            return None
+        link = str(next_url)
+        if link.startswith(("http://", "https://")) and not self._on_store(link):
+            raise PlatformError(
+                f"the order listing's next link points at {urlsplit(link).hostname}, not at this "
+                "store; it is not followed with the store's credentials",
+                platform=self.platform,
+                code="foreign_next_link",
+            )
+        return query_value(link, "cursor") or link
 
     def create_order(self, order: Order) -> Op[Order]:
         """``ordersCreate`` from a canonical order (migration; paid externally, no receipt)."""
         body = translate.create_order_body(order)
         response = yield Request("POST", "orders/", json=body)
-        return translate.order_from_platform(response.body)
+        return _wrote(response, translate.order_from_platform, "the created order")
 
     def cancel_order(self, order: Order, options: CancelOptions) -> Op[Order]:
         """``ordersCancelCreate``; ``refund`` is ``full_refund``, notification off by default."""
         body = translate.cancel_body(options.reason, options.refund, options.notify)
         response = yield Request("POST", f"orders/{_path(order.id)}/cancel/", json=body)
-        return translate.order_from_platform(response.body)
+        return _wrote(response, translate.order_from_platform, f"canceled order {order.id}")
 
     def update_shipping_address(self, order: Order, address: Address) -> Op[Order]:
         """``ordersPartialUpdate`` with an Oscar-style address (``line4`` is the city)."""
         body = {"shipping_address": translate.address_to_platform(address, path="address")}
         response = yield Request("PATCH", f"orders/{_path(order.id)}/", json=body)
-        return translate.order_from_platform(response.body)
+        return _wrote(response, translate.order_from_platform, f"updated order {order.id}")
 
     # --- refunds -----------------------------------------------------------------------------
     def calculate_refund(self, order: Order, request: RefundRequest) -> Op[RefundCalculation]:
         """``ordersRefundCalculateCreate``: amounts, inferred restock and transaction allocation."""
         body = translate.calculate_request(order, request)
+        # a calculation changes nothing: safe to repeat, and an unreadable answer is no lost write
         response = yield Request(
-            "POST", f"orders/{_path(order.id)}/refund/calculate/", json=body, retry_safe=True
+            "POST",
+            f"orders/{_path(order.id)}/refund/calculate/",
+            json=body,
+            retry_safe=True,
+            write=False,
         )
-        return translate.calculation_from_platform(response.body, order, request)
+        return _read(
+            response,
+            lambda answer: translate.calculation_from_platform(answer, order, request),
+            f"the refund calculation of order {order.id}",
+        )
 
     def create_refund(
         self, order: Order, calculation: RefundCalculation, options: RefundOptions
     ) -> Op[Refund]:
-        """``ordersRefundCreate`` with the calculation's transactions, lines and shipping."""
-        body = translate.refund_body(calculation, options.note, options.notify)
+        """``ordersRefundCreate`` with the calculation's transactions, lines and shipping; the
+        idempotency key rides at the end of the note."""
+        body = translate.refund_body(
+            calculation, options.note, options.notify, options.idempotency_key
+        )
         response = yield Request("POST", f"orders/{_path(order.id)}/refund/", json=body)
-        return translate.refund_from_platform(response.body, order.currency)
+        return _wrote(
+            response,
+            lambda answer: translate.refund_from_platform(answer, order.currency),
+            f"the refund of order {order.id}",
+        )
 
     def list_refunds(self, order_id: str) -> Op[list[Refund]]:
         """Refunds from ``Order.refunds[]`` (the platform has no refunds endpoint)."""
@@ -233,7 +327,11 @@ class NextCommerceAdapter(Adapter):
     def list_fulfillment_orders(self, order_id: str) -> Op[list[FulfillmentOrder]]:
         """``ordersFulfillmentOrdersRetrieve`` (a list, whatever the spec declares)."""
         response = yield Request("GET", f"orders/{_path(order_id)}/fulfillment-orders/")
-        return translate.fulfillment_orders_from_platform(response.body)
+        return _read(
+            response,
+            translate.fulfillment_orders_from_platform,
+            f"the fulfillment orders of order {order_id}",
+        )
 
     def _transition(self, fo_id: str, action: str, json: Any = None) -> Op[Response]:
         """POST a fulfillment-order action; a refusal without field errors is IllegalTransition."""
@@ -257,13 +355,13 @@ class NextCommerceAdapter(Adapter):
         """``fulfillmentOrdersHold`` with the reason mapped to the platform's enum."""
         fo_id = _fo_id(fulfillment_order_id)
         response = yield from self._transition(fo_id, "hold", translate.hold_body(reason, note))
-        return translate.fulfillment_order_from_platform(response.body)
+        return _wrote(response, translate.fulfillment_order_from_platform, f"held {fo_id}")
 
     def release_fulfillment_hold(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
         """``fulfillmentOrdersReleaseHold``."""
         fo_id = _fo_id(fulfillment_order_id)
         response = yield from self._transition(fo_id, "release-hold")
-        return translate.fulfillment_order_from_platform(response.body)
+        return _wrote(response, translate.fulfillment_order_from_platform, f"released {fo_id}")
 
     def request_fulfillment(
         self,
@@ -283,8 +381,12 @@ class NextCommerceAdapter(Adapter):
         if message:
             body["message"] = message
         response = yield from self._transition(fo_id, "fulfillment-request", body)
-        return translate.split_response(
-            fo_id, response.body, ["requested_fulfillment_order", "unrequested_fulfillment_order"]
+        return _wrote(
+            response,
+            lambda answer: translate.split_response(
+                fo_id, answer, ["requested_fulfillment_order", "unrequested_fulfillment_order"]
+            ),
+            f"the fulfillment request of {fo_id}",
         )
 
     def request_fulfillment_cancellation(
@@ -294,13 +396,19 @@ class NextCommerceAdapter(Adapter):
         fo_id = _fo_id(fulfillment_order_id)
         body = {"message": message} if message else {}
         response = yield from self._transition(fo_id, "cancellation-request", body)
-        return translate.fulfillment_order_from_platform(response.body)
+        return _wrote(
+            response,
+            translate.fulfillment_order_from_platform,
+            f"the cancellation request of {fo_id}",
+        )
 
     def available_locations(self, fulfillment_order_id: str) -> Op[list[Location]]:
         """``availableLocationsRetrieve`` (either documented response shape)."""
         fo_id = _fo_id(fulfillment_order_id)
         response = yield Request("GET", f"fulfillment-orders/{fo_id}/available-locations/")
-        return translate.locations_from_platform(response.body)
+        return _read(
+            response, translate.locations_from_platform, f"the locations available to {fo_id}"
+        )
 
     def move_fulfillment_order(
         self, fulfillment_order_id: str, location_id: str, lines: Mapping[str, int] | None
@@ -322,7 +430,9 @@ class NextCommerceAdapter(Adapter):
                 ]
             ) from None
         response = yield Request("GET", f"fulfillment-orders/{fo_id}/")
-        current = translate.fulfillment_order_from_platform(response.body)
+        current = _read(
+            response, translate.fulfillment_order_from_platform, f"fulfillment order {fo_id}"
+        )
         status = current.platform_status or ""
         if not FO_TRANSITIONS["move"].allows(status, current.request_status or ""):
             # A processing one is with its fulfillment service: only a cancellation frees it.
@@ -362,7 +472,27 @@ class NextCommerceAdapter(Adapter):
                 raise InvalidRequest(problems, operation="fulfillments.move")
             body["fulfillment_order_line_items"] = [{"id": int(line_id)} for line_id in lines]
         moved = yield from self._transition(fo_id, "move", body)
-        return translate.split_response(fo_id, moved.body, ["moved_fulfillment_order"])
+        return _wrote(
+            moved,
+            lambda answer: translate.split_response(fo_id, answer, ["moved_fulfillment_order"]),
+            f"the move of {fo_id}",
+        )
+
+
+def _origin(url: str) -> tuple[str, str | None, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80)
+
+
+def _read(response: Response, read: Callable[[Any], T], what: str) -> T:
+    """A read's answer translated; one that cannot be read is a PlatformError naming ``what``."""
+    return translate.readable(response, read, what, write=False)
+
+
+def _wrote(response: Response, read: Callable[[Any], T], what: str) -> T:
+    """A write's answer translated; one that cannot be read is a lost response (re-read, decide)."""
+    return translate.readable(response, read, what, write=True)
 
 
 def _fo_line_id(value: str) -> str:
@@ -372,29 +502,3 @@ def _fo_line_id(value: str) -> str:
         raise InvalidRequest(
             [Problem(f"lines[{value}]", "Next Commerce fulfillment-order line ids are integers")]
         ) from None
-
-
-def _in_window(item: Mapping[str, Any], query: OrderQuery) -> bool:
-    """Exact datetime filtering of a list item (the platform filters by date only, or not at all)."""
-
-    def when(key: str) -> datetime | None:
-        value = item.get(key)
-        if not value:
-            return None
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-    def aware(value: datetime) -> datetime:
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-    placed = when("date_placed") or when("created_at")
-    updated = when("updated_at")
-    lower = [(query.created_since, placed), (query.updated_since, updated)]
-    upper = [(query.created_until, placed), (query.updated_until, updated)]
-    for bound, value in lower:
-        if bound is not None and value is not None and value < aware(bound):
-            return False
-    for bound, value in upper:
-        if bound is not None and value is not None and value > aware(bound):
-            return False
-    return True

@@ -1,6 +1,7 @@
 """Next Commerce platform rules: what both the adapter and the sandbox emulator read.
 
-- the API: version, version header, root path, money format, the per-token rate limit;
+- the API: version, version header, root path, money format (two decimals), the per-token rate
+  limit;
 - refunds: which restock type fits which units (:data:`RESTOCK_POLICY`), the type inferred when
   none is given, and that a partial refund needs a captured payment;
 - fulfillment holds: the platform's hold reasons;
@@ -26,6 +27,7 @@ __all__ = [
     "FO_OPEN_STATUSES",
     "FO_TRANSITIONS",
     "HOLD_REASONS",
+    "MONEY_DECIMALS",
     "PARTIAL_REFUND_NEEDS_CAPTURE",
     "RATE_LIMIT",
     "RATE_WINDOW",
@@ -37,6 +39,7 @@ __all__ = [
     "cents",
     "infer_restock",
     "money_string",
+    "places",
     "restock_refusal",
     "supported_actions",
 ]
@@ -52,7 +55,16 @@ RATE_WINDOW = 1.0
 #: Address fields the spec requires (Oscar-style: ``line4`` is the city).
 REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "country")
 
-_CENT = Decimal("0.01")
+#: Decimals a Next Commerce amount may have (``^-?\d{0,10}(?:\.\d{0,2})?$`` in the spec), whatever
+#: the currency: a KWD amount of 1.125 cannot be sent.
+MONEY_DECIMALS = 2
+_CENT = Decimal(1).scaleb(-MONEY_DECIMALS)
+
+
+def places(value: Decimal) -> int:
+    """Decimals an amount carries (``1.125`` -> 3, ``5`` -> 0)."""
+    exponent = value.as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def cents(value: Decimal) -> Decimal:

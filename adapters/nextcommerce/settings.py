@@ -27,11 +27,16 @@ class NextCommerceSettings(AdapterSettings):
     ``store`` is the store's subdomain (``acme`` for ``acme.29next.store``; the full host is
     accepted too), ``access_token`` an Admin API token (OAuth app under Settings > API Access).
     ``api_version`` is fixed: the adapter speaks 2024-04-01. ``sandbox=True`` needs neither.
+    ``sandbox_currency_orders`` adds a BGN and a KWD order to the sandbox's demo orders, and
+    ``sandbox_unreadable_order`` an order whose retrieve cannot be read (for trying how listings
+    and ``sync`` deal with them); both are ignored for real stores.
     """
 
     store: str | None = None
     access_token: SecretStr | None = None
     api_version: Literal["2024-04-01"] = API_VERSION
+    sandbox_currency_orders: bool = False
+    sandbox_unreadable_order: bool = False
 
     @field_validator("store")
     @classmethod

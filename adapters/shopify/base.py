@@ -73,6 +73,8 @@ class ShopifyAdapterBase(Adapter):
     restock_policy: ClassVar[RestockPolicy] = RESTOCK_POLICY
     calculates_refunds: ClassVar[bool] = True
     partial_refund_needs_capture: ClassVar[bool] = True
+    #: Both dialects put the key marker in the refund's note and read it back.
+    stores_idempotency_keys: ClassVar[bool] = True
 
     settings: ShopifySettings
     #: The dialect's own limit: REST's leaky bucket or GraphQL's cost bucket.

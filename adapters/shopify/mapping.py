@@ -8,6 +8,8 @@ Reading (see the README, "Shopify"):
 - Canonical ``LineItem.current_quantity`` excludes units removed by edits but not refunded ones;
   Shopify's own ``current_quantity`` subtracts refunded units too, so refunded units are added back.
 - A refund's status follows its refund transactions; its total is what the successful ones paid.
+- A refund's note may end with our key marker (``[uo:KEY]``, :mod:`unified_orders.keys`): it is
+  read into ``Refund.idempotency_key`` and stripped from ``Refund.note``.
 - A refund calculation's total is what its allocations pay back (Shopify caps suggestions at what
   the payments can still refund); with nothing suggested (nothing paid), the lines and shipping.
 
@@ -24,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from unified_orders.errors import InvalidRequest, Problem
+from unified_orders.keys import split_note
 from unified_orders.models import (
     Address,
     LineItem,
@@ -202,8 +205,9 @@ def refund(
     raw: Any,
 ) -> Refund:
     """A canonical Refund: its status from its transactions, its total what the successful ones
-    paid back."""
+    paid back, its idempotency key from the marker at the end of its note (the marker stripped)."""
     paid = [t for t in transactions if t.status is TransactionStatus.SUCCESS]
+    clean_note, key = split_note(None if note is None else str(note))
     return Refund(
         id=refund_id,
         order_id=order_id,
@@ -213,7 +217,8 @@ def refund(
         transactions=transactions,
         adjustments=adjustments,
         total=Money.sum((t.amount for t in paid), currency),
-        note=note,
+        note=clean_note,
+        idempotency_key=key,
         created_at=created_at,
         raw=raw,
     )

@@ -21,12 +21,19 @@ SANDBOX_SHOP = "sandbox.myshopify.com"
 #: documents are validated against it), REST the version of the REST fixtures.
 DEFAULT_VERSIONS = {"graphql": "2026-04", "rest": "2026-07"}
 _VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+#: A host name: labels of letters, digits and inner hyphens (no port, no user, no path).
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
+#: A shop's own Shopify domain: one handle below myshopify.com.
+_MYSHOPIFY = re.compile(rf"{_LABEL}\.myshopify\.com")
 
 
 class ShopifySettings(AdapterSettings):
     """Connection settings for a Shopify store.
 
     ``shop`` is the ``*.myshopify.com`` domain (a bare handle such as ``"acme"`` is completed);
+    any other host is refused, so a typo never sends the token elsewhere, unless
+    ``custom_domain=True`` says explicitly that ``shop`` is the store's own domain.
     ``access_token`` is an Admin API access token (sent as ``X-Shopify-Access-Token``).
     ``api`` is the dialect (``"graphql"`` by default, or ``"rest"``); ``api_version`` defaults
     per dialect (:data:`DEFAULT_VERSIONS`).
@@ -41,6 +48,7 @@ class ShopifySettings(AdapterSettings):
     """
 
     shop: str | None = None
+    custom_domain: bool = False
     access_token: SecretStr | None = None
     api: Literal["rest", "graphql"] = "graphql"
     api_version: str = DEFAULT_VERSIONS["graphql"]
@@ -73,9 +81,22 @@ class ShopifySettings(AdapterSettings):
             raise ValueError("give the shop's myshopify.com domain, e.g. 'acme.myshopify.com'")
         if "." not in shop:
             shop = f"{shop}.myshopify.com"
-        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", shop):
+        if not _HOST.fullmatch(shop):
             raise ValueError(f"{value!r} is not a shop domain such as 'acme.myshopify.com'")
         return shop
+
+    @model_validator(mode="after")
+    def _own_domain(self) -> ShopifySettings:
+        # The access token goes to this host: only Shopify's own shop domains, unless the caller
+        # said explicitly that this is the store's custom domain.
+        if self.shop is not None and not self.custom_domain and not _MYSHOPIFY.fullmatch(self.shop):
+            raise ValueError(
+                f"shop {self.shop!r} is not a *.myshopify.com domain; the access token is only "
+                "sent to one. Give the shop's myshopify.com domain (e.g. 'acme.myshopify.com', "
+                "or the handle 'acme'), or pass custom_domain=True if this is the store's own "
+                "Admin API domain"
+            )
+        return self
 
     @field_validator("api_version")
     @classmethod

@@ -21,6 +21,7 @@ from unified_orders.models import (
     FulfillmentStatus,
     Money,
     Restock,
+    TransactionStatus,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "parse_time",
     "platform_id",
     "restock_of",
+    "transaction_status",
 ]
 
 PLATFORM = "shopify"
@@ -57,6 +59,10 @@ FULFILLMENT_STATUS: dict[str | None, FulfillmentStatus] = {
     # "Every line item in the order has been restocked and the order canceled" (REST Order docs).
     "restocked": FulfillmentStatus.CANCELED,
 }
+
+#: Transaction statuses beyond the canonical words: GraphQL ``OrderTransactionStatus`` adds
+#: ``AWAITING_RESPONSE`` (the gateway has not answered yet: the money has not moved, so pending).
+_TRANSACTION_STATUS = {"awaiting_response": TransactionStatus.PENDING}
 
 _RESTOCK = {
     "no_restock": Restock.NO_RESTOCK,
@@ -127,3 +133,13 @@ def restock_of(value: Any) -> Restock:
         raise PlatformError(
             f"unknown restock_type {value!r} in a refund", platform=PLATFORM
         ) from None
+
+
+def transaction_status(value: Any) -> TransactionStatus:
+    """A transaction's ``status`` (REST spelling, or a GraphQL enum lower-cased) as canonical:
+    ``pending``/``awaiting_response`` pending, ``failure``/``error`` as they are, anything
+    unrecognised ``unknown``."""
+    word = str(value or "").lower()
+    if word in _TRANSACTION_STATUS:
+        return _TRANSACTION_STATUS[word]
+    return TransactionStatus(TransactionStatus.parse(word or None))

@@ -6,7 +6,8 @@
 - ``translate/``    platform JSON <-> canonical models, pure;
 - ``base.py``       capabilities, OAuth client credentials, requests, the transition walker;
 - ``adapter.py``    ``ShopwareAdapter``: orders and deliveries, with ``refunds.py`` (capture
-  refunds) and ``returns.py`` (Commercial ReturnManagement);
+  refunds, keyed by ``externalReference``; ``assign.py`` puts a refund's lines onto captures) and
+  ``returns.py`` (Commercial ReturnManagement);
 - ``sandbox/``      the in-memory Shopware shop (imported only when a sandbox is asked for).
 
 ``uo.connect("shopware", base_url="https://shop.example", client_id="SWIA...",

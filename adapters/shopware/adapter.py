@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from unified_orders.adapter import CancelOptions, Op, OrderQuery, Page, Request
-from unified_orders.errors import InvalidRequest, NotFound, Problem
+from unified_orders.errors import InvalidRequest, NotFound, PlatformError, Problem
 from unified_orders.models import Address, FulfillmentOrder, Order
+from unified_orders.pagination import READ_ERRORS, translate_each
 
 from . import states
 from . import translate as t
@@ -30,17 +31,37 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
 
     # --- orders -----------------------------------------------------------------------------
     def get_order(self, order_id: str) -> Op[Order]:
-        """One order, read through ``search/order`` with every association the model needs."""
-        raw = yield from self._order_raw(self._check_id(order_id, "order_id"))
-        return t.order_from_platform(raw)
+        """One order, read through ``search/order`` with every association the model needs;
+        an order whose data cannot be translated is a typed :class:`PlatformError`."""
+        checked = self._check_id(order_id, "order_id")
+        shop = yield from self._shop_currency()
+        raw = yield from self._order_raw(checked)
+        try:
+            return self._translate(raw, shop)
+        except READ_ERRORS as error:
+            if isinstance(error, PlatformError):
+                raise
+            raise PlatformError(
+                f"order {raw.get('id')} could not be read ({type(error).__name__}: {error})",
+                platform=self.platform,
+            ) from error
 
     def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
-        """One page of orders, oldest first; the cursor is the next page number."""
+        """One page of orders, oldest first; the cursor is the next page number. An order that
+        cannot be translated is a ``Page.failures`` entry, never a failed page."""
         page = int(cursor) if cursor else 1
         limit = self.settings.page_size
+        shop = yield from self._shop_currency()
         hits = yield from self._search("order", t.order_criteria(query, page, limit))
-        orders = [t.order_from_platform(hit) for hit in hits]
-        return Page(orders, str(page + 1) if len(hits) >= limit else None)
+        orders, failures = translate_each(
+            hits, lambda hit: self._translate(hit, shop), lambda hit: str(hit.get("id"))
+        )
+        return Page(orders, str(page + 1) if len(hits) >= limit else None, failures)
+
+    @staticmethod
+    def _translate(raw: Mapping[str, Any], shop: t.ShopCurrency | None) -> Order:
+        order = t.order_from_platform(raw)
+        return t.with_shop_amounts(order, raw, shop) if shop is not None else order
 
     def create_order(self, order: Order) -> Op[Order]:
         """Create an order from a canonical one (migration), with its delivery and transaction.
@@ -97,6 +118,7 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
         return t.CreateRefs(
             sales_channel=channels[0],
             currency_id=str(currencies[0]["id"]),
+            currency_factor=currencies[0].get("factor"),
             states=state_ids,
             countries=country_ids,
             country_states=country_states,
@@ -122,7 +144,8 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
     def _version_at_least(self, wanted: tuple[int, ...]) -> Op[bool]:
         if self._version is None:
             response = yield Request("GET", "_info/version")
-            self._version = str((response.body or {}).get("version") or "0")
+            body = response.body if isinstance(response.body, Mapping) else {}
+            self._version = str(body.get("version") or "0")
         parts = tuple(int(p) for p in self._version.split(".")[:4] if p.isdigit())
         return parts >= wanted
 

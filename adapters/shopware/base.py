@@ -36,10 +36,11 @@ from unified_orders.errors import (
     ResponseLost,
 )
 from unified_orders.models import Order, RefundRequest, Restock, TransactionKind
+from unified_orders.models.currencies import currency_code
 
 from . import states
 from . import translate as t
-from .platform import PLATFORM, is_id
+from .platform import DEFAULT_CURRENCY, PLATFORM, is_id
 from .settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_URL, ShopwareSettings
 
 if TYPE_CHECKING:
@@ -142,6 +143,8 @@ class ShopwareBase(Adapter):
     restock_policy: ClassVar[RestockPolicy] = RESTOCK_POLICY
     calculates_refunds: ClassVar[bool] = False
     partial_refund_needs_capture: ClassVar[bool] = True
+    #: The key is the capture refund's ``externalReference`` (``unified-orders:{key}``).
+    stores_idempotency_keys: ClassVar[bool] = True
 
     def __init__(self, settings: ShopwareSettings) -> None:
         super().__init__(settings)
@@ -155,6 +158,8 @@ class ShopwareBase(Adapter):
         self._state_ids: dict[str, dict[str, str]] = {}
         self._state_names: dict[str, str] = {}
         self._version: str | None = None
+        self._shop: t.ShopCurrency | bool | None = None
+        """The shop's own currency once read (False: the shop has none to read)."""
         self._emulator: ShopwareEmulator | None = None
 
     # --- connection -------------------------------------------------------------------------
@@ -210,6 +215,7 @@ class ShopwareBase(Adapter):
             },
             authenticated=False,
             retry_safe=True,
+            write=False,
         )
         body = response.body if isinstance(response.body, Mapping) else {}
         token = body.get("access_token")
@@ -278,11 +284,26 @@ class ShopwareBase(Adapter):
             )
         return lowered
 
+    def _unreadable(self, what: str, response: Response | None = None) -> PlatformError:
+        """An answer that is JSON but not the shape Shopware documents: an error, never "none"."""
+        return PlatformError(
+            f"{what}: the shop's answer could not be read",
+            status=response.status if response is not None else None,
+            platform=self.platform,
+        )
+
     def _search(self, entity: str, criteria: Mapping[str, Any]) -> Op[list[dict[str, Any]]]:
-        response = yield Request("POST", f"search/{entity}", json=dict(criteria), retry_safe=True)
-        body = response.body if isinstance(response.body, Mapping) else {}
+        """The hits of ``POST search/{entity}``; an answer without a ``data`` list is an error
+        (never read as "no hits": that would turn "cannot tell" into "does not exist")."""
+        response = yield Request(
+            "POST", f"search/{entity}", json=dict(criteria), retry_safe=True, write=False
+        )
+        body = response.body
+        data = body.get("data") if isinstance(body, Mapping) else None
+        if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+            raise self._unreadable(f"search/{entity}", response)
         self._learn(body)
-        return [dict(item) for item in body.get("data") or []]
+        return [dict(item) for item in data]
 
     def _order_raw(self, order_id: str) -> Op[dict[str, Any]]:
         hits = yield from self._search(
@@ -292,8 +313,32 @@ class ShopwareBase(Adapter):
             raise NotFound(f"order {order_id} not found", status=404, platform=self.platform)
         return hits[0]
 
+    def _shop_currency(self) -> Op[t.ShopCurrency | None]:
+        """The shop's own currency (``Defaults::CURRENCY``), read once; None where the shop has
+        no such row (then amounts are reported in the order's currency only)."""
+        with self._lock:
+            known = self._shop
+        if known is not None:
+            return known if isinstance(known, t.ShopCurrency) else None
+        hits = yield from self._search("currency", {"ids": [DEFAULT_CURRENCY], "limit": 1})
+        found: t.ShopCurrency | bool = False
+        if hits and isinstance(hits[0].get("isoCode"), str):
+            try:
+                code = currency_code(str(hits[0]["isoCode"]))
+            except ValueError:
+                code = None
+            if code is not None:
+                found = t.ShopCurrency(code, t.rounding_decimals(hits[0].get("itemRounding")))
+        with self._lock:
+            self._shop = found
+        return found if isinstance(found, t.ShopCurrency) else None
+
     def _states(self, machine: str) -> Op[dict[str, str]]:
-        """``{technical name: id}`` of a machine's states (ids differ per install)."""
+        """``{technical name: id}`` of a machine's states (ids differ per install).
+
+        Only a well-formed answer naming states is kept: a garbled one raises and is read again
+        next time, so one bad answer never spoils the cache for every later operation.
+        """
         with self._lock:
             known = self._state_ids.get(machine)
         if known is not None:
@@ -307,15 +352,44 @@ class ShopwareBase(Adapter):
                 "limit": 100,
             },
         )
-        found = {str(h["technicalName"]): str(h["id"]) for h in hits}
+        found: dict[str, str] = {}
+        for hit in hits:
+            name, state_id = hit.get("technicalName"), hit.get("id")
+            if not isinstance(name, str) or not isinstance(state_id, str) or not is_id(state_id):
+                raise self._unreadable(f"the states of {machine}")
+            found[name] = state_id
+        if not found:
+            raise self._unreadable(f"the states of {machine} (none listed)")
         with self._lock:
             self._state_ids[machine] = found
         return found
 
+    def _state_id(self, machine: str, name: str) -> Op[str]:
+        """The id of one state; a typed error (and a fresh read next time) where it is missing."""
+        found = yield from self._states(machine)
+        if name not in found:
+            with self._lock:
+                self._state_ids.pop(machine, None)
+            raise PlatformError(
+                f"the shop lists no state {name!r} for {machine} (it lists "
+                f"{', '.join(sorted(found))})",
+                platform=self.platform,
+            )
+        return found[name]
+
     def _available(self, entity: str, entity_id: str) -> Op[list[dict[str, Any]]]:
         response = yield Request("GET", f"_action/state-machine/{entity}/{entity_id}/state")
-        body = response.body if isinstance(response.body, Mapping) else {}
-        return [dict(item) for item in body.get("transitions") or []]
+        body = response.body
+        transitions = body.get("transitions") if isinstance(body, Mapping) else None
+        if not isinstance(transitions, list) or not all(
+            isinstance(item, Mapping)
+            and isinstance(item.get("toStateName"), str)
+            and isinstance(item.get("actionName"), str)
+            and isinstance(item.get("fromStateName"), str)
+            for item in transitions
+        ):
+            raise self._unreadable(f"the transitions of {entity} {entity_id}", response)
+        return [dict(item) for item in transitions]
 
     # --- state transitions ----------------------------------------------------------------
     def transition(
@@ -347,9 +421,16 @@ class ShopwareBase(Adapter):
             except ResponseLost:
                 current = None
                 continue
-            self._learn(response.body)
-            reached = (response.body or {}).get("technicalName") if response.body else None
-            current = str(reached) if reached else step
+            body = response.body
+            if body is None:  # no content: the step was taken
+                current = step
+                continue
+            reached = body.get("technicalName") if isinstance(body, Mapping) else None
+            if not isinstance(reached, str):
+                current = None  # an answer that does not name the state: read it back
+                continue
+            self._learn(body)
+            current = reached
         if current == target:
             return target
         raise IllegalTransition(

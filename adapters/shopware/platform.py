@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 __all__ = [
+    "DEFAULT_CURRENCY",
     "ID_PATTERN",
     "LIVE_VERSION",
     "PLATFORM",
@@ -30,6 +31,9 @@ __all__ = [
 PLATFORM = "shopware"
 LIVE_VERSION = "0fa91ce3e96a4bc2be4bd9ce752c3425"
 """The version id of live (not draft) rows of versioned entities such as ``order``."""
+DEFAULT_CURRENCY = "b7d2554b0ce847cd82f3ac9bd1c0dfca"
+"""``Defaults::CURRENCY``: the id of the shop's system default currency (its own currency, factor
+1). The installer gives this row the currency chosen at setup; its id never changes."""
 ID_PATTERN = "^[0-9a-f]{32}$"
 RETURNABLE_LINE_TYPES = {"product", "custom", "container"}
 """Order line types Commercial returns accept."""

@@ -2,19 +2,28 @@
 
 Shopware refunds are ``order_transaction_capture_refund`` records against a capture; the core
 never creates captures, so a payment taken without one cannot be refunded here (a typed error
-says why). One refund request may span captures: one capture refund per capture, sharing an
-``externalReference`` so they read back as one canonical refund.
+says why). One refund request may span captures (:mod:`.assign` says which lines, or parts of
+lines, each capture pays back): one capture refund per capture, sharing the ``externalReference``
+``unified-orders:{idempotency key}`` so they read back as one canonical refund carrying the key.
+
+Exactly once: capture refund ids derive from the key, Shopware refuses a second insert of an id,
+and the payment handler processes a refund only while it is ``open``. So every step can be
+checked and resumed by reading the record back: a lost answer is followed by a re-read (with
+settle pauses) of that record, and a re-read that fails is an :class:`AmbiguousWrite`, never "not
+written". A refusal of the process call is judged by the record's state afterwards: ``completed``
+means the refund went through.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from unified_orders import planning
-from unified_orders.adapter import CancelOptions, Op, RefundOptions, Request
+from unified_orders.adapter import CancelOptions, Op, Pause, RefundOptions, Request
 from unified_orders.errors import (
     AmbiguousWrite,
     IllegalTransition,
@@ -30,22 +39,29 @@ from unified_orders.models import (
     Order,
     Refund,
     RefundCalculation,
-    RefundLine,
     RefundLineRequest,
     RefundRequest,
     ShippingRefund,
-    TransactionAllocation,
 )
 
 from . import states
 from . import translate as t
+from .assign import CaptureShare, assign
 from .base import NO_CAPTURE, ShopwareBase
 from .platform import calculated_taxes, dec, stable_id
 
 __all__ = ["RefundRefused", "RefundsMixin"]
 
+log = logging.getLogger("unified_orders.shopware")
+
 Pair = tuple[dict[str, Any], dict[str, Any]]
 """A capture and the order transaction (payment) it belongs to."""
+PASSED = frozenset({"in_progress", "completed"})
+"""Capture refund states the payment handler has taken over: the refund went through."""
+ABSENT: frozenset[str | None] = frozenset({None})
+"""Re-read a lost create while the record is not there yet."""
+UNPROCESSED: frozenset[str | None] = frozenset({None, "open"})
+"""Re-read a lost process call while the record is not processed yet."""
 
 
 class RefundRefused(PlatformError):
@@ -58,8 +74,8 @@ class RefundPlan:
 
     key: str
     """The idempotency key: capture refund ids and the shared reference derive from it."""
-    groups: list[tuple[TransactionAllocation, list[RefundLine]]]
-    """One capture refund per allocation, with the whole lines it carries."""
+    shares: list[CaptureShare]
+    """One capture refund per allocation, with the line parts it carries."""
     bookings: dict[str, tuple[str, str | None]]
     """Payment id -> (the state it is booked to, its state now)."""
     open_state_id: str
@@ -103,38 +119,36 @@ class RefundsMixin(ShopwareBase):
             raise InvalidRequest(
                 [Problem("", "nothing to refund: the total is zero")], operation="refund"
             )
-        groups = self._assign(calculation)
         key = options.idempotency_key or stable_id("refund", order.id, calculation.total.amount)
         # Plan the bookkeeping before moving money: each payment must be able to reach its state.
         bookings = yield from self._plan_bookings(order, calculation, captures)
-        refund_states = yield from self._states(states.REFUND_MACHINE)
         plan = RefundPlan(
             key=key,
-            groups=groups,
+            shares=assign(calculation),
             bookings=bookings,
-            open_state_id=refund_states["open"],
+            open_state_id=(yield from self._state_id(states.REFUND_MACHINE, "open")),
             line_rates=_line_rates(raw),
             raw=raw,
         )
-        try:
-            return (yield from self._write_and_book(order, options, plan))
-        except AmbiguousWrite:
-            raise
-        except UnifiedOrdersError as error:
-            # Once a refund record exists money may have moved: a later failure that was not a
-            # decided refusal leaves the outcome open, and the caller must be told so.
-            if isinstance(error, RefundRefused):
-                raise
-            first = plan.refund_id(0)
-            exists = yield from self._refund_exists(first)
-            if not exists:
-                raise
-            raise AmbiguousWrite(
-                f"refund {first} was written on order {order.id}, but a later step failed "
-                f"({error}); check the order before retrying with idempotency_key={key!r}",
-                operation="refunds.create",
-                idempotency_key=key,
-            ) from error
+        for index, share in enumerate(plan.shares):
+            try:
+                yield from self._write_refund(plan, index, share, options)
+                yield from self._process_refund(plan.refund_id(index), key)
+            except AmbiguousWrite:
+                raise  # a lost first write (ResponseLost) is the core's to reconcile by key
+            except UnifiedOrdersError as error:
+                if index == 0:
+                    raise  # decided before any money moved (a refusal)
+                raise AmbiguousWrite(
+                    f"refund {plan.refund_id(0)} on order {order.id} paid back part of the "
+                    f"request, then capture refund {plan.refund_id(index)} failed ({error}); "
+                    f"check the order before retrying with idempotency_key={key!r}",
+                    operation="refunds.create",
+                    idempotency_key=key,
+                    candidates=[plan.refund_id(i) for i in range(index + 1)],
+                ) from error
+        yield from self._book(plan, options)
+        return (yield from self._read_back(order.id, plan))
 
     def _require_captures(
         self,
@@ -164,7 +178,7 @@ class RefundsMixin(ShopwareBase):
     ) -> Op[dict[str, tuple[str, str | None]]]:
         """The state each refunded payment is booked to; refused if one cannot get there."""
         bookings: dict[str, tuple[str, str | None]] = {}
-        currency = order.currency
+        cur = t.order_amounts(order.raw if isinstance(order.raw, Mapping) else {})
         for allocation in calculation.transactions:
             _, txn = captures[allocation.transaction_id]
             txn_id = str(txn["id"])
@@ -176,10 +190,10 @@ class RefundsMixin(ShopwareBase):
                     for a in calculation.transactions
                     if captures[a.transaction_id][1]["id"] == txn_id
                 ),
-                currency,
+                order.currency,
             )
-            amount = t.money(txn["amount"]["totalPrice"], currency)
-            target = states.payment_state_after_refund(_refunded(txn, currency) + new, amount)
+            amount = cur(txn["amount"]["totalPrice"])
+            target = states.payment_state_after_refund(_refunded(txn, cur) + new, amount)
             state = t.state_name(txn)
             if state != target:
                 yield from self._check_reachable(txn_id, state, target)
@@ -201,73 +215,183 @@ class RefundsMixin(ShopwareBase):
             )
         return None
 
-    def _refund_exists(self, refund_id: str) -> Op[bool]:
-        """Whether a capture refund record exists (any state); False if that cannot be read."""
-        try:
-            state = yield from self._refund_state(refund_id)
-        except UnifiedOrdersError:
-            return True  # cannot tell: treat as possibly written
-        return state is not None
+    # --- the steps, each checked by reading the record back ----------------------------------
+    def _refund_state(self, refund_id: str) -> Op[str | None]:
+        """The state of a capture refund, None when it does not exist; raises when unreadable."""
+        hits = yield from self._search(
+            "order-transaction-capture-refund",
+            {"ids": [refund_id], "associations": {"stateMachineState": {}}},
+        )
+        hits = [hit for hit in hits if hit.get("id") == refund_id]
+        if not hits:
+            return None
+        state = t.state_name(hits[0])
+        if state is None:
+            raise self._unreadable(f"the state of capture refund {refund_id}")
+        return state
 
-    def _write_and_book(self, order: Order, options: RefundOptions, plan: RefundPlan) -> Op[Refund]:
-        """Write and process each capture refund, move the payments, and read the refund back."""
-        currency = order.currency
-        for index, (allocation, lines) in enumerate(plan.groups):
-            refund_id = plan.refund_id(index)
-            lines_total = Money.sum((line.total for line in lines), currency)
-            shipping_part = allocation.amount - lines_total
-            body = t.refund_to_platform(
-                refund_id=refund_id,
-                capture_id=allocation.transaction_id,
-                open_state_id=plan.open_state_id,
-                reference=plan.reference,
-                reason=options.note,
-                lines=lines,
-                line_rates=plan.line_rates,
-                amount=allocation.amount,
-                shipping_taxes=self._shipping_taxes(plan.raw, shipping_part),
+    def _read_state(
+        self, refund_id: str, after: str, key: str, wait_while: frozenset[str | None] = frozenset()
+    ) -> Op[str | None]:
+        """The record's state after ``after`` went wrong, read again after each settle pause
+        while it is in ``wait_while`` (the shop may apply a write late). A read that fails is an
+        :class:`AmbiguousWrite`: "cannot tell" is never "not there"."""
+        pauses = list(self.settings.settle) if wait_while else []
+        while True:
+            try:
+                state = yield from self._refund_state(refund_id)
+            except UnifiedOrdersError as error:
+                raise AmbiguousWrite(
+                    f"{after}, and reading capture refund {refund_id} back failed too ({error}); "
+                    f"check the order before retrying with idempotency_key={key!r}",
+                    operation="refunds.create",
+                    idempotency_key=key,
+                    candidates=[refund_id],
+                ) from error
+            if state not in wait_while or not pauses:
+                return state
+            yield Pause(seconds=pauses.pop(0))
+
+    def _write_refund(
+        self, plan: RefundPlan, index: int, share: CaptureShare, options: RefundOptions
+    ) -> Op[None]:
+        """Create the ``index``-th capture refund; done once the shop holds a record of that id."""
+        refund_id = plan.refund_id(index)
+        allocation, parts = share
+        shipping_part = allocation.amount - Money.sum(
+            (p.total for p in parts), allocation.amount.currency
+        )
+        body = t.refund_to_platform(
+            refund_id=refund_id,
+            capture_id=allocation.transaction_id,
+            open_state_id=plan.open_state_id,
+            reference=plan.reference,
+            reason=options.note,
+            parts=parts,
+            line_rates=plan.line_rates,
+            amount=allocation.amount,
+            shipping_taxes=self._shipping_taxes(plan.raw, shipping_part),
+        )
+        for attempt in range(2):
+            try:
+                yield Request("POST", "order-transaction-capture-refund", json=dict(body))
+                return None
+            except ResponseLost as lost:
+                state = yield from self._read_state(
+                    refund_id, f"creating {refund_id}", plan.key, ABSENT
+                )
+                if state is not None:
+                    return None
+                if attempt and index == 0:
+                    raise  # nothing of this request exists: the core re-reads by key and decides
+                if attempt:
+                    raise AmbiguousWrite(
+                        f"capture refund {refund_id} was lost twice ({lost})",
+                        operation="refunds.create",
+                        idempotency_key=plan.key,
+                    ) from lost
+            except PlatformError:
+                # A refusal, unless our own earlier write landed late and this is its duplicate.
+                state = yield from self._read_state(
+                    refund_id, f"creating {refund_id} was refused", plan.key
+                )
+                if state is None:
+                    raise
+                return None
+        return None  # pragma: no cover
+
+    def _process_refund(self, refund_id: str, key: str) -> Op[None]:
+        """Hand the refund to the payment handler (Shopware processes only an ``open`` record).
+
+        The call is never repeated: a handler still talking to the payment provider leaves the
+        record ``open``, and a second call would refund twice. After a lost answer the record is
+        read back (with settle pauses): in progress or completed, it went through; still open, the
+        outcome is an :class:`AmbiguousWrite`. A refusal is judged the same way: in progress or
+        completed, it went through (our call was late or repeated); open, the handler refused
+        and the unprocessed record is cancelled; failed or cancelled, it is refused.
+        """
+        try:
+            yield Request("POST", f"_action/order_transaction_capture_refund/{refund_id}")
+        except ResponseLost as lost:
+            state = yield from self._read_state(
+                refund_id, f"processing {refund_id}", key, UNPROCESSED
             )
-            yield from self._write_refund(refund_id, body)
-            yield from self._process_refund(refund_id)
+            if state in PASSED:
+                return None
+            if state == "open":
+                raise AmbiguousWrite(
+                    f"the answer to processing capture refund {refund_id} was lost ({lost}) and "
+                    "the record is still open: the payment handler may yet refund it, so it is "
+                    "not processed again. Check it in the administration (process or cancel it)",
+                    operation="refunds.create",
+                    idempotency_key=key,
+                    candidates=[refund_id],
+                ) from lost
+            raise self._refused(refund_id, state, None) from lost
+        except PlatformError as error:
+            state = yield from self._read_state(refund_id, f"processing {refund_id} failed", key)
+            if state in PASSED:
+                return None
+            if state == "open":
+                yield from self.transition(
+                    "order_transaction_capture_refund", refund_id, "cancelled", current="open"
+                )
+                state = "cancelled"
+            raise self._refused(refund_id, state, error) from error
+        return None
+
+    def _refused(
+        self, refund_id: str, state: str | None, error: PlatformError | None
+    ) -> RefundRefused:
+        why = f" ({error.message})" if error is not None else ""
+        return RefundRefused(
+            f"the payment handler refused refund {refund_id}{why}; the refund record is now "
+            f"{state or 'gone'}. Refund through the payment provider instead",
+            status=error.status if error else None,
+            code=error.code if error else None,
+            platform=self.platform,
+            problems=error.problems if error else (),
+            details=error.details if error else None,
+        )
+
+    def _book(self, plan: RefundPlan, options: RefundOptions) -> Op[None]:
+        """Move each refunded payment to refunded(_partially). The money has moved by now, so a
+        failure here does not undo or hide the refund: it is logged, and the next refund or
+        cancel of the order books the payment from the refunds it reads."""
         for txn_id, (target, state) in plan.bookings.items():
-            if state != target:
+            if state == target:
+                continue
+            try:
                 yield from self.transition(
                     "order_transaction", txn_id, target, current=state, notify=options.notify
                 )
-        after = yield from self.get_order(order.id)
+            except UnifiedOrdersError as error:
+                log.warning(
+                    "shopware: refund %s was made, but payment %s could not be booked as %s: %s",
+                    plan.refund_id(0),
+                    txn_id,
+                    target,
+                    error,
+                )
+        return None
+
+    def _read_back(self, order_id: str, plan: RefundPlan) -> Op[Refund]:
+        """The canonical refund just made; a failed read leaves it to the core's re-read by key."""
         first = plan.refund_id(0)
+        try:
+            after = yield from self.get_order(order_id)
+        except UnifiedOrdersError as error:
+            raise ResponseLost(
+                f"refund {first} was made on order {order_id}, but reading it back failed ({error})"
+            ) from error
         for refund in after.refunds:
             if refund.id == first:
                 return refund
         raise AmbiguousWrite(  # pragma: no cover - the refund was just written
-            f"refund {first} was written but is not on order {order.id}",
+            f"refund {first} was written but is not on order {order_id}",
             operation="refunds.create",
             idempotency_key=plan.key,
         )
-
-    @staticmethod
-    def _assign(
-        calculation: RefundCalculation,
-    ) -> list[tuple[TransactionAllocation, list[RefundLine]]]:
-        """Put each refunded line on one capture whose allocation can hold it (whole lines)."""
-        allocations = list(calculation.transactions)
-        room = [a.amount for a in allocations]
-        assigned: list[list[RefundLine]] = [[] for _ in allocations]
-        for line in calculation.lines:
-            for index, left in enumerate(room):
-                if left >= line.total:
-                    assigned[index].append(line)
-                    room[index] = left - line.total
-                    break
-            else:
-                raise UnsupportedOperation(
-                    "shopware",
-                    "refunds.create",
-                    f"line {line.line_id} ({line.total}) does not fit on any one capture of this "
-                    "refund; Shopware refund positions belong to one capture. Refund the lines "
-                    "in separate requests",
-                )
-        return list(zip(allocations, assigned, strict=True))
 
     @staticmethod
     def _shipping_taxes(raw: Mapping[str, Any], part: Money) -> list[dict[str, Any]]:
@@ -282,52 +406,6 @@ class RefundsMixin(ShopwareBase):
             share = (dec(tax["tax"]) * part.amount / gross).quantize(part.quantum, ROUND_HALF_UP)
             result.append({"tax": share, "taxRate": dec(tax["taxRate"]), "price": part.amount})
         return result
-
-    def _refund_state(self, refund_id: str) -> Op[str | None]:
-        hits = yield from self._search(
-            "order-transaction-capture-refund",
-            {"ids": [refund_id], "associations": {"stateMachineState": {}}},
-        )
-        return t.state_name(hits[0]) if hits else None
-
-    def _write_refund(self, refund_id: str, body: Mapping[str, Any]) -> Op[None]:
-        for attempt in range(2):
-            try:
-                yield Request("POST", "order-transaction-capture-refund", json=dict(body))
-                return None
-            except ResponseLost:
-                state = yield from self._refund_state(refund_id)
-                if state is not None:
-                    return None
-                if attempt:
-                    raise
-        return None  # pragma: no cover
-
-    def _process_refund(self, refund_id: str) -> Op[None]:
-        """Hand the refund to the payment handler; on refusal, cancel the unprocessed record."""
-        try:
-            yield Request("POST", f"_action/order_transaction_capture_refund/{refund_id}")
-        except ResponseLost:
-            state = yield from self._refund_state(refund_id)
-            if state == "open":
-                yield Request("POST", f"_action/order_transaction_capture_refund/{refund_id}")
-        except PlatformError as error:
-            state = yield from self._refund_state(refund_id)
-            if state == "open":
-                yield from self.transition(
-                    "order_transaction_capture_refund", refund_id, "cancelled", current="open"
-                )
-            raise RefundRefused(
-                f"the payment handler refused refund {refund_id} ({error.message}); the refund "
-                f"record is now {'cancelled' if state == 'open' else state}. Refund through the "
-                "payment provider instead",
-                status=error.status,
-                code=error.code,
-                platform=self.platform,
-                problems=error.problems,
-                details=error.details,
-            ) from error
-        return None
 
     def _refund_everything(
         self, order: Order, raw: Mapping[str, Any], options: CancelOptions
@@ -366,16 +444,13 @@ def _captures(raw: Mapping[str, Any]) -> dict[str, Pair]:
     return captures
 
 
-def _refunded(txn: Mapping[str, Any], currency: str) -> Money:
+def _refunded(txn: Mapping[str, Any], cur: t.Amounts) -> Money:
     """What a payment's captures already paid back (refunds whose money left)."""
-    return Money.sum(
-        (
-            t.money(r["amount"]["totalPrice"], currency)
-            for c in txn.get("captures") or []
-            for r in c.get("refunds") or []
-            if (t.state_name(r) or "open") not in states.DEAD_REFUND_STATES
-        ),
-        currency,
+    return cur.sum(
+        cur(r["amount"]["totalPrice"])
+        for c in txn.get("captures") or []
+        for r in c.get("refunds") or []
+        if (t.state_name(r) or "open") not in states.DEAD_REFUND_STATES
     )
 
 

@@ -30,6 +30,7 @@ from .errors import (
     PlatformError,
     Problem,
     RateLimited,
+    RefundFailed,
     UnifiedOrdersError,
     UnsupportedOperation,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "Refund",
     "RefundAdjustment",
     "RefundCalculation",
+    "RefundFailed",
     "RefundLine",
     "RefundLineRequest",
     "RefundRequest",

@@ -57,6 +57,8 @@ __all__ = [
     "Op",
     "OrderQuery",
     "Page",
+    "Pause",
+    "ReadFailure",
     "RefundOptions",
     "Request",
     "Response",
@@ -71,11 +73,14 @@ T = TypeVar("T")
 class Request:
     """One HTTP exchange an operation asks for.
 
-    ``url`` is relative to the adapter's base URL (or absolute, for next-page links). ``json`` may
-    hold Decimals: they are written as exact JSON numbers. ``retry_safe`` says whether a lost
-    response may be retried blindly; by default only GET/HEAD/OPTIONS are. ``cost`` is the weight
-    charged to the rate limiter. Statuses in ``accept`` are handed to the operation instead of
-    being raised as errors.
+    ``url`` is relative to the adapter's base URL (or absolute, for next-page links, which must
+    stay on the store's own origin). ``json`` may hold Decimals: they are written as exact JSON
+    numbers. ``retry_safe`` says whether a lost response may be retried blindly; by default only
+    GET/HEAD/OPTIONS are. ``write`` says whether the request may change the platform (by default
+    any other method; GraphQL queries, which are POSTs, say ``write=False``): a write whose 2xx
+    answer cannot be read is a lost response, a read's is an error. ``cost`` is the weight charged
+    to the rate limiter. Statuses in ``accept`` are handed to the operation instead of being
+    raised as errors.
     """
 
     method: str
@@ -87,6 +92,7 @@ class Request:
     retry_safe: bool | None = None
     accept: frozenset[int] = frozenset()
     authenticated: bool = True
+    write: bool | None = None
 
     @property
     def safe_to_retry(self) -> bool:
@@ -94,6 +100,25 @@ class Request:
         if self.retry_safe is not None:
             return self.retry_safe
         return self.method.upper() in ("GET", "HEAD", "OPTIONS")
+
+    @property
+    def is_write(self) -> bool:
+        """Whether this request may change the platform's state."""
+        if self.write is not None:
+            return self.write
+        return self.method.upper() not in ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Pause(Request):
+    """Not an exchange: the driver waits ``seconds``, then sends back an empty 204 ``Response``.
+
+    Operations yield it to wait inside their flow (a settle wait before re-reading, a job poll).
+    """
+
+    method: str = "PAUSE"
+    url: str = ""
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -116,11 +141,24 @@ Op = Generator[Request, Response, T]
 
 
 @dataclass(frozen=True)
+class ReadFailure:
+    """An object a listing named but that could not be read (``id``, and why)."""
+
+    id: str
+    error: str
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a listing and the cursor of the next page (None on the last page)."""
+    """One page of a listing and the cursor of the next page (None on the last page).
+
+    ``failures`` are objects the page named that could not be read: one large or malformed order
+    never fails a whole listing, and is never dropped without a word either.
+    """
 
     items: list[T]
     next_cursor: str | None = None
+    failures: list[ReadFailure] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -218,8 +256,10 @@ class AdapterSettings(BaseModel):
     """Settings every adapter accepts; adapters subclass this with their own fields.
 
     ``rate_limit`` paces requests by the platform's limit; left unset it is on for real stores and
-    off for sandbox stores. ``max_attempts`` and ``max_retry_seconds`` bound retries;
-    ``retry_backoff`` is the first back-off in seconds (it doubles, with jitter, up to 10 s).
+    off for sandbox stores. ``max_attempts`` and ``max_retry_seconds`` bound retries (a
+    ``Retry-After`` beyond the budget is not waited out); ``retry_backoff`` is the first back-off
+    in seconds (it doubles, with jitter, up to 10 s). ``settle_seconds`` are the pauses between
+    re-reads after a write's response was lost, before the write is judged not applied.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -230,6 +270,14 @@ class AdapterSettings(BaseModel):
     max_retry_seconds: float = 120.0
     retry_backoff: float = 0.5
     rate_limit: bool | None = None
+    settle_seconds: tuple[float, ...] | None = None
+
+    @property
+    def settle(self) -> tuple[float, ...]:
+        """Pauses between re-reads of a lost write (sandboxes apply at once: no waiting)."""
+        if self.settle_seconds is not None:
+            return self.settle_seconds
+        return (0.0, 0.0, 0.0) if self.sandbox else (0.5, 1.0, 2.0)
 
     @property
     def pacing(self) -> bool:
@@ -278,6 +326,9 @@ class Adapter:
     calculates_refunds: ClassVar[bool] = True
     #: True where a partial refund needs captured (not just authorized) payments.
     partial_refund_needs_capture: ClassVar[bool] = True
+    #: True where the adapter stores a write's idempotency key on the platform and reads it back
+    #: (``Refund.idempotency_key``), so a re-read finds our write by key.
+    stores_idempotency_keys: ClassVar[bool] = False
     #: The ``OrderQuery`` fields the platform filters on server-side. The adapter applies any
     #: other filter itself while scanning the listing (correct, but it reads every page).
     order_filters: ClassVar[frozenset[str]] = frozenset(

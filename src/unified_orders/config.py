@@ -15,12 +15,14 @@ The file is found by ``--config``, else ``UNIFIED_ORDERS_CONFIG``, else ``config
 config dir (platformdirs). With no file at all, the built-in sandbox stores exist
 (``sandbox-<platform>`` for each of the three built-in platforms whose adapter is registered); a
 file may keep them with ``include_sandbox_stores = true``. Errors name the store, the key and what
-was expected; a secret written in plain text is accepted with a warning.
+was expected; a secret written in plain text is accepted with a warning, and so is a file holding
+secrets that other users can read (:meth:`Config.warnings`).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 import types
 import typing
@@ -221,6 +223,29 @@ class Config:
 
     stores: dict[str, StoreConfig] = field(default_factory=dict)
     path: Path | None = None
+
+    def warnings(self) -> list[str]:
+        """Things worth saying about the file as a whole: secrets in a file others can read."""
+        if self.path is None or os.name == "nt":
+            return []
+        holders = [
+            f"store {store.name!r} key {key!r}"
+            for store in self.stores.values()
+            if not store.builtin
+            for key in store.plaintext_secrets()
+        ]
+        if not holders:
+            return []
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+        except OSError:
+            return []
+        if not mode & (stat.S_IRGRP | stat.S_IROTH):
+            return []
+        return [
+            f"config file {self.path} holds secrets ({', '.join(holders)}) and can be read by "
+            f"other users (mode {mode:04o}); run `chmod 600 {self.path}`"
+        ]
 
     def store(self, name: str) -> StoreConfig:
         """The store called ``name``; the error lists the known ones."""

@@ -12,6 +12,7 @@
      |    +-- IllegalTransition    a state machine refused the move
      |    +-- RateLimited          still throttled after the retry budget
      +-- AmbiguousWrite            a write whose outcome could not be established, even after re-reading
+     +-- RefundFailed              the platform recorded the refund as failed or pending: no money moved
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "PlatformError",
     "Problem",
     "RateLimited",
+    "RefundFailed",
     "ResponseLost",
     "UnifiedOrdersError",
     "UnsupportedOperation",
@@ -129,13 +131,31 @@ class RateLimited(PlatformError):
 
 class AmbiguousWrite(UnifiedOrdersError):
     """A write was sent, its response was lost, and re-reading the platform could not tell whether
-    it took effect. Check the platform before retrying; reuse ``idempotency_key`` when you do."""
+    it took effect. Check the platform before retrying; reuse ``idempotency_key`` when you do.
+
+    ``candidates`` lists the ids of objects the re-read found that look like the write but cannot
+    be proven ours (they do not carry our key); they are never adopted."""
 
     def __init__(
-        self, message: str, *, operation: str = "", idempotency_key: str | None = None
+        self,
+        message: str,
+        *,
+        operation: str = "",
+        idempotency_key: str | None = None,
+        candidates: Sequence[str] = (),
     ) -> None:
         self.operation = operation
         self.idempotency_key = idempotency_key
+        self.candidates = list(candidates)
+        super().__init__(message)
+
+
+class RefundFailed(UnifiedOrdersError):
+    """The platform recorded the refund, but as failed (a declined gateway) or still pending: no
+    money has moved yet. ``refund`` is the canonical refund as the platform recorded it."""
+
+    def __init__(self, message: str, *, refund: Any) -> None:
+        self.refund = refund
         super().__init__(message)
 
 

@@ -38,7 +38,7 @@ from tenacity import (
 )
 
 from . import jsonutil
-from .adapter import Adapter, Emulator, Op, Request, Response
+from .adapter import Adapter, Emulator, Op, Pause, Request, Response
 from .errors import PlatformError, RateLimited, ResponseLost, UnifiedOrdersError
 from .ratelimit import reserve_all
 
@@ -51,6 +51,7 @@ __all__ = [
     "Transport",
     "emulator_transport",
     "redact",
+    "redact_error",
 ]
 
 T = TypeVar("T")
@@ -58,6 +59,17 @@ Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
 log = logging.getLogger("unified_orders.http")
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_PAUSED = Response(204, {}, None, "", "")
+#: What translating platform data that is not what the API documents raises.
+_UNREADABLE_DATA = (
+    KeyError,
+    TypeError,
+    AttributeError,
+    ValueError,
+    IndexError,
+    ArithmeticError,
+    RecursionError,
+)
 
 
 class _Retry(Exception):
@@ -75,6 +87,38 @@ def redact(text: str, secrets: list[str]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     return text
+
+
+def _redact_value(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, Mapping):
+        return {k: _redact_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_value(v, secrets) for v in value)
+    return value
+
+
+def redact_error(error: BaseException, secrets: list[str]) -> None:
+    """Redact secrets from an error and every error chained to it: message arguments, a platform
+    error's message, details and problems (a platform may echo a token back)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.args = tuple(_redact_value(a, secrets) for a in current.args)
+        if isinstance(current, PlatformError):
+            current.message = redact(current.message, secrets)
+            current.details = _redact_value(current.details, secrets)
+            current.problems = [
+                type(p)(redact(p.path, secrets), redact(p.message, secrets))
+                for p in current.problems
+            ]
+        current = current.__cause__ or current.__context__
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -165,6 +209,26 @@ class Fault(Enum):
     TIMEOUT_BEFORE_APPLY = "timeout_before_apply"  # times out before the platform sees it
     ERROR_5XX_AFTER_APPLY = "error_5xx_after_apply"  # applied, then answered 502
     THROTTLE_429 = "throttle_429"  # not applied; 429 with Retry-After: 0
+    # applied, then a 200 whose body cannot be read:
+    HTML_AFTER_APPLY = "html_after_apply"  # an HTML error page from a proxy
+    TRUNCATED_AFTER_APPLY = "truncated_after_apply"  # the JSON cut in half
+    EMPTY_AFTER_APPLY = "empty_after_apply"  # no body at all
+    NULL_AFTER_APPLY = "null_after_apply"  # the JSON literal null
+    DEEP_AFTER_APPLY = "deep_after_apply"  # JSON nested deeper than any parser's recursion limit
+    # times out, and the platform applies it later: after the next ``SLOW_APPLY_AFTER`` requests
+    SLOW_APPLY = "slow_apply"
+
+
+#: How many later requests pass before a ``Fault.SLOW_APPLY`` write reaches the platform.
+SLOW_APPLY_AFTER = 2
+
+_UNREADABLE: dict[Fault, Callable[[bytes], bytes]] = {
+    Fault.HTML_AFTER_APPLY: lambda _: b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+    Fault.TRUNCATED_AFTER_APPLY: lambda body: body[: max(len(body) // 2, 1)],
+    Fault.EMPTY_AFTER_APPLY: lambda _: b"",
+    Fault.NULL_AFTER_APPLY: lambda _: b"null",
+    Fault.DEEP_AFTER_APPLY: lambda _: b"[" * 100_000 + b"]" * 100_000,
+}
 
 
 class FaultInjectingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -176,8 +240,17 @@ class FaultInjectingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.inner = inner
         self.plan = plan
         self.injected: list[tuple[str, str, Fault]] = []
+        self._held: list[list[Any]] = []  # [requests still to pass, request] of slow applies
+
+    def _release_held(self) -> None:
+        for held in list(self._held):
+            held[0] -= 1
+            if held[0] < 0:
+                self._held.remove(held)
+                self.inner.handle_request(held[1])
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._release_held()
         fault = self.plan(request.method, request.url.path)
         if fault is not None:
             self.injected.append((request.method, request.url.path, fault))
@@ -185,12 +258,26 @@ class FaultInjectingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return httpx.Response(429, headers={"retry-after": "0"}, request=request)
         if fault is Fault.TIMEOUT_BEFORE_APPLY:
             raise httpx.ReadTimeout("injected timeout", request=request)
+        if fault is Fault.SLOW_APPLY:
+            request.read()
+            self._held.append([SLOW_APPLY_AFTER, request])
+            raise httpx.ReadTimeout("injected: slow apply", request=request)
         response = self.inner.handle_request(request)
         if fault is Fault.DROP_AFTER_APPLY:
             raise httpx.ReadTimeout("injected: response dropped after apply", request=request)
         if fault is Fault.ERROR_5XX_AFTER_APPLY:
             return httpx.Response(502, text="injected bad gateway", request=request)
+        if fault is not None and fault in _UNREADABLE and 200 <= response.status_code < 300:
+            body = _UNREADABLE[fault](response.read())
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            return httpx.Response(200, content=body, headers=headers, request=request)
         return response
+
+    def settle(self) -> None:
+        """Apply every held slow write now (the platform caught up)."""
+        for _, request in self._held:
+            self.inner.handle_request(request)
+        self._held.clear()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return self.handle_request(request)
@@ -215,9 +302,20 @@ class _Session:
         if request.json is not None:
             content = jsonutil.dumps(request.json).encode()
             headers.setdefault("content-type", "application/json")
-        return client.build_request(
+        built = client.build_request(
             request.method, request.url, params=request.params, content=content, headers=headers
         )
+        if _origin(built.url) != _origin(client.base_url):
+            # credentials only ever go to the configured store (a next link or a resumed cursor
+            # naming another host is refused, not followed)
+            self._fail(
+                PlatformError(
+                    f"refusing to send credentials to {built.url.scheme}://{built.url.host}: "
+                    f"only {client.base_url.scheme}://{client.base_url.host} is this store",
+                    platform=self.adapter.platform,
+                )
+            )
+        return built
 
     def _retrying(self) -> dict[str, Any]:
         return {
@@ -232,6 +330,10 @@ class _Session:
         outcome = state.outcome
         error = outcome.exception() if outcome is not None else None
         if isinstance(error, _Retry) and error.delay is not None:
+            left = self.settings.max_retry_seconds - (state.seconds_since_start or 0.0)
+            if error.delay > left:
+                # a Retry-After beyond the retry budget is not waited out: give up now
+                raise error
             return error.delay
         return float(self._backoff(state))
 
@@ -240,10 +342,7 @@ class _Session:
         return self.adapter.secrets()
 
     def _fail(self, error: UnifiedOrdersError) -> NoReturn:
-        secrets = self._secrets()
-        error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
-        if isinstance(error, PlatformError):
-            error.message = redact(error.message, secrets)
+        redact_error(error, self._secrets())
         raise error
 
     def _on_exception(self, request: Request, exc: httpx.HTTPError) -> NoReturn:
@@ -259,16 +358,25 @@ class _Session:
         self.adapter.forget_credentials()
         headers = {k.lower(): v for k, v in raw.headers.items()}
         response = Response(raw.status_code, headers, None, raw.text, str(raw.request.url))
-        return _Retry(self.adapter.error_for(response), 0.0)
+        return _Retry(self._error_for(response), 0.0)
 
     def _on_response(self, request: Request, raw: httpx.Response, elapsed: float) -> Response:
         body: Any = None
-        text = raw.text
+        unreadable: str | None = None
+        try:
+            text = raw.text
+        except (UnicodeDecodeError, LookupError):
+            text = raw.content.decode("utf-8", "replace")
         if raw.content:
             try:
                 body = jsonutil.loads(raw.content)
-            except ValueError:
-                body = None
+            except (ValueError, RecursionError):
+                unreadable = "a body that is not JSON (truncated, HTML or too deeply nested)"
+            else:
+                if body is None:
+                    unreadable = "a null body"
+        elif raw.status_code in (200, 201):
+            unreadable = "an empty body"
         headers = {k.lower(): v for k, v in raw.headers.items()}
         response = Response(raw.status_code, headers, body, text, str(raw.request.url))
         log.debug(
@@ -279,7 +387,10 @@ class _Session:
             raw.status_code,
             elapsed * 1000,
         )
-        throttle = self.adapter.observe(response)
+        try:
+            throttle = self.adapter.observe(response)
+        except _UNREADABLE_DATA as broken:
+            self._unreadable_data(broken, True)
         status = response.status
         platform = self.adapter.platform
         if status == 429 or throttle is not None:
@@ -290,10 +401,12 @@ class _Session:
             )
             final = RateLimited("still throttled after retrying", status=status, platform=platform)
             raise _Retry(final, delay)
+        if 200 <= status < 300 and unreadable is not None and status not in request.accept:
+            self._unreadable(request, response, unreadable)
         if status in request.accept:
             return response
         if status >= 500:
-            error = self.adapter.error_for(response)
+            error = self._error_for(response)
             if request.safe_to_retry:
                 raise _Retry(error)
             raise ResponseLost(
@@ -303,8 +416,47 @@ class _Session:
                 response=response,
             )
         if status >= 400:
-            self._fail(self.adapter.error_for(response))
+            self._fail(self._error_for(response))
         return response
+
+    def _error_for(self, response: Response) -> UnifiedOrdersError:
+        """The adapter's typed error for an error answer, even when the answer is malformed."""
+        try:
+            return self.adapter.error_for(response)
+        except _UNREADABLE_DATA as error:
+            return PlatformError(
+                f"error {response.status} with an answer that could not be read "
+                f"({type(error).__name__}: {error})",
+                status=response.status,
+                platform=self.adapter.platform,
+            )
+
+    def _unreadable_data(self, error: Exception, answered: bool) -> NoReturn:
+        """An operation choked on what the platform answered: a typed error, never a bare one.
+        (Before any answer, the error is ours or the caller's: it goes up unchanged.)"""
+        if not answered:
+            raise error
+        self._fail(
+            PlatformError(
+                "the platform's answer could not be read "
+                f"({type(error).__name__}: {error}); the data is not what the API documents",
+                platform=self.adapter.platform,
+            )
+        )
+
+    def _unreadable(self, request: Request, response: Response, what: str) -> NoReturn:
+        """A 2xx answer that cannot be read: a lost response for a write (the platform may well
+        have applied it), an error for a read (retried first when safe)."""
+        where = f"{request.method} {request.url}"
+        message = f"{where} answered {response.status} with {what}"
+        if request.is_write:
+            raise ResponseLost(
+                f"{message}; the write may have taken effect", request=request, response=response
+            )
+        error = PlatformError(message, status=response.status, platform=self.adapter.platform)
+        if request.safe_to_retry:
+            raise _Retry(error)
+        self._fail(error)
 
 
 class SyncDriver(_Session):
@@ -328,11 +480,17 @@ class SyncDriver(_Session):
 
     def run(self, op: Op[T]) -> T:
         """Drive a sans-I/O operation to its result."""
+        answered = False
         try:
             request = next(op)
             while True:
                 try:
-                    response = self.send(request)
+                    if isinstance(request, Pause):
+                        time.sleep(max(request.seconds, 0.0))
+                        response = _PAUSED
+                    else:
+                        response = self.send(request)
+                        answered = True
                 except UnifiedOrdersError as error:
                     request = op.throw(error)
                 else:
@@ -340,6 +498,8 @@ class SyncDriver(_Session):
         except StopIteration as stop:
             result: T = stop.value
             return result
+        except _UNREADABLE_DATA as error:
+            self._unreadable_data(error, answered)
 
     def send(self, request: Request) -> Response:
         """Send one request under the retry, pacing and authentication rules."""
@@ -391,11 +551,17 @@ class AsyncDriver(_Session):
 
     async def run(self, op: Op[T]) -> T:
         """Drive a sans-I/O operation to its result."""
+        answered = False
         try:
             request = next(op)
             while True:
                 try:
-                    response = await self.send(request)
+                    if isinstance(request, Pause):
+                        await asyncio.sleep(max(request.seconds, 0.0))
+                        response = _PAUSED
+                    else:
+                        response = await self.send(request)
+                        answered = True
                 except UnifiedOrdersError as error:
                     request = op.throw(error)
                 else:
@@ -403,6 +569,8 @@ class AsyncDriver(_Session):
         except StopIteration as stop:
             result: T = stop.value
             return result
+        except _UNREADABLE_DATA as error:
+            self._unreadable_data(error, answered)
 
     async def send(self, request: Request) -> Response:
         """Send one request under the retry, pacing and authentication rules."""

@@ -19,7 +19,9 @@ from .adapter import (
     RefundOptions,
     ReturnAction,
 )
-from .errors import InvalidRequest, Problem, UnsupportedOperation
+from .countries import address_problems
+from .errors import InvalidRequest, Problem, RefundFailed, UnsupportedOperation
+from .keys import check_key
 from .models import (
     Address,
     FulfillmentOrder,
@@ -29,15 +31,18 @@ from .models import (
     Refund,
     RefundCalculation,
     RefundRequest,
+    RefundStatus,
     Return,
     ReturnRequest,
 )
 from .writes import (
+    Reconciled,
     exactly_once,
     find_cancellation,
     find_refund,
     find_return,
     new_idempotency_key,
+    refunds_with_key,
 )
 
 __all__ = ["OrderRef"]
@@ -111,6 +116,9 @@ def cancel_order(adapter: Adapter, ref: OrderRef, options: CancelOptions) -> Op[
 
 def update_shipping_address(adapter: Adapter, ref: OrderRef, address: Address) -> Op[Order]:
     require(adapter, Capability.ORDERS_UPDATE_SHIPPING_ADDRESS)
+    problems = address_problems(address.country_code, address.province_code)
+    if problems:
+        raise InvalidRequest(problems, operation="address")
     order = yield from _order(adapter, ref)
     return (yield from adapter.update_shipping_address(order, address))
 
@@ -143,14 +151,30 @@ def calculate_refund(
     return (yield from _calculate(adapter, order, prepared))
 
 
+def _settled(refund: Refund, key: str) -> Refund:
+    """The refund with its key; :class:`RefundFailed` when the platform recorded no money moving."""
+    refund = refund.model_copy(update={"idempotency_key": key})
+    if refund.status in (RefundStatus.FAILURE, RefundStatus.PENDING):
+        what = "failed" if refund.status is RefundStatus.FAILURE else "is still pending"
+        raise RefundFailed(
+            f"refund {refund.id} on order {refund.order_id} {what} on the platform "
+            f"(status {refund.status.value}); no money has moved. Retrying with "
+            f"idempotency_key={key!r} returns this refund; issue a new refund to try again.",
+            refund=refund,
+        )
+    return refund
+
+
 def create_refund(
     adapter: Adapter,
     ref: OrderRef,
     request_or_calculation: RefundRequest | RefundCalculation,
     options: RefundOptions,
 ) -> Op[Refund]:
-    """Validate, (re)calculate against a fresh read of the order, then write exactly once."""
+    """Find the refund by key, or validate, (re)calculate against a fresh read of the order, and
+    write exactly once."""
     require(adapter, Capability.REFUNDS_CREATE)
+    check_key(options.idempotency_key)
     key = options.idempotency_key or new_idempotency_key()
     options = RefundOptions(note=options.note, notify=options.notify, idempotency_key=key)
     request = (
@@ -158,9 +182,13 @@ def create_refund(
         if isinstance(request_or_calculation, RefundCalculation)
         else request_or_calculation
     )
-    if isinstance(ref, Order):
+    if isinstance(ref, Order) and not refunds_with_key(ref.refunds, key):
         _prepare(adapter, ref, request)  # bad input fails here, before any request
     order = yield from adapter.get_order(_id(ref.id if isinstance(ref, Order) else ref, "order_id"))
+    done = refunds_with_key(order.refunds, key)
+    if done:
+        # the same key again: the refund it made, not a second one
+        return _settled(done[0], key)
     prepared = _prepare(adapter, order, request)
     calculation = request_or_calculation
     if not isinstance(calculation, RefundCalculation) or calculation.order_id != order.id:
@@ -168,13 +196,20 @@ def create_refund(
     else:
         planning.cross_check(calculation, prepared, adapter.platform)
     final = calculation
+
+    def still_refundable(outcome: Reconciled[Refund]) -> None:
+        if isinstance(outcome.latest, Order):
+            _prepare(adapter, outcome.latest, request)
+
     refund = yield from exactly_once(
         lambda: adapter.create_refund(order, final, options),
-        lambda: find_refund(adapter, order, final),
+        lambda: find_refund(adapter, order, final, key),
         operation="refunds.create",
         idempotency_key=key,
+        settle=adapter.settings.settle,
+        before_resend=still_refundable,
     )
-    return refund.model_copy(update={"idempotency_key": key})
+    return _settled(refund, key)
 
 
 def list_refunds(adapter: Adapter, order_id: str) -> Op[list[Refund]]:

@@ -1,11 +1,32 @@
-"""Pagination helpers shared by adapters: Link headers, next-URL cursors, page numbers."""
+"""Pagination helpers shared by adapters: Link headers, next-URL cursors, page numbers, and
+reading the objects of a page one by one without letting one bad object fail the page."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["link_header_urls", "next_page_number", "query_value"]
+from .adapter import Op, ReadFailure
+from .errors import AuthenticationError, PlatformError, RateLimited
+
+__all__ = [
+    "READ_ERRORS",
+    "link_header_urls",
+    "next_page_number",
+    "query_value",
+    "read_each",
+    "translate_each",
+]
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+#: What makes one object of a page unreadable without failing the listing: the platform refusing
+#: that object (not the store: authentication and throttling still fail the whole read), or data
+#: the translator cannot make sense of.
+READ_ERRORS = (PlatformError, ValueError, KeyError, TypeError, AttributeError, ArithmeticError)
 
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";,]+)"?')
 
@@ -30,3 +51,34 @@ def next_page_number(page: int, page_size: int, received: int, total: int | None
     if total is not None and page * page_size >= total:
         return None
     return page + 1
+
+
+def read_each(
+    keys: Iterable[K], read: Callable[[K], Op[T]], name: Callable[[K], str] = str
+) -> Op[tuple[list[T], list[ReadFailure]]]:
+    """Read each object of a page (``read`` is an operation per key); failures are collected as
+    :class:`~unified_orders.adapter.ReadFailure` entries instead of failing the page."""
+    items: list[T] = []
+    failures: list[ReadFailure] = []
+    for key in keys:
+        try:
+            items.append((yield from read(key)))
+        except (AuthenticationError, RateLimited):
+            raise
+        except READ_ERRORS as error:
+            failures.append(ReadFailure(name(key), f"{type(error).__name__}: {error}"))
+    return items, failures
+
+
+def translate_each(
+    items: Iterable[K], translate: Callable[[K], T], name: Callable[[K], str]
+) -> tuple[list[T], list[ReadFailure]]:
+    """Translate each platform object of a page; the ones that fail become ``ReadFailure``."""
+    done: list[T] = []
+    failures: list[ReadFailure] = []
+    for item in items:
+        try:
+            done.append(translate(item))
+        except READ_ERRORS as error:
+            failures.append(ReadFailure(name(item), f"{type(error).__name__}: {error}"))
+    return done, failures

@@ -29,8 +29,8 @@ from .models import (
     Transaction,
     TransactionAllocation,
     TransactionStatus,
-    minor_unit,
 )
+from .models.currencies import known_minor_unit
 
 __all__ = [
     "LineAvailability",
@@ -205,6 +205,14 @@ def prepare(
         )
     if not request.lines and request.shipping is None:
         problems.append(Problem("", "nothing to refund: give lines, shipping, or both"))
+    if known_minor_unit(order.currency) is None:
+        problems.append(
+            Problem(
+                "currency",
+                f"order {order.id} is in {order.currency}, a currency whose minor unit no table "
+                "knows, so refund amounts cannot be rounded safely; refund it on the platform",
+            )
+        )
     counts = Counter(line.line_id for line in request.lines)
     prepared: list[RefundLineRequest] = []
     for index, wanted in enumerate(request.lines):
@@ -225,7 +233,9 @@ def prepare(
         amount = request.shipping.amount
         if amount is not None and amount <= 0:
             problems.append(Problem("shipping.amount", "must be greater than zero"))
-        elif amount is not None and -amount.as_tuple().exponent > minor_unit(order.currency):  # type: ignore[operator]
+        elif amount is not None and -amount.as_tuple().exponent > (  # type: ignore[operator]
+            known_minor_unit(order.currency) or 0
+        ):
             problems.append(
                 Problem(
                     "shipping.amount", f"{amount} has more decimals than {order.currency} allows"
@@ -235,8 +245,11 @@ def prepare(
             problems.append(
                 Problem("shipping.amount", f"only {remaining} of shipping remains refundable")
             )
-        elif request.shipping.full and remaining.amount <= 0:
-            problems.append(Problem("shipping.full", "shipping was already refunded in full"))
+        elif request.shipping.full and remaining.amount <= 0 and not request.lines:
+            # "full" means all that remains, even 0.00; alone it would refund nothing
+            problems.append(
+                Problem("shipping.full", "nothing to refund: shipping was already refunded in full")
+            )
     if (
         partial_refund_needs_capture
         and not order.captured_payments

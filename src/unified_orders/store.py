@@ -23,7 +23,9 @@ from .adapter import (
     RefundOptions,
     ReturnAction,
 )
+from .errors import PlatformError
 from .http import AsyncDriver, SyncDriver
+from .locks import order_lock, order_lock_async
 from .models import (
     Address,
     FulfillmentOrder,
@@ -40,6 +42,27 @@ from .models import (
 __all__ = ["AsyncStore", "Store"]
 
 T = TypeVar("T")
+
+
+def _store_key(adapter: Adapter) -> str:
+    """What identifies a store for locking: its platform and API root (the emulator's identity
+    for a sandbox, whose state lives in this process only)."""
+    if adapter.settings.sandbox:
+        return f"{adapter.platform}:sandbox:{id(adapter)}"
+    return f"{adapter.platform}:{adapter.base_url}"
+
+
+def _refuse_short(page: Page[Order]) -> None:
+    """A listing never ends short without a word: orders it could not read fail it, by name
+    (``pages()`` hands them over as ``Page.failures`` instead)."""
+    if page.failures:
+        named = "; ".join(f"{f.id}: {f.error}" for f in page.failures[:5])
+        more = f" (and {len(page.failures) - 5} more)" if len(page.failures) > 5 else ""
+        raise PlatformError(f"{len(page.failures)} order(s) could not be read: {named}{more}")
+
+
+def _order_id(ref: ops.OrderRef) -> str:
+    return ref.id if isinstance(ref, Order) else str(ref)
 
 
 class _Base:
@@ -156,6 +179,7 @@ class Orders(_Namespace):
         )
         for page in self.pages(query):
             yield from page.items
+            _refuse_short(page)
 
     def page(self, query: OrderQuery, cursor: str | None = None) -> Page[Order]:
         """One page of the listing: its orders and the cursor of the next page (None at the end)."""
@@ -190,7 +214,8 @@ class Orders(_Namespace):
     ) -> Order:
         """Cancel an order; exactly once. Customer notification is off unless ``notify``."""
         options = CancelOptions(reason, refund, restock, notify, idempotency_key)
-        return self._run(ops.cancel_order(self._adapter, order_id, options))
+        with order_lock(_store_key(self._adapter), _order_id(order_id)):
+            return self._run(ops.cancel_order(self._adapter, order_id, options))
 
     def update_shipping_address(self, order_id: ops.OrderRef, address: Address) -> Order:
         """Replace the shipping address."""
@@ -222,6 +247,7 @@ class AsyncOrders(_AsyncNamespace):
         async for page in self.pages(query):
             for order in page.items:
                 yield order
+            _refuse_short(page)
 
     async def page(self, query: OrderQuery, cursor: str | None = None) -> Page[Order]:
         """One page of the listing: its orders and the cursor of the next page (None at the end)."""
@@ -256,7 +282,8 @@ class AsyncOrders(_AsyncNamespace):
     ) -> Order:
         """Cancel an order; exactly once. Customer notification is off unless ``notify``."""
         options = CancelOptions(reason, refund, restock, notify, idempotency_key)
-        return await self._run(ops.cancel_order(self._adapter, order_id, options))
+        async with order_lock_async(_store_key(self._adapter), _order_id(order_id)):
+            return await self._run(ops.cancel_order(self._adapter, order_id, options))
 
     async def update_shipping_address(self, order_id: ops.OrderRef, address: Address) -> Order:
         """Replace the shipping address."""
@@ -282,9 +309,9 @@ class Refunds(_Namespace):
     ) -> Refund:
         """Create a refund exactly once; the key used is on the result's ``idempotency_key``."""
         options = RefundOptions(note, notify, idempotency_key)
-        return self._run(
-            ops.create_refund(self._adapter, order_id, request_or_calculation, options)
-        )
+        op = ops.create_refund(self._adapter, order_id, request_or_calculation, options)
+        with order_lock(_store_key(self._adapter), _order_id(order_id)):
+            return self._run(op)
 
     def list(self, order_id: str) -> builtins.list[Refund]:
         """Refunds of one order."""
@@ -310,7 +337,8 @@ class AsyncRefunds(_AsyncNamespace):
         """Create a refund exactly once; the key used is on the result's ``idempotency_key``."""
         options = RefundOptions(note, notify, idempotency_key)
         op = ops.create_refund(self._adapter, order_id, request_or_calculation, options)
-        return await self._run(op)
+        async with order_lock_async(_store_key(self._adapter), _order_id(order_id)):
+            return await self._run(op)
 
     async def list(self, order_id: str) -> builtins.list[Refund]:
         """Refunds of one order."""

@@ -1,12 +1,16 @@
-"""Exactly-once writes on platforms without idempotency keys.
+"""Exactly-once writes: a key that travels with the write, and a re-read that finds it.
 
 The rule: a write whose response was lost (:class:`ResponseLost`: a timeout, a dropped
-connection, a 5xx after sending) is never blindly repeated. The platform is re-read to find
-whether the write took effect:
+connection, a 5xx after sending, a 2xx answer that cannot be read) is never blindly repeated.
+The platform is re-read to find whether the write took effect:
 
-- found: the result found is returned, as if the response had arrived;
-- not applied: the write is sent once more (at most once);
-- cannot tell (several candidates, or the re-read itself failed): :class:`AmbiguousWrite`.
+- found *by our idempotency key* (which the adapter stores on the platform: a note marker,
+  ``externalReference``): the result found is returned, as if the response had arrived;
+- not found: the platform is re-read again after a bounded settle wait (a platform may apply a
+  write after our timeout), then the write is sent once more (at most once);
+- cannot tell (several candidates, objects that look like ours but do not carry our key, or the
+  re-read itself failed): :class:`AmbiguousWrite`. A write that cannot be proven ours is never
+  adopted.
 
 A 429 means "not processed" and is retried by the HTTP layer before it ever gets here. Where a
 platform honours an idempotency key natively (Shopify GraphQL ``@idempotent``), the adapter marks
@@ -16,11 +20,11 @@ the write ``retry_safe`` and the HTTP layer simply repeats it with the same key.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-from .adapter import Adapter, Op
+from .adapter import Adapter, Op, Pause, Request, Response
 from .errors import AmbiguousWrite, ResponseLost, UnifiedOrdersError
 from .models import Order, OrderStatus, Refund, RefundCalculation, Return, ReturnRequest
 
@@ -31,6 +35,7 @@ __all__ = [
     "find_refund",
     "find_return",
     "new_idempotency_key",
+    "refunds_with_key",
 ]
 
 T = TypeVar("T")
@@ -43,10 +48,42 @@ def new_idempotency_key() -> str:
 
 @dataclass(frozen=True)
 class Reconciled(Generic[T]):
-    """What a re-read established: ``found`` (it took effect), or not applied, or ``undecidable``."""
+    """What a re-read established: ``found`` (it took effect), or not applied, or ``undecidable``.
+
+    ``latest`` is what the re-read saw (the order, for a refund), so a resend can be checked
+    against it; ``candidates`` are ids of look-alikes that cannot be proven ours.
+    """
 
     found: T | None = None
     undecidable: str | None = None
+    latest: Any = None
+    candidates: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Sent:
+    writes_answered: int = 0
+
+
+def _watch(op: Op[T], sent: _Sent) -> Generator[Request, Response, T]:
+    """Delegate to ``op``, counting the write requests the platform answered."""
+    try:
+        request = next(op)
+        while True:
+            try:
+                response = yield request
+            except GeneratorExit:
+                op.close()
+                raise
+            except BaseException as error:  # delivered into the operation, as ``yield from`` would
+                request = op.throw(error)
+            else:
+                if request.is_write and not isinstance(request, Pause):
+                    sent.writes_answered += 1
+                request = op.send(response)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
 
 
 def exactly_once(
@@ -56,24 +93,33 @@ def exactly_once(
     operation: str,
     idempotency_key: str,
     max_sends: int = 2,
+    settle: Sequence[float] = (),
+    before_resend: Callable[[Reconciled[T]], None] | None = None,
 ) -> Op[T]:
-    """Send ``write``; on a lost response, ``reconcile`` and either return, resend once, or raise."""
+    """Send ``write``; on a lost response, ``reconcile`` and either return, resend once, or raise.
+
+    ``settle`` are the pauses (seconds) between further re-reads while the write is not found;
+    ``before_resend`` checks the last re-read before the write is sent again (it raises to stop).
+    """
     sends = 0
     while True:
         sends += 1
+        sent = _Sent()
         try:
-            return (yield from write())
+            return (yield from _watch(write(), sent))
         except ResponseLost as lost:
             cause = str(lost)
-        try:
-            outcome = yield from reconcile()
-        except UnifiedOrdersError as error:
-            raise AmbiguousWrite(
-                f"{operation}: {cause}; re-reading the platform to check failed too ({error}). "
-                f"Check the platform before retrying with idempotency_key={idempotency_key!r}.",
-                operation=operation,
-                idempotency_key=idempotency_key,
-            ) from error
+        except UnifiedOrdersError:
+            raise
+        except Exception as error:
+            if not sent.writes_answered:
+                raise
+            # the platform answered the write, but its answer made no sense to the adapter: it
+            # may have applied it, so this is a lost response, not a failure
+            cause = f"the platform's answer could not be read ({type(error).__name__}: {error})"
+        outcome = yield from _reconcile_settled(
+            reconcile, settle, operation=operation, key=idempotency_key, cause=cause
+        )
         if outcome.found is not None:
             return outcome.found
         if outcome.undecidable is not None or sends >= max_sends:
@@ -83,7 +129,34 @@ def exactly_once(
                 f"idempotency_key={idempotency_key!r}.",
                 operation=operation,
                 idempotency_key=idempotency_key,
+                candidates=outcome.candidates,
             )
+        if before_resend is not None:
+            before_resend(outcome)
+
+
+def _reconcile_settled(
+    reconcile: Callable[[], Op[Reconciled[T]]],
+    settle: Sequence[float],
+    *,
+    operation: str,
+    key: str,
+    cause: str,
+) -> Op[Reconciled[T]]:
+    waits = list(settle)
+    while True:
+        try:
+            outcome = yield from reconcile()
+        except UnifiedOrdersError as error:
+            raise AmbiguousWrite(
+                f"{operation}: {cause}; re-reading the platform to check failed too ({error}). "
+                f"Check the platform before retrying with idempotency_key={key!r}.",
+                operation=operation,
+                idempotency_key=key,
+            ) from error
+        if outcome.found is not None or outcome.undecidable is not None or not waits:
+            return outcome
+        yield Pause(seconds=waits.pop(0))
 
 
 def _same_lines(refund: Refund, calculation: RefundCalculation) -> bool:
@@ -92,23 +165,46 @@ def _same_lines(refund: Refund, calculation: RefundCalculation) -> bool:
     return wanted == got
 
 
+def refunds_with_key(refunds: Sequence[Refund], key: str) -> list[Refund]:
+    """The refunds that carry idempotency key ``key``."""
+    return [refund for refund in refunds if refund.idempotency_key == key]
+
+
 def find_refund(
-    adapter: Adapter, before: Order, calculation: RefundCalculation
+    adapter: Adapter, before: Order, calculation: RefundCalculation, key: str
 ) -> Op[Reconciled[Refund]]:
-    """Re-read the order; a new refund with the calculated total and lines is the one we sent."""
+    """Re-read the order; the refund carrying our key is ours. Where the adapter cannot store keys,
+    a new refund that merely looks like ours is a candidate, never adopted."""
     after = yield from adapter.get_order(before.id)
+    ours = refunds_with_key(after.refunds, key)
+    if len(ours) == 1:
+        return Reconciled(found=ours[0], latest=after)
+    if len(ours) > 1:
+        return Reconciled(
+            undecidable=f"{len(ours)} refunds carry this key",
+            latest=after,
+            candidates=tuple(r.id for r in ours),
+        )
+    if adapter.stores_idempotency_keys:
+        return Reconciled(latest=after)
     known = {refund.id for refund in before.refunds}
-    new = [refund for refund in after.refunds if refund.id not in known]
-    matching = [
+    alike = [
         refund
-        for refund in new
-        if refund.total.amount == calculation.total.amount and _same_lines(refund, calculation)
+        for refund in after.refunds
+        if refund.id not in known
+        and refund.total.amount == calculation.total.amount
+        and _same_lines(refund, calculation)
     ]
-    if len(matching) == 1:
-        return Reconciled(found=matching[0])
-    if len(matching) > 1:
-        return Reconciled(undecidable=f"{len(matching)} new refunds match this request")
-    return Reconciled()
+    if alike:
+        return Reconciled(
+            undecidable=(
+                f"{len(alike)} new refund(s) look like this one but carry no key, so they may be "
+                "someone else's; none was adopted"
+            ),
+            latest=after,
+            candidates=tuple(r.id for r in alike),
+        )
+    return Reconciled(latest=after)
 
 
 def find_cancellation(adapter: Adapter, before: Order) -> Op[Reconciled[Order]]:

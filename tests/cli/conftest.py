@@ -18,8 +18,10 @@ Run = Callable[..., Result]
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No user config or data dir leaks in: both point into the test's tmp dir."""
+    """No user config, data or lock dir leaks in: all point into the test's tmp dir (child
+    processes inherit them)."""
     monkeypatch.setenv("UNIFIED_ORDERS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("UNIFIED_ORDERS_LOCK_DIR", str(tmp_path / "locks"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.delenv("UNIFIED_ORDERS_CONFIG", raising=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,47 @@ def test_unknown_store_lists_known_ones(tmp_path: Path, run: Run, toy: None) -> 
     assert result.exit_code == 3
     assert "no store named 'acme-eu'" in result.stderr
     assert "acme-us" in result.stderr
+
+
+PLAIN = '[stores.plain]\nplatform = "toy"\nsandbox = true\ntoken = "plain-secret-abcdef"\n'
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_a_config_file_with_secrets_others_can_read_is_warned_about_once(
+    tmp_path: Path, run: Run, toy: None
+) -> None:
+    path = write(tmp_path, PLAIN + '[stores.other]\nplatform = "toy"\ntoken = "second-secret"\n')
+    path.chmod(0o644)
+    result = run("stores", "check", "plain", "other", config=path)
+    warnings = [x for x in result.stderr.splitlines() if "can be read by other users" in x]
+    assert warnings == [
+        f"warning: config file {path} holds secrets (store 'plain' key 'token', store 'other' "
+        f"key 'token') and can be read by other users (mode 0644); run `chmod 600 {path}`"
+    ]
+    assert "plain-secret-abcdef" not in result.stdout + result.stderr
+    path.chmod(0o640)  # the group alone is enough to warn
+    assert "can be read by other users" in run("stores", "list", config=path).stderr
+
+    path.chmod(0o600)
+    private = run("stores", "check", "plain", config=path)
+    assert "can be read by other users" not in private.stderr
+    assert "plain text" in private.stderr  # the plain-text warning stays
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_a_readable_config_holding_no_secrets_is_fine(tmp_path: Path, run: Run, toy: None) -> None:
+    path = write(
+        tmp_path, '[stores.env]\nplatform = "toy"\nsandbox = true\ntoken_env = "X_TOKEN"\n'
+    )
+    path.chmod(0o644)
+    result = run("stores", "list", config=path)
+    assert result.exit_code == 0
+    assert "warning" not in result.stderr
+
+
+def test_a_config_file_that_is_not_utf8_is_exit_3(tmp_path: Path, run: Run, toy: None) -> None:
+    path = tmp_path / "latin.toml"
+    path.write_bytes('[stores.café]\nplatform = "toy"\n'.encode("latin-1"))
+    result = run("stores", "list", config=path)
+    assert result.exit_code == 3
+    assert f"config file {path} is not UTF-8 text" in result.stderr

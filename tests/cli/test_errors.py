@@ -51,7 +51,7 @@ def test_describe_is_one_line_with_code_and_problems() -> None:
     )
     assert "k-1" in describe(uo.AmbiguousWrite("lost", idempotency_key="k-1"))
     assert describe(RuntimeError(f"x {SECRET}"), [SECRET]) == "error: RuntimeError: x ***"
-    assert len(ExitCode) == 10
+    assert len(ExitCode) == 13
 
 
 @pytest.fixture
@@ -124,3 +124,86 @@ def test_lost_refund_response_is_an_ambiguous_write(
     assert result.stderr.startswith("ambiguous write: ")
     assert "key-123" in result.stderr
     assert lines_of(run("refunds", "list", "toy", "1001", config=toy_config)) == []
+
+
+def test_debug_tracebacks_never_hold_a_secret(run: Run, secret_store: Path) -> None:
+    # a 200 that is no order, echoing the token; the adapter puts the answer in its exception,
+    # which the traceback shows as the cause of the platform error
+    plain = run("orders", "get", "s", "echo", config=secret_store)
+    assert plain.exit_code == 6
+    assert "Token ***" in plain.stderr
+    debug = run("orders", "get", "s", "echo", "--debug", config=secret_store)
+    assert debug.exit_code == 6
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "\nValueError: not an order: {'echo': 'Token ***'}\n" in debug.stderr
+    assert SECRET not in debug.stdout + debug.stderr
+
+
+def test_a_refund_the_platform_declines_exits_10(
+    run: Run, tmp_path: Path, toy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "declining.toml"
+    config.write_text('[stores.toy]\nplatform = "toy"\nsandbox = true\ndecline_refunds = true\n')
+    args = ("refunds", "create", "toy", "1001", "--line", "10011:1", "--yes")
+    result = run(*args, "--idempotency-key", "k-declined", config=config)
+    assert result.exit_code == 10
+    assert result.stderr.startswith("refund failed: refund refund-1 on order 1001 failed")
+    assert "no money has moved" in result.stderr
+    (refund,) = lines_of(run("refunds", "list", "toy", "1001", config=config))
+    assert (refund["status"], refund["idempotency_key"]) == ("failure", "k-declined")
+    # the same key names the failed refund: asking again says so, and sends nothing
+    again = run(*args, "--idempotency-key", "k-declined", config=config)
+    assert again.exit_code == 10
+    assert len(lines_of(run("refunds", "list", "toy", "1001", config=config))) == 1
+
+
+def test_a_declined_refund_on_the_nextcommerce_sandbox_exits_10(run: Run) -> None:
+    info = uo.adapters().get("nextcommerce")
+    if info is None or info.error is not None:
+        pytest.skip("the nextcommerce adapter is not registered")
+    declining = [
+        (order["id"], line["id"])
+        for order in lines_of(run("orders", "list", "sandbox-nextcommerce"))
+        if order["financial_status"] == "paid"
+        and any(t.get("gateway") == "Sandbox Declining Gateway" for t in order["transactions"])
+        for line in order["lines"]
+        if line["current_quantity"] > line["refunded_quantity"]
+    ]
+    if not declining:
+        pytest.skip("the nextcommerce sandbox has no order paid through its declining gateway")
+    order, line = declining[0]
+    args = ("refunds", "create", "sandbox-nextcommerce", order, "--line", f"{line}:1", "--yes")
+    result = run(*args)
+    assert result.exit_code == 10, result.stderr
+    assert "no money has moved" in result.stderr
+
+
+def test_ctrl_c_exits_130(run: Run, toy_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(self: Any, order_id: str) -> Iterator[Any]:
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(toy_platform.ToyAdapter, "get_order", interrupted)
+    result = run("orders", "get", "toy", "1001", config=toy_config)
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "interrupted: stopped by Ctrl-C"
+
+
+def test_the_sandbox_state_is_saved_only_after_a_write(run: Run, toy_config: Path) -> None:
+    from unified_orders.cli.sandboxes import SandboxStates
+
+    state = SandboxStates().path("toy")
+    assert run("orders", "get", "toy", "1001", config=toy_config).exit_code == 0
+    assert not state.exists()  # a read saves nothing
+    made = run("refunds", "create", "toy", "1001", "--line", "10011:1", "--yes", config=toy_config)
+    assert made.exit_code == 0
+    saved = state.stat()
+    for args in (
+        ("orders", "get", "toy", "1001"),
+        ("orders", "list", "toy"),
+        ("refunds", "create", "toy", "1001", "--line", "10011:1"),  # declined: no --yes
+        ("refunds", "create", "toy", "1001", "--line", "10011:9", "--yes"),  # invalid
+    ):
+        run(*args, config=toy_config)
+        now = state.stat()
+        assert (now.st_ino, now.st_mtime_ns) == (saved.st_ino, saved.st_mtime_ns), args

@@ -1,7 +1,9 @@
 """The toy platform's emulator for the CLI tests, on the sandbox toolkit.
 
 ``ROUTES`` is the routing table; ``ToyEmulator`` holds the seeded state and answers each route.
-It does NOT honour idempotency keys, so the bulk ledger is what prevents double refunds.
+A refund stores the idempotency key it was sent with (as the real adapters do), but the emulator
+never dedupes on it: finding a refund by its key is the library's and the CLI's job. A toy whose
+gateway declines refunds records them with status ``failure`` and moves no money.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from unified_orders.sandbox import (
 )
 
 
-def _seed() -> dict[str, Any]:
+def _seed(count: int = 3) -> dict[str, Any]:
     orders = {}
-    for number in range(1, 4):
+    for number in range(1, count + 1):
         oid = str(1000 + number)
         orders[oid] = {
             "id": oid,
@@ -95,6 +97,7 @@ ROUTES = Router(
     [
         Route("GET", "orders", "list_orders"),
         Route("GET", "orders/leak", "leak"),
+        Route("GET", "orders/echo", "echo"),
         Route("GET", "orders/{order_id}", "get_order"),
         Route("POST", "orders/{order_id}/cancel", "cancel_order"),
         Route("PUT", "orders/{order_id}/address", "update_address"),
@@ -127,9 +130,10 @@ class ToyEmulator(BaseEmulator):
     router = ROUTES
     api_root = "/api/"
 
-    def __init__(self) -> None:
+    def __init__(self, *, decline_refunds: bool = False, orders: int = 3) -> None:
         super().__init__()
-        self.state = _seed()
+        self.decline_refunds = decline_refunds
+        self.state = _seed(orders)
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Replace the store; refuses a state that is not a toy's."""
@@ -173,6 +177,10 @@ class ToyEmulator(BaseEmulator):
         """A platform that echoes credentials in its errors."""
         return 400, {"error": f"bad auth {request.headers.get('authorization')}"}
 
+    def echo(self, request: SandboxRequest) -> Reply:
+        """A 200 that is no order and echoes the credentials."""
+        return 200, {"echo": request.headers.get("authorization")}
+
     def get_order(self, request: SandboxRequest, order_id: str) -> Reply:
         return 200, self._order(order_id)
 
@@ -202,9 +210,15 @@ class ToyEmulator(BaseEmulator):
             for w in wanted
         ):
             raise _refused(422, "quantity above refundable", "too_many")
+        refund = {"id": self._id("refund"), "order_id": order["id"], **request.body}
+        if self.decline_refunds:
+            # recorded, as failed: no units and no money went back
+            refund.update(status="failure", total="0.00")
+            order["refunds"].append(refund)
+            return 201, refund
         for w in wanted:
             lines[w["line_id"]]["refunded"] += w["quantity"]
-        refund = {"id": self._id("refund"), "order_id": order["id"], **request.body}
+        refund["status"] = "success"
         order["refunds"].append(refund)
         return 201, refund
 

@@ -25,6 +25,8 @@ class ToySettings(uo.AdapterSettings):
     shop: str = "toy-shop"
     token: SecretStr | None = None
     disabled: list[str] = []  # capabilities this store pretends to lack
+    decline_refunds: bool = False  # its payment gateway declines refunds (status failure)
+    orders: int = 3  # how many demo orders the emulator seeds
 
 
 class ToyAdapter(uo.Adapter):
@@ -37,6 +39,7 @@ class ToyAdapter(uo.Adapter):
         fulfilled_digital=frozenset({uo.Restock.NO_RESTOCK}),
     )
     calculates_refunds = False
+    stores_idempotency_keys = True
 
     def __init__(self, settings: uo.AdapterSettings) -> None:
         super().__init__(settings)
@@ -53,7 +56,10 @@ class ToyAdapter(uo.Adapter):
 
     def emulator(self) -> ToyEmulator:
         if self._emulator is None:
-            self._emulator = ToyEmulator()
+            self._emulator = ToyEmulator(
+                decline_refunds=getattr(self.settings, "decline_refunds", False),
+                orders=getattr(self.settings, "orders", 3),
+            )
         return self._emulator
 
     def static_headers(self) -> Mapping[str, str]:
@@ -149,7 +155,8 @@ class ToyAdapter(uo.Adapter):
         return uo.Refund(
             id=body["id"],
             order_id=body["order_id"],
-            status=uo.RefundStatus.SUCCESS,
+            status=uo.RefundStatus(body.get("status", "success")),
+            idempotency_key=body.get("idempotency_key"),
             lines=lines,
             shipping=shipping,
             total=uo.Money.of(body["total"], cur),
@@ -196,6 +203,9 @@ class ToyAdapter(uo.Adapter):
     # --- operations ----------------------------------------------------------------------
     def get_order(self, order_id: str) -> Op[uo.Order]:
         response = yield Request("GET", f"orders/{order_id}")
+        if "lines" not in response.body:
+            # like a careless adapter: the unexpected answer, token and all, in the message
+            raise ValueError(f"not an order: {response.body!r}")
         return self._order(response.body)
 
     def list_orders(self, query: uo.OrderQuery, cursor: str | None) -> Op[Page[uo.Order]]:
@@ -229,6 +239,7 @@ class ToyAdapter(uo.Adapter):
             "shipping": str(calculation.shipping.amount.amount) if calculation.shipping else None,
             "total": str(calculation.total.amount),
             "note": options.note,
+            "idempotency_key": options.idempotency_key,
         }
         response = yield Request("POST", f"orders/{order.id}/refunds", json=body)
         return self._refund(response.body, order.currency)

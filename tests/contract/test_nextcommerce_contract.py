@@ -32,6 +32,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -380,9 +381,10 @@ def test_sandbox_responses_match_the_spec(spec: Spec) -> None:
     store.refunds.create(
         "10002", uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1004", quantity=1)])
     )
-    store.refunds.create(
-        "10005", uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1008", quantity=1)])
-    )
+    with pytest.raises(uo.RefundFailed):  # the declining gateway: recorded, no money moved
+        store.refunds.create(
+            "10005", uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1008", quantity=1)])
+        )
     # fulfillment orders
     store.fulfillments.hold("303", reason=uo.HoldReason.INCORRECT_ADDRESS, note="check unit number")
     store.fulfillments.release_hold("303")
@@ -424,4 +426,31 @@ def test_sandbox_responses_match_the_spec(spec: Spec) -> None:
         status, _, _ = emulator.handle("POST", path, {}, _headers_for_direct(), body)
         assert status >= 400
     assert {"ordersCreate", "ordersCancelCreate", "fulfillmentOrdersMove"} <= emulator.operations
+    assert not emulator.problems, "\n".join(emulator.problems[:30])
+
+
+def test_sandbox_currency_orders_match_the_spec(spec: Spec) -> None:
+    """The BGN and KWD orders (issue 13), read and refunded, and the refund note carrying the key
+    marker: every exchange is one the spec allows (two-decimal amounts included)."""
+    emulator = ValidatingEmulator(spec, demo=False, currency_orders=True)
+    store = uo.connect("nextcommerce", sandbox=True, transport=emulator_transport(emulator))
+    orders = {o.id: o for o in store.orders.list()}
+    assert sorted((o.id, o.currency) for o in orders.values()) == [
+        ("20001", "BGN"),
+        ("20002", "KWD"),
+    ]
+    store.refunds.create(
+        "20001",
+        uo.RefundRequest(
+            lines=[uo.RefundLineRequest(line_id=orders["20001"].lines[1].id, quantity=1)]
+        ),
+        note="one mug",
+        idempotency_key="contract-bgn",
+    )
+    store.refunds.create(
+        "20002",
+        uo.RefundRequest(shipping=uo.ShippingRefund(amount=Decimal("1.25"))),
+        idempotency_key="contract-kwd",
+    )
+    assert {"ordersList", "ordersRetrieve", "ordersRefundCreate"} <= emulator.operations
     assert not emulator.problems, "\n".join(emulator.problems[:30])

@@ -5,7 +5,9 @@ the adapter sends nothing else. Each is validated with graphql-core's standard r
 ``NoDeprecatedCustomRule`` (no deprecated field, argument, input field or enum value), against
 ../shared/specs/shopify/admin_2026-04.json.gz. Every GraphQL request recorded in
 cassettes/shopify/graphql/ must be a registry document, and its variables must coerce to the schema's
-input types.
+input types. Nothing is read partially: every connection (per the schema) asks for its
+``pageInfo { hasNextPage endCursor }`` and has a page document reading the rest, and the only plain
+lists asked with ``first`` are the three on ``Order`` the adapter reads again whole when cut short.
 """
 
 from __future__ import annotations
@@ -18,16 +20,24 @@ from typing import Any
 import pytest
 import yaml
 from graphql import (
+    FieldNode,
     GraphQLSchema,
+    IntValueNode,
     OperationDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
     build_client_schema,
+    get_named_type,
     parse,
     specified_rules,
     validate,
+    visit,
 )
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoDeprecatedCustomRule
-from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS
+from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS, FIRST_PAGES
+from unified_orders_adapters.shopify.graphql.paging import FOLLOW_UPS
 
 ROOT = Path(__file__).resolve().parents[2]
 # GraphQL cassettes sit in their own folder (the REST contract test reads cassettes/shopify/*.yaml).
@@ -92,3 +102,86 @@ def test_cassette_requests_are_registry_documents_with_valid_variables(
     [operation] = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     coerced = get_variable_values(schema, operation.variable_definitions or [], body["variables"])
     assert not isinstance(coerced, list), [e.message for e in coerced]
+
+
+# --- nothing is read partially ---------------------------------------------------------------------
+#: The object each connection's owner is read back by (``root(id:)``) in a follow-up.
+ROOTS = {
+    "Order": "order",
+    "Refund": "refund",
+    "Fulfillment": "fulfillment",
+    "FulfillmentOrder": "fulfillmentOrder",
+    "Return": "return",
+    "ReturnableFulfillment": "returnableFulfillment",
+}
+
+
+def selected_lists(schema: GraphQLSchema, name: str) -> list[tuple[str, str, FieldNode, bool]]:
+    """Every field of a document returning a list or a connection asked with ``first``:
+    ``(owner type, field, node, is a connection)``."""
+    found: list[tuple[str, str, FieldNode, bool]] = []
+    info = TypeInfo(schema)
+
+    class Lists(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            parent = info.get_parent_type()
+            target = info.get_type()
+            if parent is None or target is None:
+                return
+            arguments = {a.name.value for a in node.arguments or ()}
+            named = get_named_type(target)
+            connection = named is not None and named.name.endswith("Connection")
+            if "first" in arguments:
+                found.append((parent.name, node.name.value, node, connection))
+
+    visit(parse(DOCUMENTS[name]), TypeInfoVisitor(info, Lists()))
+    return found
+
+
+def _selects(node: FieldNode, *path: str) -> bool:
+    selections = node.selection_set.selections if node.selection_set else ()
+    head, *rest = path
+    for selection in selections:
+        if isinstance(selection, FieldNode) and selection.name.value == head:
+            return not rest or _selects(selection, *rest)
+    return False
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_every_connection_asks_for_its_next_page_and_has_one(
+    schema: GraphQLSchema, name: str
+) -> None:
+    for owner, field, node, connection in selected_lists(schema, name):
+        if not connection:
+            continue
+        where = f"{name}: {owner}.{field}"
+        assert _selects(node, "pageInfo", "hasNextPage"), where
+        assert _selects(node, "pageInfo", "endCursor"), where
+        if owner == "QueryRoot":
+            arguments = {a.name.value for a in node.arguments or ()}
+            assert "after" in arguments, f"{where} is paged with its own $after"
+            continue
+        follow_up = FOLLOW_UPS.get((ROOTS[owner], field))
+        assert follow_up is not None, f"{where} has no page document"
+        texts = [(o, f, n) for o, f, n, _ in selected_lists(schema, follow_up)]
+        assert any(o == owner and f == field for o, f, _ in texts), f"{follow_up} reads {field}"
+        assert "$after" in DOCUMENTS[follow_up]
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_a_plain_list_asked_with_first_is_counted_or_read_again_whole(
+    schema: GraphQLSchema, name: str
+) -> None:
+    for owner, field, node, connection in selected_lists(schema, name):
+        if connection:
+            continue
+        assert (owner, field) in {("Order", f) for f in FIRST_PAGES}, f"{name}: {owner}.{field}"
+        [size] = [a.value for a in node.arguments or () if a.name.value == "first"]
+        assert isinstance(size, IntValueNode)
+        assert int(size.value) == FIRST_PAGES[field]
+    whole = {"transactions": "OrderTransactions", "fulfillments": "OrderFulfillmentList"}
+    for field, follow_up in {**whole, "refunds": "OrderRefundIds"}.items():
+        assert not [x for x in selected_lists(schema, follow_up) if x[1] == field], (
+            f"{follow_up} asks {field} without first: the whole list"
+        )
+        assert f"{field} {{" in DOCUMENTS[follow_up]

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
@@ -145,13 +146,22 @@ def test_exchange_matches_the_spec(
     specs: dict[str, dict[str, Any]], cassette: str, index: int, item: dict[str, Any]
 ) -> None:
     request, response = item["request"], item["response"]
-    method = request["method"].lower()
-    url = request["uri"]
+    check_exchange(
+        specs,
+        request["method"].lower(),
+        request["uri"],
+        int(response["status"]["code"]),
+        body_of(request["body"]),
+        body_of(response["body"]),
+    )
+
+
+def check_exchange(
+    specs: dict[str, dict[str, Any]], method: str, url: str, status: int, sent: Any, answer: Any
+) -> None:
+    """One exchange against the specs: path, path parameters, request and response bodies."""
     assert url.startswith("https://shop.example/api/"), url
     path = "/" + url.split("/api/", 1)[1].split("?", 1)[0]
-    status = int(response["status"]["code"])
-    sent = body_of(request["body"])
-    answer = body_of(response["body"])
     route = find_route(specs, path)
     if route is None or method not in specs[route[0]]["paths"][route[1]]:
         template = next((t for t in ABSENT if template_regex(t).match(path)), None)
@@ -224,3 +234,70 @@ def test_exchange_matches_the_spec(
     v = validator(specs, spec_name, pointer)
     found = problems(v, answer)
     assert not found, f"response {method.upper()} {path}: {found[:5]}"
+
+
+class Capturing(httpx.BaseTransport):
+    """Passes requests to the emulator and keeps every exchange with both bodies as text."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.seen: list[tuple[str, str, int, Any, Any]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        sent = request.read()
+        response = self.inner.handle_request(request)
+        content = response.read()
+        self.seen.append(
+            (
+                request.method.lower(),
+                str(request.url),
+                response.status_code,
+                json.loads(sent) if sent else None,
+                json.loads(content) if content else None,
+            )
+        )
+        return response
+
+
+def test_day_one_orders_and_refunds_over_several_captures_match_the_spec(
+    specs: dict[str, dict[str, Any]],
+) -> None:
+    """Issue 13's orders as the sandbox answers them (promotions, several captures, BGN, USDC,
+    the shop's own currency) and the capture refunds a split refund writes (a position without
+    ``quantity``), each exchange checked against adminapi.json like the cassettes."""
+    from unified_orders_adapters.shopware.sandbox import ShopwareEmulator
+
+    import unified_orders as uo
+    from unified_orders.http import emulator_transport
+
+    emulator = ShopwareEmulator(client_id="SWIAEXAMPLEKEY", client_secret="secret-x")
+    capturing = Capturing(emulator_transport(emulator))
+    store = uo.connect(
+        "shopware",
+        base_url="https://shop.example",
+        client_id="SWIAEXAMPLEKEY",
+        client_secret="secret-x",
+        transport=capturing,
+    )
+    orders = {o.number: o for o in store.orders.list()}
+    sofa = orders["10007"]
+    refund = store.refunds.create(
+        sofa.id,
+        uo.RefundRequest(lines=[uo.RefundLineRequest(line_id=sofa.lines[0].id, quantity=1)]),
+    )
+    assert len(refund.transactions) == 2
+    promoted = orders["10008"]
+    store.orders.cancel(promoted.id, reason="out of stock", refund=True)
+    writes = [s for s in capturing.seen if s[1].endswith("/order-transaction-capture-refund")]
+    assert any("quantity" not in p for _, _, _, body, _ in writes for p in body["positions"])
+    assert any(
+        li.get("type") == "promotion"
+        for *_, answer in capturing.seen
+        if isinstance(answer, dict)
+        for hit in answer.get("data") or []
+        for li in hit.get("lineItems") or []
+    )
+    for method, url, status, sent, answer in capturing.seen:
+        if url.endswith("/oauth/token"):
+            sent = {**sent, "client_id": "filtered", "client_secret": "filtered"}
+        check_exchange(specs, method, url, status, sent, answer)

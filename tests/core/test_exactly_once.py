@@ -1,10 +1,16 @@
 """Exactly-once refunds, proven by fault injection against every adapter sandbox.
 
-Each example runs one ``refunds.create`` through a transport that drops responses after the
-sandbox applied the write, times out before it, answers 5xx after applying, or answers 429, in a
-random sequence. Whatever happens, the sandbox must end with at most one new refund; a returned
-refund must exist on the platform (never reported done and lost); any other outcome must be a typed
-error, and only ``AmbiguousWrite`` may leave the outcome open.
+Each example runs one ``refunds.create`` through a transport that, in a random sequence, drops
+responses after the sandbox applied the write, times out before it, answers 5xx after applying,
+answers 429, answers an applied write with an unreadable 200 (HTML, truncated, empty, ``null``,
+nested too deep), or applies it late (after our timeout). Whatever happens:
+
+- the sandbox ends with at most one new refund (0 double refunds);
+- a returned refund exists on the platform and carries our key (0 callers told "done" for a
+  refund that is not theirs);
+- any other outcome is a typed error, and only ``AmbiguousWrite`` may leave the outcome open;
+- retrying with the same key from a new store (as a new process would) ends with exactly one
+  refund carrying the key (0 lost refunds, 0 doubles).
 """
 
 from __future__ import annotations
@@ -67,9 +73,15 @@ def test_refund_create_is_exactly_once_under_faults(platform: str, dialect: dict
         def wrap(transport: Any) -> FaultInjectingTransport:
             return FaultInjectingTransport(transport, lambda method, path: next(plan, None))
 
+        transports: list[FaultInjectingTransport] = []
+
+        def wrap_and_keep(transport: Any) -> FaultInjectingTransport:
+            transports.append(wrap(transport))
+            return transports[-1]
+
         store = instrumented_sandbox(
             platform,
-            wrap,
+            wrap_and_keep,
             max_attempts=4,
             retry_backoff=0,
             **dialect,
@@ -81,6 +93,7 @@ def test_refund_create_is_exactly_once_under_faults(platform: str, dialect: dict
             outcome = store.refunds.create(order.id, request, idempotency_key="fault-test")
         except uo.UnifiedOrdersError as error:
             outcome = error
+        transports[0].settle()  # a write applied late lands now, if it has not yet
         after = unwrapped(store).orders.get(order.id).refunds
         # A refund record the platform failed or cancelled moved no money: it is not a refund made.
         new = [r for r in after if r.id not in before and r.status is not uo.RefundStatus.FAILURE]
@@ -90,5 +103,15 @@ def test_refund_create_is_exactly_once_under_faults(platform: str, dialect: dict
             assert outcome.idempotency_key == "fault-test"
         elif not isinstance(outcome, uo.AmbiguousWrite):
             assert new == [], f"{type(outcome).__name__} raised but a refund was made"
+        # The same key again, from a new store over the same platform (a new process): one refund.
+        try:
+            retried = unwrapped(store).refunds.create(
+                order.id, request, idempotency_key="fault-test"
+            )
+        except uo.RefundFailed as failed:  # the platform declined it: the same record again
+            retried = failed.refund
+        final = unwrapped(store).orders.get(order.id).refunds
+        keyed = [r for r in final if r.idempotency_key == "fault-test"]
+        assert [r.id for r in keyed] == [retried.id], f"retry after {outcome!r} under {sequence}"
 
     run()

@@ -215,3 +215,58 @@ def test_emulator_transport_passes_parsed_bodies() -> None:
         "query": {"x": ["1", "2"]},
         "body": {"amount": 1.1},
     }
+
+
+@pytest.mark.parametrize(
+    "content", [b"<html>502 Bad Gateway</html>", b'{"order": {"id"', b"", b"null", b"[" * 50_000]
+)
+def test_an_unreadable_answer_to_a_read_is_an_error_never_an_empty_page(content: bytes) -> None:
+    drv, _, sent = driver(lambda r: httpx.Response(200, content=content))
+    with pytest.raises(uo.PlatformError, match="answered 200 with"):
+        run(drv, Request("GET", "orders"))
+    assert len(sent) == 4  # a read is retried first
+
+
+@pytest.mark.parametrize("content", [b"<html>oops</html>", b"", b"null", b"[" * 50_000])
+def test_an_unreadable_answer_to_a_write_is_a_lost_response(content: bytes) -> None:
+    drv, _, sent = driver(lambda r: httpx.Response(201, content=content or b"x"[:0]))
+    with pytest.raises(ResponseLost, match="may have taken effect"):
+        run(drv, Request("POST", "orders/1/refunds", json={"a": 1}))
+    assert len(sent) == 1
+
+
+def test_a_graphql_style_read_posted_is_still_a_read() -> None:
+    drv, _, _ = driver(lambda r: httpx.Response(200, content=b"<html></html>"))
+    with pytest.raises(uo.PlatformError) as caught:
+        run(drv, Request("POST", "graphql.json", json={"query": "{}"}, write=False))
+    assert not isinstance(caught.value, ResponseLost)
+
+
+def test_credentials_only_go_to_the_store_origin() -> None:
+    drv, _, sent = driver(lambda r: httpx.Response(200, json={}))
+    with pytest.raises(uo.PlatformError, match="refusing to send credentials"):
+        run(drv, Request("GET", "https://attacker.example/api/orders/?cursor=x"))
+    assert sent == []
+
+
+def test_a_retry_after_beyond_the_budget_is_not_waited_out() -> None:
+    drv, _, sent = driver(
+        lambda r: httpx.Response(429, headers={"retry-after": "3600"}), max_retry_seconds=5
+    )
+    with pytest.raises(uo.RateLimited):
+        run(drv, Request("GET", "orders"))
+    assert len(sent) == 1
+
+
+def test_secrets_are_redacted_from_details_problems_and_causes() -> None:
+    body = {"detail": "bad token first-secret-token", "token": "first-secret-token"}
+    drv, _, _ = driver(lambda r: httpx.Response(400, json=body))
+    with pytest.raises(uo.PlatformError) as caught:
+        run(drv, Request("GET", "orders"))
+    error = caught.value
+    seen = [str(error), repr(error.details), *(str(p) for p in error.problems)]
+    cause = error.__cause__ or error.__context__
+    while cause is not None:
+        seen.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    assert not any("first-secret-token" in text for text in seen)

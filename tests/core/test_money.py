@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -22,9 +22,32 @@ def test_minor_units_come_from_the_iso_table(code: str, digits: int) -> None:
     assert minor_unit(code) == digits
 
 
-@pytest.mark.parametrize("code", ["XAU", "ZZZ", "usdx"])
-def test_codes_without_a_minor_unit_are_refused(code: str) -> None:
-    with pytest.raises(ValueError, match="4217"):
+@pytest.mark.parametrize(("code", "digits"), [("BGN", 2), ("HRK", 2), ("ANG", 2), ("BYR", 0)])
+def test_withdrawn_codes_keep_their_historic_minor_units(code: str, digits: int) -> None:
+    money = uo.Money.of("12.345", code)
+    assert minor_unit(code) == digits
+    assert money.rounding_known
+    assert money.rounded().amount == Decimal("12.345").quantize(
+        Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP
+    )
+
+
+@pytest.mark.parametrize("code", ["USDC", "XAU", "ZZZ", "usdx"])
+def test_codes_no_table_knows_are_readable_and_keep_their_decimals(code: str) -> None:
+    money = uo.Money.of("10.125", code)
+    assert money.currency == code.upper()
+    assert not money.rounding_known
+    assert money.minor_unit == 3
+    assert money.rounded() == money
+    assert (money + uo.Money.of("1", code)).amount == Decimal("11.125")
+    assert uo.Money.zero(code).amount == 0
+    with pytest.raises(ValueError, match="no known minor unit"):
+        minor_unit(code)
+
+
+@pytest.mark.parametrize("code", ["", "US", "U$D", "12", "a very long code"])
+def test_what_is_no_currency_code_is_refused(code: str) -> None:
+    with pytest.raises(ValueError, match="currency code"):
         uo.Money.of("1", code)
 
 

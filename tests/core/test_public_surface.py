@@ -41,6 +41,7 @@ EXPECTED = sorted(
         "Refund",
         "RefundAdjustment",
         "RefundCalculation",
+        "RefundFailed",
         "RefundLine",
         "RefundLineRequest",
         "RefundRequest",
@@ -90,7 +91,7 @@ def test_design_names_are_present() -> None:
         "ReturnStatus", "FulfillmentOrder", "FulfillmentOrderLine", "HoldReason", "Location",
         "UnifiedOrdersError", "ConfigurationError", "UnsupportedOperation", "InvalidRequest",
         "PlatformError", "AuthenticationError", "NotFound", "IllegalTransition", "RateLimited",
-        "AmbiguousWrite", "Capability", "connect", "connect_async", "adapters",
+        "AmbiguousWrite", "RefundFailed", "Capability", "connect", "connect_async", "adapters",
     ]  # fmt: skip
     assert set(design) <= set(uo.__all__)
 
@@ -104,5 +105,6 @@ def test_error_hierarchy_matches_the_design() -> None:
         uo.InvalidRequest,
         uo.PlatformError,
         uo.AmbiguousWrite,
+        uo.RefundFailed,
     ):
         assert issubclass(cls, uo.UnifiedOrdersError)

@@ -1,4 +1,4 @@
-"""The exactly-once rule on a tiny ledger platform: found, resent once, or AmbiguousWrite."""
+"""The exactly-once rule on a tiny ledger platform: found by key, resent once, or AmbiguousWrite."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class Ledger(uo.Emulator):
 
     def __init__(self) -> None:
         self.refunds: list[dict[str, Any]] = []
+        self.status = "success"
 
     def handle(
         self,
@@ -40,6 +41,8 @@ class Ledger(uo.Emulator):
                 "id": str(len(self.refunds) + 1),
                 "quantity": body["quantity"],
                 "amount": body["amount"],
+                "key": body.get("key"),
+                "status": self.status,
             }
             self.refunds.append(refund)
             return 201, refund, {}
@@ -54,6 +57,7 @@ class LedgerAdapter(uo.Adapter):
         fulfilled_digital=frozenset(uo.Restock),
     )
     calculates_refunds = False
+    stores_idempotency_keys = True
     capabilities = frozenset({uo.Capability.ORDERS_GET, uo.Capability.REFUNDS_CREATE})  # type: ignore[assignment]
     base_url = "https://ledger.example/"  # type: ignore[assignment]
 
@@ -64,6 +68,8 @@ class LedgerAdapter(uo.Adapter):
             uo.Refund(
                 id=r["id"],
                 order_id="1",
+                status=uo.RefundStatus(r.get("status", "success")),
+                idempotency_key=r.get("key") if self.stores_idempotency_keys else None,
                 total=usd(r["amount"]),
                 lines=[
                     uo.RefundLine(
@@ -113,20 +119,36 @@ class LedgerAdapter(uo.Adapter):
     def create_refund(
         self, order: uo.Order, calculation: uo.RefundCalculation, options: RefundOptions
     ) -> Op[uo.Refund]:
-        body = {"quantity": calculation.lines[0].quantity, "amount": str(calculation.total.amount)}
+        body: dict[str, Any] = {
+            "quantity": calculation.lines[0].quantity,
+            "amount": str(calculation.total.amount),
+        }
+        if self.stores_idempotency_keys:
+            body["key"] = options.idempotency_key
         answer = (yield Request("POST", f"orders/{order.id}/refunds", json=body)).body
         return uo.Refund(
-            id=answer["id"], order_id=order.id, total=uo.Money.of(answer["amount"], "USD")
+            id=answer["id"],
+            order_id=order.id,
+            status=uo.RefundStatus(answer["status"]),
+            total=uo.Money.of(answer["amount"], "USD"),
         )
 
 
-def store_with(faults: dict[int, Fault]) -> tuple[Store, Ledger, FaultInjectingTransport]:
+class KeylessLedgerAdapter(LedgerAdapter):
+    """The same platform through an adapter with no place for the key."""
+
+    stores_idempotency_keys = False
+
+
+def store_with(
+    faults: dict[int, Fault], adapter_class: type[LedgerAdapter] = LedgerAdapter
+) -> tuple[Store, Ledger, FaultInjectingTransport]:
     ledger = Ledger()
     counter = iter(range(1000))
     transport = FaultInjectingTransport(
         emulator_transport(ledger), lambda m, p: faults.get(next(counter))
     )
-    adapter = LedgerAdapter(uo.AdapterSettings(max_attempts=3, retry_backoff=0))
+    adapter = adapter_class(uo.AdapterSettings(max_attempts=3, retry_backoff=0, sandbox=True))
     return Store(adapter, SyncDriver(adapter, transport)), ledger, transport
 
 
@@ -156,8 +178,9 @@ def test_5xx_after_applying_is_reconciled() -> None:
 
 
 def test_lost_twice_without_effect_is_ambiguous() -> None:
-    # write lost before applying, re-read says not applied, resend lost before applying again
-    store, ledger, _ = store_with({1: Fault.TIMEOUT_BEFORE_APPLY, 3: Fault.TIMEOUT_BEFORE_APPLY})
+    # write lost before applying; the re-read and three settle re-reads (requests 2-5) say not
+    # applied; the resend (request 6) is lost before applying again
+    store, ledger, _ = store_with({1: Fault.TIMEOUT_BEFORE_APPLY, 6: Fault.TIMEOUT_BEFORE_APPLY})
     with pytest.raises(uo.AmbiguousWrite) as caught:
         store.refunds.create("1", REQUEST, idempotency_key="k2")
     assert caught.value.idempotency_key == "k2"
@@ -192,3 +215,94 @@ def test_invalid_requests_never_reach_the_transport() -> None:
         )
     assert len(recorder.exchanges) == 1
     assert ledger.refunds == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.HTML_AFTER_APPLY,
+        Fault.TRUNCATED_AFTER_APPLY,
+        Fault.EMPTY_AFTER_APPLY,
+        Fault.NULL_AFTER_APPLY,
+        Fault.DEEP_AFTER_APPLY,
+    ],
+)
+def test_an_unreadable_answer_to_an_applied_write_is_found_by_key(fault: Fault) -> None:
+    store, ledger, _ = store_with({WRITE: fault})
+    refund = store.refunds.create("1", REQUEST, idempotency_key="garbled")
+    assert len(ledger.refunds) == 1
+    assert refund.id == "1"
+    assert refund.idempotency_key == "garbled"
+
+
+def test_a_write_applied_after_the_timeout_is_found_while_settling() -> None:
+    store, ledger, transport = store_with({WRITE: Fault.SLOW_APPLY})
+    refund = store.refunds.create("1", REQUEST, idempotency_key="slow")
+    transport.settle()
+    assert len(ledger.refunds) == 1
+    assert refund.id == "1"
+
+
+def test_the_same_key_again_returns_the_first_refund() -> None:
+    store, ledger, _ = store_with({})
+    first = store.refunds.create("1", REQUEST, idempotency_key="again")
+    for _ in range(3):
+        assert store.refunds.create("1", REQUEST, idempotency_key="again").id == first.id
+    assert len(ledger.refunds) == 1
+    other = store.refunds.create("1", REQUEST, idempotency_key="other")
+    assert other.id != first.id
+    assert len(ledger.refunds) == 2
+
+
+def test_a_look_alike_without_our_key_is_never_adopted() -> None:
+    store, ledger, _ = store_with({WRITE: Fault.DROP_AFTER_APPLY}, KeylessLedgerAdapter)
+    with pytest.raises(uo.AmbiguousWrite, match="none was adopted") as caught:
+        store.refunds.create("1", REQUEST, idempotency_key="k3")
+    assert caught.value.candidates == ["1"]
+    assert len(ledger.refunds) == 1
+
+
+def test_a_refund_the_platform_recorded_as_failed_is_an_error() -> None:
+    store, ledger, _ = store_with({})
+    ledger.status = "failure"
+    with pytest.raises(uo.RefundFailed, match="failed on the platform") as caught:
+        store.refunds.create("1", REQUEST, idempotency_key="declined")
+    assert caught.value.refund.id == "1"
+    with pytest.raises(uo.RefundFailed):  # the same key names the same failed refund
+        store.refunds.create("1", REQUEST, idempotency_key="declined")
+    assert len(ledger.refunds) == 1
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 65, "[uo:nested]"])
+def test_a_key_that_cannot_travel_is_refused_before_any_request(key: str) -> None:
+    store, ledger, transport = store_with({})
+    with pytest.raises(uo.InvalidRequest, match="idempotency_key"):
+        store.refunds.create("1", REQUEST, idempotency_key=key)
+    assert transport.injected == []
+    assert ledger.refunds == []
+
+
+def test_concurrent_callers_never_over_refund() -> None:
+    import threading
+
+    store, ledger, _ = store_with({})
+    outcomes: list[object] = []
+
+    def refund_two() -> None:
+        try:
+            outcomes.append(
+                store.refunds.create(
+                    "1", uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="L", quantity=2)])
+                )
+            )
+        except uo.InvalidRequest as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=refund_two) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r["quantity"] for r in ledger.refunds) == 4  # all four units, never more
+    assert sum(isinstance(o, uo.Refund) for o in outcomes) == 2
+    assert sum(isinstance(o, uo.InvalidRequest) for o in outcomes) == 4

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import unified_orders as uo
 from unified_orders.adapter import Op, OrderQuery, Page, Request
+from unified_orders.pagination import translate_each
 from unified_orders.sandbox import (
     BaseEmulator,
     EmulatorError,
@@ -327,7 +328,10 @@ class ToyAdapter(uo.Adapter):
         if query.created_since:
             params["created_min"] = _iso(query.created_since)
         body = (yield Request("GET", "orders", params=params)).body
-        return Page([translate(o, self.platform) for o in body["orders"]], body["next"])
+        orders, failures = translate_each(
+            body["orders"], lambda o: translate(o, self.platform), lambda o: str(o["id"])
+        )
+        return Page(orders, body["next"], failures)
 
     def list_returns(self, order_id: str) -> Op[list[uo.Return]]:
         """Returns of an order."""

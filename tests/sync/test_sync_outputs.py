@@ -131,7 +131,7 @@ def test_sync_command_uses_the_session_stores(toy: None, tmp_path: Path) -> None
     runner = CliRunner()
     session = SimpleNamespace(sync_stores=sync_stores, json_mode=True, table_mode=False)
     result = runner.invoke(app, ["sync", "--db", str(db)], obj=session)
-    assert result.exit_code == 1  # one store failed
+    assert result.exit_code == 6  # one store failed: a platform error, not a bug
     data = json.loads(result.stdout)
     assert [(s["store"], s["ok"]) for s in data["stores"]] == [("x", True), ("y", False)]
     only_x = runner.invoke(app, ["sync", "x", "--db", str(db), "--table"], obj=session)
@@ -185,3 +185,21 @@ def test_the_documented_schema_is_the_real_one() -> None:
     assert schema_markdown() in doc, (
         "docs/reporting/schema.md is stale: paste schema_markdown() between its schema markers"
     )
+
+
+def test_sync_and_report_say_which_orders_could_not_be_read(toy: None, tmp_path: Path) -> None:
+    db = tmp_path / "e.duckdb"
+    emulator = ToyShop(6, 5)
+    emulator.orders["1002"]["currency"] = None
+
+    def sync_stores(names: list[str] | None) -> dict[str, Any]:
+        return {"x": factory("synctoy", emulator)}
+
+    runner = CliRunner()
+    session = SimpleNamespace(sync_stores=sync_stores, json_mode=False, table_mode=True)
+    synced = runner.invoke(app, ["sync", "--db", str(db), "--table"], obj=session)
+    assert synced.exit_code == 0, synced.output
+    assert "1 could NOT be read (see the sync_errors table)" in synced.stdout
+    reported = runner.invoke(app, ["report", "refunds", "--db", str(db), "--json"])
+    assert reported.exit_code == 0, reported.output
+    assert "1 order(s) of store 'x' could not be read" in reported.stderr

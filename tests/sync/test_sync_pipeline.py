@@ -255,3 +255,40 @@ def test_stores_sync_into_one_schema_concurrently(tmp_path: Path) -> None:
     assert summary.ok
     assert one(db, "SELECT count(DISTINCT store), count(*) FROM orders") == (6, 72)
     assert one(db, "SELECT count(DISTINCT platform) FROM orders") == 2
+
+
+def test_an_order_that_cannot_be_read_is_recorded_and_the_store_goes_on(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop()
+    emulator.orders["1003"]["currency"] = None  # the platform sends something no translator reads
+    summary = run_sync({"a": factory}, db)
+    assert summary.ok, summary.failed
+    (result,) = summary.results
+    assert (result.orders, result.unreadable) == (11, 1)
+    assert "1 could NOT be read (see the sync_errors table)" in result.describe()
+    assert one(db, "SELECT count(*) FROM orders") == 11
+    order_id, error = one(db, "SELECT order_id, error FROM sync_errors WHERE store = 'a'")
+    assert order_id == "1003"
+    assert "currency" in error
+    # a full run never marks the unreadable order deleted
+    assert run_sync({"a": factory}, db, full=True).ok
+    assert one(db, "SELECT count(*) FROM sync_errors") == 1
+    # once it reads again, it is written and forgotten as an error
+    emulator.touch("1003", currency="USD")
+    assert run_sync({"a": factory}, db).ok
+    assert one(db, "SELECT count(*) FROM orders") == 12
+    assert one(db, "SELECT count(*) FROM sync_errors") == 0
+
+
+def test_the_library_listing_names_orders_it_could_not_read() -> None:
+    emulator, _ = shop()
+    emulator.orders["1003"]["currency"] = None
+    store = uo.connect("synctoy", transport=emulator_transport(emulator))
+    seen: list[str] = []
+    orders = store.orders.list()
+    with pytest.raises(uo.PlatformError, match=r"1 order\(s\) could not be read: 1003: "):
+        seen.extend(order.id for order in orders)
+    assert "1003" not in seen
+    assert len(seen) == 4  # the rest of that page came first
+    failures = [f for page in store.orders.pages() for f in page.failures]
+    assert [f.id for f in failures] == ["1003"]

@@ -47,7 +47,13 @@ from .handlers import (
     RefundHandlers,
 )
 from .routes import ROUTES
-from .seed import empty_state, seed_demo, seed_orders
+from .seed import (
+    empty_state,
+    seed_currency_orders,
+    seed_demo,
+    seed_orders,
+    seed_unreadable_order,
+)
 from .state import Json, NextCommerceBackend, detail
 
 __all__ = ["NextCommerceEmulator"]
@@ -64,7 +70,9 @@ class NextCommerceEmulator(
 
     ``rate_limit=True`` enforces 4 requests/s per access token (429 + ``Retry-After: 1``);
     ``clock`` is the monotonic clock the limit reads; ``page_size`` is the order-list page size;
-    ``demo=False`` starts with no orders.
+    ``demo=False`` starts with no orders. ``currency_orders=True`` adds a BGN and a KWD order,
+    ``unreadable_order=True`` an order whose retrieve cannot be read (after the demo orders,
+    whose ids stay the same).
     """
 
     router: ClassVar[Router] = ROUTES
@@ -77,6 +85,8 @@ class NextCommerceEmulator(
         clock: Callable[[], float] = time.monotonic,
         page_size: int = 4,
         demo: bool = True,
+        currency_orders: bool = False,
+        unreadable_order: bool = False,
     ) -> None:
         super().__init__()
         self.rate_limit = rate_limit
@@ -85,7 +95,11 @@ class NextCommerceEmulator(
         self.state = empty_state()
         if demo:
             seed_demo(self.backend)
-            self.changed()
+        if currency_orders:
+            seed_currency_orders(self.backend)
+        if unreadable_order:
+            seed_unreadable_order(self.backend)
+        self.changed()
 
     # --- state: the backend's data --------------------------------------------------------------
     @property
@@ -130,3 +144,19 @@ class NextCommerceEmulator(
             numbers = seed_orders(self.backend, n, seed=seed)
             self.changed()
             return numbers
+
+    def seed_currency_orders(self) -> list[str]:
+        """Add a BGN order (a withdrawn currency, reported in EUR) and a KWD order (three
+        decimals in ISO 4217, two on the platform, reported in USD); their numbers."""
+        with self.lock:
+            numbers = seed_currency_orders(self.backend)
+            self.changed()
+            return numbers
+
+    def seed_unreadable_order(self, kind: str = "malformed") -> str:
+        """Add an order that lists like any other but whose retrieve answers a payload no
+        translator can read (``malformed``: ``currency`` null) or fails (``error``: a 500)."""
+        with self.lock:
+            number = seed_unreadable_order(self.backend, kind)
+            self.changed()
+            return number

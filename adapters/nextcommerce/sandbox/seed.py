@@ -6,6 +6,11 @@ that transaction status decides a refund's success. ``data/demo_orders.json`` de
 demo orders (fake customers at example.com), each built in the same order: customer, order,
 transactions (``"amount": "total"`` pays the order's total), shipments, fulfillment order,
 refunds. :func:`seed_orders` adds any number of generated orders, deterministically.
+
+Orders real stores hold but the demo data does not, added on request only (the demo orders and
+their ids stay as they are): ``data/currency_orders.json`` a BGN order (a withdrawn currency) and a
+KWD order (three decimals in ISO 4217, two on the platform); ``data/unreadable_order.json`` an
+order whose retrieve cannot be read (:data:`UNREADABLE_KINDS`).
 """
 
 from __future__ import annotations
@@ -28,7 +33,18 @@ from .records import (
 )
 from .state import BASE_TIME, Json, NextCommerceBackend, d
 
-__all__ = ["empty_state", "seed_demo", "seed_orders"]
+__all__ = [
+    "UNREADABLE_KINDS",
+    "empty_state",
+    "seed_currency_orders",
+    "seed_demo",
+    "seed_orders",
+    "seed_unreadable_order",
+]
+
+#: How an unreadable order fails its retrieve: ``malformed`` answers 200 with ``currency: null``
+#: (a payload no translator can read), ``error`` answers 500.
+UNREADABLE_KINDS = ("malformed", "error")
 
 _DATA = Path(__file__).parent / "data"
 _CUSTOMER_NAMES = [
@@ -97,7 +113,27 @@ def seed_demo(backend: NextCommerceBackend) -> None:
         _demo_order(backend, spec)
 
 
-def _demo_order(backend: NextCommerceBackend, spec: Json) -> None:
+def seed_currency_orders(backend: NextCommerceBackend) -> list[str]:
+    """Add the BGN and KWD orders of ``data/currency_orders.json`` (once); their numbers."""
+    specs = _load("currency_orders.json")
+    for spec in specs:
+        if spec["number"] not in backend.data["orders"]:
+            _demo_order(backend, spec)
+    return [str(spec["number"]) for spec in specs]
+
+
+def seed_unreadable_order(backend: NextCommerceBackend, kind: str = "malformed") -> str:
+    """Add the order of ``data/unreadable_order.json`` (once), whose retrieve fails as ``kind``
+    says; its number."""
+    if kind not in UNREADABLE_KINDS:
+        raise ValueError(f"kind must be one of {UNREADABLE_KINDS}, not {kind!r}")
+    spec = _load("unreadable_order.json")
+    order = backend.data["orders"].get(spec["number"]) or _demo_order(backend, spec)
+    order["unreadable"] = kind
+    return str(spec["number"])
+
+
+def _demo_order(backend: NextCommerceBackend, spec: Json) -> Json:
     products = backend.data["products"]
     user, shipping, billing = _customer(backend, spec["customer"])
     report = spec.get("report")
@@ -136,6 +172,7 @@ def _demo_order(backend: NextCommerceBackend, spec: Json) -> None:
     _demo_fulfillment_order(backend, order, spec["fulfillment_order"])
     for refund in spec.get("refunds", []):
         _demo_refund(backend, order, transactions, refund)
+    return order
 
 
 def _demo_fulfillment_order(backend: NextCommerceBackend, order: Json, spec: Json) -> None:

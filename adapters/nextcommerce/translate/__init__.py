@@ -4,7 +4,8 @@
 - :mod:`.orders`       order, line, address and status mappings; order create/cancel bodies;
 - :mod:`.refunds`      transactions, refunds, the refund calculation and the refund body;
 - :mod:`.fulfillment`  fulfillment orders, holds, split/move responses, locations;
-- :mod:`.errors`       DRF-style error bodies as typed errors.
+- :mod:`.listing`      order-list pages and the exact time filtering of their items;
+- :mod:`.errors`       DRF-style error bodies as typed errors; unreadable answers as typed errors.
 
 Conventions of the platform this package deals with:
 
@@ -20,7 +21,7 @@ Conventions of the platform this package deals with:
 
 from __future__ import annotations
 
-from .errors import error_from_response, problems_from_body
+from .errors import UNREADABLE, error_from_response, problems_from_body, readable
 from .fulfillment import (
     FULFILLMENT_ORDER_STATUS,
     HOLD_REASON_FROM_PLATFORM,
@@ -31,6 +32,7 @@ from .fulfillment import (
     locations_from_platform,
     split_response,
 )
+from .listing import in_window, listing_page
 from .orders import (
     FINANCIAL_STATUS,
     FULFILLMENT_STATUS,
@@ -61,6 +63,7 @@ __all__ = [
     "ORDER_STATUS",
     "PLATFORM",
     "TRANSACTION_STATUS",
+    "UNREADABLE",
     "address_from_platform",
     "address_to_platform",
     "calculate_request",
@@ -71,10 +74,13 @@ __all__ = [
     "fulfillment_order_from_platform",
     "fulfillment_orders_from_platform",
     "hold_body",
+    "in_window",
+    "listing_page",
     "locations_from_platform",
     "money",
     "order_from_platform",
     "problems_from_body",
+    "readable",
     "refund_body",
     "refund_from_platform",
     "shipping_excl_tax",

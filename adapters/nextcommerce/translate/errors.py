@@ -1,16 +1,23 @@
-"""DRF-style error bodies as typed errors, every field message kept as a Problem."""
+"""Typed errors: DRF-style error bodies (every field message kept as a Problem), and 2xx answers
+the translators cannot read."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from unified_orders.adapter import Response, error_for_status
-from unified_orders.errors import IllegalTransition, PlatformError, Problem
+from unified_orders.errors import IllegalTransition, PlatformError, Problem, ResponseLost
 
 from .values import PLATFORM
 
-__all__ = ["error_from_response", "problems_from_body"]
+__all__ = ["UNREADABLE", "error_from_response", "problems_from_body", "readable"]
+
+T = TypeVar("T")
+
+#: What a translator raises on data it cannot make sense of (a missing key, a wrong type, an
+#: amount that is no number).
+UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, ArithmeticError)
 
 
 def problems_from_body(body: Any, path: str = "") -> list[Problem]:
@@ -69,3 +76,23 @@ def error_from_response(response: Response) -> PlatformError:
             details=body,
         )
     return error_for_status(PLATFORM, response, message, code=code, problems=problems, details=body)
+
+
+def readable(response: Response, translate: Callable[[Any], T], what: str, *, write: bool) -> T:
+    """``translate(response.body)``; a 2xx answer the translator cannot make sense of is a typed error.
+
+    For a read it is a :class:`PlatformError` naming ``what``; for a write it is a lost response
+    (:class:`ResponseLost`): the platform answered, so it may well have applied the write, and the
+    exactly-once logic re-reads to find out instead of reporting a failure.
+    """
+    try:
+        return translate(response.body)
+    except UNREADABLE as error:
+        message = f"{what}: the platform's answer cannot be read ({type(error).__name__}: {error})"
+        if write:
+            raise ResponseLost(
+                f"{message}; the write may have taken effect", response=response
+            ) from error
+        raise PlatformError(
+            message, status=response.status, platform=PLATFORM, code="unreadable_response"
+        ) from error

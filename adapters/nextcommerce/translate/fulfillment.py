@@ -15,7 +15,7 @@ from unified_orders.models import (
     Location,
 )
 
-from .values import PLATFORM, count_of, datetime_of, id_of
+from .values import PLATFORM, count_of, datetime_of, id_of, key_of
 
 __all__ = [
     "FULFILLMENT_ORDER_STATUS",
@@ -75,8 +75,8 @@ def fulfillment_order_from_platform(
     location = body.get("assigned_location") or {}
     lines = [
         FulfillmentOrderLine(
-            id=str(item["id"]),
-            line_id=str(item["order_line_id"]),
+            id=key_of(item, "id"),
+            line_id=key_of(item, "order_line_id"),
             quantity=count_of(item.get("quantity", item.get("fulfillable_quantity"))),
             fulfillable_quantity=count_of(item.get("fulfillable_quantity")),
             raw=dict(item),
@@ -84,7 +84,7 @@ def fulfillment_order_from_platform(
         for item in body.get("line_items") or []
     ]
     return FulfillmentOrder(
-        id=str(body["id"]),
+        id=key_of(body, "id"),
         order_id=str(body.get("order_number")),
         status=FULFILLMENT_ORDER_STATUS.get(status, FulfillmentOrderStatus.UNKNOWN),
         platform_status=status or None,
@@ -123,7 +123,7 @@ def split_response(original_id: str, body: Mapping[str, Any], keys: list[str]) -
     for key in keys:
         item = body.get(key)
         if isinstance(item, Mapping) and item.get("id") is not None:
-            new_id = str(item["id"])
+            new_id = key_of(item, "id")
             if new_id != original_id and new_id not in created:
                 created.append(new_id)
     original = body.get("original_fulfillment_order")
@@ -159,10 +159,12 @@ def locations_from_platform(body: Any) -> list[Location]:
     if isinstance(payload, list):
         for item in payload:
             if isinstance(item, Mapping) and item.get("id") is not None:
-                out.append(Location(id=str(item["id"]), name=item.get("name"), raw=dict(item)))
+                out.append(Location(id=key_of(item, "id"), name=item.get("name"), raw=dict(item)))
     elif isinstance(payload, Mapping):
         if payload.get("id") is not None and not isinstance(payload.get("id"), Mapping):
-            out.append(Location(id=str(payload["id"]), name=payload.get("name"), raw=dict(payload)))
+            out.append(
+                Location(id=key_of(payload, "id"), name=payload.get("name"), raw=dict(payload))
+            )
         else:
             for key, value in payload.items():
                 if isinstance(value, Mapping):

@@ -21,7 +21,7 @@ from unified_orders.models import (
 )
 
 from .refunds import refund_from_platform, transaction_from_platform
-from .values import PLATFORM, count_of, datetime_of, id_of, money, money_string
+from .values import PLATFORM, count_of, datetime_of, id_of, key_of, money, money_string
 
 __all__ = [
     "FINANCIAL_STATUS",
@@ -170,7 +170,7 @@ def _line_from_platform(
     # (unit - unit_excl) * quantity without its shop figure: one Money, not three
     total_tax = Money.of((unit.amount - unit_excl.amount) * quantity, cur)
     return LineItem(
-        id=str(body["id"]),
+        id=key_of(body, "id"),
         sku=body.get("sku") or None,
         title=title,
         quantity=quantity,
@@ -193,13 +193,19 @@ def _line_from_platform(
 
 def order_from_platform(body: Mapping[str, Any]) -> Order:
     """An ``Order`` (``ordersRetrieve`` and every order write) as canonical; id = the number."""
-    currency = str(body["currency"])
+    currency = body.get("currency")
+    if not isinstance(currency, str) or not currency.strip():
+        # never read a missing currency as the code "NONE"
+        raise ValueError(f"order {body.get('number')} has no currency (got {currency!r})")
     report = body.get("report_values") or {}
     fulfilled = _fulfilled_by_line(body)
     refunded = _refunded_by_line(body)
     lines = [
         _line_from_platform(
-            line, currency, fulfilled.get(str(line["id"]), 0), refunded.get(str(line["id"]), 0)
+            line,
+            currency,
+            fulfilled.get(key_of(line, "id"), 0),
+            refunded.get(key_of(line, "id"), 0),
         )
         for line in body.get("lines") or []
     ]
@@ -215,8 +221,8 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
     fulfillment = str(body.get("fulfillment_status") or "")
     user = body.get("user") or {}
     return Order(
-        id=str(body["number"]),
-        number=str(body["number"]),
+        id=key_of(body, "number"),
+        number=key_of(body, "number"),
         platform=PLATFORM,
         currency=currency,
         shop_currency=report.get("currency"),

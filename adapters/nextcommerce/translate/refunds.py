@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from unified_orders.errors import InvalidRequest, PlatformError, Problem
+from unified_orders.keys import note_with_key, split_note
 from unified_orders.models import (
     Money,
     Order,
@@ -36,6 +37,7 @@ from .values import (
     datetime_of,
     decimal_of,
     id_of,
+    key_of,
     money,
     money_string,
     platform_int,
@@ -87,7 +89,7 @@ def transaction_from_platform(body: Mapping[str, Any], currency: str) -> Transac
         refundable = Money.of(decimal_of(body["amount_available_for_refund"]), cur)
     status = str(body.get("status") or "")
     return Transaction(
-        id=str(body["id"]),
+        id=key_of(body, "id"),
         kind=_transaction_kind(body),
         platform_kind=body.get("type"),
         status=TRANSACTION_STATUS.get(status, TransactionStatus.UNKNOWN),
@@ -143,7 +145,11 @@ def _refund_status(transactions: list[RefundTransaction]) -> RefundStatus:
 
 
 def refund_from_platform(body: Mapping[str, Any], currency: str) -> Refund:
-    """A ``Refund`` (from ``ordersRefundCreate`` or ``Order.refunds[]``) as canonical."""
+    """A ``Refund`` (from ``ordersRefundCreate`` or ``Order.refunds[]``) as canonical.
+
+    The idempotency key marker the adapter put at the end of the note (``[uo:KEY]``) becomes
+    ``idempotency_key`` and is stripped from ``note``.
+    """
     lines = []
     for item in body.get("refund_line_items") or []:
         report = item.get("report_values")
@@ -151,7 +157,7 @@ def refund_from_platform(body: Mapping[str, Any], currency: str) -> Refund:
         incl = money(item.get("amount_incl_tax"), currency, report, "amount_incl_tax")
         lines.append(
             RefundLine(
-                line_id=str(item["line_item_id"]),
+                line_id=key_of(item, "line_item_id"),
                 quantity=count_of(item.get("quantity")),
                 restock=_restock(item.get("restock_type")),
                 location_id=id_of(item.get("location_id")),
@@ -181,8 +187,10 @@ def refund_from_platform(body: Mapping[str, Any], currency: str) -> Refund:
             )
             shipping = RefundShipping(amount=amount, tax=tax)
     transactions = [_refund_transaction(t, currency) for t in body.get("transactions") or []]
+    raw_note = body.get("note")
+    note, key = split_note(str(raw_note) if raw_note else None)
     return Refund(
-        id=str(body["id"]),
+        id=key_of(body, "id"),
         order_id=str(body.get("order_number")),
         status=_refund_status(transactions),
         lines=lines,
@@ -195,8 +203,9 @@ def refund_from_platform(body: Mapping[str, Any], currency: str) -> Refund:
             body.get("report_values"),
             "total_refund_amount",
         ),
-        note=body.get("note") or None,
+        note=note or None,
         created_at=datetime_of(body.get("created_at")),
+        idempotency_key=key,
         raw=dict(body),
     )
 
@@ -257,7 +266,7 @@ def calculation_from_platform(
         incl = money(item.get("amount_incl_tax"), currency)
         lines.append(
             RefundLine(
-                line_id=str(item["line_id"]),
+                line_id=key_of(item, "line_id"),
                 quantity=count_of(item.get("quantity")),
                 restock=_restock(item.get("restock_type")),
                 subtotal=excl,
@@ -296,7 +305,7 @@ def calculation_from_platform(
         refundable = item.get("refundable_amount")
         allocations.append(
             TransactionAllocation(
-                transaction_id=str(item["id"]),
+                transaction_id=key_of(item, "id"),
                 amount=Money.of(amount, currency),
                 maximum_refundable=money(refundable, currency) if refundable is not None else None,
                 gateway=item.get("gateway_name") or item.get("payment_method") or None,
@@ -318,8 +327,14 @@ def calculation_from_platform(
     )
 
 
-def refund_body(calculation: RefundCalculation, note: str | None, notify: bool) -> dict[str, Any]:
-    """``RefundOrder`` from a calculation: its allocation, lines, restock types and shipping."""
+def refund_body(
+    calculation: RefundCalculation, note: str | None, notify: bool, key: str | None = None
+) -> dict[str, Any]:
+    """``RefundOrder`` from a calculation: its allocation, lines, restock types and shipping.
+
+    The platform has no field for an idempotency key, so ``key`` travels as a marker at the end of
+    the refund's ``note`` (``"damaged [uo:KEY]"``), where a re-read of the order finds it.
+    """
     problems: list[Problem] = []
     transactions = []
     for index, allocation in enumerate(calculation.transactions):
@@ -361,7 +376,8 @@ def refund_body(calculation: RefundCalculation, note: str | None, notify: bool) 
             tax = calculation.shipping.tax or Money.zero(calculation.shipping.amount.currency)
             excl = (calculation.shipping.amount - tax).amount
             body["refund_shipping"] = {"amount_excl_tax": money_string(excl), "full_refund": False}
-    if note:
-        body["note"] = note
+    text = note_with_key(note, key) if key else note
+    if text:
+        body["note"] = text
     body["send_refund_notification"] = notify
     return body

@@ -18,6 +18,7 @@ __all__ = [
     "datetime_of",
     "decimal_of",
     "id_of",
+    "key_of",
     "money",
     "money_string",
     "platform_int",
@@ -67,6 +68,15 @@ def count_of(value: Any) -> int:
 def id_of(value: Any) -> str | None:
     """An id as a string (None when missing)."""
     return None if value is None or value == "" else str(value)
+
+
+def key_of(body: Mapping[str, Any], name: str) -> str:
+    """A required id (``id``, ``number``, ``line_id``...) as a string; a missing or null one is
+    refused (never read as the id ``"None"``)."""
+    value = body[name]
+    if value is None or value == "" or isinstance(value, bool | dict | list):
+        raise ValueError(f"{name} is {value!r}, not an id")
+    return str(value)
 
 
 def datetime_of(value: Any) -> datetime | None:

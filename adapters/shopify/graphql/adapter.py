@@ -6,10 +6,12 @@ the 2026-04 schema by the contract tests); :mod:`.plumbing` sends them. ``refund
 other writes (``orderCancel``, ``returnCreate``, ``returnRequest``, ...) document no idempotency
 and go through the core's exactly-once logic.
 
-Orders are read with ``OrderGet`` (plus ``OrderLineItemsPage`` for long orders),
-``OrderFulfillments`` and one ``RefundGet`` per refund, and translated by :mod:`.translate`
-through the same canonical rules as REST, so both dialects give equal canonical orders. Returns
-are in :mod:`.returns`, fulfillment orders in :mod:`.fulfillments`.
+Orders are read with ``OrderGet``, ``OrderFulfillments`` and one ``RefundGet`` per refund, every
+nested collection then read to the end (:mod:`.paging`: page documents while ``hasNextPage``,
+plain lists again without ``first`` when cut short), and translated by :mod:`.translate` through
+the same canonical rules as REST, so both dialects give equal canonical orders. Nothing is ever
+dropped: an order that cannot be read completely is an error (in ``list_orders``, a per-order
+``ReadFailure``). Returns are in :mod:`.returns`, fulfillment orders in :mod:`.fulfillments`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from unified_orders.adapter import CancelOptions, Op, OrderQuery, Page, RefundOptions
 from unified_orders.errors import InvalidRequest, PlatformError, Problem, RateLimited, ResponseLost
 from unified_orders.models import Address, Order, Refund, RefundCalculation, RefundRequest
+from unified_orders.pagination import read_each
 
 from . import translate as tg
 from .fulfillments import FulfillmentOperations
@@ -41,62 +44,54 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
 
     # --- orders -------------------------------------------------------------------------------
     def get_order(self, order_id: str) -> Op[Order]:
-        """``OrderGet`` (+ line pages), ``OrderFulfillments``, and ``RefundGet`` per refund."""
+        """``OrderGet``, ``OrderFulfillments`` and ``RefundGet`` per refund, each collection then
+        read to the end (:mod:`.paging`): a small order costs those requests alone."""
         order_gid = tg.gid("Order", order_id, "order_id")
         data = yield from self._gql("OrderGet", {"id": order_gid})
-        node = self._found(data, "order", "order", order_id)
-        lines = list((node.get("lineItems") or {}).get("nodes") or [])
-        page = (node.get("lineItems") or {}).get("pageInfo") or {}
-        while page.get("hasNextPage"):
-            more = yield from self._gql(
-                "OrderLineItemsPage", {"id": order_gid, "after": page.get("endCursor")}
-            )
-            connection = (self._found(more, "order", "order", order_id)).get("lineItems") or {}
-            lines.extend(connection.get("nodes") or [])
-            page = connection.get("pageInfo") or {}
-        shipped = yield from self._gql("OrderFulfillments", {"id": order_gid})
-        shipping = self._found(shipped, "order", "order", order_id)
-        fulfillments = list(shipping.get("fulfillments") or [])
-        fo_connection = shipping.get("fulfillmentOrders") or {}
-        too_many = [
-            what
-            for what, more in (
-                ("fulfillment orders", (fo_connection.get("pageInfo") or {}).get("hasNextPage")),
-                (
-                    "fulfillment lines",
-                    any(
-                        ((f.get("fulfillmentLineItems") or {}).get("pageInfo") or {}).get(
-                            "hasNextPage"
-                        )
-                        for f in fulfillments
-                    ),
-                ),
-            )
-            if more
-        ]
-        if too_many:
-            raise PlatformError(
-                f"order {order_id} has more {' and '.join(too_many)} than one read covers "
-                "(5 fulfillment orders, 25 lines per fulfillment); this adapter version cannot "
-                "read it completely",
-                platform=self.platform,
-                code="order_too_large",
-            )
-        refunds = []
-        for ref in node.get("refunds") or []:
-            got = yield from self._gql("RefundGet", {"id": ref["id"]})
-            refunds.append(self._found(got, "refund", "refund", str(ref["id"])))
+        node = yield from self._complete(self._found(data, "order", "order", order_id), "order")
+        transactions = yield from self._whole_list(
+            "OrderTransactions", "transactions", order_gid, node, node.get("transactionsCount")
+        )
+        fulfillments, fulfillment_orders = yield from self._shipping_of(order_gid, order_id)
+        ids = yield from self._whole_list("OrderRefundIds", "refunds", order_gid, node, None)
+        refunds = yield from self._refunds_of(ids)
         return tg.order_from_graphql(
             node,
-            lines=lines,
+            lines=list((node.get("lineItems") or {}).get("nodes") or []),
+            transactions=transactions,
             fulfillments=fulfillments,
-            fulfillment_orders=list(fo_connection.get("nodes") or []),
+            fulfillment_orders=fulfillment_orders,
             refunds=refunds,
         )
 
+    def _shipping_of(
+        self, order_gid: str, order_id: str
+    ) -> Op[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Every fulfillment (with every line) and every fulfillment order (with every line)."""
+        data = yield from self._gql("OrderFulfillments", {"id": order_gid})
+        node = yield from self._complete(self._found(data, "order", "order", order_id), "order")
+        fulfillments = yield from self._whole_list(
+            "OrderFulfillmentList", "fulfillments", order_gid, node, node.get("fulfillmentsCount")
+        )
+        orders = list((node.get("fulfillmentOrders") or {}).get("nodes") or [])
+        return (
+            (yield from self._complete_each(fulfillments, "fulfillment")),
+            (yield from self._complete_each(orders, "fulfillmentOrder")),
+        )
+
+    def _refunds_of(self, refs: list[Any]) -> Op[list[dict[str, Any]]]:
+        """``RefundGet`` for each ``{id}`` of ``refs``, each refund read to the end."""
+        refunds = []
+        for ref in refs:
+            data = yield from self._gql("RefundGet", {"id": ref["id"]})
+            node = self._found(data, "refund", "refund", str(ref["id"]))
+            refunds.append((yield from self._complete(node, "refund")))
+        return refunds
+
     def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
         """``orders(first: 50, query: "created_at:>='…' updated_at:<='…'", sortKey: ID)``, then
-        each order read in full; the cursor is ``pageInfo.endCursor``."""
+        each order read in full; the cursor is ``pageInfo.endCursor``. An order that cannot be
+        read is a :class:`~unified_orders.adapter.ReadFailure` of the page, never a failed page."""
         terms = []
         for name, field, op in (
             ("created_since", "created_at", ">="),
@@ -110,11 +105,10 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
         variables: dict[str, Any] = {"query": " ".join(terms) or None, "after": cursor}
         data = yield from self._gql("OrdersPage", variables)
         connection = data.get("orders") or {}
-        items = []
-        for node in connection.get("nodes") or []:
-            items.append((yield from self.get_order(tg.legacy(node["id"]) or "")))
+        ids = [tg.legacy(node["id"]) or "" for node in connection.get("nodes") or []]
+        items, failures = yield from read_each(ids, self.get_order)
         page = connection.get("pageInfo") or {}
-        return Page(items, page.get("endCursor") if page.get("hasNextPage") else None)
+        return Page(items, page.get("endCursor") if page.get("hasNextPage") else None, failures)
 
     def create_order(self, order: Order) -> Op[Order]:
         """``orderCreate`` (migration: no receipts, inventory bypassed), then the order read.
@@ -204,6 +198,7 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
                 notify=options.notify,
                 note=options.note,
                 discrepancy_reason=self.settings.discrepancy_reason,
+                idempotency_key=key,
             ),
             "idempotencyKey": key,
         }
@@ -220,24 +215,24 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
         node = payload.get("refund")
         if not isinstance(node, Mapping):
             raise PlatformError("refundCreate returned no refund", platform=self.platform)
+        node = yield from self._complete(node, "refund")  # a refund of many lines: every page
         return tg.refund_from_graphql(
             node, order.id, order.currency, taxes_included=order.taxes_included
         )
 
     def list_refunds(self, order_id: str) -> Op[list[Refund]]:
-        """``OrderRefundIds`` then ``RefundGet`` per refund."""
-        data = yield from self._gql("OrderRefundIds", {"id": tg.gid("Order", order_id, "order_id")})
+        """``OrderRefundIds`` (every id) then ``RefundGet`` per refund, each read in full."""
+        order_gid = tg.gid("Order", order_id, "order_id")
+        data = yield from self._gql("OrderRefundIds", {"id": order_gid})
         node = self._found(data, "order", "order", order_id)
         currency = str(node.get("presentmentCurrencyCode") or "USD")
-        refunds = []
-        for ref in node.get("refunds") or []:
-            got = yield from self._gql("RefundGet", {"id": ref["id"]})
-            refunds.append(
-                tg.refund_from_graphql(
-                    self._found(got, "refund", "refund", str(ref["id"])),
-                    tg.legacy(node["id"]) or order_id,
-                    currency,
-                    taxes_included=bool(node.get("taxesIncluded")),
-                )
+        nodes = yield from self._refunds_of(list(node.get("refunds") or []))
+        return [
+            tg.refund_from_graphql(
+                refund,
+                tg.legacy(node["id"]) or order_id,
+                currency,
+                taxes_included=bool(node.get("taxesIncluded")),
             )
-        return refunds
+            for refund in nodes
+        ]

@@ -4,35 +4,43 @@
 :mod:`.graphql` takes documents from, so tests/contract/test_shopify_graphql_documents.py can
 validate every one against the shipped 2026-04 schema (and refuse deprecated fields and arguments).
 
+Nothing is read partially. Every connection asks for ``pageInfo { hasNextPage endCursor }`` and
+has a page document (``*Page``: ``$id`` of the object holding the connection, ``$after``) that
+reads the rest, one page at a time, only while ``hasNextPage``. The schema's three plain lists on
+``Order`` (``transactions``, ``fulfillments``, ``refunds``: ``first`` only truncates them) are
+asked with a small ``first`` and their counts (``transactionsCount``, ``fulfillmentsCount``; no
+count exists for refunds, so a full first page counts as "maybe more"), and read again without
+``first`` (the whole list, per the schema) only when that page may have been cut short.
+
 Page sizes are literals, so each document's requested cost is fixed: :func:`requested_cost`
-estimates it once for pacing (``Request.cost``) with the rules Shopify publishes: scalars and enums
-cost 0, objects 1, a connection or list asked for with ``first: n`` costs ``2 + n`` times its
-node, a mutation field 10. INFERRED: Shopify's own figure (``extensions.cost.requestedQueryCost``)
-may differ; the bucket is synced from ``throttleStatus`` after every response anyway.
+estimates it once for pacing (``Request.cost``) with Shopify's published rules (:mod:`.costs`).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
-    OperationType,
-    SelectionSetNode,
-    parse,
-)
+from .costs import estimate_cost
 
-__all__ = ["DOCUMENTS", "ORDERS_PAGE", "ORDER_LINES_PAGE", "document", "requested_cost"]
+__all__ = [
+    "DOCUMENTS",
+    "FIRST_PAGES",
+    "ORDERS_PAGE",
+    "ORDER_LINES_PAGE",
+    "PAGES",
+    "document",
+    "estimate_cost",
+    "requested_cost",
+]
 
 #: Order lines read per request (a follow-up query pages through longer orders).
 ORDER_LINES_PAGE = 25
 #: Orders per page of ``orders.list`` (each is then read with ``OrderGet``).
 ORDERS_PAGE = 50
+#: The ``first:`` of the plain lists in the first read (a list this long may have been cut).
+FIRST_PAGES = {"transactions": 25, "fulfillments": 10, "refunds": 20}
+
+PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 
 MONEY = """
 fragment Money on MoneyBag {
@@ -66,81 +74,113 @@ fragment LineItemParts on LineItem {
 }
 """
 
-FULFILLMENT_ORDER = """
-fragment FulfillmentOrderParts on FulfillmentOrder {
+SHIPPING_LINE = """
+fragment ShippingLineParts on ShippingLine {
+  id title isRemoved
+  originalPriceSet { ...Money }
+  discountedPriceSet { ...Money }
+  taxLines { priceSet { ...Money } }
+}
+"""
+
+FULFILLMENT_ORDER_LINE = """
+fragment FulfillmentOrderLineParts on FulfillmentOrderLineItem {
+  id totalQuantity remainingQuantity lineItem { id }
+}
+"""
+
+FULFILLMENT_ORDER = f"""
+fragment FulfillmentOrderParts on FulfillmentOrder {{
   id orderId status requestStatus createdAt
-  assignedLocation { name location { id } }
-  fulfillmentHolds { id reason reasonNotes }
-  supportedActions { action }
-  lineItems(first: 25) {
-    pageInfo { hasNextPage }
-    nodes { id totalQuantity remainingQuantity lineItem { id } }
-  }
+  assignedLocation {{ name location {{ id }} }}
+  fulfillmentHolds {{ id reason reasonNotes }}
+  supportedActions {{ action }}
+  lineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...FulfillmentOrderLineParts }} }}
+}}
+"""
+
+FULFILLMENT_LINE = """
+fragment FulfillmentLineParts on FulfillmentLineItem { id quantity lineItem { id } }
+"""
+
+FULFILLMENT = f"""
+fragment FulfillmentParts on Fulfillment {{
+  id status
+  location {{ id }}
+  fulfillmentLineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...FulfillmentLineParts }} }}
+}}
+"""
+
+REFUND_LINE = """
+fragment RefundLineParts on RefundLineItem {
+  id quantity restockType
+  location { id }
+  lineItem { id }
+  subtotalSet { ...Money }
+  totalTaxSet { ...Money }
 }
 """
 
-REFUND = """
-fragment RefundParts on Refund {
+REFUND_SHIPPING_LINE = """
+fragment RefundShippingLineParts on RefundShippingLine {
+  subtotalAmountSet { ...Money } taxAmountSet { ...Money }
+}
+"""
+
+ORDER_ADJUSTMENT = """
+fragment OrderAdjustmentParts on OrderAdjustment {
+  id reason amountSet { ...Money } taxAmountSet { ...Money }
+}
+"""
+
+REFUND = f"""
+fragment RefundParts on Refund {{
   id note createdAt
-  refundLineItems(first: 25) {
-    pageInfo { hasNextPage }
-    nodes {
-      id quantity restockType
-      location { id }
-      lineItem { id }
-      subtotalSet { ...Money }
-      totalTaxSet { ...Money }
-    }
-  }
-  refundShippingLines(first: 2) {
-    nodes { subtotalAmountSet { ...Money } taxAmountSet { ...Money } }
-  }
-  orderAdjustments(first: 5) {
-    nodes { id reason amountSet { ...Money } taxAmountSet { ...Money } }
-  }
-  transactions(first: 5) { nodes { ...Transaction } }
-  return { id }
-}
+  refundLineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...RefundLineParts }} }}
+  refundShippingLines(first: 2) {{ {PAGE_INFO} nodes {{ ...RefundShippingLineParts }} }}
+  orderAdjustments(first: 5) {{ {PAGE_INFO} nodes {{ ...OrderAdjustmentParts }} }}
+  transactions(first: 5) {{ {PAGE_INFO} nodes {{ ...Transaction }} }}
+  return {{ id }}
+}}
 """
 
-ORDER = """
-fragment OrderParts on Order {
+ORDER = f"""
+fragment OrderParts on Order {{
   id name email note createdAt updatedAt cancelledAt cancelReason closedAt taxesIncluded
   currencyCode presentmentCurrencyCode displayFinancialStatus displayFulfillmentStatus
-  shippingAddress { ...Address }
-  billingAddress { ...Address }
-  subtotalPriceSet { ...Money }
-  totalTaxSet { ...Money }
-  totalPriceSet { ...Money }
-  totalDiscountsSet { ...Money }
-  shippingLines(first: 5, includeRemovals: true) {
-    nodes {
-      id title isRemoved
-      originalPriceSet { ...Money }
-      discountedPriceSet { ...Money }
-      taxLines { priceSet { ...Money } }
-    }
-  }
-  lineItems(first: 25) {
-    pageInfo { hasNextPage endCursor }
-    nodes { ...LineItemParts }
-  }
-  transactions(first: 25) { ...Transaction }
-  refunds(first: 20) { id }
+  shippingAddress {{ ...Address }}
+  billingAddress {{ ...Address }}
+  subtotalPriceSet {{ ...Money }}
+  totalTaxSet {{ ...Money }}
+  totalPriceSet {{ ...Money }}
+  totalDiscountsSet {{ ...Money }}
+  shippingLines(first: 5, includeRemovals: true) {{ {PAGE_INFO} nodes {{ ...ShippingLineParts }} }}
+  lineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...LineItemParts }} }}
+  transactionsCount {{ count precision }}
+  transactions(first: 25) {{ ...Transaction }}
+  refunds(first: 20) {{ id }}
+}}
+"""
+
+RETURN_LINE = """
+fragment ReturnLineParts on ReturnLineItemType {
+  id quantity processedQuantity returnReasonNote customerNote
+  ... on ReturnLineItem { fulfillmentLineItem { id lineItem { id } } }
 }
 """
 
-RETURN = """
-fragment ReturnParts on Return {
+RETURN = f"""
+fragment ReturnParts on Return {{
   id name status createdAt closedAt requestApprovedAt
-  order { id }
-  decline { reason note }
-  returnLineItems(first: 25) {
-    nodes {
-      id quantity processedQuantity returnReasonNote customerNote
-      ... on ReturnLineItem { fulfillmentLineItem { id lineItem { id } } }
-    }
-  }
+  order {{ id }}
+  decline {{ reason note }}
+  returnLineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...ReturnLineParts }} }}
+}}
+"""
+
+RETURNABLE_LINE = """
+fragment ReturnableLineParts on ReturnableFulfillmentLineItem {
+  quantity fulfillmentLineItem { id lineItem { id } }
 }
 """
 
@@ -152,62 +192,94 @@ def _doc(body: str, *fragments: str) -> str:
     return body.strip() + "\n" + "".join(fragments)
 
 
-_ORDER_FRAGMENTS = (ORDER, LINE_ITEM, TRANSACTION, ADDRESS, MONEY)
-_FO_FRAGMENTS = (FULFILLMENT_ORDER,)
+def _page(name: str, root: str, field: str, size: int, *fragments: str) -> str:
+    """A page document: ``root(id: $id) { field(first: size, after: $after) }`` with the page's
+    ``pageInfo`` and ``nodes`` spread with the first fragment (``field`` may carry arguments)."""
+    head, _, arguments = field.partition("(")
+    more = f", {arguments.rstrip(')')}" if arguments else ""
+    node = fragments[0].split()[1]
+    return _doc(
+        f"""
+        query {name}($id: ID!, $after: String) {{
+          {root}(id: $id) {{
+            {head}(first: {size}, after: $after{more}) {{ {PAGE_INFO} nodes {{ ...{node} }} }}
+          }}
+        }}
+        """,
+        *fragments,
+    )
+
+
+def _returning(name: str, argument: str, kind: str) -> str:
+    """A return mutation taking one argument, answering the return and coded ``userErrors``."""
+    field = name[0].lower() + name[1:]
+    return _doc(
+        f"""
+        mutation {name}(${argument}: {kind}!) {{
+          {field}({argument}: ${argument}) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
+        }}
+        """,
+        RETURN,
+        RETURN_LINE,
+    )
+
+
+_ORDER_FRAGMENTS = (ORDER, LINE_ITEM, SHIPPING_LINE, TRANSACTION, ADDRESS, MONEY)
+_FO_FRAGMENTS = (FULFILLMENT_ORDER, FULFILLMENT_ORDER_LINE)
+_REFUND_FRAGMENTS = (
+    REFUND,
+    REFUND_LINE,
+    REFUND_SHIPPING_LINE,
+    ORDER_ADJUSTMENT,
+    TRANSACTION,
+    MONEY,
+)
+_RETURN_FRAGMENTS = (RETURN, RETURN_LINE)
 
 DOCUMENTS: dict[str, str] = {
     # --- orders -------------------------------------------------------------------------------
     "OrderGet": _doc(
         "query OrderGet($id: ID!) { order(id: $id) { ...OrderParts } }", *_ORDER_FRAGMENTS
     ),
-    "OrderLineItemsPage": _doc(
-        """
-        query OrderLineItemsPage($id: ID!, $after: String) {
-          order(id: $id) {
-            lineItems(first: 25, after: $after) {
-              pageInfo { hasNextPage endCursor }
-              nodes { ...LineItemParts }
-            }
-          }
-        }
-        """,
-        LINE_ITEM,
+    # Plain lists: no ``first``, so the whole list (asked only when the first read may be cut).
+    "OrderTransactions": _doc(
+        "query OrderTransactions($id: ID!) { order(id: $id) { id transactions { ...Transaction } } }",
+        TRANSACTION,
         MONEY,
     ),
     "OrderFulfillments": _doc(
-        """
-        query OrderFulfillments($id: ID!) {
-          order(id: $id) {
+        f"""
+        query OrderFulfillments($id: ID!) {{
+          order(id: $id) {{
             id
-            fulfillments(first: 10) {
-              id status
-              location { id }
-              fulfillmentLineItems(first: 25) {
-                pageInfo { hasNextPage }
-                nodes { id quantity lineItem { id } }
-              }
-            }
-            fulfillmentOrders(first: 5) {
-              pageInfo { hasNextPage }
-              nodes { ...FulfillmentOrderParts }
-            }
-          }
+            fulfillmentsCount {{ count precision }}
+            fulfillments(first: 10) {{ ...FulfillmentParts }}
+            fulfillmentOrders(first: 5) {{ {PAGE_INFO} nodes {{ ...FulfillmentOrderParts }} }}
+          }}
+        }}
+        """,
+        FULFILLMENT,
+        FULFILLMENT_LINE,
+        *_FO_FRAGMENTS,
+    ),
+    "OrderFulfillmentList": _doc(
+        """
+        query OrderFulfillmentList($id: ID!) {
+          order(id: $id) { id fulfillments { ...FulfillmentParts } }
         }
         """,
-        *_FO_FRAGMENTS,
+        FULFILLMENT,
+        FULFILLMENT_LINE,
     ),
     "OrderRefundIds": _doc(
         """
         query OrderRefundIds($id: ID!) {
-          order(id: $id) { id presentmentCurrencyCode taxesIncluded refunds(first: 20) { id } }
+          order(id: $id) { id presentmentCurrencyCode taxesIncluded refunds { id } }
         }
         """
     ),
     "RefundGet": _doc(
-        "query RefundGet($id: ID!) { refund(id: $id) { ...RefundParts } }",
-        REFUND,
-        TRANSACTION,
-        MONEY,
+        "query RefundGet($id: ID!) { refund(id: $id) { ...RefundParts } }", *_REFUND_FRAGMENTS
     ),
     "OrdersPage": _doc(
         """
@@ -306,111 +378,65 @@ DOCUMENTS: dict[str, str] = {
           }}
         }}
         """,
-        REFUND,
-        TRANSACTION,
-        MONEY,
+        *_REFUND_FRAGMENTS,
     ),
     # --- returns ------------------------------------------------------------------------------
     "ReturnableFulfillments": _doc(
-        """
-        query ReturnableFulfillments($orderId: ID!) {
-          returnableFulfillments(orderId: $orderId, first: 10) {
-            nodes {
+        f"""
+        query ReturnableFulfillments($orderId: ID!, $after: String) {{
+          returnableFulfillments(orderId: $orderId, first: 10, after: $after) {{
+            {PAGE_INFO}
+            nodes {{
               id
-              fulfillment { id }
-              returnableFulfillmentLineItems(first: 25) {
-                nodes { quantity fulfillmentLineItem { id lineItem { id } } }
-              }
-            }
-          }
-        }
-        """
+              fulfillment {{ id }}
+              returnableFulfillmentLineItems(first: 25) {{
+                {PAGE_INFO}
+                nodes {{ ...ReturnableLineParts }}
+              }}
+            }}
+          }}
+        }}
+        """,
+        RETURNABLE_LINE,
     ),
-    "ReturnGet": _doc("query ReturnGet($id: ID!) { return(id: $id) { ...ReturnParts } }", RETURN),
+    "ReturnGet": _doc(
+        "query ReturnGet($id: ID!) { return(id: $id) { ...ReturnParts } }", *_RETURN_FRAGMENTS
+    ),
     "OrderReturns": _doc(
-        """
-        query OrderReturns($id: ID!) {
-          order(id: $id) { id returns(first: 10) { nodes { ...ReturnParts } } }
-        }
-        """,
-        RETURN,
-    ),
-    "ReturnCreate": _doc(
         f"""
-        mutation ReturnCreate($returnInput: ReturnInput!) {{
-          returnCreate(returnInput: $returnInput) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
+        query OrderReturns($id: ID!, $after: String) {{
+          order(id: $id) {{
+            id
+            returns(first: 10, after: $after) {{ {PAGE_INFO} nodes {{ ...ReturnParts }} }}
+          }}
         }}
         """,
-        RETURN,
+        *_RETURN_FRAGMENTS,
     ),
-    "ReturnRequest": _doc(
-        f"""
-        mutation ReturnRequest($input: ReturnRequestInput!) {{
-          returnRequest(input: $input) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
-        }}
-        """,
-        RETURN,
+    "ReturnCreate": _returning("ReturnCreate", "returnInput", "ReturnInput"),
+    "ReturnRequest": _returning("ReturnRequest", "input", "ReturnRequestInput"),
+    "ReturnApproveRequest": _returning(
+        "ReturnApproveRequest", "input", "ReturnApproveRequestInput"
     ),
-    "ReturnApproveRequest": _doc(
-        f"""
-        mutation ReturnApproveRequest($input: ReturnApproveRequestInput!) {{
-          returnApproveRequest(input: $input) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
-        }}
-        """,
-        RETURN,
+    "ReturnDeclineRequest": _returning(
+        "ReturnDeclineRequest", "input", "ReturnDeclineRequestInput"
     ),
-    "ReturnDeclineRequest": _doc(
-        f"""
-        mutation ReturnDeclineRequest($input: ReturnDeclineRequestInput!) {{
-          returnDeclineRequest(input: $input) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
-        }}
-        """,
-        RETURN,
-    ),
-    "ReturnClose": _doc(
-        f"""
-        mutation ReturnClose($id: ID!) {{
-          returnClose(id: $id) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
-        }}
-        """,
-        RETURN,
-    ),
-    "ReturnCancel": _doc(
-        f"""
-        mutation ReturnCancel($id: ID!) {{
-          returnCancel(id: $id) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
-        }}
-        """,
-        RETURN,
-    ),
-    "ReturnReopen": _doc(
-        f"""
-        mutation ReturnReopen($id: ID!) {{
-          returnReopen(id: $id) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
-        }}
-        """,
-        RETURN,
-    ),
-    "ReturnProcess": _doc(
-        f"""
-        mutation ReturnProcess($input: ReturnProcessInput!) {{
-          returnProcess(input: $input) {{ return {{ ...ReturnParts }} {CODED_ERRORS} }}
-        }}
-        """,
-        RETURN,
-    ),
+    "ReturnClose": _returning("ReturnClose", "id", "ID"),
+    "ReturnCancel": _returning("ReturnCancel", "id", "ID"),
+    "ReturnReopen": _returning("ReturnReopen", "id", "ID"),
+    "ReturnProcess": _returning("ReturnProcess", "input", "ReturnProcessInput"),
     # --- fulfillment orders -------------------------------------------------------------------
     "FulfillmentOrders": _doc(
-        """
-        query FulfillmentOrders($id: ID!) {
-          order(id: $id) {
+        f"""
+        query FulfillmentOrders($id: ID!, $after: String) {{
+          order(id: $id) {{
             id
-            fulfillmentOrders(first: 10) {
-              pageInfo { hasNextPage }
-              nodes { ...FulfillmentOrderParts }
-            }
-          }
-        }
+            fulfillmentOrders(first: 10, after: $after) {{
+              {PAGE_INFO}
+              nodes {{ ...FulfillmentOrderParts }}
+            }}
+          }}
+        }}
         """,
         *_FO_FRAGMENTS,
     ),
@@ -472,15 +498,16 @@ DOCUMENTS: dict[str, str] = {
         *_FO_FRAGMENTS,
     ),
     "LocationsForMove": _doc(
-        """
-        query LocationsForMove($id: ID!) {
-          fulfillmentOrder(id: $id) {
+        f"""
+        query LocationsForMove($id: ID!, $after: String) {{
+          fulfillmentOrder(id: $id) {{
             id
-            locationsForMove(first: 50) {
-              nodes { movable message location { id name } }
-            }
-          }
-        }
+            locationsForMove(first: 50, after: $after) {{
+              {PAGE_INFO}
+              nodes {{ movable message location {{ id name }} }}
+            }}
+          }}
+        }}
         """
     ),
     "FulfillmentOrderMove": _doc(
@@ -503,61 +530,45 @@ DOCUMENTS: dict[str, str] = {
 }
 
 
+#: The page documents: name -> (root field by id, its connection, page size, node fragments).
+PAGES: dict[str, tuple[str, str, int, tuple[str, ...]]] = {
+    "OrderLineItemsPage": ("order", "lineItems", 25, (LINE_ITEM, MONEY)),
+    "OrderShippingLinesPage": (
+        "order",
+        "shippingLines(includeRemovals: true)",
+        25,
+        (SHIPPING_LINE, MONEY),
+    ),
+    "FulfillmentLineItemsPage": ("fulfillment", "fulfillmentLineItems", 100, (FULFILLMENT_LINE,)),
+    "FulfillmentOrderLineItemsPage": (
+        "fulfillmentOrder",
+        "lineItems",
+        100,
+        (FULFILLMENT_ORDER_LINE,),
+    ),
+    "RefundLineItemsPage": ("refund", "refundLineItems", 50, (REFUND_LINE, MONEY)),
+    "RefundShippingLinesPage": ("refund", "refundShippingLines", 25, (REFUND_SHIPPING_LINE, MONEY)),
+    "RefundAdjustmentsPage": ("refund", "orderAdjustments", 25, (ORDER_ADJUSTMENT, MONEY)),
+    "RefundTransactionsPage": ("refund", "transactions", 25, (TRANSACTION, MONEY)),
+    "ReturnLineItemsPage": ("return", "returnLineItems", 100, (RETURN_LINE,)),
+    "ReturnableFulfillmentLineItemsPage": (
+        "returnableFulfillment",
+        "returnableFulfillmentLineItems",
+        100,
+        (RETURNABLE_LINE,),
+    ),
+}
+DOCUMENTS.update(
+    {
+        name: _page(name, root, field, size, *parts)
+        for name, (root, field, size, parts) in PAGES.items()
+    }
+)
+
+
 def document(name: str) -> str:
     """The text of a registered document (KeyError for an unknown name)."""
     return DOCUMENTS[name]
-
-
-def _first(field: FieldNode) -> int | None:
-    for argument in field.arguments or ():
-        if argument.name.value in ("first", "last") and isinstance(argument.value, IntValueNode):
-            return int(argument.value.value)
-    return None
-
-
-def _cost(
-    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
-) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.selection_set is None:
-                continue  # scalars and enums are free
-            inner = _cost(selection.selection_set, fragments)
-            if selection.name.value in ("nodes", "edges", "node", "pageInfo"):
-                total += inner if selection.name.value != "pageInfo" else 0
-                continue
-            first = _first(selection)
-            total += 2 + first * max(inner, 1) if first is not None else 1 + inner
-        elif isinstance(selection, InlineFragmentNode):
-            total += _cost(selection.selection_set, fragments)
-        elif isinstance(selection, FragmentSpreadNode):
-            total += _cost(fragments[selection.name.value].selection_set, fragments)
-    return total
-
-
-def estimate_cost(text: str) -> int:
-    """The estimated requested cost of a GraphQL document (see the module docstring)."""
-    parsed = parse(text)
-    fragments = {
-        d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    total = 0
-    for definition in parsed.definitions:
-        if not isinstance(definition, OperationDefinitionNode):
-            continue
-        if definition.operation is OperationType.MUTATION:
-            for selection in definition.selection_set.selections:
-                total += 10 + (
-                    _cost(selection.selection_set, fragments)
-                    if isinstance(selection, FieldNode)
-                    else 0
-                )
-        else:
-            total += _cost(definition.selection_set, fragments)
-    return max(total, 1)
 
 
 @cache

@@ -9,33 +9,36 @@ from collections.abc import Mapping
 from typing import Any
 
 from unified_orders.adapter import Op
-from unified_orders.errors import IllegalTransition, PlatformError
+from unified_orders.errors import IllegalTransition
 from unified_orders.models import FulfillmentOrder, HoldReason, Location
 
 from . import translate as tg
-from .plumbing import GraphQLPlumbing
+from .paging import Paging
 
 __all__ = ["FulfillmentOperations"]
 
 
-class FulfillmentOperations(GraphQLPlumbing):
+class FulfillmentOperations(Paging):
     """The fulfillment-order operations of the GraphQL dialect."""
 
     def list_fulfillment_orders(self, order_id: str) -> Op[list[FulfillmentOrder]]:
-        """``Order.fulfillmentOrders``."""
+        """``Order.fulfillmentOrders``, every page, each with every line."""
         data = yield from self._gql(
             "FulfillmentOrders", {"id": tg.gid("Order", order_id, "order_id")}
         )
-        node = self._found(data, "order", "order", order_id)
-        connection = node.get("fulfillmentOrders") or {}
-        if (connection.get("pageInfo") or {}).get("hasNextPage"):
-            raise PlatformError(
-                f"order {order_id} has more than 10 fulfillment orders; this adapter version "
-                "reads the first 10 only",
-                platform=self.platform,
-                code="order_too_large",
-            )
-        return [tg.fulfillment_order_from_graphql(fo) for fo in connection.get("nodes") or []]
+        node = yield from self._complete(self._found(data, "order", "order", order_id), "order")
+        found = (node.get("fulfillmentOrders") or {}).get("nodes") or []
+        done = yield from self._complete_each(list(found), "fulfillmentOrder")
+        return [tg.fulfillment_order_from_graphql(fo) for fo in done]
+
+    def _answer(
+        self, payload: Mapping[str, Any], key: str, replaced_by: str | None = None
+    ) -> Op[FulfillmentOrder]:
+        """The fulfillment order a mutation answers with (``payload[key]``), every line read;
+        ``replaced_by`` names the payload's other fulfillment order, if any."""
+        node = yield from self._complete(payload[key], "fulfillmentOrder")
+        others = self._other(payload, replaced_by, node.get("id")) if replaced_by else []
+        return tg.fulfillment_order_from_graphql(node, replaced_by=others)
 
     def _gate(self, fo_id: str, action: str) -> Op[Mapping[str, Any]]:
         """Read the fulfillment order; refuse ``action`` unless it is a supported action."""
@@ -85,10 +88,7 @@ class FulfillmentOperations(GraphQLPlumbing):
         payload = yield from self._mutate(
             "FulfillmentOrderHold", "fulfillmentOrderHold", {"id": fid, "fulfillmentHold": hold}
         )
-        held = payload["fulfillmentOrder"]
-        return tg.fulfillment_order_from_graphql(
-            held, replaced_by=self._other(payload, "remainingFulfillmentOrder", held.get("id"))
-        )
+        return (yield from self._answer(payload, "fulfillmentOrder", "remainingFulfillmentOrder"))
 
     def release_fulfillment_hold(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
         """``fulfillmentOrderReleaseHold(id, holdIds)`` naming every hold the order has now (read
@@ -109,7 +109,7 @@ class FulfillmentOperations(GraphQLPlumbing):
             "fulfillmentOrderReleaseHold",
             {"id": fid, "holdIds": hold_ids},
         )
-        return tg.fulfillment_order_from_graphql(payload["fulfillmentOrder"])
+        return (yield from self._answer(payload, "fulfillmentOrder"))
 
     def request_fulfillment(
         self,
@@ -133,10 +133,10 @@ class FulfillmentOperations(GraphQLPlumbing):
             "fulfillmentOrderSubmitFulfillmentRequest",
             variables,
         )
-        submitted = payload["submittedFulfillmentOrder"]
-        return tg.fulfillment_order_from_graphql(
-            submitted,
-            replaced_by=self._other(payload, "unsubmittedFulfillmentOrder", submitted.get("id")),
+        return (
+            yield from self._answer(
+                payload, "submittedFulfillmentOrder", "unsubmittedFulfillmentOrder"
+            )
         )
 
     def request_fulfillment_cancellation(
@@ -153,14 +153,14 @@ class FulfillmentOperations(GraphQLPlumbing):
             "fulfillmentOrderSubmitCancellationRequest",
             variables,
         )
-        return tg.fulfillment_order_from_graphql(payload["fulfillmentOrder"])
+        return (yield from self._answer(payload, "fulfillmentOrder"))
 
     def available_locations(self, fulfillment_order_id: str) -> Op[list[Location]]:
         """``FulfillmentOrder.locationsForMove`` (movable ones)."""
         fid = tg.gid("FulfillmentOrder", fulfillment_order_id, "fulfillment_order_id")
         data = yield from self._gql("LocationsForMove", {"id": fid})
         node = self._found(data, "fulfillmentOrder", "fulfillment order", fulfillment_order_id)
-        return tg.locations_from_graphql(node)
+        return tg.locations_from_graphql((yield from self._complete(node, "fulfillmentOrder")))
 
     def move_fulfillment_order(
         self, fulfillment_order_id: str, location_id: str, lines: Mapping[str, int] | None
@@ -177,7 +177,6 @@ class FulfillmentOperations(GraphQLPlumbing):
             variables["fulfillmentOrderLineItems"] = items
         yield from self._gate(fulfillment_order_id, "move")
         payload = yield from self._mutate("FulfillmentOrderMove", "fulfillmentOrderMove", variables)
-        moved = payload["movedFulfillmentOrder"]
-        return tg.fulfillment_order_from_graphql(
-            moved, replaced_by=self._other(payload, "remainingFulfillmentOrder", moved.get("id"))
+        return (
+            yield from self._answer(payload, "movedFulfillmentOrder", "remainingFulfillmentOrder")
         )

@@ -1,18 +1,20 @@
 """The GraphQL dialect's plumbing: the cost bucket, sending documents, reading results.
 
-Every request is ``POST graphql.json`` with a document from :mod:`.documents`. Reads are marked
-``retry_safe`` (a lost response is simply asked again); writes are not, unless the mutation is
-idempotent. ``userErrors`` and top-level ``errors`` become typed errors (:mod:`.translate`).
+Every request is ``POST graphql.json`` with a document from :mod:`.documents`. Queries are sent
+as reads (``write=False``) and marked ``retry_safe`` (a lost response is simply asked again);
+mutations are writes, not retry-safe unless the mutation is idempotent. ``userErrors`` and
+top-level ``errors`` are refusals, typed errors (:mod:`.translate`); a mutation's answer that
+cannot be read is a lost response (:class:`~unified_orders.errors.ResponseLost`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from unified_orders.adapter import Capability, Op, Request, Response, error_for_status
-from unified_orders.errors import NotFound, PlatformError, RateLimited
+from unified_orders.errors import NotFound, PlatformError, RateLimited, ResponseLost
 from unified_orders.ratelimit import TokenBucket
 
 from ..base import GRAPHQL_CAPABILITIES, ShopifyAdapterBase
@@ -22,6 +24,15 @@ from . import translate as tg
 from .documents import DOCUMENTS, requested_cost
 
 __all__ = ["GraphQLPlumbing"]
+
+
+def _internal_error(errors: Any) -> bool:
+    rows = errors if isinstance(errors, list) else []
+    return any(
+        isinstance(e, Mapping)
+        and (e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"
+        for e in rows
+    )
 
 
 def _job_pending(body: Any) -> bool:
@@ -104,29 +115,66 @@ class GraphQLPlumbing(ShopifyAdapterBase):
         return error_for_status(self.platform, response, response.text or f"HTTP {response.status}")
 
     # --- documents ----------------------------------------------------------------------------
-    def _gql(self, name: str, variables: Mapping[str, Any], *, retry_safe: bool = True) -> Op[Any]:
+    def _gql(
+        self,
+        name: str,
+        variables: Mapping[str, Any],
+        *,
+        retry_safe: bool = True,
+        write: bool = False,
+    ) -> Op[Any]:
         """Send a registered document; return ``data`` (top-level ``errors`` raise)."""
+        data, _ = yield from self._exchange(name, variables, retry_safe=retry_safe, write=write)
+        return data
+
+    def _exchange(
+        self, name: str, variables: Mapping[str, Any], *, retry_safe: bool, write: bool
+    ) -> Op[tuple[Mapping[str, Any], int]]:
+        """Send a document; return its ``data`` and the HTTP status.
+
+        Queries are POSTs too, so each request says whether it is a ``write``: an answer that makes
+        no sense is a read error for a query, and a lost response for a mutation (Shopify may have
+        applied it; the exactly-once logic re-reads and decides). Top-level ``errors`` are typed
+        errors, except ``INTERNAL_SERVER_ERROR`` on a mutation, which is a lost response too
+        (INFERRED: Shopify does not say whether a mutation it failed on internally took effect).
+        """
         response = yield Request(
             "POST",
             "graphql.json",
             json={"query": DOCUMENTS[name], "variables": dict(variables), "operationName": name},
             cost=requested_cost(name),
             retry_safe=retry_safe,
+            write=write,
         )
         body = response.body
         if not isinstance(body, Mapping):
-            raise PlatformError(
-                f"{name}: the response is not a GraphQL result",
-                status=response.status,
-                platform=self.platform,
-                details=response.text,
-            )
-        if body.get("errors"):
+            self._unreadable(name, response, "the response is not a GraphQL result", write=write)
+        errors = body.get("errors")
+        if errors:
+            if write and _internal_error(errors):
+                raise ResponseLost(
+                    f"{name}: Shopify answered with an internal error; the mutation may have "
+                    "taken effect",
+                    response=response,
+                )
             raise tg.graphql_errors_error(body, response.status)
         data = body.get("data")
         if not isinstance(data, Mapping):
-            raise PlatformError(f"{name}: no data in the response", platform=self.platform)
-        return data
+            self._unreadable(name, response, "no data in the response", write=write)
+        return data, response.status
+
+    def _unreadable(self, name: str, response: Response, what: str, *, write: bool) -> NoReturn:
+        """An answer without a readable result: lost for a mutation, an error for a query."""
+        if write:
+            raise ResponseLost(
+                f"{name}: {what}; the mutation may have taken effect", response=response
+            )
+        raise PlatformError(
+            f"{name}: {what}",
+            status=response.status,
+            platform=self.platform,
+            details=response.text,
+        )
 
     def _mutate(
         self,
@@ -138,14 +186,21 @@ class GraphQLPlumbing(ShopifyAdapterBase):
         errors_key: str = "userErrors",
         state: str | None = None,
     ) -> Op[Mapping[str, Any]]:
-        """Run a mutation; its ``userErrors`` (or ``errors_key``) raise typed errors."""
-        data = yield from self._gql(name, variables, retry_safe=retry_safe)
+        """Run a mutation; its ``userErrors`` (or ``errors_key``) raise typed errors.
+
+        ``userErrors`` are Shopify's refusal: the mutation did not take effect, so they are a
+        typed error carrying the answer's HTTP status, never a lost response. A payload that is
+        missing altogether is an answer that cannot be read: a lost response.
+        """
+        data, status = yield from self._exchange(name, variables, retry_safe=retry_safe, write=True)
         payload = data.get(field)
         if not isinstance(payload, Mapping):
-            raise PlatformError(f"{field}: no payload in the response", platform=self.platform)
+            raise ResponseLost(
+                f"{field}: no payload in the answer; the mutation may have taken effect"
+            )
         errors = payload.get(errors_key) or []
         if errors:
-            raise tg.user_errors_error(errors, field, state=state)
+            raise tg.user_errors_error(errors, field, state=state, status=status)
         return payload
 
     @staticmethod

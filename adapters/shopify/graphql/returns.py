@@ -9,12 +9,12 @@ from typing import Any
 
 from unified_orders import planning
 from unified_orders.adapter import Op, ReturnAction
-from unified_orders.errors import IllegalTransition, InvalidRequest, Problem
+from unified_orders.errors import IllegalTransition, InvalidRequest, PlatformError, Problem
 from unified_orders.models import Order, RefundRequest, Return, ReturnRequest
 
 from ..rules import RETURN_TRANSITIONS
 from . import translate as tg
-from .plumbing import GraphQLPlumbing
+from .paging import Paging
 
 __all__ = ["ReturnOperations"]
 
@@ -27,23 +27,43 @@ _RETURN_MUTATIONS = {
 }
 
 
-class ReturnOperations(GraphQLPlumbing):
+class ReturnOperations(Paging):
     """The return operations of the GraphQL dialect."""
 
     def _returnable(self, order_id: str) -> Op[dict[str, list[tuple[str, int]]]]:
-        """Order line id -> ``[(fulfillment line item GID, units returnable)]``."""
-        data = yield from self._gql(
-            "ReturnableFulfillments", {"orderId": tg.gid("Order", order_id, "order_id")}
-        )
+        """Order line id -> ``[(fulfillment line item GID, units returnable)]``: every page of
+        ``returnableFulfillments``, each with every line."""
+        order_gid = tg.gid("Order", order_id, "order_id")
         found: dict[str, list[tuple[str, int]]] = {}
-        for returnable in (data.get("returnableFulfillments") or {}).get("nodes") or []:
-            items = returnable.get("returnableFulfillmentLineItems") or {}
-            for row in items.get("nodes") or []:
-                fli = row.get("fulfillmentLineItem") or {}
-                line = tg.legacy((fli.get("lineItem") or {}).get("id"))
-                if line is not None and int(row.get("quantity") or 0) > 0:
-                    found.setdefault(line, []).append((str(fli["id"]), int(row["quantity"])))
-        return found
+        cursor: str | None = None
+        read: set[str] = set()
+        while True:
+            data = yield from self._gql(
+                "ReturnableFulfillments", {"orderId": order_gid, "after": cursor}
+            )
+            connection = data.get("returnableFulfillments") or {}
+            page = yield from self._complete_each(
+                list(connection.get("nodes") or []), "returnableFulfillment"
+            )
+            for returnable in page:
+                items = returnable.get("returnableFulfillmentLineItems") or {}
+                for row in items.get("nodes") or []:
+                    fli = row.get("fulfillmentLineItem") or {}
+                    line = tg.legacy((fli.get("lineItem") or {}).get("id"))
+                    if line is not None and int(row.get("quantity") or 0) > 0:
+                        found.setdefault(line, []).append((str(fli["id"]), int(row["quantity"])))
+            info = connection.get("pageInfo") or {}
+            cursor = info.get("endCursor")
+            if not info.get("hasNextPage"):
+                return found
+            if not isinstance(cursor, str) or not cursor or cursor in read:
+                raise PlatformError(
+                    f"order {order_id}: Shopify says more returnable fulfillments follow but "
+                    "gives no new cursor",
+                    platform=self.platform,
+                    code="bad_cursor",
+                )
+            read.add(cursor)
 
     def create_return(
         self, order: Order, request: ReturnRequest, idempotency_key: str
@@ -82,21 +102,32 @@ class ReturnOperations(GraphQLPlumbing):
                 "returnCreate",
                 {"returnInput": {"orderId": order_gid, "returnLineItems": rows}},
             )
-        return tg.return_from_graphql(self._found(payload, "return", "return", "(new)"))
+        return (yield from self._return_answer(payload, "(new)"))
 
     def _return_node(self, return_id: str) -> Op[Mapping[str, Any]]:
+        """``return(id)`` with every return line."""
         data = yield from self._gql("ReturnGet", {"id": tg.gid("Return", return_id, "return_id")})
-        return self._found(data, "return", "return", return_id)
+        return (
+            yield from self._complete(self._found(data, "return", "return", return_id), "return")
+        )
+
+    def _return_answer(self, payload: Mapping[str, Any], return_id: str) -> Op[Return]:
+        """The return a mutation answers with, every line read."""
+        node = self._found(payload, "return", "return", return_id)
+        return tg.return_from_graphql((yield from self._complete(node, "return")))
 
     def get_return(self, return_id: str) -> Op[Return]:
         """``return(id)``."""
         return tg.return_from_graphql((yield from self._return_node(return_id)))
 
     def list_returns(self, order_id: str) -> Op[list[Return]]:
-        """``Order.returns``."""
+        """``Order.returns``: every page, each return with every line."""
         data = yield from self._gql("OrderReturns", {"id": tg.gid("Order", order_id, "order_id")})
-        node = self._found(data, "order", "order", order_id)
-        return [tg.return_from_graphql(r) for r in (node.get("returns") or {}).get("nodes") or []]
+        node = yield from self._complete(self._found(data, "order", "order", order_id), "order")
+        found = list((node.get("returns") or {}).get("nodes") or [])
+        return [
+            tg.return_from_graphql(r) for r in (yield from self._complete_each(found, "return"))
+        ]
 
     def change_return(self, return_id: str, action: ReturnAction, note: str | None) -> Op[Return]:
         """Approve/decline (``returnApproveRequest`` / ``returnDeclineRequest`` with reason OTHER
@@ -133,7 +164,7 @@ class ReturnOperations(GraphQLPlumbing):
         else:
             variables = {"id": rid}
         payload = yield from self._mutate(name, field, variables, state=status.lower())
-        return tg.return_from_graphql(self._found(payload, "return", "return", return_id))
+        return (yield from self._return_answer(payload, return_id))
 
     def process_return(
         self,
@@ -220,4 +251,4 @@ class ReturnOperations(GraphQLPlumbing):
         payload = yield from self._mutate(
             "ReturnProcess", "returnProcess", {"input": process}, state="open"
         )
-        return tg.return_from_graphql(self._found(payload, "return", "return", return_id))
+        return (yield from self._return_answer(payload, return_id))

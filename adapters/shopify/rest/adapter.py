@@ -23,7 +23,13 @@ from unified_orders.adapter import (
     Request,
     Response,
 )
-from unified_orders.errors import IllegalTransition, InvalidRequest, PlatformError, Problem
+from unified_orders.errors import (
+    IllegalTransition,
+    InvalidRequest,
+    PlatformError,
+    Problem,
+    ResponseLost,
+)
 from unified_orders.models import (
     Address,
     FulfillmentOrder,
@@ -37,7 +43,7 @@ from unified_orders.models import (
     Restock,
     ShippingRefund,
 )
-from unified_orders.pagination import link_header_urls, query_value
+from unified_orders.pagination import link_header_urls, query_value, read_each
 from unified_orders.ratelimit import TokenBucket
 
 from ..base import REST_CAPABILITIES, ShopifyAdapterBase
@@ -62,6 +68,23 @@ def _body(response: Response, key: str) -> Any:
             status=response.status,
             platform=PLATFORM,
             details=body,
+        )
+    return body[key]
+
+
+def _order_name(order: Any) -> str:
+    return str(order.get("id")) if isinstance(order, Mapping) else repr(order)[:40]
+
+
+def _answer(response: Response, key: str) -> Any:
+    """The object a write's 2xx answer carries; an answer without it cannot be read, and Shopify
+    may have applied the write: a lost response, for the exactly-once logic to re-read."""
+    body = response.body
+    if not isinstance(body, Mapping) or not isinstance(body.get(key), Mapping):
+        raise ResponseLost(
+            f"{response.url or 'shopify'} answered {response.status} without {key!r}; the write "
+            "may have taken effect",
+            response=response,
         )
     return body[key]
 
@@ -130,7 +153,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         """``GET orders.json`` (``status=any``, ``limit=250``), following ``page_info`` cursors.
 
         A ``page_info`` request may carry only ``limit`` (and ``fields``): the filters are
-        inside the cursor.
+        inside the cursor. An order that cannot be read is a ``ReadFailure`` of the page.
         """
         params: dict[str, Any] = {"limit": PAGE_SIZE}
         if cursor is not None:
@@ -148,15 +171,16 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         response = yield Request("GET", "orders.json", params=params)
         links = link_header_urls(response.header("link"))
         next_cursor = query_value(links["next"], "page_info") if "next" in links else None
-        items = []
-        for order in _body(response, "orders"):
-            items.append((yield from self._complete(order)))
-        return Page(items, next_cursor)
+        # one order that cannot be read is named in the page's failures, never fails the page
+        items, failures = yield from read_each(
+            _body(response, "orders"), self._complete, name=_order_name
+        )
+        return Page(items, next_cursor, failures)
 
     def create_order(self, order: Order) -> Op[Order]:
         """``POST orders.json`` from a canonical order (migration; no receipts, no stock moves)."""
         response = yield Request("POST", "orders.json", json=translate.order_body(order))
-        return (yield from self._complete(_body(response, "order")))
+        return (yield from self._complete(_answer(response, "order")))
 
     def cancel_order(self, order: Order, options: CancelOptions) -> Op[Order]:
         """``POST orders/{id}/cancel.json`` with ``reason`` and ``email`` (notify); with
@@ -199,7 +223,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
                 )["refund"]
         body = translate.cancel_body(reason, options.notify, refund_block)
         response = yield Request("POST", f"orders/{oid}/cancel.json", json=body)
-        return (yield from self._complete(_body(response, "order")))
+        return (yield from self._complete(_answer(response, "order")))
 
     @staticmethod
     def _full_refund_request(order: Order, *, restock: bool) -> RefundRequest | None:
@@ -240,22 +264,23 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
             raise InvalidRequest([Problem("address", "give at least one address field")])
         body = {"order": {"shipping_address": fields}}
         response = yield Request("PUT", f"orders/{oid}.json", json=body)
-        return (yield from self._complete(_body(response, "order")))
+        return (yield from self._complete(_answer(response, "order")))
 
     # --- refunds ------------------------------------------------------------------------------
     def calculate_refund(self, order: Order, request: RefundRequest) -> Op[RefundCalculation]:
-        """``POST orders/{id}/refunds/calculate.json``."""
+        """``POST orders/{id}/refunds/calculate.json`` (a read: it changes nothing)."""
         oid = numeric_id(order.id, "order_id")
         body = translate.refund_request_body(request, request.currency or order.currency)
         response = yield Request(
-            "POST", f"orders/{oid}/refunds/calculate.json", json=body, retry_safe=True
+            "POST", f"orders/{oid}/refunds/calculate.json", json=body, retry_safe=True, write=False
         )
         return translate.calculation_from_rest(response.body, order, request)
 
     def create_refund(
         self, order: Order, calculation: RefundCalculation, options: RefundOptions
     ) -> Op[Refund]:
-        """``POST orders/{id}/refunds.json``: the calculation's transactions as ``kind: refund``."""
+        """``POST orders/{id}/refunds.json``: the calculation's transactions as ``kind: refund``;
+        the idempotency key travels as a marker in the refund's ``note``."""
         oid = numeric_id(order.id, "order_id")
         body = translate.refund_body(
             calculation,
@@ -263,10 +288,11 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
             notify=options.notify,
             note=options.note,
             discrepancy_reason=self.settings.discrepancy_reason,
+            idempotency_key=options.idempotency_key,
         )
         response = yield Request("POST", f"orders/{oid}/refunds.json", json=body)
         return translate.refund_from_rest(
-            _body(response, "refund"), order.currency, taxes_included=order.taxes_included
+            _answer(response, "refund"), order.currency, taxes_included=order.taxes_included
         )
 
     def _order_facts(self, oid: int) -> Op[tuple[str, bool]]:
@@ -340,14 +366,14 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         )
         yield from self._gate(fid, "hold")
         response = yield Request("POST", f"fulfillment_orders/{fid}/hold.json", json=body)
-        return translate.fulfillment_order_from_rest(_body(response, "fulfillment_order"))
+        return translate.fulfillment_order_from_rest(_answer(response, "fulfillment_order"))
 
     def release_fulfillment_hold(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
         """``POST fulfillment_orders/{id}/release_hold.json``."""
         fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
         yield from self._gate(fid, "release_hold")
         response = yield Request("POST", f"fulfillment_orders/{fid}/release_hold.json", json={})
-        return translate.fulfillment_order_from_rest(_body(response, "fulfillment_order"))
+        return translate.fulfillment_order_from_rest(_answer(response, "fulfillment_order"))
 
     def request_fulfillment(
         self,
@@ -372,7 +398,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
             f"fulfillment_orders/{fid}/fulfillment_request.json",
             json={"fulfillment_request": request},
         )
-        submitted = _body(response, "submitted_fulfillment_order")
+        submitted = _answer(response, "submitted_fulfillment_order")
         rest = (response.body or {}).get("unsubmitted_fulfillment_order")
         others = [str(rest["id"])] if rest and rest.get("id") != submitted.get("id") else []
         return translate.fulfillment_order_from_rest(submitted, replaced_by=others)
@@ -387,7 +413,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         response = yield Request(
             "POST", f"fulfillment_orders/{fid}/cancellation_request.json", json=body
         )
-        return translate.fulfillment_order_from_rest(_body(response, "fulfillment_order"))
+        return translate.fulfillment_order_from_rest(_answer(response, "fulfillment_order"))
 
     def available_locations(self, fulfillment_order_id: str) -> Op[list[Location]]:
         """``GET fulfillment_orders/{id}/locations_for_move.json`` (movable ones)."""
@@ -409,7 +435,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         response = yield Request(
             "POST", f"fulfillment_orders/{fid}/move.json", json={"fulfillment_order": move}
         )
-        moved = _body(response, "moved_fulfillment_order")
+        moved = _answer(response, "moved_fulfillment_order")
         remaining = (response.body or {}).get("remaining_fulfillment_order")
         others = (
             [str(remaining["id"])] if remaining and remaining.get("id") != moved.get("id") else []

@@ -34,6 +34,7 @@ from unified_orders.sandbox import (
 from .graphql import GraphQLSandbox
 from .handlers import API_PATH, RestHandlers
 from .routes import ROUTES
+from .seed import LargeOrder, build_large_order
 from .state import ShopifyState
 
 __all__ = ["BUCKET_SIZE", "LEAK_RATE", "ShopifyEmulator"]
@@ -158,3 +159,10 @@ class ShopifyEmulator(RestHandlers, BaseEmulator):
         """Add ``n`` deterministic generated orders; returns their ids."""
         with self.lock:
             return self.state.seed_orders(n)
+
+    def seed_large_order(self, shape: str | LargeOrder = "warehouse", **changes: Any) -> str:
+        """Add a large order (a shape named in ``data/large_orders.json``, with ``changes``, or a
+        :class:`~.seed.LargeOrder`); returns its id."""
+        chosen = LargeOrder.named(shape, **changes) if isinstance(shape, str) else shape
+        with self.lock:
+            return str(build_large_order(self.state, chosen)["id"])

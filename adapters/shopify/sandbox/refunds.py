@@ -16,19 +16,36 @@ from .errors import ShopifyError, not_found, unprocessable
 from .fulfillment_orders import FulfillmentOrderRules
 from .store import to_decimal
 
-__all__ = ["REFUND_KINDS", "RefundRules"]
+__all__ = ["HOLDING_STATUSES", "REFUND_KINDS", "REFUND_OUTCOMES", "RefundRules"]
 
 #: Transaction kinds that take money and so can be refunded.
 REFUND_KINDS = ("capture", "sale")
+#: Refund transaction statuses that hold money back from the parent: paid out, or on its way.
+#: INFERRED: a pending refund already counts against what its capture can still refund.
+HOLDING_STATUSES = ("success", "pending")
+#: Outcomes a sandbox gateway can be told to give refunds (:meth:`RefundRules.set_refund_outcome`).
+REFUND_OUTCOMES = ("success", "failure", "error", "pending")
+_GATEWAY_MESSAGES = {
+    "success": "Bogus Gateway: Forced success",
+    "failure": "Bogus Gateway: Forced failure",
+    "error": "Bogus Gateway: Forced error",
+    "pending": "Bogus Gateway: Forced pending",
+}
 
 
 class RefundRules(FulfillmentOrderRules):
     """The store with Shopify's refund rules."""
 
     def new_transaction(
-        self, order: dict[str, Any], kind: str, amount: Any, parent: dict[str, Any] | None
+        self,
+        order: dict[str, Any],
+        kind: str,
+        amount: Any,
+        parent: dict[str, Any] | None,
+        status: str = "success",
     ) -> dict[str, Any]:
-        """A successful transaction record of ``kind`` on ``order`` (not yet stored)."""
+        """A transaction record of ``kind`` on ``order`` (not yet stored), ``status`` as the
+        gateway answered (the Bogus Gateway's forced outcomes)."""
         txn_id = self.new_id()
         now = self.now()
         return {
@@ -36,8 +53,8 @@ class RefundRules(FulfillmentOrderRules):
             "order_id": order["id"],
             "kind": kind,
             "gateway": parent["gateway"] if parent else "bogus",
-            "status": "success",
-            "message": "Bogus Gateway: Forced success",
+            "status": status,
+            "message": _GATEWAY_MESSAGES.get(status, f"Bogus Gateway: {status}"),
             "created_at": now,
             "test": True,
             "authorization": None,
@@ -55,13 +72,34 @@ class RefundRules(FulfillmentOrderRules):
             "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{txn_id}",
         }
 
+    # --- the gateway ------------------------------------------------------------------------------
+    def set_refund_outcome(self, order_id: int | str, status: str = "failure") -> None:
+        """Make the gateway answer every later refund of ``order_id`` with ``status``
+        (``failure``, ``error`` or ``pending``; ``success`` again to undo): a declined card.
+
+        INFERRED: Shopify still records a declined refund, with its lines and shipping, and only
+        its transactions say the money did not move (status ``failure``, amount as asked).
+        """
+        if status not in REFUND_OUTCOMES:
+            raise ValueError(f"refund outcome {status!r} is not one of {REFUND_OUTCOMES}")
+        self.order(order_id)
+        outcomes = self.data.setdefault("refund_outcomes", {})
+        if status == "success":
+            outcomes.pop(str(order_id), None)
+        else:
+            outcomes[str(order_id)] = status
+
+    def refund_outcome(self, order: dict[str, Any]) -> str:
+        """What the gateway answers a refund of ``order`` with (``success`` unless told)."""
+        return str(self.data.get("refund_outcomes", {}).get(str(order["id"]), "success"))
+
     # --- what is refundable ----------------------------------------------------------------------
     def refundable_by_parent(self, order: dict[str, Any]) -> list[tuple[dict[str, Any], Decimal]]:
         """Each successful capture or sale with what is left to refund on it."""
         txns = self.data["transactions"].get(str(order["id"]), [])
         refunded: dict[str, Decimal] = {}
         for t in txns:
-            if t["kind"] == "refund" and t["status"] == "success" and t.get("parent_id"):
+            if t["kind"] == "refund" and t["status"] in HOLDING_STATUSES and t.get("parent_id"):
                 key = str(t["parent_id"])
                 refunded[key] = refunded.get(key, Decimal(0)) + to_decimal(t["amount"])
         result = []
@@ -316,8 +354,11 @@ class RefundRules(FulfillmentOrderRules):
             paid += amount
         refund_id = self.new_id()
         now = self.now()
+        outcome = self.refund_outcome(order)
         new_txns = [
-            self.new_transaction(order, "refund", txn["amount"], parents[str(txn["parent_id"])][0])
+            self.new_transaction(
+                order, "refund", txn["amount"], parents[str(txn["parent_id"])][0], outcome
+            )
             for txn in body.get("transactions") or []
         ]
         adjustments = []
@@ -410,7 +451,8 @@ class RefundRules(FulfillmentOrderRules):
         self.data["transactions"].setdefault(str(order["id"]), []).extend(txns)
         left = sum((x[1] for x in self.refundable_by_parent(order)), Decimal(0))
         refunded_any = any(
-            t["kind"] == "refund" for t in self.data["transactions"][str(order["id"])]
+            t["kind"] == "refund" and t["status"] == "success"
+            for t in self.data["transactions"][str(order["id"])]
         )
         if refunded_any:
             order["financial_status"] = "refunded" if left <= 0 else "partially_refunded"

@@ -46,6 +46,8 @@ class Store:
             "returns": {},
             "jobs": {},
             "idempotency": {},
+            # what the gateway answers refunds, by order id (absent: success)
+            "refund_outcomes": {},
         }
 
     # --- plumbing -------------------------------------------------------------------------------
@@ -96,7 +98,7 @@ class Store:
     def load(self, data: dict[str, Any]) -> None:
         """Replace all state (dumps from before the GraphQL parts existed get them)."""
         self.data = copy.deepcopy(data)
-        for key in ("fulfillment_line_items", "returns", "jobs", "idempotency"):
+        for key in ("fulfillment_line_items", "returns", "jobs", "idempotency", "refund_outcomes"):
             self.data.setdefault(key, {})
         self.number_fulfillment_lines()
 

@@ -3,7 +3,9 @@
 Nothing here does I/O. By area:
 
 - :mod:`.values`             money, times, ``CalculatedPrice`` bodies, state names in a response;
-- :mod:`.orders`             order, lines, payments, deliveries: platform -> canonical;
+- :mod:`.orders`             order, lines (after promotions), payments, deliveries: platform ->
+  canonical;
+- :mod:`.shop_currency`      every amount also in the shop's own currency (``currencyFactor``);
 - :mod:`.refunds`            capture refunds, both ways;
 - :mod:`.returns`            Commercial returns: platform -> canonical;
 - :mod:`.order_to_platform`  a canonical order as a ``POST /api/order`` body, addresses;
@@ -28,12 +30,14 @@ from .order_to_platform import (
     province_key,
 )
 from .orders import (
+    DISCOUNT_LINE_TYPES,
     FINANCIAL_STATUS,
     FULFILLMENT_ORDER_STATUS,
     FULFILLMENT_STATUS,
     NEGATIVE_LINE_TYPES,
     ORDER_STATUS,
     address_from_platform,
+    discount_shares,
     fulfillment_order_from_delivery,
     line_from_platform,
     order_from_platform,
@@ -43,19 +47,25 @@ from .orders import (
 )
 from .refunds import (
     REFUND_STATUS,
+    PositionPart,
     capture_refundable,
     refund_to_platform,
     refunded_quantities,
     refunds_from_platform,
 )
 from .returns import RETURN_STATUS, return_from_platform
+from .shop_currency import ShopCurrency, with_shop_amounts
 from .values import (
     EXTERNAL_PREFIX,
     SHIPPED_FIELD,
+    Amounts,
+    amounts_of,
     calculated_price,
     collect_state_names,
     iso_time,
     money,
+    order_amounts,
+    rounding_decimals,
     state_name,
     storage_time,
     taxes_object,
@@ -63,6 +73,7 @@ from .values import (
 
 __all__ = [
     "DELIVERY_STATE_FOR",
+    "DISCOUNT_LINE_TYPES",
     "EXTERNAL_PREFIX",
     "FINANCIAL_STATUS",
     "FULFILLMENT_ORDER_STATUS",
@@ -76,17 +87,23 @@ __all__ = [
     "RETURN_STATUS",
     "SHIPPED_FIELD",
     "TRANSACTION_STATE_FOR",
+    "Amounts",
     "CreateRefs",
+    "PositionPart",
+    "ShopCurrency",
     "address_from_platform",
     "address_to_platform",
+    "amounts_of",
     "calculated_price",
     "capture_refundable",
     "collect_state_names",
+    "discount_shares",
     "error_from_response",
     "fulfillment_order_from_delivery",
     "iso_time",
     "line_from_platform",
     "money",
+    "order_amounts",
     "order_criteria",
     "order_from_platform",
     "order_to_platform",
@@ -97,8 +114,10 @@ __all__ = [
     "refunded_quantities",
     "refunds_from_platform",
     "return_from_platform",
+    "rounding_decimals",
     "shipping_gross",
     "state_name",
     "storage_time",
     "taxes_object",
+    "with_shop_amounts",
 ]

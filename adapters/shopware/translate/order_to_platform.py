@@ -19,7 +19,6 @@ from unified_orders.models import (
     LineItem,
     Order,
     OrderStatus,
-    minor_unit,
 )
 
 from ..platform import dec, stable_id
@@ -68,6 +67,7 @@ class CreateRefs:
         *,
         sales_channel: Mapping[str, Any],
         currency_id: str,
+        currency_factor: Any = None,
         states: Mapping[str, Mapping[str, str]],
         countries: Mapping[str, str],
         country_states: Mapping[str, str],
@@ -75,6 +75,9 @@ class CreateRefs:
     ) -> None:
         self.sales_channel = sales_channel
         self.currency_id = currency_id
+        factor = dec(currency_factor) if currency_factor is not None else Decimal(1)
+        self.currency_factor = factor if factor.is_finite() and factor > 0 else Decimal(1)
+        """The currency's ``factor`` now: the order's ``currencyFactor`` (shop currency = 1)."""
         self.states = states
         self.countries = countries
         self.country_states = country_states
@@ -153,10 +156,10 @@ def order_to_platform(order: Order, refs: CreateRefs) -> dict[str, Any]:
         "languageId": channel["languageId"],
         "salesChannelId": channel["id"],
         "orderDateTime": when,
-        "currencyFactor": Decimal(1),
+        "currencyFactor": refs.currency_factor,
         "stateId": refs.states[ORDER_MACHINE][ORDER_STATE_FOR.get(order.status, "open")],
-        "itemRounding": _rounding(order.currency),
-        "totalRounding": _rounding(order.currency),
+        "itemRounding": _rounding(order),
+        "totalRounding": _rounding(order),
         "price": {
             "netPrice": total - tax if tax_status != "tax-free" else total,
             "totalPrice": total,
@@ -211,8 +214,9 @@ def _line_taxes(line: LineItem, order: Order) -> list[dict[str, Any]]:
     return [{"tax": tax, "taxRate": rate, "price": line.total.amount}]
 
 
-def _rounding(currency: str) -> dict[str, Any]:
-    digits = minor_unit(currency)
+def _rounding(order: Order) -> dict[str, Any]:
+    # The currency's minor unit; for a code no table knows, the decimals its amounts carry.
+    digits = order.total.minor_unit
     return {"decimals": digits, "interval": Decimal(1).scaleb(-digits), "roundForNet": True}
 
 

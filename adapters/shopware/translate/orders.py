@@ -5,6 +5,10 @@ added on top; with ``tax-free`` there is no tax. The canonical order keeps line 
 gives them and says which with ``taxes_included``, so the core planner computes refund amounts
 correctly for each tax status. Payments are the order transactions (``authorization``, or
 ``sale`` when paid without a capture) and their captures; deliveries read as fulfillment orders.
+
+Promotions are negative ``promotion`` (and ``discount``) line items. They are spread over the
+goods lines (:func:`discount_shares`), so each line's ``total`` is what the customer paid for it
+after the order's promotions: that is what a refund of the line pays back.
 """
 
 from __future__ import annotations
@@ -32,15 +36,17 @@ from unified_orders.models import (
 from ..platform import PLATFORM, calculated_taxes, dec, parse_time, tax_total
 from ..states import PAID_STATES, PENDING_PAYMENT_STATES
 from .refunds import capture_refundable, refunded_quantities, refunds_from_platform
-from .values import SHIPPED_FIELD, money, state_name
+from .values import SHIPPED_FIELD, Amounts, amounts_of, order_amounts, state_name
 
 __all__ = [
+    "DISCOUNT_LINE_TYPES",
     "FINANCIAL_STATUS",
     "FULFILLMENT_ORDER_STATUS",
     "FULFILLMENT_STATUS",
     "NEGATIVE_LINE_TYPES",
     "ORDER_STATUS",
     "address_from_platform",
+    "discount_shares",
     "fulfillment_order_from_delivery",
     "line_from_platform",
     "order_from_platform",
@@ -91,6 +97,9 @@ _CAPTURE_STATUS = {
     "failed": TransactionStatus.FAILURE,
 }
 NEGATIVE_LINE_TYPES = {"promotion", "discount", "credit"}
+DISCOUNT_LINE_TYPES = {"promotion", "discount"}
+"""Negative line types that lower what the customer paid for the goods: spread over the lines.
+A ``credit`` (added to an order later, for a credit note) is not: it is no part of the price."""
 
 
 def primary_transaction(order: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -184,7 +193,7 @@ def _shipped_quantities(order: Mapping[str, Any]) -> dict[str, int]:
     return shipped
 
 
-def _transactions(order: Mapping[str, Any], currency: str) -> list[Transaction]:
+def _transactions(order: Mapping[str, Any], cur: Amounts) -> list[Transaction]:
     """Payments: a capture is a ``capture``; an order_transaction is its parent ``authorization``.
 
     An order_transaction in a paid state with no capture is a ``sale``: money was taken by the
@@ -198,7 +207,7 @@ def _transactions(order: Mapping[str, Any], currency: str) -> list[Transaction]:
         gateway = (txn.get("paymentMethod") or {}).get("technicalName") or txn.get(
             "paymentMethodId"
         )
-        amount = money((txn.get("amount") or {}).get("totalPrice"), currency)
+        amount = cur((txn.get("amount") or {}).get("totalPrice"))
         if state in PAID_STATES or state == "authorized":
             status = TransactionStatus.SUCCESS
         elif state in PENDING_PAYMENT_STATES:
@@ -210,7 +219,7 @@ def _transactions(order: Mapping[str, Any], currency: str) -> list[Transaction]:
             refundable = None
         else:
             kind = TransactionKind.SALE
-            refundable = Money.zero(currency) if state == "refunded" else amount
+            refundable = cur.zero() if state == "refunded" else amount
         result.append(
             Transaction(
                 id=str(txn["id"]),
@@ -234,10 +243,10 @@ def _transactions(order: Mapping[str, Any], currency: str) -> list[Transaction]:
                     platform_kind="order_transaction_capture",
                     status=_CAPTURE_STATUS.get(capture_state, TransactionStatus.UNKNOWN),
                     platform_status=capture_state,
-                    amount=money((capture.get("amount") or {}).get("totalPrice"), currency),
+                    amount=cur((capture.get("amount") or {}).get("totalPrice")),
                     parent_id=str(txn["id"]),
                     gateway=str(gateway) if gateway else None,
-                    refundable=capture_refundable(capture, currency),
+                    refundable=capture_refundable(capture, cur),
                     created_at=parse_time(capture.get("createdAt")),
                     raw=dict(capture),
                 )
@@ -259,13 +268,25 @@ def _is_digital(line: Mapping[str, Any]) -> bool:
 
 
 def line_from_platform(
-    line: Mapping[str, Any], currency: str, shipped: int, refunded: int
+    line: Mapping[str, Any],
+    currency: str | Amounts,
+    shipped: int,
+    refunded: int,
+    discount: tuple[Money, Money] | None = None,
 ) -> LineItem:
-    """A canonical line from an ``order_line_item``."""
+    """A canonical line from an ``order_line_item``; ``discount`` is its share (amount, tax) of
+    the order's promotions, taken off its total and tax."""
+    cur = amounts_of(currency)
     price = line.get("price") or {}
     quantity = int(line.get("quantity") or 0)
     digital = _is_digital(line)
     payload = line.get("payload") or {}
+    total = cur(price.get("totalPrice", line.get("totalPrice")))
+    tax = cur(tax_total(price))
+    off = None
+    if discount is not None and discount[0].amount:
+        off = discount[0]
+        total, tax = total - discount[0], tax - discount[1]
     return LineItem(
         id=str(line["id"]),
         sku=payload.get("productNumber"),
@@ -274,9 +295,10 @@ def line_from_platform(
         current_quantity=quantity,
         fulfilled_quantity=min(shipped, quantity),
         refunded_quantity=refunded,
-        unit_price=money(price.get("unitPrice", line.get("unitPrice")), currency),
-        total=money(price.get("totalPrice", line.get("totalPrice")), currency),
-        total_tax=money(tax_total(price), currency),
+        unit_price=cur(price.get("unitPrice", line.get("unitPrice"))),
+        total=total,
+        total_discount=off,
+        total_tax=tax,
         tax_rate=_tax_rate(price),
         requires_shipping=bool(line.get("good", True)) and not digital,
         is_digital=digital,
@@ -298,30 +320,99 @@ def _tax_status(order: Mapping[str, Any]) -> str:
     return str((order.get("price") or {}).get("taxStatus") or order.get("taxStatus") or "gross")
 
 
+def _composition_weights(
+    promotion: Mapping[str, Any], goods: list[Mapping[str, Any]]
+) -> list[Decimal] | None:
+    """The discount per goods line a promotion's ``payload.composition`` names, if it names any.
+
+    INFERRED: Shopware's promotion calculator writes ``composition`` entries ``{id, quantity,
+    discount}`` whose ``id`` is the cart line id, which an order keeps as the line's
+    ``identifier``; the spec types ``payload`` as a plain object.
+    """
+    composition = (promotion.get("payload") or {}).get("composition")
+    if not isinstance(composition, list):
+        return None
+    by_key: dict[str, Decimal] = {}
+    for entry in composition:
+        if isinstance(entry, Mapping) and entry.get("id") is not None:
+            key = str(entry["id"])
+            by_key[key] = by_key.get(key, Decimal(0)) + abs(dec(entry.get("discount")))
+    weights = [
+        by_key.get(str(line.get("identifier")), by_key.get(str(line["id"]), Decimal(0)))
+        for line in goods
+    ]
+    return weights if any(weights) else None
+
+
+def discount_shares(items: list[Mapping[str, Any]], cur: Amounts) -> dict[str, tuple[Money, Money]]:
+    """Each goods line's share (amount, tax) of the order's promotions.
+
+    A promotion is spread over the lines its ``payload.composition`` names, else over every goods
+    line in proportion to its total (largest remainder, so the shares sum to the promotion to the
+    cent); its tax is spread the same way. A line never takes more than its own total.
+    """
+    goods = [li for li in items if li.get("type") not in NEGATIVE_LINE_TYPES]
+    shares = {str(li["id"]): (cur.zero(), cur.zero()) for li in goods}
+    totals = [cur((li.get("price") or {}).get("totalPrice", li.get("totalPrice"))) for li in goods]
+    left = list(totals)
+    for promotion in items:
+        if promotion.get("type") not in DISCOUNT_LINE_TYPES:
+            continue
+        price = promotion.get("price") or {}
+        off = -cur(price.get("totalPrice", promotion.get("totalPrice")))
+        off_tax = -cur(tax_total(price))
+        room = cur.sum(x for x in left if x.amount > 0)
+        if off.amount <= 0 or room.amount <= 0:
+            continue
+        off = off if off <= room else room
+        weights = _composition_weights(promotion, goods) or [
+            max(x.amount, Decimal(0)) for x in left
+        ]
+        parts = off.allocate(weights)
+        taxes = off_tax.allocate(weights) if off_tax.amount > 0 else [cur.zero()] * len(goods)
+        for index, line in enumerate(goods):
+            key = str(line["id"])
+            amount, tax = shares[key]
+            shares[key] = (amount + parts[index], tax + taxes[index])
+            left[index] = left[index] - parts[index]
+    return shares
+
+
 def order_from_platform(order: Mapping[str, Any]) -> Order:
     """A canonical order from a ``search/order`` hit loaded with the adapter's associations."""
-    currency = str((order.get("currency") or {}).get("isoCode") or "EUR")
+    cur = order_amounts(order)
+    currency = cur.currency
     price = order.get("price") or {}
     tax_status = _tax_status(order)
     shipped = _shipped_quantities(order)
     refunded = refunded_quantities(order)
+    top = [
+        item
+        for item in sorted(
+            order.get("lineItems") or [], key=lambda li: int(li.get("position") or 0)
+        )
+        if not item.get("parentId")
+    ]
+    shares = discount_shares(top, cur)
     lines: list[LineItem] = []
-    discount = Money.zero(currency)
-    for item in sorted(order.get("lineItems") or [], key=lambda li: int(li.get("position") or 0)):
-        if item.get("parentId"):
-            continue
+    discount = cur.zero()
+    for item in top:
         if item.get("type") in NEGATIVE_LINE_TYPES:
-            discount = discount - money((item.get("price") or {}).get("totalPrice"), currency)
+            discount = discount - cur((item.get("price") or {}).get("totalPrice"))
             continue
         key = str(item["id"])
-        lines.append(line_from_platform(item, currency, shipped.get(key, 0), refunded.get(key, 0)))
+        lines.append(
+            line_from_platform(
+                item, cur, shipped.get(key, 0), refunded.get(key, 0), shares.get(key)
+            )
+        )
     state = state_name(order)
     transaction = primary_transaction(order)
     delivery = primary_delivery(order)
     txn_state = state_name(transaction)
     delivery_state = state_name(delivery)
-    total = money(price.get("totalPrice", order.get("amountTotal")), currency)
-    net = money(price.get("netPrice", order.get("amountNet")), currency)
+    total = cur(price.get("totalPrice", order.get("amountTotal")))
+    net = cur(price.get("netPrice", order.get("amountNet")))
     customer = order.get("orderCustomer") or {}
     return Order(
         id=str(order["id"]),
@@ -338,14 +429,14 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         lines=lines,
         shipping_address=address_from_platform((delivery or {}).get("shippingOrderAddress")),
         billing_address=address_from_platform(order.get("billingAddress")),
-        shipping=money(shipping_gross(order), currency),
-        subtotal=money(price.get("positionPrice", order.get("positionPrice")), currency),
-        tax=total - net if tax_status != "tax-free" else Money.zero(currency),
+        shipping=cur(shipping_gross(order)),
+        subtotal=cur(price.get("positionPrice", order.get("positionPrice"))),
+        tax=total - net if tax_status != "tax-free" else cur.zero(),
         total=total,
         discount=discount if discount.amount else None,
         taxes_included=tax_status == "gross",
-        transactions=_transactions(order, currency),
-        refunds=refunds_from_platform(order, currency),
+        transactions=_transactions(order, cur),
+        refunds=refunds_from_platform(order, cur),
         created_at=parse_time(order.get("orderDateTime") or order.get("createdAt")),
         updated_at=parse_time(order.get("updatedAt") or order.get("createdAt")),
         note=order.get("customerComment"),

@@ -1,13 +1,17 @@
 """Capture refunds both ways: ``order_transaction_capture_refund`` <-> canonical refunds.
 
 Refunds this library writes for one request over several captures share an ``externalReference``
-(``unified-orders:{idempotency key}``) and read back as one canonical refund. Amounts and
-positions hold the money paid back, tax included, in every tax status.
+(``unified-orders:{idempotency key}``) and read back as one canonical refund carrying that key.
+Amounts and positions hold the money paid back, tax included, in every tax status. A line whose
+refund is spread over several captures has a position on each: the first carries the units
+(``quantity``), the others only money (``quantity`` is optional on a position), and they read back
+as one refund line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,10 +28,11 @@ from unified_orders.models import (
 
 from ..platform import parse_time, stable_id, tax_total
 from ..states import DEAD_REFUND_STATES
-from .values import EXTERNAL_PREFIX, calculated_price, money, state_name
+from .values import EXTERNAL_PREFIX, Amounts, amounts_of, calculated_price, state_name
 
 __all__ = [
     "REFUND_STATUS",
+    "PositionPart",
     "capture_refundable",
     "refund_to_platform",
     "refunded_quantities",
@@ -64,43 +69,43 @@ def _refund_rows(order: Mapping[str, Any]) -> list[Row]:
     return rows
 
 
-def _line_refund_amounts(position: Mapping[str, Any], currency: str) -> tuple[Money, Money, Money]:
-    total = money((position.get("amount") or {}).get("totalPrice"), currency)
-    tax = money(tax_total(position.get("amount")), currency)
+def _line_refund_amounts(position: Mapping[str, Any], cur: Amounts) -> tuple[Money, Money, Money]:
+    total = cur((position.get("amount") or {}).get("totalPrice"))
+    tax = cur(tax_total(position.get("amount")))
     return total - tax, tax, total
 
 
-def refunds_from_platform(order: Mapping[str, Any], currency: str) -> list[Refund]:
+def refunds_from_platform(order: Mapping[str, Any], currency: str | Amounts) -> list[Refund]:
     """Canonical refunds from the capture refunds, oldest first.
 
     Refunds this library wrote for one request over several captures share an
     ``externalReference`` and come back as one canonical refund; any other refund stands alone.
     Refund amounts and positions hold the money paid back (tax included) in every tax status.
     """
+    cur = amounts_of(currency)
     groups: dict[str, list[Row]] = {}
     for refund, capture in _refund_rows(order):
         reference = refund.get("externalReference") or ""
         key = reference if reference.startswith(EXTERNAL_PREFIX) else str(refund["id"])
         groups.setdefault(key, []).append((refund, capture))
-    return [_refund(str(order["id"]), key, rows, currency) for key, rows in groups.items()]
+    return [_refund(str(order["id"]), key, rows, cur) for key, rows in groups.items()]
 
 
-def _refund(order_id: str, key: str, rows: list[Row], currency: str) -> Refund:
+def _refund(order_id: str, key: str, rows: list[Row], cur: Amounts) -> Refund:
     """One canonical refund from the capture refunds written under one key."""
     rows.sort(key=lambda r: (str(r[0].get("createdAt") or ""), str(r[0]["id"])))
-    lines: list[RefundLine] = []
+    lines: dict[str, RefundLine] = {}
     transactions: list[RefundTransaction] = []
-    shipping_total = Money.zero(currency)
+    shipping_total = cur.zero()
     states: list[str] = []
     for refund, capture in rows:
         state = state_name(refund) or "open"
         states.append(state)
-        amount = money((refund.get("amount") or {}).get("totalPrice"), currency)
-        refund_lines = [
-            _refund_line(position, currency) for position in refund.get("positions") or []
-        ]
-        lines.extend(refund_lines)
-        positions_total = Money.sum((line.total for line in refund_lines), currency)
+        amount = cur((refund.get("amount") or {}).get("totalPrice"))
+        refund_lines = [_refund_line(position, cur) for position in refund.get("positions") or []]
+        for line in refund_lines:
+            lines[line.line_id] = _merged(lines.get(line.line_id), line)
+        positions_total = cur.sum(line.total for line in refund_lines)
         if amount > positions_total:
             shipping_total = shipping_total + (amount - positions_total)
         transactions.append(
@@ -119,10 +124,10 @@ def _refund(order_id: str, key: str, rows: list[Row], currency: str) -> Refund:
         id=str(first["id"]),
         order_id=order_id,
         status=_refund_status(states),
-        lines=lines,
+        lines=list(lines.values()),
         shipping=RefundShipping(amount=shipping_total) if shipping_total.amount else None,
         transactions=transactions,
-        total=Money.sum((t.amount for t in transactions), currency),
+        total=cur.sum(t.amount for t in transactions),
         note=first.get("reason"),
         created_at=parse_time(first.get("createdAt")),
         idempotency_key=key[len(EXTERNAL_PREFIX) :] if key.startswith(EXTERNAL_PREFIX) else None,
@@ -130,8 +135,24 @@ def _refund(order_id: str, key: str, rows: list[Row], currency: str) -> Refund:
     )
 
 
-def _refund_line(position: Mapping[str, Any], currency: str) -> RefundLine:
-    subtotal, tax, total = _line_refund_amounts(position, currency)
+def _merged(before: RefundLine | None, part: RefundLine) -> RefundLine:
+    """One refund line from the positions of one line on several captures."""
+    if before is None:
+        return part
+    raws = before.raw if isinstance(before.raw, list) else [before.raw]
+    return before.model_copy(
+        update={
+            "quantity": before.quantity + part.quantity,
+            "subtotal": before.subtotal + part.subtotal,
+            "tax": before.tax + part.tax,
+            "total": before.total + part.total,
+            "raw": [*raws, part.raw],
+        }
+    )
+
+
+def _refund_line(position: Mapping[str, Any], cur: Amounts) -> RefundLine:
+    subtotal, tax, total = _line_refund_amounts(position, cur)
     return RefundLine(
         line_id=str(position["orderLineItemId"]),
         quantity=int(position.get("quantity") or 0),
@@ -166,19 +187,28 @@ def refunded_quantities(order: Mapping[str, Any]) -> dict[str, int]:
     return result
 
 
-def capture_refundable(capture: Mapping[str, Any], currency: str) -> Money:
+def capture_refundable(capture: Mapping[str, Any], currency: str | Amounts) -> Money:
     """What a capture can still refund: its amount less every refund that is not failed/cancelled."""
-    amount = money((capture.get("amount") or {}).get("totalPrice"), currency)
-    spent = Money.sum(
-        (
-            money((r.get("amount") or {}).get("totalPrice"), currency)
-            for r in capture.get("refunds") or []
-            if (state_name(r) or "open") not in DEAD_REFUND_STATES
-        ),
-        currency,
+    cur = amounts_of(currency)
+    amount = cur((capture.get("amount") or {}).get("totalPrice"))
+    spent = cur.sum(
+        cur((r.get("amount") or {}).get("totalPrice"))
+        for r in capture.get("refunds") or []
+        if (state_name(r) or "open") not in DEAD_REFUND_STATES
     )
     left = amount - spent
-    return left if left.amount > 0 else Money.zero(currency)
+    return left if left.amount > 0 else cur.zero()
+
+
+@dataclass(frozen=True)
+class PositionPart:
+    """What one capture refund pays back for one line: money (tax included) and, on the part
+    that carries them, the units; ``quantity`` None is a part of a line spread over captures."""
+
+    line_id: str
+    quantity: int | None
+    total: Money
+    tax: Money
 
 
 def refund_to_platform(
@@ -188,7 +218,7 @@ def refund_to_platform(
     open_state_id: str,
     reference: str,
     reason: str | None,
-    lines: list[RefundLine],
+    parts: list[PositionPart],
     line_rates: Mapping[str, Decimal | None],
     amount: Money,
     shipping_taxes: list[dict[str, Any]],
@@ -196,28 +226,30 @@ def refund_to_platform(
     """An ``order_transaction_capture_refund`` body with its positions.
 
     Amounts are the money paid back, tax included, whatever the order's tax status: that is the
-    figure a payment handler reads from ``amount.totalPrice``.
+    figure a payment handler reads from ``amount.totalPrice``. ``externalReference`` carries the
+    idempotency key, so a re-read finds this refund by key.
     """
     positions = []
     refund_taxes: list[dict[str, Any]] = list(shipping_taxes)
-    for line in lines:
-        rate = line_rates.get(line.line_id)
+    for part in parts:
+        rate = line_rates.get(part.line_id)
         taxes = (
-            [{"tax": line.tax.amount, "taxRate": rate, "price": line.total.amount}]
-            if rate is not None and line.tax.amount
+            [{"tax": part.tax.amount, "taxRate": rate, "price": part.total.amount}]
+            if rate is not None and part.tax.amount
             else []
         )
         refund_taxes.extend(taxes)
-        unit = (line.total.amount / line.quantity).quantize(line.total.quantum, ROUND_HALF_UP)
-        positions.append(
-            {
-                "id": stable_id(refund_id, "position", line.line_id),
-                "refundId": refund_id,
-                "orderLineItemId": line.line_id,
-                "quantity": line.quantity,
-                "amount": calculated_price(unit, line.total.amount, line.quantity, taxes),
-            }
-        )
+        units = part.quantity or 1
+        unit = (part.total.amount / units).quantize(part.total.quantum, ROUND_HALF_UP)
+        position: dict[str, Any] = {
+            "id": stable_id(refund_id, "position", part.line_id),
+            "refundId": refund_id,
+            "orderLineItemId": part.line_id,
+            "amount": calculated_price(unit, part.total.amount, units, taxes),
+        }
+        if part.quantity is not None:
+            position["quantity"] = part.quantity
+        positions.append(position)
     body: dict[str, Any] = {
         "id": refund_id,
         "captureId": capture_id,

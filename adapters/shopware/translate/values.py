@@ -2,28 +2,36 @@
 
 Money: Shopware prices are ``CalculatedPrice`` (``unitPrice``, ``totalPrice``, ``quantity``,
 ``calculatedTaxes``) and ``CartPrice`` (``netPrice``, ``totalPrice``, ``positionPrice``,
-``taxStatus``). Amounts arrive as JSON numbers; :func:`money` makes them exact cents.
+``taxStatus``). Amounts arrive as JSON numbers; :class:`Amounts` (and :func:`money`) make them exact
+in the order's currency: rounded by the currency's minor unit where a table knows it (ISO 4217,
+current or withdrawn such as BGN), else by the shop's own ``itemRounding.decimals``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
 from unified_orders.models import Money
+from unified_orders.models.currencies import currency_code, known_minor_unit
 
 from ..platform import dec
 
 __all__ = [
     "EXTERNAL_PREFIX",
     "SHIPPED_FIELD",
+    "Amounts",
+    "amounts_of",
     "calculated_price",
     "collect_state_names",
     "iso_time",
     "money",
+    "order_amounts",
+    "rounding_decimals",
     "state_name",
     "storage_time",
     "taxes_object",
@@ -35,21 +43,83 @@ SHIPPED_FIELD = "unified_orders_shipped"
 """``order_delivery.customFields`` key where per-line shipped quantities are kept (core has none)."""
 
 
-@lru_cache(maxsize=64)
-def _currency_quantum(currency: str) -> tuple[str, Decimal]:
-    """The checked ISO code of ``currency`` and its smallest unit (raises as Money does)."""
-    zero = Money.of(0, currency)
-    return zero.currency, zero.quantum
+@lru_cache(maxsize=256)
+def _quantum(currency: str, decimals: int | None) -> tuple[str, Decimal | None]:
+    """The checked code of ``currency`` and the unit its amounts are rounded to (None: as sent)."""
+    code = currency_code(currency)
+    digits = known_minor_unit(code)
+    if digits is None:
+        digits = decimals
+    return code, (Decimal(1).scaleb(-digits) if digits is not None else None)
 
 
-def money(value: Any, currency: str) -> Money:
+@dataclass(frozen=True)
+class Amounts:
+    """How one order's JSON amounts become Money.
+
+    ``decimals`` is the shop's own ``itemRounding.decimals``: used only for a currency no table
+    knows (a code ISO never had, such as ``USDC``), whose amounts are otherwise kept as sent.
+    """
+
+    currency: str
+    decimals: int | None = None
+
+    def __call__(self, value: Any) -> Money:
+        """``value`` (a JSON number) as exact Money in this currency."""
+        amount = dec(value)
+        if not amount.is_finite():
+            return Money.of(amount, self.currency)  # refused there, as Money refuses it
+        code, quantum = _quantum(self.currency, self.decimals)
+        if quantum is not None:
+            amount = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+        # Money.of checks what validation would; the amount is already exact.
+        return Money.of(amount, code)
+
+    def zero(self) -> Money:
+        """Zero in this currency, at its precision."""
+        return self(0)
+
+    def sum(self, items: Iterable[Money]) -> Money:
+        """Add Money values of this currency; an empty iterable is zero."""
+        return Money.sum(items, self.currency)
+
+
+def amounts_of(currency: str | Amounts) -> Amounts:
+    """``currency`` as :class:`Amounts` (a bare code keeps what the tables know)."""
+    return currency if isinstance(currency, Amounts) else Amounts(currency)
+
+
+def money(value: Any, currency: str | Amounts) -> Money:
     """Money rounded to the currency's minor unit (Shopware stores floats; this makes cents exact)."""
+    if not isinstance(currency, str):
+        return currency(value)
     amount = dec(value)
     if not amount.is_finite():
         return Money.of(amount, currency)  # refused there, as Money refuses it
-    # Money(amount, currency).rounded(), built once: Money.of checks what validation would.
-    code, quantum = _currency_quantum(currency)
-    return Money.of(amount.quantize(quantum, rounding=ROUND_HALF_UP), code)
+    code, quantum = _quantum(currency, None)
+    if quantum is not None:
+        amount = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    return Money.of(amount, code)
+
+
+def rounding_decimals(rounding: Any) -> int | None:
+    """``decimals`` of a ``CashRoundingConfig`` (``itemRounding``), where it is a usable int."""
+    if not isinstance(rounding, Mapping):
+        return None
+    decimals = rounding.get("decimals")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 18:
+        return None
+    return decimals
+
+
+def order_amounts(order: Mapping[str, Any]) -> Amounts:
+    """The :class:`Amounts` of an ``order`` (its currency association and ``itemRounding``)."""
+    currency = order.get("currency") or {}
+    code = str(currency.get("isoCode") or "EUR")
+    decimals = rounding_decimals(order.get("itemRounding"))
+    if decimals is None:
+        decimals = rounding_decimals(currency.get("itemRounding"))
+    return Amounts(code, decimals)
 
 
 def storage_time(moment: datetime) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 import warnings
@@ -12,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
+from ..http import redact
 from . import cmd_fulfillments, cmd_orders, cmd_refunds, cmd_returns, cmd_stores, cmd_sync
 from .errors import describe, exit_code_for
 from .session import Session
@@ -51,17 +53,32 @@ class RootGroup(TyperGroup):
                     ctx.obj.close()
         except (typer.Exit, typer.TyperException, typer.Abort):
             raise
-        except Exception as error:
+        except BrokenPipeError:
+            # the reader went away (``orders list | head``): not an error; stop writing quietly
+            _silence_stdout()
+            raise typer.Exit(0) from None
+        except (Exception, KeyboardInterrupt) as error:
             session = ctx.obj if isinstance(ctx.obj, Session) else None
             debug = session.debug if session else bool(ctx.params.get("debug"))
+            secrets = session.secrets if session else []
             if debug:
-                traceback.print_exception(error, file=sys.stderr)
-            line = describe(error, session.secrets if session else [])
+                text = "".join(traceback.format_exception(error))
+                sys.stderr.write(redact(text, secrets))
+            line = describe(error, secrets)
             code = exit_code_for(error)
             if code == 1 and not debug:
                 line += " (run again with --debug for the traceback)"
             typer.echo(line, err=True)
             raise typer.Exit(int(code)) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _show(caught: list[warnings.WarningMessage]) -> None:

@@ -6,16 +6,25 @@ shipping given on any of them, their notes joined); give rows different ``group`
 separate refunds of one order. A row with no ``line`` may carry only ``shipping``.
 
 Every refund gets an idempotency key derived from its content (store, order, group, lines,
-shipping; not the note, so fixing a note's typo cannot cause a second refund). The key is passed
-to the library (platforms with native idempotency dedupe on it) and recorded in a ledger next to
-the results CSV (``<results>.ledger.jsonl``, one fsynced JSON line per event) before the refund is
-sent and after it succeeds. A re-run reads the ledger and the previous results CSV and:
+shipping; not the note, so fixing a note's typo cannot cause a second refund). The key travels
+to the platform with the refund, and is recorded in a ledger next to the results CSV
+(``<results>.ledger.jsonl``, one fsynced JSON line per event) before the refund is sent and after
+it succeeds. A re-run reads the ledger and the previous results CSV and:
 
 - skips refunds already done (outcome ``already-refunded``);
 - skips refunds that were being sent when the run stopped (outcome ``ambiguous``: check the
   order on the platform, then re-run with ``--retry-unfinished`` to send those again);
 - refuses a group that was already refunded with different content (outcome ``conflict``);
-- sends everything else, including refunds that failed before (nothing was refunded then).
+- sends everything else, including refunds that failed before (nothing was refunded then); a
+  refund the platform recorded as failed (a declined gateway) is retried under a new key
+  (``<key>-2``, ``-3``...), since the old key names the failed refund.
+
+Before calculating a refund still to be made, the run looks its key up on the order: a refund
+that carries it (sent by a run killed before its ``done`` line, or by the same CSV run from another
+folder) is ``already-refunded`` (or ``failed``, when the platform recorded it so) and is noted in
+the ledger instead of being sent again. The whole run holds a lock on the ledger, so the same CSV
+run twice at once runs one after the other. Sandbox stores are opened in one fixed order, so two
+runs sharing them never wait on each other in a circle.
 
 One bad row makes its refund ``invalid`` and never stops the others. Each row's outcome is
 written to the results CSV as soon as its refund is done.
@@ -23,232 +32,39 @@ written to the results CSV as soon as its refund is done.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
-import os
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from rich.progress import Progress
 
 from ..adapter import Capability
-from ..errors import AmbiguousWrite, UnifiedOrdersError
-from ..models import Money, RefundCalculation, RefundLineRequest, RefundRequest, ShippingRefund
+from ..errors import AmbiguousWrite, RefundFailed, UnifiedOrdersError
+from ..locks import path_lock
+from ..models import Order, Refund, RefundStatus
+from ..writes import refunds_with_key
+from .bulk_files import (
+    Ledger,
+    Results,
+    base_key,
+    check_writable,
+    ledger_path,
+    previous_results,
+    private_file,
+    rewrite_in_input_order,
+)
+from .bulk_rows import Group, read_groups
 from .errors import CliError, ExitCode, describe
-from .lines import parse_quantity, parse_restock, parse_shipping
 from .output import money, records_table
 from .session import Session
 
 __all__ = ["BulkOptions", "Group", "ledger_path", "read_groups", "run_bulk"]
 
-REQUIRED = ("store", "order")
-COLUMNS = ("store", "order", "line", "quantity", "restock", "location", "shipping", "note")
-OPTIONAL = ("group",)
-RESULT_COLUMNS = (
-    "row",
-    *COLUMNS,
-    "group",
-    "key",
-    "outcome",
-    "refund_id",
-    "amount",
-    "currency",
-    "message",
-)
-DONE = {"refunded", "already-refunded"}
 PROBLEMS = {"invalid", "failed", "ambiguous", "conflict"}
-
-
-@dataclass
-class Group:
-    """One refund to make: the rows it came from and the request they describe."""
-
-    store: str
-    order: str
-    label: str
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    lines: list[RefundLineRequest] = field(default_factory=list)
-    shipping: ShippingRefund | None = None
-    notes: list[str] = field(default_factory=list)
-    error: str | None = None
-    key: str = ""
-    calculation: RefundCalculation | None = None
-    outcome: str = ""
-    message: str = ""
-    refund_id: str = ""
-    total: Money | None = None
-
-    @property
-    def identity(self) -> str:
-        """Store, order and group label: what may be refunded once."""
-        return f"{self.store}|{self.order}|{self.label}"
-
-    @property
-    def request(self) -> RefundRequest:
-        """The canonical refund request."""
-        return RefundRequest(lines=self.lines, shipping=self.shipping)
-
-    @property
-    def note(self) -> str | None:
-        """The rows' notes, joined."""
-        return "; ".join(self.notes) or None
-
-    def content_key(self) -> str:
-        """The idempotency key: a hash of what is refunded (never of the note)."""
-        shipping: str | None = None
-        if self.shipping is not None:
-            shipping = "full" if self.shipping.full else _plain(self.shipping.amount)
-        content = {
-            "store": self.store,
-            "order": self.order,
-            "group": self.label,
-            "lines": sorted(
-                [
-                    line.line_id,
-                    line.quantity,
-                    line.restock.value if line.restock else "",
-                    line.location_id or "",
-                ]
-                for line in self.lines
-            ),
-            "shipping": shipping,
-        }
-        digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-        return f"uo-bulk-{digest[:40]}"
-
-
-def _plain(amount: Decimal | None) -> str:
-    return format(amount.normalize(), "f") if amount is not None else ""
-
-
-def _cell(row: Mapping[str, str | None], name: str) -> str:
-    return (row.get(name) or "").strip()
-
-
-def read_groups(path: Path) -> list[Group]:
-    """Read the CSV into refunds to make; a bad row marks its refund invalid, naming the row."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise CliError(f"cannot read {path}: {error}", ExitCode.USAGE) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        unknown = [c for c in header if c not in COLUMNS + OPTIONAL]
-        if missing or unknown:
-            problem = (
-                f"missing column(s) {', '.join(missing)}"
-                if missing
-                else f"unknown column(s) {', '.join(unknown)}"
-            )
-            raise CliError(
-                f"{path}: {problem}; expected columns {', '.join(COLUMNS)} (and optionally group)",
-                ExitCode.VALIDATION,
-            )
-        groups: dict[tuple[str, str, str], Group] = {}
-        for number, raw in enumerate(reader, start=1):
-            row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-            store, order, label = _cell(row, "store"), _cell(row, "order"), _cell(row, "group")
-            group = groups.setdefault((store, order, label), Group(store, order, label))
-            group.rows.append((number, row))
-            try:
-                _add_row(group, number, row)
-            except CliError as error:
-                if group.error is None:
-                    group.error = f"row {number}: {error}"
-    result = list(groups.values())
-    for group in result:
-        if group.error is None and not group.lines and group.shipping is None:
-            group.error = "nothing to refund: give a line and quantity, or shipping"
-        if group.error is None:
-            group.key = group.content_key()
-    return result
-
-
-def _add_row(group: Group, number: int, row: dict[str, str]) -> None:
-    what = f"row {number}"
-    if not group.store or not group.order:
-        raise CliError("store and order are required", ExitCode.VALIDATION)
-    line, quantity = _cell(row, "line"), _cell(row, "quantity")
-    if line:
-        if any(existing.line_id == line for existing in group.lines):
-            raise CliError(f"line {line!r} appears twice in this refund", ExitCode.VALIDATION)
-        group.lines.append(
-            RefundLineRequest(
-                line_id=line,
-                quantity=parse_quantity(quantity, what),
-                restock=parse_restock(_cell(row, "restock"), what),
-                location_id=_cell(row, "location") or None,
-            )
-        )
-    elif quantity or _cell(row, "restock") or _cell(row, "location"):
-        raise CliError("quantity/restock/location given without a line", ExitCode.VALIDATION)
-    shipping = parse_shipping(_cell(row, "shipping") or None)
-    if shipping is not None:
-        if group.shipping is not None and group.shipping != shipping:
-            raise CliError(
-                "a different shipping value was given for this refund", ExitCode.VALIDATION
-            )
-        group.shipping = shipping
-    note = _cell(row, "note")
-    if note and note not in group.notes:
-        group.notes.append(note)
-
-
-def ledger_path(results: Path) -> Path:
-    """The ledger next to a results CSV: ``x.results.csv`` -> ``x.results.ledger.jsonl``."""
-    return results.with_suffix(".ledger.jsonl")
-
-
-class Ledger:
-    """Append-only JSON Lines of what was sent and done, fsynced line by line."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.last: dict[str, dict[str, Any]] = {}
-        self.done_identity: dict[str, str] = {}
-        if path.exists():
-            for text in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    entry = json.loads(text)
-                except ValueError:
-                    continue  # a torn last line after a crash
-                self._note(entry)
-
-    def _note(self, entry: dict[str, Any]) -> None:
-        self.last[entry["key"]] = entry
-        if entry.get("event") == "done" and entry.get("identity"):
-            self.done_identity[entry["identity"]] = entry["key"]
-
-    def record(self, key: str, event: str, **data: Any) -> None:
-        """Append one event and make it durable before going on."""
-        entry = {"key": key, "event": event, "at": datetime.now(UTC).isoformat(), **data}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(entry) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        self._note(entry)
-
-
-def _previous_results(path: Path) -> dict[str, str]:
-    """Keys a previous results CSV records as refunded, with their refund ids."""
-    done: dict[str, str] = {}
-    if not path.exists():
-        return done
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row.get("outcome") in DONE and row.get("key"):
-                done[row["key"]] = row.get("refund_id") or ""
-    return done
 
 
 @dataclass(frozen=True)
@@ -260,32 +76,7 @@ class BulkOptions:
     yes: bool = False
     notify: bool = False
     retry_unfinished: bool = False
-
-
-class _Results:
-    """The results CSV, written row by row as refunds finish."""
-
-    def __init__(self, handle: TextIO) -> None:
-        self.handle = handle
-        self.writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
-        self.writer.writeheader()
-
-    def write(self, group: Group) -> None:
-        for index, (number, row) in enumerate(group.rows):
-            record = {column: row.get(column, "") for column in COLUMNS}
-            first = index == 0 and group.total is not None
-            record.update(
-                row=str(number),
-                group=group.label,
-                key=group.key,
-                outcome=group.outcome,
-                refund_id=group.refund_id,
-                amount=str(group.total.amount) if first and group.total else "",
-                currency=group.total.currency if first and group.total else "",
-                message=group.message,
-            )
-            self.writer.writerow(record)
-        self.handle.flush()
+    encoding: str = "utf-8-sig"
 
 
 @contextmanager
@@ -301,6 +92,7 @@ def _classify(group: Group, ledger: Ledger, previous: dict[str, str], retry: boo
     if group.error is not None:
         group.outcome, group.message = "invalid", group.error
         return
+    group.key = ledger.key_for(group.key)
     entry = ledger.last.get(group.key)
     if entry is not None and entry["event"] == "done":
         group.outcome = "already-refunded"
@@ -332,20 +124,69 @@ def _totals(groups: list[Group]) -> str:
     return ", ".join(f"{amount} {currency}" for currency, amount in sorted(sums.items())) or "0"
 
 
-def _preview(session: Session, groups: list[Group]) -> list[Group]:
-    """Calculate every refund still to be made (validation happens here; nothing is sent)."""
+def _preview(session: Session, groups: list[Group], ledger: Ledger) -> list[Group]:
+    """Find on the platform the refunds a key already names (an earlier run that died before its
+    ledger line, or the same CSV run from another folder), and calculate every refund still to be
+    made (validation happens here; nothing is sent)."""
     pending = [g for g in groups if not g.outcome]
+    session.open_stores(sorted({g.store for g in pending}))
     with _progress(session, "calculating", len(pending)) as advance:
         for group in pending:
             try:
                 store = session.store(group.store)
+                order: Order | str = group.order
+                if Capability.ORDERS_GET in store.capabilities:
+                    order = store.orders.get(group.order)
+                    if _found_by_key(group, order, ledger):
+                        advance()
+                        continue
                 if Capability.REFUNDS_CALCULATE in store.capabilities:
-                    group.calculation = store.refunds.calculate(group.order, group.request)
+                    group.calculation = store.refunds.calculate(order, group.request)
                     group.total = group.calculation.total
             except UnifiedOrdersError as error:
                 group.outcome, group.message = "invalid", describe(error, session.secrets)
             advance()
     return [g for g in pending if not g.outcome]
+
+
+def _found_by_key(group: Group, order: Order, ledger: Ledger) -> bool:
+    """Whether the platform already holds the refund this group's key names (then noted in the
+    ledger, and not sent again)."""
+    found = refunds_with_key(order.refunds, group.key)
+    if not found:
+        return False
+    refund = found[0]
+    group.refund_id = refund.id
+    if refund.status in (RefundStatus.FAILURE, RefundStatus.PENDING):
+        group.outcome = "failed"
+        group.message = (
+            f"the platform holds refund {refund.id} under this key with status "
+            f"{refund.status.value}: no money moved; run again to retry it under a new key"
+        )
+        ledger.record(
+            group.key,
+            "refund-failed",
+            base_key=base_key(group.key),
+            refund_id=refund.id,
+            error=group.message,
+        )
+        return True
+    group.outcome, group.total = "already-refunded", refund.total
+    group.message = "found on the platform by its key (made by an earlier or concurrent run)"
+    _record_done(ledger, group, refund, found_by_key=True)
+    return True
+
+
+def _record_done(ledger: Ledger, group: Group, refund: Refund, **extra: Any) -> None:
+    ledger.record(
+        group.key,
+        "done",
+        identity=group.identity,
+        refund_id=refund.id,
+        amount=str(refund.total.amount),
+        currency=refund.total.currency,
+        **extra,
+    )
 
 
 def _send(session: Session, group: Group, ledger: Ledger, notify: bool) -> None:
@@ -365,6 +206,19 @@ def _send(session: Session, group: Group, ledger: Ledger, notify: bool) -> None:
         group.outcome, group.message = "ambiguous", describe(error, session.secrets)
         ledger.record(group.key, "ambiguous", error=group.message)
         return
+    except RefundFailed as error:
+        # the platform recorded the refund, as failed: no money moved; a re-run tries again
+        session.checkpoint(group.store)
+        group.outcome, group.message = "failed", describe(error, session.secrets)
+        group.refund_id = error.refund.id
+        ledger.record(
+            group.key,
+            "refund-failed",
+            base_key=base_key(group.key),
+            refund_id=error.refund.id,
+            error=group.message,
+        )
+        return
     except UnifiedOrdersError as error:
         # refused before or by the platform: nothing was refunded, a re-run may try again
         group.outcome, group.message = "failed", describe(error, session.secrets)
@@ -377,25 +231,28 @@ def _send(session: Session, group: Group, ledger: Ledger, notify: bool) -> None:
     session.checkpoint(group.store)
     group.outcome, group.refund_id, group.total = "refunded", refund.id, refund.total
     group.message = ""
-    ledger.record(
-        group.key,
-        "done",
-        identity=group.identity,
-        refund_id=refund.id,
-        amount=str(refund.total.amount),
-        currency=refund.total.currency,
-    )
+    _record_done(ledger, group, refund)
 
 
 def run_bulk(session: Session, options: BulkOptions) -> None:
-    """Read, preview, confirm, refund, and report; exits 9 when some refunds did not happen."""
+    """Read, preview, confirm, refund, and report; exits 9 when some refunds did not happen.
+
+    The ledger is locked for the whole run: a second run of the same results file waits."""
+    groups = read_groups(options.source, options.encoding)
+    ledger_file = ledger_path(options.results)
+    check_writable(options.results)
+    with path_lock(ledger_file, f"the bulk ledger {ledger_file}"):
+        _run_locked(session, options, groups, Ledger(ledger_file))
+
+
+def _run_locked(
+    session: Session, options: BulkOptions, groups: list[Group], ledger: Ledger
+) -> None:
     out = session.output
-    groups = read_groups(options.source)
-    ledger = Ledger(ledger_path(options.results))
-    previous = _previous_results(options.results)
+    previous = previous_results(options.results)
     for group in groups:
         _classify(group, ledger, previous, options.retry_unfinished)
-    to_send = _preview(session, groups)
+    to_send = _preview(session, groups, ledger)
     counts = Counter(g.outcome for g in groups if g.outcome)
     out.note(
         f"{options.source}: {len(groups)} refund(s) from {sum(len(g.rows) for g in groups)} "
@@ -429,8 +286,8 @@ def run_bulk(session: Session, options: BulkOptions) -> None:
         except CliError:
             confirmed = False
     options.results.parent.mkdir(parents=True, exist_ok=True)
-    with options.results.open("w", newline="", encoding="utf-8") as handle:
-        results = _Results(handle)
+    with private_file(options.results) as handle:
+        results = Results(handle)
         for group in groups:
             if group.outcome:
                 results.write(group)
@@ -445,18 +302,8 @@ def run_bulk(session: Session, options: BulkOptions) -> None:
                     _send(session, group, ledger, options.notify)
                     results.write(group)
                     advance()
-    _rewrite_in_input_order(options.results, groups)
+    rewrite_in_input_order(options.results, groups)
     _report(session, groups, options, confirmed)
-
-
-def _rewrite_in_input_order(path: Path, groups: list[Group]) -> None:
-    """Rewrite the finished results CSV (written as refunds finished) in the input's row order."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
-        results = _Results(handle)
-        for group in sorted(groups, key=lambda g: g.rows[0][0]):
-            results.write(group)
-    os.replace(temporary, path)
 
 
 def _report(session: Session, groups: list[Group], options: BulkOptions, confirmed: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from itertools import islice
 from typing import Annotated, Any
@@ -47,7 +48,9 @@ def list_orders(
     found = session.store(store).orders.list(
         created_since=created_since, updated_since=updated_since
     )
-    session.output.items(islice(found, limit), orders_table)
+    # a limit beyond any listing is no limit (islice takes at most sys.maxsize)
+    stop = limit if limit is None or limit <= sys.maxsize else None
+    session.output.items(islice(found, stop), orders_table)
 
 
 def _cancel_effect(order: Order, reason: str, refund: bool, restock: bool, notify: bool) -> Any:

@@ -8,13 +8,15 @@ from typing import Annotated
 import typer
 
 from ..adapter import Capability
+from ..keys import check_key
 from ..models import RefundCalculation, RefundRequest
+from ..writes import refunds_with_key
 from .bulk import BulkOptions, run_bulk
 from .errors import CliError, ExitCode
 from .lines import parse_refund_line, parse_shipping
 from .output import calculation_tables, fields_table, money, refund_tables, refunds_table
 from .params import NoteOpt, NotifyOpt, OrderArg, StoreArg, YesOpt
-from .session import session_of
+from .session import Session, session_of
 
 __all__ = ["refunds"]
 
@@ -92,6 +94,10 @@ def create(
             "(check the platform first).",
         ),
     ] = False,
+    encoding: Annotated[
+        str,
+        typer.Option(help="Bulk: the CSV's text encoding, e.g. latin-1 (default: UTF-8)."),
+    ] = "utf-8-sig",
 ) -> None:
     """Create a refund: shows the preview, then asks (or needs --yes). Or a bulk run with --from-csv."""
     session = session_of(ctx)
@@ -112,6 +118,7 @@ def create(
                 yes=yes,
                 notify=notify,
                 retry_unfinished=retry_unfinished,
+                encoding=encoding,
             ),
         )
         return
@@ -119,6 +126,10 @@ def create(
         raise CliError("give STORE and ORDER (or --from-csv FILE)", ExitCode.USAGE)
     request = _request(line, shipping)
     connected = session.store(store)
+    if idempotency_key is not None and _made_earlier(
+        session, store, order, request, idempotency_key
+    ):
+        return
     preview: RefundCalculation | None = None
     if Capability.REFUNDS_CALCULATE in connected.capabilities:
         preview = connected.refunds.calculate(order, request)
@@ -160,6 +171,26 @@ def create(
         idempotency_key=idempotency_key,
     )
     out.item(refund, refund_tables)
+
+
+def _made_earlier(
+    session: Session, store: str, order: str, request: RefundRequest, key: str
+) -> bool:
+    """A retry with a key: when a refund of this order already carries it, show that refund (or
+    its failure) instead of previewing and asking for a refund that will not be made again."""
+    check_key(key)
+    connected = session.store(store)
+    if Capability.ORDERS_GET not in connected.capabilities:
+        return False
+    if not refunds_with_key(connected.orders.get(order).refunds, key):
+        return False
+    session.output.note(
+        f"a refund of order {order} already carries idempotency key {key!r}: nothing is sent"
+    )
+    # the library returns the refund the key names (RefundFailed, exit 10, if it failed)
+    refund = connected.refunds.create(order, request, idempotency_key=key)
+    session.output.item(refund, refund_tables)
+    return True
 
 
 @refunds.command("list")

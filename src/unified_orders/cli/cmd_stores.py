@@ -57,6 +57,7 @@ def check_stores(ctx: typer.Context, names: StoresArg = None) -> None:
     chosen = names or list(session.config.stores)
     records: list[dict[str, Any]] = []
     failures: list[tuple[str, BaseException]] = []
+    session.open_stores(chosen)
     for name in chosen:
         record: dict[str, Any] = {"store": name, "platform": None, "ok": False}
         try:
@@ -107,6 +108,7 @@ def coverage(
     session = session_of(ctx)
     columns: dict[str, dict[Capability, str | None]] = {}
     if names:
+        session.open_stores(names)
         for name in names:
             store = session.store(name)
             columns[name] = _matrix(store.capabilities, store.adapter.hint)

@@ -15,15 +15,24 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 
 from ..sync.export import ExportFormat, export
 from ..sync.progress import auto_progress
-from ..sync.report import GroupBy, ReportKind, report, report_json, report_table
+from ..sync.report import (
+    GroupBy,
+    ReportKind,
+    report,
+    report_json,
+    report_table,
+    unreadable_orders,
+)
 from ..sync.runner import DEFAULT_WINDOW_DAYS, StoreSource, run_sync
 from ..sync.schema import DATA_TABLES
 from ..sync.sources import sandbox_stores
 from ..sync.writer import DEFAULT_DB
+from .errors import CliError, ExitCode
 
 __all__ = ["app", "resolve_stores"]
 
@@ -138,7 +147,17 @@ def sync_command(
             typer.echo(f"{result.store} ({result.platform}): {result.describe()}")
         typer.echo(f"wrote {db} in {summary.seconds:.1f}s")
     if not summary.ok:
-        raise typer.Exit(1)
+        # a store the platform would not let us read: a platform error (the others finished)
+        raise typer.Exit(int(ExitCode.PLATFORM))
+
+
+def _require_db(db: Path) -> None:
+    """A database to read from must exist (``sync`` creates it)."""
+    if not db.exists():
+        raise CliError(
+            f"the database {db} does not exist: run `unified-orders sync` first (or give --db)",
+            ExitCode.CONFIGURATION,
+        )
 
 
 def _when(value: str | None, option: str) -> datetime | date | None:
@@ -173,6 +192,7 @@ def report_command(
 ) -> None:
     """Refunds, returns or orders, grouped, with amounts in each shop's currency."""
     as_json = _json_wanted(ctx, json_flag, table_flag)
+    _require_db(db)
     rows = report(
         db,
         kind,
@@ -180,6 +200,12 @@ def report_command(
         until=_when(until, "--until"),
         group_by=group_by,
     )
+    for store, count in unreadable_orders(db).items():
+        typer.echo(
+            f"warning: {count} order(s) of store {store!r} could not be read by the last sync "
+            "and are missing from this report (see the sync_errors table)",
+            err=True,
+        )
     if as_json:
         typer.echo(report_json(rows))
         return
@@ -204,9 +230,13 @@ def export_command(
     db: DbOpt = Path(DEFAULT_DB),
 ) -> None:
     """Write each table to <out>/<table>.<format>."""
+    _require_db(db)
     try:
         written = export(db, fmt, out, tables)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+    except (OSError, duckdb.IOException) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise CliError(f"cannot write the export into {out}: {reason}", ExitCode.USAGE) from None
     for path in written:
         typer.echo(str(path))

@@ -13,6 +13,9 @@ code      meaning
 7         ambiguous write: a write was sent and its outcome is unknown; check before retrying
 8         not confirmed: a money-moving command got no ``--yes`` and no confirmation; nothing sent
 9         bulk run finished with some rows failed, invalid or ambiguous (see the results CSV)
+10        refund failed: the platform recorded the refund as failed or pending; no money moved
+11        busy: another process holds the lock (the same order, sandbox store, ledger or DB)
+130       interrupted (Ctrl-C)
 ========  =====================================================================================
 """
 
@@ -25,10 +28,12 @@ from ..errors import (
     ConfigurationError,
     InvalidRequest,
     PlatformError,
+    RefundFailed,
     UnifiedOrdersError,
     UnsupportedOperation,
 )
 from ..http import redact
+from ..locks import LockTimeout
 
 __all__ = ["CliError", "ExitCode", "describe", "exit_code_for"]
 
@@ -46,6 +51,9 @@ class ExitCode(IntEnum):
     AMBIGUOUS_WRITE = 7
     NOT_CONFIRMED = 8
     BULK_INCOMPLETE = 9
+    REFUND_FAILED = 10
+    BUSY = 11
+    INTERRUPTED = 130
 
 
 class CliError(Exception):
@@ -62,6 +70,12 @@ def exit_code_for(error: BaseException) -> ExitCode:
         return error.code
     if isinstance(error, AmbiguousWrite):
         return ExitCode.AMBIGUOUS_WRITE
+    if isinstance(error, RefundFailed):
+        return ExitCode.REFUND_FAILED
+    if isinstance(error, LockTimeout):
+        return ExitCode.BUSY
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
     if isinstance(error, ConfigurationError):
         return ExitCode.CONFIGURATION
     if isinstance(error, InvalidRequest):
@@ -83,6 +97,9 @@ _LABEL = {
     ExitCode.AMBIGUOUS_WRITE: "ambiguous write",
     ExitCode.NOT_CONFIRMED: "not confirmed",
     ExitCode.BULK_INCOMPLETE: "bulk run incomplete",
+    ExitCode.REFUND_FAILED: "refund failed",
+    ExitCode.BUSY: "busy",
+    ExitCode.INTERRUPTED: "interrupted",
     ExitCode.INTERNAL: "error",
 }
 
@@ -95,6 +112,8 @@ def describe(error: BaseException, secrets: list[str] | None = None) -> str:
         message = str(error)  # these already carry status/code/problems/hint
     elif isinstance(error, UnifiedOrdersError):
         message = str(error)
+    elif isinstance(error, KeyboardInterrupt):
+        message = "stopped by Ctrl-C"
     else:
         message = f"{type(error).__name__}: {error}"
     key = error.idempotency_key if isinstance(error, AmbiguousWrite) else None

@@ -8,6 +8,7 @@ after (and after every write of a bulk run), so ``refunds calculate`` then ``ref
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from .. import jsonutil
 from ..adapter import Emulator
 from ..config import APP_NAME
 from ..errors import ConfigurationError
+from ..locks import path_lock
 
 __all__ = ["DATA_DIR_ENV", "SandboxStates", "data_dir"]
 
@@ -41,6 +43,12 @@ class SandboxStates:
         """The state file of one store."""
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in store)
         return self.root / f"{safe}.json"
+
+    def lock(self, store: str) -> contextlib.AbstractContextManager[None]:
+        """An exclusive lock on one store's state, across processes."""
+        path = self.path(store)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path_lock(path, f"the sandbox state of store {store!r}")
 
     def load(self, store: str, platform: str, emulator: Emulator) -> bool:
         """Load a saved state into ``emulator``; False when there is none (fresh demo data)."""
@@ -71,6 +79,7 @@ class SandboxStates:
         path = self.path(store)
         path.parent.mkdir(parents=True, exist_ok=True)
         text = jsonutil.dumps({"platform": platform, "state": emulator.dump_state()})
+        # mkstemp creates the file 0600: sandbox states hold (fake) customer data
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -89,7 +98,8 @@ class SandboxStates:
         deleted = []
         for name in names:
             path = self.path(name)
-            if path.exists():
-                path.unlink()
-                deleted.append(name)
+            with self.lock(name):  # never under a command that is using the store
+                if path.exists():
+                    path.unlink()
+                    deleted.append(name)
         return deleted

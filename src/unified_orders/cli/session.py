@@ -1,21 +1,26 @@
 """One CLI invocation's state: the config, the output, the stores it opened, confirmation.
 
 Sandbox stores get their saved emulator state loaded when opened and saved when the session
-closes (whatever the outcome), so consecutive commands see one story.
+closes, if a write changed it, so consecutive commands see one story. The state file is locked from
+load to save, so concurrent commands on one sandbox store run one after the other and never lose
+each other's writes.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from ..config import Config, StoreConfig, load_config
+from ..config import CONFIG_ENV, Config, StoreConfig, default_config_path, load_config
 from ..connect import connect, connect_async
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, UnifiedOrdersError
+from ..locks import LockTimeout
 from ..store import AsyncStore, Store
 from .errors import CliError, ExitCode
 from .output import Output
@@ -44,13 +49,24 @@ class Session:
         self._config_path = config_path
         self._config: Config | None = None
         self._open: dict[str, tuple[StoreConfig, Store]] = {}
+        self._saved_writes: dict[str, int | None] = {}
+        self._locks = ExitStack()
         self._warned: set[str] = set()
 
     @property
     def config(self) -> Config:
         """The stores config, loaded on first use."""
         if self._config is None:
-            self._config = load_config(self._config_path)
+            try:
+                self._config = load_config(self._config_path)
+            except UnicodeDecodeError as error:
+                where = self._config_path or os.environ.get(CONFIG_ENV) or default_config_path()
+                raise ConfigurationError(
+                    f"config file {where} is not UTF-8 text (byte {error.start}: "
+                    f"{error.reason}); save it as UTF-8"
+                ) from None
+            for warning in self._config.warnings():
+                self.warn_once(warning)
         return self._config
 
     def warn_once(self, text: str) -> None:
@@ -70,9 +86,29 @@ class Session:
             raise ConfigurationError(f"store {name!r} ({config.source}): {error}") from None
         self.secrets += store.adapter.secrets()
         if store.sandbox is not None:
-            self.states.load(name, config.platform, store.sandbox)
+            with ExitStack() as held:
+                held.enter_context(self.states.lock(name))
+                try:
+                    self.states.load(name, config.platform, store.sandbox)
+                except BaseException:
+                    store.close()
+                    raise  # the lock is released: a later use may try again
+                self._locks.enter_context(held.pop_all())  # held until the session closes
+            self._saved_writes[name] = _writes(store.sandbox)
         self._open[name] = (config, store)
         return store
+
+    def open_stores(self, names: list[str]) -> None:
+        """Open several stores up front, sandbox state locks in one fixed order (by file), so two
+        commands using the same sandbox stores never wait on each other in a circle. A store that
+        cannot be opened is left for its first use to report; a busy one stops the command."""
+        for name in sorted(names, key=lambda n: str(self.states.path(n))):
+            try:
+                self.store(name)
+            except LockTimeout:
+                raise
+            except UnifiedOrdersError:
+                continue
 
     def _settings(self, name: str) -> tuple[StoreConfig, dict[str, Any]]:
         config = self.config.store(name)
@@ -96,28 +132,41 @@ class Session:
             ) -> AsyncStore:
                 store = connect_async(config.platform, **settings)
                 if store.sandbox is not None:
-                    self.states.load(name, config.platform, store.sandbox)
+                    with self.states.lock(name):
+                        self.states.load(name, config.platform, store.sandbox)
                 return store
 
             factories[name] = factory
         return factories
 
     def checkpoint(self, name: str) -> None:
-        """Save a sandbox store's state now (bulk runs do this after every write)."""
+        """Save a sandbox store's state now if a write changed it (bulk runs do this after every
+        write)."""
         if name in self._open:
             config, store = self._open[name]
-            if store.sandbox is not None:
-                self.states.save(name, config.platform, store.sandbox)
+            self._save(name, config, store)
+
+    def _save(self, name: str, config: StoreConfig, store: Store) -> None:
+        if store.sandbox is None:
+            return
+        writes = _writes(store.sandbox)
+        if writes is not None and writes == self._saved_writes.get(name):
+            return  # nothing changed: a read, or a declined prompt
+        self.states.save(name, config.platform, store.sandbox)
+        self._saved_writes[name] = writes
 
     def close(self) -> None:
-        """Save every opened sandbox store and close the connections."""
+        """Save every opened sandbox store that a write changed, release the state locks, and
+        close the connections."""
         opened, self._open = self._open, {}
-        for name, (config, store) in opened.items():
-            try:
-                if store.sandbox is not None:
-                    self.states.save(name, config.platform, store.sandbox)
-            finally:
-                store.close()
+        try:
+            for name, (config, store) in opened.items():
+                try:
+                    self._save(name, config, store)
+                finally:
+                    store.close()
+        finally:
+            self._locks.close()
 
     def confirm(self, question: str, *, yes: bool, what: str) -> None:
         """Go on only with ``--yes`` or a "y" typed at a terminal; else exit 8, nothing sent."""
@@ -135,6 +184,12 @@ class Session:
             agreed = False
         if not agreed:
             raise CliError(f"{what} not confirmed; nothing was sent", ExitCode.NOT_CONFIRMED)
+
+
+def _writes(emulator: object) -> int | None:
+    """How many writes an emulator has served (None: it does not count, so always save)."""
+    writes = getattr(emulator, "writes", None)
+    return writes if isinstance(writes, int) else None
 
 
 def session_of(ctx: typer.Context) -> Session:

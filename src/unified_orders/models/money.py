@@ -1,14 +1,18 @@
-"""Money: an exact Decimal amount with an ISO 4217 currency, rounded by the currency's minor unit."""
+"""Money: an exact Decimal amount with a currency, rounded by the currency's minor unit.
+
+Currency codes and minor units come from :mod:`.currencies` (ISO 4217, current and withdrawn). A
+code no table knows is still readable: its amounts keep the decimals the platform sent.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
 from typing import Any
 
-import iso4217
 from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
+
+from .currencies import currency_code, known_minor_unit, minor_unit
 
 __all__ = ["Money", "MoneyTypeError", "minor_unit", "to_decimal"]
 
@@ -17,27 +21,7 @@ class MoneyTypeError(TypeError, ValueError):
     """A money amount of the wrong type (a float, a bool). A ValueError too, so pydantic reports it."""
 
 
-@cache
-def _currency_code(value: str) -> str:
-    code = value.strip().upper()
-    minor_unit(code)
-    return code
-
-
-@cache
-def minor_unit(currency: str) -> int:
-    """Digits after the decimal point for an ISO 4217 currency (JPY 0, USD 2, KWD 3).
-
-    Read from the ISO 4217 table shipped by the ``iso4217`` package. Codes without a minor unit
-    (gold, test codes, funds) are refused: they are not money a store can refund.
-    """
-    try:
-        exponent = iso4217.Currency(currency).exponent
-    except ValueError:
-        raise ValueError(f"{currency!r} is not an ISO 4217 currency code") from None
-    if exponent is None:
-        raise ValueError(f"{currency!r} has no minor unit in ISO 4217 and cannot be used as money")
-    return int(exponent)
+_currency_code = currency_code
 
 
 def to_decimal(value: Any, *, what: str = "amount") -> Decimal:
@@ -68,7 +52,8 @@ def to_decimal(value: Any, *, what: str = "amount") -> Decimal:
 class Money(BaseModel):
     """An exact amount in one currency.
 
-    ``amount`` is a Decimal and is never built from a float. ``currency`` is an ISO 4217 code.
+    ``amount`` is a Decimal and is never built from a float. ``currency`` is an ISO 4217 code,
+    current or withdrawn, or any other code a platform reports (``USDC``).
     ``shop`` is the same amount in the shop's own currency, where the platform reports both
     (Shopify ``*_set`` bags, Next Commerce ``report_values``); refunds use the outer
     (presentment) amount, reporting uses ``shop``.
@@ -126,7 +111,8 @@ class Money(BaseModel):
     @classmethod
     def zero(cls, currency: str) -> Money:
         """Zero in ``currency``, at the currency's precision."""
-        amount = Decimal(0).scaleb(-minor_unit(currency))
+        digits = known_minor_unit(currency) if isinstance(currency, str) else None
+        amount = Decimal(0).scaleb(-digits) if digits is not None else Decimal(0)
         if isinstance(currency, str):
             # what validation would do: the code checked and upper-cased; shop left unset
             return cls._make(amount, _currency_code(currency), None, _AMOUNT_CURRENCY)
@@ -142,8 +128,18 @@ class Money(BaseModel):
 
     @property
     def minor_unit(self) -> int:
-        """Digits after the decimal point for this currency."""
-        return minor_unit(self.currency)
+        """Digits after the decimal point for this currency; for a code no table knows, the
+        decimals this amount carries (the platform's own rounding)."""
+        digits = known_minor_unit(self.currency)
+        if digits is None:
+            exponent = self.amount.as_tuple().exponent
+            return max(-exponent, 0) if isinstance(exponent, int) else 0
+        return digits
+
+    @property
+    def rounding_known(self) -> bool:
+        """Whether a table knows this currency's minor unit (so new amounts can be rounded)."""
+        return known_minor_unit(self.currency) is not None
 
     @property
     def quantum(self) -> Decimal:
@@ -153,7 +149,7 @@ class Money(BaseModel):
     def rounded(self) -> Money:
         """Round half-up to the currency's minor unit (the commercial rule)."""
         shop = self.shop.rounded() if self.shop is not None else None
-        amount = self.amount.quantize(_quantum(self.currency), rounding=ROUND_HALF_UP)
+        amount = self.amount.quantize(self.quantum, rounding=ROUND_HALF_UP)
         if type(self) is Money and type(self.currency) is str:
             # the fields are already valid (a Decimal, a checked code, Money or None)
             return Money._make(amount, _currency_code(self.currency), shop)
@@ -260,8 +256,3 @@ _set_dict = _slot_setter("__dict__")
 _set_fields = _slot_setter("__pydantic_fields_set__")
 _set_extra = _slot_setter("__pydantic_extra__")
 _set_private = _slot_setter("__pydantic_private__")
-
-
-@cache
-def _quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_unit(currency))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -49,11 +50,18 @@ def export(
     try:
         for name in names:
             path = target / f"{name}.{chosen.value}"
+            # written beside, then renamed: a killed export never leaves a valid-looking part
+            partial = target / f".{name}.{chosen.value}.partial"
             order = ", ".join(TABLES[name].key)
-            quoted = str(path).replace("'", "''")
-            con.execute(
-                f"COPY (SELECT * FROM {name} ORDER BY {order}) TO '{quoted}' {_OPTIONS[chosen]}"
-            )
+            quoted = str(partial).replace("'", "''")
+            try:
+                con.execute(
+                    f"COPY (SELECT * FROM {name} ORDER BY {order}) TO '{quoted}' {_OPTIONS[chosen]}"
+                )
+                partial.chmod(0o600)  # exports hold customer data
+                os.replace(partial, path)
+            finally:
+                partial.unlink(missing_ok=True)
             written.append(path)
     finally:
         con.close()

@@ -20,7 +20,7 @@ from typing import Any
 from ..models.money import minor_unit
 from .writer import connect_db
 
-__all__ = ["GroupBy", "ReportKind", "report", "report_json", "report_table"]
+__all__ = ["GroupBy", "ReportKind", "report", "report_json", "report_table", "unreadable_orders"]
 
 
 class ReportKind(StrEnum):
@@ -206,6 +206,21 @@ def _amount(value: Decimal, currency: str | None) -> Decimal:
     quantum = Decimal(1).scaleb(-digits)
     rounded = value.quantize(quantum)
     return rounded if rounded == value else value.normalize()
+
+
+def unreadable_orders(db_path: str | Path) -> dict[str, int]:
+    """Per store, how many orders the last syncs could not read (the ``sync_errors`` table):
+    a report over those stores is short by them."""
+    con = connect_db(db_path, read_only=True)
+    try:
+        found = con.execute(
+            "SELECT store, count(*) FROM sync_errors GROUP BY store ORDER BY store"
+        ).fetchall()
+    except Exception:  # a database written before the table existed
+        return {}
+    finally:
+        con.close()
+    return {str(store): int(count) for store, count in found}
 
 
 def report_json(rows: Sequence[dict[str, Any]]) -> str:

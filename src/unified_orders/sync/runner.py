@@ -83,6 +83,7 @@ class StoreResult:
     changed: int = 0
     pages: int = 0
     deleted: int = 0
+    unreadable: int = 0
     seconds: float = 0.0
     error: str | None = None
 
@@ -91,9 +92,15 @@ class StoreResult:
         if not self.ok:
             return f"FAILED after {self.orders} orders: {self.error}"
         resumed = ", resumed" if self.resumed else ""
+        unreadable = (
+            f", {self.unreadable} could NOT be read (see the sync_errors table)"
+            if self.unreadable
+            else ""
+        )
         return (
             f"ok ({self.mode}{resumed}): {self.orders} orders read, {self.changed} written, "
-            f"{self.deleted} marked deleted, {self.pages} pages in {self.seconds:.1f}s"
+            f"{self.deleted} marked deleted{unreadable}, {self.pages} pages in "
+            f"{self.seconds:.1f}s"
         )
 
 
@@ -268,7 +275,10 @@ class _StoreSync:
             run_max_updated=max_updated,
         )
         async with self.write_lock:
-            await asyncio.to_thread(self.db.write_page, state, changed, ids, synced_at)
+            await asyncio.to_thread(
+                self.db.write_page, state, changed, ids, synced_at, page.failures
+            )
+        self.result.unreadable += len(page.failures)
         self.result.pages = state.run_pages
         self.result.orders = state.run_orders
         self.result.changed = state.run_changed

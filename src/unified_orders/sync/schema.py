@@ -293,6 +293,18 @@ TABLES: dict[str, Table] = {
             ("store",),
         ),
         Table(
+            "sync_errors",
+            "Orders a sync could not read (too large, malformed, refused): the store went on "
+            "without them, and they are listed here until a later run reads them.",
+            (
+                _c("store", "VARCHAR NOT NULL", "configured store name"),
+                _c("order_id", "VARCHAR NOT NULL", "the order that could not be read"),
+                _c("error", "VARCHAR", "why, as the library reported it"),
+                _c("failed_at", "TIMESTAMP", "when the last attempt failed (UTC)"),
+            ),
+            ("store", "order_id"),
+        ),
+        Table(
             "sync_seen",
             "Bookkeeping: order ids a full or windowed run has read (to find deleted orders).",
             (
@@ -316,7 +328,7 @@ ORDER_CHILDREN = (
     "fulfillment_orders",
 )
 #: Tables holding synced data (what ``export`` writes by default).
-DATA_TABLES = ("stores", "orders", *ORDER_CHILDREN, "sync_state")
+DATA_TABLES = ("stores", "orders", *ORDER_CHILDREN, "sync_state", "sync_errors")
 
 
 def create_schema_sql() -> list[str]:

@@ -9,7 +9,9 @@ cursor. Rows are replaced by key (store + id), so writing a page twice converges
 from __future__ import annotations
 
 import os
+import re
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +20,9 @@ from typing import Any
 
 import duckdb
 
+from ..adapter import ReadFailure
+from ..errors import ConfigurationError
+from ..locks import LockTimeout
 from .rows import OrderRows
 from .schema import ORDER_CHILDREN, SCHEMA_VERSION, TABLES, create_schema_sql
 
@@ -42,10 +47,20 @@ def connect_db(
     if read_only and not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist: run `unified-orders sync` first")
     limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV)
+    if limit and not _SIZE.match(limit):
+        raise ConfigurationError(
+            f"DuckDB memory limit {limit!r} is not a size such as '256MB' or '1GiB'"
+        )
     config: dict[str, str | bool | int | float | list[str]] = (
         {"memory_limit": limit} if limit else {}
     )
-    con = duckdb.connect(str(path), read_only=read_only, config=config)
+    created = not Path(path).exists()
+    con = _connect(str(path), read_only, config)
+    if created and str(path) != ":memory:":
+        # the database holds customer data: readable by its owner only
+        for file in (Path(path), Path(f"{path}.wal")):
+            if file.exists():
+                file.chmod(0o600)
     if not read_only:
         for statement in create_schema_sql():
             con.execute(statement)
@@ -53,6 +68,34 @@ def connect_db(
             "INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
     return con
+
+
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+#: How long opening a DuckDB file that another process is writing is retried.
+BUSY_WAIT_SECONDS = 5.0
+
+
+def _connect(
+    path: str, read_only: bool, config: dict[str, str | bool | int | float | list[str]]
+) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting a little while another process holds DuckDB's write lock."""
+    deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise ConfigurationError(f"cannot open the database {path}: {error}") from None
+            if time.monotonic() >= deadline:
+                raise LockTimeout(
+                    f"the database {path} is in use by another process (a running sync holds "
+                    "DuckDB's one writer lock); wait for it to finish and run this again, or "
+                    "use --db with another file"
+                ) from None
+            time.sleep(0.2)
+        except duckdb.Error as error:
+            raise ConfigurationError(f"cannot open the database {path}: {error}") from None
 
 
 def _insert_sql(table: str, replace: bool) -> str:
@@ -153,9 +196,22 @@ class Database:
         changed: Sequence[OrderRows],
         seen: Sequence[str],
         synced_at: datetime,
+        failures: Sequence[ReadFailure] = (),
     ) -> None:
-        """Replace the changed orders' rows, note the seen ids, save ``state``: one transaction."""
+        """Replace the changed orders' rows, note the seen ids, record the orders that could not
+        be read (and forget those read now), save ``state``: one transaction."""
         with self._lock, _transaction(self.con):
+            if seen:
+                self.con.execute(
+                    "DELETE FROM sync_errors WHERE store = ? "
+                    "AND order_id IN (SELECT unnest(?::VARCHAR[]))",
+                    [state.store, list(seen)],
+                )
+            for failure in failures:
+                self.con.execute(
+                    "INSERT OR REPLACE INTO sync_errors VALUES (?, ?, ?, ?)",
+                    [state.store, failure.id, failure.error, synced_at],
+                )
             self.con.execute(
                 "INSERT INTO stores VALUES (?, ?, ?, NULL) ON CONFLICT (store) DO UPDATE SET "
                 "platform = excluded.platform",
@@ -173,10 +229,12 @@ class Database:
                     batch = [row for rows in changed for row in rows.tables.get(table, ())]
                     sql = _UPSERT[table] if table == "orders" else _INSERT[table]
                     _insert_columns(self.con, sql, batch, len(TABLES[table].columns))
-            if state.run_mode in ("full", "placed_window") and seen:
+            # an order that could not be read still exists: never mark it deleted
+            present = [*seen, *(failure.id for failure in failures)]
+            if state.run_mode in ("full", "placed_window") and present:
                 self.con.execute(
                     "INSERT OR IGNORE INTO sync_seen SELECT ?, ?, unnest(?::VARCHAR[])",
-                    [state.store, state.run_id, list(seen)],
+                    [state.store, state.run_id, present],
                 )
             self._put_state(state)
 

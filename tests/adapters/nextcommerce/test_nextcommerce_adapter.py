@@ -19,7 +19,7 @@ from unified_orders.http import (
     RecordingTransport,
     emulator_transport,
 )
-from unified_orders.testing import instrumented_sandbox
+from unified_orders.testing import instrumented_sandbox, unwrapped
 
 # --- packaging ---------------------------------------------------------------------------------------
 SANDBOX_PROBE = """
@@ -211,13 +211,50 @@ def _faulty(method: str, suffix: str) -> Any:
 
 
 def test_refund_whose_response_is_lost_is_found_not_repeated() -> None:
+    """The re-read finds the refund by the key marker in its note (a look-alike without our key
+    is no longer adopted: see the next test)."""
     store = instrumented_sandbox("nextcommerce", _faulty("POST", "/refund/"))
     assert isinstance(store, uo.Store)
     refund = store.refunds.create(
-        "10001", uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1002", quantity=1)])
+        "10001",
+        uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1002", quantity=1)]),
+        note="lost reply",
+        idempotency_key="k-lost",
     )
     assert refund.total == uo.Money.of("13.75", "USD")
+    assert (refund.idempotency_key, refund.note) == ("k-lost", "lost reply")
     assert len(store.refunds.list("10001")) == 1
+    # the same key again, from another store over the same platform: the same refund, no second
+    again = unwrapped(store).refunds.create(
+        "10001",
+        uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1002", quantity=1)]),
+        idempotency_key="k-lost",
+    )
+    assert again.id == refund.id
+    assert len(store.refunds.list("10001")) == 1
+
+
+def test_a_look_alike_refund_without_our_key_is_never_adopted() -> None:
+    """Someone else's identical refund, made while our write was lost, is not ours: it used to be
+    adopted (same lines, same total); now the re-read looks for our key only, and the resend is
+    checked against what is left, so the caller is told the truth instead of "done"."""
+    request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1002", quantity=1)])
+    emulator = NextCommerceEmulator()
+    other = uo.connect("nextcommerce", sandbox=True, transport=emulator_transport(emulator))
+    done: list[str] = []
+
+    def plan(method: str, path: str) -> Fault | None:
+        if method == "POST" and path.endswith("/10001/refund/") and not done:
+            done.append(other.refunds.create("10001", request, idempotency_key="theirs").id)
+            return Fault.TIMEOUT_BEFORE_APPLY  # ours never lands; theirs looks just like it
+        return None
+
+    transport = FaultInjectingTransport(emulator_transport(emulator), plan)
+    store = uo.connect("nextcommerce", sandbox=True, transport=transport)
+    with pytest.raises(uo.InvalidRequest, match="lines\\[0\\].quantity"):
+        store.refunds.create("10001", request, idempotency_key="mine")
+    refunds = other.refunds.list("10001")
+    assert [(r.id, r.idempotency_key) for r in refunds] == [(done[0], "theirs")]
 
 
 def test_cancel_whose_response_is_lost_is_found_not_repeated() -> None:
@@ -225,6 +262,20 @@ def test_cancel_whose_response_is_lost_is_found_not_repeated() -> None:
     assert isinstance(store, uo.Store)
     order = store.orders.cancel("10003", reason="duplicate order")
     assert order.status is uo.OrderStatus.CANCELED
+
+
+def test_cancel_with_refund_whose_response_is_lost_refunds_once() -> None:
+    """``CancelOrder`` has no note (only cancel_reason, full_refund, send_cancel_notification), so
+    no key marker can ride with the refund a cancel makes: the cancel is exactly-once by the
+    order's state instead. Found canceled after a lost reply; a second cancel is refused."""
+    store = instrumented_sandbox("nextcommerce", _faulty("POST", "/cancel/"))
+    assert isinstance(store, uo.Store)
+    order = store.orders.cancel("10001", reason="duplicate order", refund=True)
+    assert order.status is uo.OrderStatus.CANCELED
+    assert [r.total for r in order.refunds] == [uo.Money.of("84.24", "USD")]
+    with pytest.raises(uo.PlatformError, match="already canceled"):
+        store.orders.cancel("10001", reason="duplicate order", refund=True)
+    assert len(store.refunds.list("10001")) == 1
 
 
 def test_throttle_is_honoured_with_retry_after() -> None:

@@ -132,7 +132,10 @@ def test_create_refund_returns_what_the_calculation_said(store: uo.Store) -> Non
     )
     assert refund.status is uo.RefundStatus.SUCCESS
     assert refund.total == uo.Money.of("13.75", "USD")
+    # the key travelled as a marker at the end of the note; it is read back, not shown
     assert refund.note == "damaged in transit"
+    assert refund.idempotency_key == "k-1"
+    assert refund.raw["note"] == "damaged in transit [uo:k-1]"
     assert [(x.line_id, x.quantity, x.restock) for x in refund.lines] == [
         ("1002", 1, uo.Restock.CANCEL)
     ]
@@ -155,7 +158,7 @@ def test_refund_over_two_captured_transactions(store: uo.Store) -> None:
         ("5003", Decimal("68.06")),  # the capture of authorization 5002
         ("5004", Decimal("20.00")),  # the gift-card debit
     ]
-    refund = store.refunds.create("10002", calc)
+    refund = store.refunds.create("10002", calc, idempotency_key="k-two-captures")
     assert (refund.total.amount, refund.total.currency) == (Decimal("88.06"), "EUR")
     assert refund.total.shop == uo.Money.of("95.10", "USD")  # report_values: shop currency
     assert sorted(t.parent_id or "" for t in refund.transactions) == ["5003", "5004"]
@@ -165,18 +168,26 @@ def test_return_is_a_refund_with_restock_return(store: uo.Store) -> None:
     request = uo.RefundRequest(
         lines=[uo.RefundLineRequest(line_id="1007", quantity=1, restock=uo.Restock.RETURN)]
     )
-    refund = store.refunds.create("10004", request)
+    refund = store.refunds.create("10004", request, idempotency_key="k-return")
     assert refund.lines[0].restock is uo.Restock.RETURN
     assert refund.total == uo.Money.of("53.90", "USD")
 
 
 def test_refund_whose_transaction_failed_says_so(store: uo.Store) -> None:
-    refund = store.refunds.create(
-        "10005", uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1008", quantity=1)])
-    )
+    """A declined gateway records the refund with a failed transaction: no money moved, so it is
+    ``RefundFailed`` carrying the refund (it used to be returned as if it were a refund made)."""
+    request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="1008", quantity=1)])
+    with pytest.raises(uo.RefundFailed) as caught:
+        store.refunds.create("10005", request, idempotency_key="k-declined")
+    refund = caught.value.refund
     assert refund.status is uo.RefundStatus.FAILURE
+    assert refund.idempotency_key == "k-declined"
     assert refund.transactions[0].platform_status == "failed"
     assert refund.total.amount == 0  # total_refund_amount counts successful transactions only
+    # the same key again returns that record, typed the same way: no second attempt is sent
+    with pytest.raises(uo.RefundFailed) as again:
+        store.refunds.create("10005", request, idempotency_key="k-declined")
+    assert again.value.refund.id == refund.id
 
 
 def test_list_refunds(store: uo.Store) -> None:

@@ -272,3 +272,43 @@ def test_create_order_validates_lines_drf_style(emu: NextCommerceEmulator) -> No
             },
         ]
     }
+
+
+def test_refund_notes_are_kept_as_sent(emu: NextCommerceEmulator) -> None:
+    """The platform stores a refund's note as given: the key marker comes back verbatim."""
+    status, refund = call(
+        emu,
+        "POST",
+        "orders/10001/refund/",
+        {
+            "transactions": [{"id": 5001, "amount": "13.75"}],
+            "refund_lines": [{"line_id": 1002, "quantity": 1, "restock_type": "cancel"}],
+            "note": "damaged [uo:k-1]",
+        },
+    )
+    assert (status, refund["note"]) == (200, "damaged [uo:k-1]")
+    _, order = call(emu, "GET", "orders/10001/")
+    assert [r["note"] for r in order["refunds"]] == ["damaged [uo:k-1]"]
+
+
+def test_currency_and_unreadable_orders_are_seeded_on_request_only() -> None:
+    plain = NextCommerceEmulator()
+    assert list(plain.state["orders"]) == ["10001", "10002", "10003", "10004", "10005"]
+    extra = NextCommerceEmulator(currency_orders=True, unreadable_order=True)
+    assert list(extra.state["orders"]) == [*plain.state["orders"], "20001", "20002", "20003"]
+    # the demo orders are untouched: same records, same ids
+    assert {n: extra.state["orders"][n] for n in plain.state["orders"]} == plain.state["orders"]
+    _, bgn = call(extra, "GET", "orders/20001/")
+    assert (bgn["currency"], bgn["total_incl_tax"], bgn["report_values"]) == (
+        "BGN",
+        "153.00",
+        {**bgn["report_values"], "currency": "EUR", "total_incl_tax": "78.23"},
+    )
+    status, broken = call(extra, "GET", "orders/20003/")
+    assert (status, broken["currency"]) == (200, None)
+    assert extra.seed_unreadable_order("error") == "20003"  # the same order, now failing
+    assert extra.seed_currency_orders() == ["20001", "20002"]  # already there: not added again
+    assert len(extra.state["orders"]) == 8
+    assert call(extra, "GET", "orders/20003/")[0] == 500
+    with pytest.raises(ValueError, match="kind must be one of"):
+        extra.seed_unreadable_order("flaky")

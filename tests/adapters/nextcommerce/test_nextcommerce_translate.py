@@ -465,6 +465,43 @@ def test_calculation_and_refund_body() -> None:
         t.calculation_from_platform(body, order, request)
 
 
+def test_the_idempotency_key_rides_at_the_end_of_the_refund_note() -> None:
+    order = _order()
+    request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="501", quantity=1)])
+    calc = uo.RefundCalculation(
+        order_id=order.id,
+        request=request,
+        lines=[],
+        transactions=[
+            uo.TransactionAllocation(transaction_id="11", amount=uo.Money.of("1.00", "EUR"))
+        ],
+        subtotal=uo.Money.of("1.00", "EUR"),
+        tax=uo.Money.of("0.00", "EUR"),
+        total=uo.Money.of("1.00", "EUR"),
+    )
+    assert t.refund_body(calc, "damaged", False, "k-1")["note"] == "damaged [uo:k-1]"
+    assert t.refund_body(calc, None, False, "k-1")["note"] == "[uo:k-1]"
+    assert "note" not in t.refund_body(calc, None, False)
+    # read back: the key is the refund's, the note is the caller's
+    for note, clean, key in [
+        ("damaged [uo:k-1]", "damaged", "k-1"),
+        ("[uo:k-1]", None, "k-1"),
+        ("a merchant's note", "a merchant's note", None),
+        (None, None, None),
+        ("", None, None),
+    ]:
+        refund = t.refund_from_platform({"id": 7, "order_number": "1", "note": note}, "EUR")
+        assert refund.note == clean
+        assert refund.idempotency_key == key
+
+
+def test_a_required_id_that_is_null_is_refused_not_read_as_none() -> None:
+    with pytest.raises(ValueError, match="not an id"):
+        t.refund_from_platform({"id": None, "order_number": "1"}, "EUR")
+    with pytest.raises(ValueError, match="no currency"):
+        t.order_from_platform({**order_body(), "currency": None})
+
+
 def test_create_order_body_needs_integer_variant_ids() -> None:
     order = _order()
     body = t.create_order_body(order)

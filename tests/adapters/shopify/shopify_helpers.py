@@ -8,12 +8,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from unified_orders_adapters.shopify.rest import translate
+from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
 
 import unified_orders as uo
 from unified_orders import jsonutil
 from unified_orders.adapter import Op, Request, Response
+from unified_orders.http import emulator_transport
 
 T = TypeVar("T")
+TOKEN = "test-token-not-a-real-secret"
+#: Both dialects, for tests that run in each.
+API = ("graphql", "rest")
 PREFIX = "/admin/api/2026-07/"
 #: The order of Shopify's REST examples (../shared/fixtures/shopify/order.json).
 ORDER_ID = "450789469"
@@ -79,6 +84,25 @@ def drive(op: Op[T], answer: Callable[[Request], Any]) -> tuple[list[Request], T
             request = op.send(Response(200, {}, body, jsonutil.dumps(body)))
     except StopIteration as stop:
         return sent, stop.value
+
+
+# --- stores over one emulator ------------------------------------------------------------------
+def connect(emulator: ShopifyEmulator, api: str, **settings: Any) -> uo.Store:
+    """A store over ``emulator`` in dialect ``api``, as a real shop (shared per-order locks)."""
+    return uo.connect(
+        "shopify",
+        shop="acme",
+        access_token=TOKEN,
+        api=api,
+        rate_limit=False,
+        transport=emulator_transport(emulator),
+        **settings,
+    )
+
+
+def one_unit(order: uo.Order, line: int = 0) -> uo.RefundRequest:
+    """A refund of one unit of the order's ``line``-th line."""
+    return uo.RefundRequest(lines=[uo.RefundLineRequest(line_id=order.lines[line].id, quantity=1)])
 
 
 # --- flows recorded in both dialects' cassettes (the canonical calls are the same) -------------

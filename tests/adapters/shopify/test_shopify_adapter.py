@@ -1,6 +1,8 @@
 """Both Shopify dialects: one sandbox, two dialects reading the same order as equal canonical
-orders (``raw`` aside), with ids that work across both; and the package's layout (importing the
-adapter never imports the sandbox, no import cycles, neither dialect imports the other)."""
+orders (``raw`` aside), with ids that work across both; full shipping as all that remains, even
+0.00; the shop-domain rule; and the package's layout (importing the adapter never imports the
+sandbox, no import cycles, neither dialect imports the other). Exactly-once refunds through both
+dialects are in test_shopify_exactly_once."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from shopify_helpers import API, connect
 from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
 
 import unified_orders as uo
@@ -84,6 +87,124 @@ def test_ids_cross_dialects(stores: tuple[uo.Store, uo.Store, RecordingTransport
     assert rest.fulfillments.release_hold(fo.id).status is uo.FulfillmentOrderStatus.OPEN
     with pytest.raises(uo.InvalidRequest, match="not a Shopify Order id"):
         graphql.orders.get("gid://shopify/LineItem/1")
+
+
+# --- "full shipping" means all that remains, even 0.00 (issue 13) ---------------------------------
+@pytest.mark.parametrize("api", API)
+def test_full_shipping_on_a_free_shipping_order_is_a_zero_shipping_refund(
+    emulator: ShopifyEmulator, api: str
+) -> None:
+    store = connect(emulator, api)
+    order = by_number(store, "#1005")
+    assert order.shipping == uo.Money.zero("USD")
+    request = uo.RefundRequest(
+        lines=[uo.RefundLineRequest(line_id=order.lines[0].id, quantity=1)],
+        shipping=uo.ShippingRefund(full=True),
+    )
+    calc = store.refunds.calculate(order.id, request)
+    assert calc.shipping is not None
+    assert calc.shipping.amount == uo.Money.of("0.00", "USD")
+    assert calc.shipping.maximum_refundable == uo.Money.of("0.00", "USD")
+    goods = sum((x.total.amount for x in calc.lines), Decimal(0))
+    assert calc.total.amount == goods
+    refund = store.refunds.create(order.id, calc, idempotency_key=f"free-{api}")
+    assert refund.total == calc.total
+    assert refund.shipping is None  # nothing of shipping was refunded, and nothing refused
+    after = store.orders.get(order.id)
+    assert after.shipping_refunded == uo.Money.zero("USD")
+
+
+@pytest.mark.parametrize("api", API)
+def test_full_shipping_after_shipping_was_refunded_is_zero_and_an_amount_above_is_refused(
+    emulator: ShopifyEmulator, api: str
+) -> None:
+    store = connect(emulator, api)
+    order = by_number(store, "#1001")
+    assert order.shipping == uo.Money.of("5.00", "USD")
+    first = store.refunds.create(
+        order.id, uo.RefundRequest(shipping=uo.ShippingRefund(full=True)), idempotency_key="s-1"
+    )
+    assert first.shipping is not None
+    assert first.shipping.amount.amount == Decimal("5.00")
+    request = uo.RefundRequest(
+        lines=[uo.RefundLineRequest(line_id=order.lines[1].id, quantity=1)],
+        shipping=uo.ShippingRefund(full=True),
+    )
+    calc = store.refunds.calculate(order.id, request)
+    assert calc.shipping is not None
+    assert calc.shipping.amount.amount == Decimal("0.00")
+    assert calc.shipping.maximum_refundable is not None
+    assert calc.shipping.maximum_refundable.amount == Decimal("0.00")
+    second = store.refunds.create(order.id, request, idempotency_key="s-2")
+    assert second.total == calc.total
+    assert store.orders.get(order.id).shipping_refunded.amount == Decimal("5.00")
+    # only an explicit amount above what remains is refused
+    with pytest.raises(uo.InvalidRequest, match="shipping.amount"):
+        store.refunds.calculate(
+            order.id,
+            uo.RefundRequest(
+                lines=[uo.RefundLineRequest(line_id=order.lines[0].id, quantity=1)],
+                shipping=uo.ShippingRefund(amount="0.01"),
+            ),
+        )
+
+
+def test_the_sandbox_answers_full_shipping_with_what_remains(emulator: ShopifyEmulator) -> None:
+    order = emulator.state.orders()[0]
+    line = order["line_items"][1]
+    path = f"/admin/api/2026-07/orders/{order['id']}/refunds"
+    rows = [{"line_item_id": line["id"], "quantity": 1, "restock_type": "no_restock"}]
+    full = {"refund": {"shipping": {"full_refund": True}, "refund_line_items": rows}}
+    status, answer, _ = emulator.handle("POST", f"{path}/calculate.json", {}, {}, full)
+    assert status == 200
+    assert answer["refund"]["shipping"]["amount"] == "5.00"
+    emulator.handle("POST", f"{path}.json", {}, {}, {"refund": {"shipping": {"full_refund": True}}})
+    status, answer, _ = emulator.handle("POST", f"{path}/calculate.json", {}, {}, full)
+    assert status == 200
+    shipping = answer["refund"]["shipping"]
+    assert (shipping["amount"], shipping["maximum_refundable"]) == ("0.00", "0.00")
+    over = {"refund": {"shipping": {"amount": "0.01"}, "refund_line_items": rows}}
+    status, answer, _ = emulator.handle("POST", f"{path}/calculate.json", {}, {}, over)
+    assert status == 422
+    assert "exceeds the refundable shipping 0.00" in str(answer["errors"])
+
+
+# --- the shop domain (issue 14: a typo must not send the token elsewhere) ----------------------------
+@pytest.mark.parametrize(
+    ("given", "domain"),
+    [
+        ("acme", "acme.myshopify.com"),
+        ("ACME.myshopify.com", "acme.myshopify.com"),
+        ("https://acme.myshopify.com/admin", "acme.myshopify.com"),
+    ],
+)
+def test_a_shop_is_a_myshopify_domain(given: str, domain: str) -> None:
+    store = uo.connect("shopify", shop=given, access_token=TOKEN)
+    assert store.adapter.base_url.startswith(f"https://{domain}/admin/api/")
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "acme.myshopfy.com",  # a typo
+        "acme.example.com",
+        "acme.myshopify.com.evil.example",
+        "acme.myshopify.com@evil.example",
+        "evil.example/acme.myshopify.com",
+        "acme.myshopify.com:8443",
+        "shop.acme.myshopify.com",
+    ],
+)
+def test_any_other_host_is_refused_unless_said_to_be_a_custom_domain(given: str) -> None:
+    with pytest.raises(uo.ConfigurationError, match="myshopify.com"):
+        uo.connect("shopify", shop=given, access_token=TOKEN)
+
+
+def test_a_custom_domain_is_taken_when_set_explicitly() -> None:
+    store = uo.connect("shopify", shop="admin.acme.example", custom_domain=True, access_token=TOKEN)
+    assert store.adapter.base_url.startswith("https://admin.acme.example/admin/api/")
+    with pytest.raises(uo.ConfigurationError):  # still a bare host: no user, port or path tricks
+        uo.connect("shopify", shop="a@evil.example", custom_domain=True, access_token=TOKEN)
 
 
 # --- layout ------------------------------------------------------------------------------------

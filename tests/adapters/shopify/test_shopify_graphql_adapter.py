@@ -1,15 +1,20 @@
 """The GraphQL dialect's adapter: GraphQL is the default dialect, every request it sends is a POST
-to ``graphql.json``, and a return moves only as :data:`RETURN_TRANSITIONS` allows."""
+to ``graphql.json``, a return moves only as :data:`RETURN_TRANSITIONS` allows, and an order is
+read completely (pages only while Shopify says more follow, each charged its requested cost), or
+is an error (in a listing, a per-order ``ReadFailure``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from shopify_helpers import drive
+from shopify_helpers import drive, wire
 from unified_orders_adapters.shopify.graphql.adapter import ShopifyGraphQLAdapter
+from unified_orders_adapters.shopify.graphql.documents import requested_cost
 from unified_orders_adapters.shopify.rest.adapter import ShopifyRestAdapter
 from unified_orders_adapters.shopify.rules import RETURN_MOVES, RETURN_STATUSES, RETURN_TRANSITIONS
+from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
 from unified_orders_adapters.shopify.settings import ShopifySettings
 
 import unified_orders as uo
@@ -76,3 +81,148 @@ def test_an_illegal_return_move_is_refused_after_one_read() -> None:
     assert [r.json["operationName"] for r in sent] == ["ReturnGet"]
     assert caught.value.state == "requested"
     assert caught.value.possible == ["approve", "decline", "cancel"]
+
+
+# --- reading orders completely, at an honest cost ------------------------------------------------
+PATH = "/admin/api/2026-04/graphql.json"
+
+
+def sandboxed(emulator: ShopifyEmulator) -> Callable[[Request], Any]:
+    """Answers each request from the emulator (what it would send over the wire)."""
+
+    def answer(request: Request) -> Any:
+        _, body, _ = emulator.handle("POST", PATH, {}, {}, wire(request.json))
+        return body
+
+    return answer
+
+
+def adapter() -> ShopifyGraphQLAdapter:
+    return ShopifyGraphQLAdapter(ShopifySettings(shop="acme", access_token=TOKEN))
+
+
+def test_a_small_order_costs_its_first_reads_alone_each_charged_its_requested_cost() -> None:
+    emulator = ShopifyEmulator(shop="acme.myshopify.com")
+    order = next(o for o in emulator.state.orders() if o["name"] == "#1003")  # one old refund
+    sent, read = drive(adapter().get_order(str(order["id"])), sandboxed(emulator))
+    assert [r.json["operationName"] for r in sent] == ["OrderGet", "OrderFulfillments", "RefundGet"]
+    assert [r.cost for r in sent] == [requested_cost(r.json["operationName"]) for r in sent]
+    assert all(r.safe_to_retry for r in sent)
+    assert len(read.refunds) == 1
+
+
+def test_every_page_of_a_large_order_is_charged_its_requested_cost() -> None:
+    emulator = ShopifyEmulator(shop="acme.myshopify.com")
+    order_id = emulator.seed_large_order("refunded")
+    sent, read = drive(adapter().get_order(order_id), sandboxed(emulator))
+    assert len(read.refunds) == 25
+    assert [r.cost for r in sent] == [requested_cost(r.json["operationName"]) for r in sent]
+    pages = [r for r in sent if r.json["operationName"].endswith("Page")]
+    assert pages
+    assert all(r.json["variables"]["after"] for r in pages), "a page is asked only with a cursor"
+
+
+def order_node(**fields: Any) -> dict[str, Any]:
+    """A minimal ``Order`` answer, its collections complete unless ``fields`` say otherwise."""
+    node: dict[str, Any] = {
+        "id": "gid://shopify/Order/1",
+        "currencyCode": "USD",
+        "presentmentCurrencyCode": "USD",
+        "lineItems": {"pageInfo": {"hasNextPage": False}, "nodes": []},
+        "shippingLines": {"pageInfo": {"hasNextPage": False}, "nodes": []},
+        "transactionsCount": {"count": 0, "precision": "EXACT"},
+        "transactions": [],
+        "refunds": [],
+        "fulfillmentsCount": {"count": 0, "precision": "EXACT"},
+        "fulfillments": [],
+        "fulfillmentOrders": {"pageInfo": {"hasNextPage": False}, "nodes": []},
+    }
+    node.update(fields)
+    return node
+
+
+def test_a_cursor_that_does_not_move_on_is_an_error_not_a_loop() -> None:
+    stuck = {"pageInfo": {"hasNextPage": True, "endCursor": "c1"}, "nodes": []}
+
+    def answer(request: Request) -> Any:
+        return {"data": {"order": order_node(lineItems=stuck)}}
+
+    with pytest.raises(uo.PlatformError) as caught:
+        drive(adapter().get_order("1"), answer)
+    assert caught.value.code == "bad_cursor"
+    no_cursor = {"pageInfo": {"hasNextPage": True, "endCursor": None}, "nodes": []}
+    with pytest.raises(uo.PlatformError, match="no new cursor"):
+        drive(
+            adapter().get_order("1"), lambda _: {"data": {"order": order_node(lineItems=no_cursor)}}
+        )
+
+
+def transaction(number: int) -> dict[str, Any]:
+    money = {"amount": "1.00", "currencyCode": "USD"}
+    return {
+        "id": f"gid://shopify/OrderTransaction/{number}",
+        "kind": "SALE",
+        "status": "SUCCESS",
+        "amountSet": {"shopMoney": money, "presentmentMoney": money},
+    }
+
+
+@pytest.mark.parametrize(
+    ("count", "listed", "follow_up"),
+    [
+        ({"count": 25, "precision": "EXACT"}, 25, False),  # a full page the count proves whole
+        ({"count": 26, "precision": "EXACT"}, 26, True),
+        ({"count": 25, "precision": "AT_LEAST"}, 25, True),  # a bound proves nothing
+        (None, 25, True),
+        (None, 24, False),  # fewer than asked for: nothing was cut
+    ],
+)
+def test_plain_lists_are_read_again_whole_only_when_cut_short(
+    count: Any, listed: int, follow_up: bool
+) -> None:
+    everything = [transaction(n) for n in range(listed)]
+
+    def answer(request: Request) -> Any:
+        name = request.json["operationName"]
+        if name == "OrderTransactions":
+            return {"data": {"order": {"id": "gid://shopify/Order/1", "transactions": everything}}}
+        first = everything[:25]
+        return {"data": {"order": order_node(transactionsCount=count, transactions=first)}}
+
+    sent, order = drive(adapter().get_order("1"), answer)
+    assert ("OrderTransactions" in [r.json["operationName"] for r in sent]) is follow_up
+    assert len(order.transactions) == listed
+
+
+def test_a_list_shorter_than_its_count_is_an_error() -> None:
+    count = {"count": 30, "precision": "EXACT"}
+
+    def answer(request: Request) -> Any:
+        node = order_node(transactionsCount=count, transactions=[transaction(n) for n in range(25)])
+        return {"data": {"order": node}}
+
+    with pytest.raises(uo.PlatformError, match="counts 30 transactions but lists 25") as caught:
+        drive(adapter().get_order("1"), answer)
+    assert caught.value.code == "incomplete_read"
+
+
+def test_an_order_that_cannot_be_read_is_a_read_failure_of_the_page() -> None:
+    listing = {
+        "orders": {
+            "pageInfo": {"hasNextPage": False, "endCursor": "c"},
+            "nodes": [{"id": "gid://shopify/Order/1"}, {"id": "gid://shopify/Order/2"}],
+        }
+    }
+    stuck = {"pageInfo": {"hasNextPage": True, "endCursor": None}, "nodes": []}
+
+    def answer(request: Request) -> Any:
+        if request.json["operationName"] == "OrdersPage":
+            return {"data": listing}
+        wanted = request.json["variables"]["id"]
+        lines = stuck if wanted.endswith("/2") else order_node()["lineItems"]
+        return {"data": {"order": order_node(id=wanted, lineItems=lines)}}
+
+    _, page = drive(adapter().list_orders(uo.OrderQuery(), None), answer)
+    assert [o.id for o in page.items] == ["1"]
+    assert [f.id for f in page.failures] == ["2"]
+    assert "no new cursor" in page.failures[0].error

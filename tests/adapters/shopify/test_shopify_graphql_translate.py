@@ -225,6 +225,15 @@ def test_costs_follow_page_sizes_and_stay_under_the_single_query_maximum() -> No
     assert Decimal(requested_cost("OrderGet")) > 0
 
 
+def test_page_documents_cost_their_page_and_whole_lists_one_object_each() -> None:
+    # A page of 100 fulfillment order lines (each node costs its line item object): 2 + 100 x 1,
+    # plus the fulfillment order holding them.
+    assert requested_cost("FulfillmentOrderLineItemsPage") == 1 + 2 + 100 * 1
+    # INFERRED: a plain list without ``first`` is estimated as one object (its size is unknown).
+    assert estimate_cost("query { order(id: 1) { refunds { id } } }") == 2  # order + list
+    assert requested_cost("OrderRefundIds") == 2
+
+
 def _bag(amount: str) -> dict[str, Any]:
     money = {"amount": amount, "currencyCode": "EUR"}
     return {"shopMoney": money, "presentmentMoney": money}

@@ -78,8 +78,8 @@ def test_calculate_request_line_item_full_shipping(
     shared: Path, adapter: ShopifyRestAdapter, order: uo.Order
 ) -> None:
     doc = documented(shared, "refund_calculate_line_item_full_shipping.json")
-    # As prepared by the planner, except that shipping is not checked: order.json has free
-    # shipping, the calculate example was captured on an order with 5.00 (inconsistent examples).
+    # As prepared by the planner (the whole path, planning included, is in
+    # test_shopify_rest_exactly_once: full shipping on this free-shipping order is 0.00).
     prepared = uo.RefundRequest(
         lines=[
             uo.RefundLineRequest(

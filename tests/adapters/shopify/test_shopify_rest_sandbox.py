@@ -95,6 +95,20 @@ def test_list_filters_by_created_and_updated(recorded: tuple[uo.Store, Recording
     assert updated == []
 
 
+def test_an_unreadable_order_is_named_and_never_fails_the_page(
+    emulator: ShopifyEmulator, recorded: tuple[uo.Store, RecordingTransport]
+) -> None:
+    store, _ = recorded
+    broken = emulator.state.orders()[1]
+    broken["line_items"][0]["quantity"] = "lots"
+    [page] = list(store.orders.pages())
+    assert [o.number for o in page.items] == ["#1001", "#1003", "#1004", "#1005"]
+    [failure] = page.failures
+    assert failure.id == str(broken["id"])
+    with pytest.raises(uo.PlatformError, match=str(broken["id"])):
+        list(store.orders.list())
+
+
 def test_seed_orders_is_deterministic() -> None:
     one, two = ShopifyEmulator(), ShopifyEmulator()
     assert one.seed_orders(25) == two.seed_orders(25)
@@ -157,7 +171,9 @@ def test_refund_unfulfilled_line_restocks_with_assigned_location(
     assert "restock" not in body
     assert body["currency"] == "USD"
     assert body["notify"] is False
-    assert body["note"] == "customer changed mind"
+    # the key travels as a marker at the end of the note (issue 14); callers never see it
+    assert body["note"] == f"customer changed mind [uo:{refund.idempotency_key}]"
+    assert refund.note == "customer changed mind"
     assert body["refund_line_items"] == [
         {
             "line_item_id": int(sneakers.id),

@@ -108,7 +108,7 @@ def test_returns_without_the_licence() -> None:
 def test_list_and_migrate_an_order() -> None:
     store = connect()
     orders = list(store.orders.list())
-    assert len(orders) == 5
+    assert len(orders) == 10  # the demo orders
     source = orders[0].model_copy(
         update={"platform": "shopify", "id": "gid-7", "number": "#7", "refunds": []}
     )

@@ -202,8 +202,10 @@ def test_gross_order_from_platform() -> None:
     assert order.fulfillment_status is uo.FulfillmentStatus.FULFILLED
     assert [line.id for line in order.lines] == ["2" * 32]  # promotion and child lines left out
     line = order.lines[0]
-    assert (line.total, line.total_tax, line.tax_rate) == (
-        uo.Money.of("100.00", "EUR"),
+    # issue 13: the line's total is what was paid for it after the 5.00 promotion
+    assert (line.total, line.total_discount, line.total_tax, line.tax_rate) == (
+        uo.Money.of("95.00", "EUR"),
+        uo.Money.of("5.00", "EUR"),
         uo.Money.of("15.97", "EUR"),
         "0.19",
     )
@@ -237,7 +239,7 @@ def test_net_order_keeps_net_totals_with_tax_on_top() -> None:
     order = t.order_from_platform(real_order("net"))
     assert not order.taxes_included
     assert order.shipping == uo.Money.of("5.94", "EUR")  # net shipping plus its tax
-    assert order.lines[0].total == uo.Money.of("100.00", "EUR")
+    assert order.lines[0].total == uo.Money.of("95.00", "EUR")  # after the 5.00 promotion
     assert order.lines[0].total_tax == uo.Money.of("19.00", "EUR")
 
 
@@ -247,8 +249,9 @@ def test_planner_amounts_follow_the_tax_status() -> None:
     from unified_orders import planning
 
     for status, expected in (
-        ("gross", ("84.03", "15.97", "100.00")),
-        ("net", ("100.00", "19.00", "119.00")),
+        # the line's share after the order's 5.00 promotion (issue 13)
+        ("gross", ("79.03", "15.97", "95.00")),
+        ("net", ("95.00", "19.00", "114.00")),
     ):
         raw = real_order(status)
         raw["transactions"][1]["captures"][0]["refunds"] = []
@@ -331,8 +334,8 @@ def test_order_to_platform_round_trip_fields() -> None:
     assert body["deliveries"][0]["stateId"] == states[machines.DELIVERY_MACHINE]["shipped"]
     line = body["lineItems"][0]
     assert line["price"]["calculatedTaxes"] == {
-        "19": {"tax": Decimal("15.97"), "taxRate": Decimal(19), "price": Decimal("100.00")}
-    }
+        "19": {"tax": Decimal("15.97"), "taxRate": Decimal(19), "price": Decimal("95.00")}
+    }  # the line as paid, after the order's promotion
     assert body["addresses"][0]["countryStateId"] == "b" * 32
     assert body["primaryOrderDeliveryId"] == body["deliveries"][0]["id"]
     assert body["itemRounding"] == {"decimals": 2, "interval": Decimal("0.01"), "roundForNet": True}

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from unified_orders.sandbox import SandboxRequest
+from unified_orders.sandbox import EmulatorError, SandboxRequest
 
 from ...rules import API_ROOT, FO_OPEN_STATUSES, REQUIRED_ADDRESS_FIELDS
 from ..records import add_transaction, new_order, open_fulfillment_order, refund_transaction
@@ -74,8 +74,15 @@ class OrderHandlers:
         }
 
     def get_order(self, request: SandboxRequest, number: str) -> tuple[int, Any]:
-        """``ordersRetrieve``."""
-        return 200, render_order(self.backend, self.backend.order(number))
+        """``ordersRetrieve``; an order seeded unreadable answers a malformed payload or a 500."""
+        order = self.backend.order(number)
+        unreadable = order.get("unreadable")
+        if unreadable == "error":
+            raise EmulatorError(500, {"detail": "A server error occurred."})
+        body = render_order(self.backend, order)
+        if unreadable == "malformed":
+            body["currency"] = None
+        return 200, body
 
     def create_order(self, request: SandboxRequest) -> tuple[int, Any]:
         """``ordersCreate``: catalogue lines, addresses, an external payment, one open FO."""

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ...rules import PARTIAL_REFUND_NEEDS_CAPTURE, infer_restock, money_string, restock_refusal
+from ...rules import (
+    MONEY_DECIMALS,
+    PARTIAL_REFUND_NEEDS_CAPTURE,
+    infer_restock,
+    money_string,
+    places,
+    restock_refusal,
+)
 from ..state import Json, NextCommerceBackend, as_int, bad_request, d, not_a_dict
 
 __all__ = [
@@ -24,7 +31,15 @@ __all__ = [
     "check_line",
     "plan_refund",
     "plan_shipping",
+    "too_many_places",
 ]
+
+
+def too_many_places(amount: Decimal) -> list[str] | None:
+    """DRF's DecimalField error for an amount with more decimals than the platform keeps."""
+    if places(amount) > MONEY_DECIMALS:
+        return [f"Ensure that there are no more than {MONEY_DECIMALS} decimal places."]
+    return None
 
 
 @dataclass
@@ -163,6 +178,9 @@ def plan_shipping(
                 return ShippingPlan(excl, incl, left_excl), {
                     "amount_excl_tax": ["A valid number is required."]
                 }
+            refusal = too_many_places(excl)
+            if refusal:
+                return ShippingPlan(excl, incl, left_excl), {"amount_excl_tax": refusal}
             if excl < 0 or excl > left_excl:
                 return ShippingPlan(excl, incl, left_excl), {
                     "amount_excl_tax": [

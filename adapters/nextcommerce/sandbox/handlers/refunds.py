@@ -17,7 +17,7 @@ from ...rules import FO_OPEN_STATUSES, money_string
 from ..records import refund_transaction
 from ..render import render_refund
 from ..state import Json, NextCommerceBackend, as_int, bad_request
-from .refund_plan import RefundPlan, plan_refund
+from .refund_plan import RefundPlan, plan_refund, too_many_places
 
 __all__ = ["RefundHandlers"]
 
@@ -124,6 +124,10 @@ def _check_transactions(
             amount = Decimal(str(item.get("amount")))
         except InvalidOperation:
             error["amount"] = ["A valid number is required."]
+            continue
+        refusal = too_many_places(amount)
+        if refusal:
+            error["amount"] = refusal
             continue
         available = backend.refundable_of(order, txn)
         if amount <= 0 or amount > available:

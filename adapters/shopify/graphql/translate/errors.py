@@ -34,13 +34,18 @@ def _path(field: Any) -> str:
 
 
 def user_errors_error(
-    errors: Sequence[Mapping[str, Any]], operation: str, *, state: str | None = None
+    errors: Sequence[Mapping[str, Any]],
+    operation: str,
+    *,
+    state: str | None = None,
+    status: int | None = None,
 ) -> PlatformError:
     """A typed error from ``userErrors`` / ``orderCancelUserErrors`` (field paths kept).
 
-    ``INVALID_STATE`` (returns) and messages about a fulfillment order's state become
-    IllegalTransition; ``NOT_FOUND`` codes NotFound; the rest PlatformError (code
-    ``user_errors``, or the first error's code).
+    They are Shopify's refusal of a mutation (nothing was applied), answered in an HTTP 200:
+    ``status`` is the answer's HTTP status. ``INVALID_STATE`` (returns) and messages about a
+    fulfillment order's state become IllegalTransition; ``NOT_FOUND`` codes NotFound; the rest
+    PlatformError (code ``user_errors``, or the first error's code).
     """
     problems = [Problem(_path(e.get("field")), str(e.get("message") or "")) for e in errors]
     codes = [str(e["code"]) for e in errors if e.get("code")]
@@ -53,6 +58,7 @@ def user_errors_error(
         return IllegalTransition(
             message,
             state=state,
+            status=status,
             platform=PLATFORM,
             problems=problems,
             code=code,
@@ -60,10 +66,20 @@ def user_errors_error(
         )
     if any(c.endswith("NOT_FOUND") for c in codes):
         return NotFound(
-            message, platform=PLATFORM, problems=problems, code=code, details=list(errors)
+            message,
+            status=status,
+            platform=PLATFORM,
+            problems=problems,
+            code=code,
+            details=list(errors),
         )
     return PlatformError(
-        message, platform=PLATFORM, problems=problems, code=code, details=list(errors)
+        message,
+        status=status,
+        platform=PLATFORM,
+        problems=problems,
+        code=code,
+        details=list(errors),
     )
 
 

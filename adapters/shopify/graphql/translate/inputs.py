@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from unified_orders.keys import note_with_key
 from unified_orders.models import (
     Address,
     HoldReason,
@@ -94,10 +95,19 @@ def refund_input(
     notify: bool,
     note: str | None,
     discrepancy_reason: str | None,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """``RefundInput`` for a calculation: suggested transactions become ``kind: REFUND`` with
     ``orderId``, ``parentId``, ``amount`` and ``gateway``; ``currency`` (presentment) and ``notify``
-    always; ``discrepancyReason`` when the allocations pay back less than suggested."""
+    always; ``discrepancyReason`` when the allocations pay back less than suggested.
+
+    ``idempotency_key`` also travels as a marker at the end of ``note`` (``[uo:KEY]``): no
+    ``Refund`` field shows the ``@idempotent`` key (and how long Shopify remembers one is not
+    documented), while the note stays on the refund, so a re-read (by this or any later process)
+    finds the refund by its key.
+    """
+    if idempotency_key:
+        note = note_with_key(note, idempotency_key)
     request = calculation.request
     lines = [mapping.request_line_from(x, request) for x in calculation.lines]
     order_gid = gid("Order", order.id, "order_id")

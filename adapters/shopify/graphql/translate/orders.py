@@ -194,9 +194,11 @@ def order_from_graphql(
     fulfillments: Sequence[Mapping[str, Any]],
     fulfillment_orders: Sequence[Mapping[str, Any]],
     refunds: Sequence[Mapping[str, Any]],
+    transactions: Sequence[Mapping[str, Any]] | None = None,
 ) -> Order:
-    """A canonical Order from GraphQL: the ``Order`` node, every line, the fulfillments and
-    fulfillment orders (``OrderFulfillments``) and the full refunds (``RefundGet``).
+    """A canonical Order from GraphQL: the ``Order`` node (its shipping lines complete), every
+    line, every transaction (else the node's), the fulfillments and fulfillment orders
+    (``OrderFulfillments``, each with every line) and the full refunds (``RefundGet``).
 
     ``LineItem.location_id`` is where stock for the line lives: the assigned location of the open
     fulfillment order holding its unfulfilled units, else the location of its successful
@@ -221,8 +223,10 @@ def order_from_graphql(
     display = node.get("displayFulfillmentStatus")
     fulfillment = _FULFILLMENT_STATUS.get(str(display), lower(display))
     discounts = node.get("totalDiscountsSet")
+    payments = list(transactions) if transactions is not None else nodes(node.get("transactions"))
     raw = dict(node)
     raw["lineItems"] = {"nodes": list(lines)}
+    raw["transactions"] = payments
     raw["fulfillments"] = list(fulfillments)
     raw["fulfillmentOrders"] = {"nodes": list(fulfillment_orders)}
     raw["refunds"] = list(refunds)
@@ -259,9 +263,7 @@ def order_from_graphql(
         total=money(node.get("totalPriceSet"), currency),
         discount=money(discounts, currency) if discounts else None,
         taxes_included=taxes_included,
-        transactions=[
-            transaction_from_graphql(t, currency) for t in nodes(node.get("transactions"))
-        ],
+        transactions=[transaction_from_graphql(t, currency) for t in payments],
         refunds=[
             refund_from_graphql(r, order_id, currency, taxes_included=taxes_included)
             for r in refunds

@@ -26,11 +26,10 @@ from unified_orders.models import (
     RefundTransaction,
     TransactionAllocation,
     TransactionKind,
-    TransactionStatus,
 )
 
 from ... import mapping
-from ...vocabulary import money_of, parse_time, restock_of
+from ...vocabulary import money_of, parse_time, restock_of, transaction_status
 from .values import (
     legacy,
     lower,
@@ -50,7 +49,7 @@ def _refund_transaction(node: Mapping[str, Any], currency: str) -> RefundTransac
     return RefundTransaction(
         id=str(legacy(node["id"])),
         kind=TransactionKind.REFUND,
-        status=TransactionStatus.parse(status),
+        status=transaction_status(status),
         platform_status=status or None,
         amount=presentment_money(node.get("amountSet"), currency),
         parent_id=legacy((node.get("parentTransaction") or {}).get("id")) or None,

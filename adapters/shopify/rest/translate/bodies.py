@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from unified_orders.keys import note_with_key
 from unified_orders.models import HoldReason, Order, RefundCalculation, RefundRequest
 
 from ... import mapping
@@ -141,15 +142,20 @@ def refund_body(
     notify: bool,
     note: str | None,
     discrepancy_reason: str | None,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """The body of ``POST orders/{id}/refunds.json``: suggested transactions become
     ``kind: "refund"`` with ``parent_id``, ``amount`` and ``gateway``; ``currency`` and ``notify``
     are always sent.
 
+    REST has no idempotency key for refunds, so ``idempotency_key`` travels as a marker at the end
+    of ``note`` (``[uo:KEY]``), which the refund keeps and the translator reads back.
     ``discrepancy_reason`` is sent when the allocations pay back less than Shopify calculated.
     """
     request = calculation.request
     body: dict[str, Any] = {"currency": currency, "notify": notify}
+    if idempotency_key:
+        note = note_with_key(note, idempotency_key)
     if note:
         body["note"] = note
     shipping = _shipping_body(request)

@@ -22,11 +22,10 @@ from unified_orders.models import (
     RefundTransaction,
     TransactionAllocation,
     TransactionKind,
-    TransactionStatus,
 )
 
 from ... import mapping
-from ...vocabulary import money_of, parse_time, platform_id, restock_of
+from ...vocabulary import money_of, parse_time, platform_id, restock_of, transaction_status
 from .values import money_from_set
 
 __all__ = ["calculation_from_rest", "refund_from_rest", "suggested_total"]
@@ -38,7 +37,7 @@ def _refund_transaction(data: Mapping[str, Any], currency: str) -> RefundTransac
     return RefundTransaction(
         id=str(data["id"]),
         kind=TransactionKind.parse(kind),
-        status=TransactionStatus.parse(status),
+        status=transaction_status(status),
         platform_status=status or None,
         amount=money_of(data.get("amount"), str(data.get("currency") or currency)),
         parent_id=platform_id(data.get("parent_id")),

@@ -60,6 +60,15 @@ _PAYLOAD_OBJECTS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Interfaces with the view types implementing them (a fragment on one applies to those).
+_IMPLEMENTATIONS: dict[str, tuple[str, ...]] = {"ReturnLineItemType": ("ReturnLineItem",)}
+
+
+def _applies(condition: str, typename: Any) -> bool:
+    """Whether a fragment on ``condition`` applies to a view of ``typename`` (None: any)."""
+    return typename in (None, condition) or typename in _IMPLEMENTATIONS.get(condition, ())
+
+
 class _Projection:
     """A document's fragments and variables, to project views onto its selections."""
 
@@ -97,14 +106,13 @@ class _Projection:
                 _merge(out, key, projected)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                if condition is None or value.get("__typename") in (None, condition.name.value):
+                if condition is None or _applies(condition.name.value, value.get("__typename")):
                     part = self.project(value, selection.selection_set, path)
                     for key, item in part.items():
                         _merge(out, key, item)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments[selection.name.value]
-                typename = value.get("__typename")
-                if typename is None or typename == fragment.type_condition.name.value:
+                if _applies(fragment.type_condition.name.value, value.get("__typename")):
                     part = self.project(value, fragment.selection_set, path)
                     for key, item in part.items():
                         _merge(out, key, item)

@@ -1,5 +1,6 @@
-"""The query root fields: ``order``, ``orders``, ``refund``, ``job``, ``return`` and
-``fulfillmentOrder`` (``returnableFulfillments`` is with the returns, :mod:`.returns`)."""
+"""The query root fields: ``order``, ``orders``, ``refund``, ``job``, ``return``,
+``fulfillmentOrder`` and ``fulfillment`` (``returnableFulfillments`` and
+``returnableFulfillment`` are with the returns, :mod:`.returns`)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class QueryResolvers(Resolvers):
             "job": self.job,
             "return": self.return_,
             "fulfillmentOrder": self.fulfillment_order,
+            "fulfillment": self.fulfillment,
         }
 
     def order(self, args: Mapping[str, Any]) -> Obj | None:
@@ -67,6 +69,12 @@ class QueryResolvers(Resolvers):
         rid = gid_number(args.get("id"), "Return")
         ret = self.state.data["returns"].get(str(rid)) if rid is not None else None
         return self.views.return_(ret) if ret is not None else None
+
+    def fulfillment(self, args: Mapping[str, Any]) -> Obj | None:
+        """``fulfillment(id:)``."""
+        number = gid_number(args.get("id"), "Fulfillment")
+        found = self.views.fulfillment_by_id(number) if number is not None else None
+        return self.views.fulfillment(found[1]) if found is not None else None
 
     def fulfillment_order(self, args: Mapping[str, Any]) -> Obj | None:
         """``fulfillmentOrder(id:)``."""

@@ -28,7 +28,10 @@ class ReturnResolvers(Resolvers):
 
     def roots(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
         """The root fields answered here, by GraphQL name."""
-        return {"returnableFulfillments": self.returnable_fulfillments}
+        return {
+            "returnableFulfillments": self.returnable_fulfillments,
+            "returnableFulfillment": self.returnable_fulfillment,
+        }
 
     def mutations(self) -> dict[str, Callable[[Mapping[str, Any]], Obj]]:
         """The mutations answered here, by GraphQL name."""
@@ -48,25 +51,39 @@ class ReturnResolvers(Resolvers):
         order = self.order_by_gid(args.get("orderId"))
         if order is None:
             raise Fail("Order does not exist", "NOT_FOUND", path=["returnableFulfillments"])
+        return connection(self.returnables(order), args)
+
+    def returnable_fulfillment(self, args: Mapping[str, Any]) -> Obj | None:
+        """``returnableFulfillment(id:)`` (its id is the fulfillment's number)."""
+        number = gid_number(args.get("id"), "ReturnableFulfillment")
+        found = self.views.fulfillment_by_id(number) if number is not None else None
+        if found is None:
+            return None
+        wanted = gid("ReturnableFulfillment", number)
+        return next((r for r in self.returnables(found[0]) if r["id"] == wanted), None)
+
+    def returnables(self, order: Obj) -> list[Obj]:
+        """The order's ``ReturnableFulfillment``s: successful fulfillments with units left."""
         taken = self.taken(order)
         nodes = []
-        for f in self.views.fulfillments(order):
-            if f["status"] != "SUCCESS":
+        for f in order.get("fulfillments") or []:
+            if f.get("status") != "success":
                 continue
             items = []
-            for row in f["fulfillmentLineItems"]({"first": 250})["nodes"]:
+            for row in self.views.fulfillment_items(f):
                 left = int(row["quantity"] or 0) - taken.get(str(row["id"]), 0)
                 if left > 0:
                     items.append({"quantity": left, "fulfillmentLineItem": row})
             if items:
                 nodes.append(
                     {
-                        "id": gid("ReturnableFulfillment", gid_number(f["id"], "Fulfillment")),
-                        "fulfillment": {"id": f["id"]},
+                        "__typename": "ReturnableFulfillment",
+                        "id": gid("ReturnableFulfillment", f["id"]),
+                        "fulfillment": {"id": gid("Fulfillment", f["id"])},
                         "returnableFulfillmentLineItems": paged(constant(items)),
                     }
                 )
-        return connection(nodes, args)
+        return nodes
 
     # --- the rules -------------------------------------------------------------------------------
     def taken(self, order: Obj) -> dict[str, int]:

@@ -17,7 +17,7 @@ from ..state import ShopifyState
 from .values import (
     Fail,
     Obj,
-    constant,
+    connection,
     first_of,
     gid,
     gid_number,
@@ -142,30 +142,42 @@ class Views:
         table = self.state.data["fulfillment_line_items"]
         return int(table[str(fulfillment_id)][str(line_id)])
 
+    def fulfillment_items(self, fulfillment: Obj) -> list[Obj]:
+        """The ``FulfillmentLineItem``s of a (REST-shaped) fulfillment."""
+        return [
+            {
+                "id": gid(
+                    "FulfillmentLineItem", self.fulfillment_line_id(fulfillment["id"], x["id"])
+                ),
+                "quantity": x.get("quantity"),
+                "lineItem": {"id": gid("LineItem", x["id"])},
+            }
+            for x in fulfillment.get("line_items") or []
+        ]
+
+    def fulfillment(self, fulfillment: Obj) -> Obj:
+        """A ``Fulfillment`` with its ``FulfillmentLineItem``s."""
+        return {
+            "__typename": "Fulfillment",
+            "id": gid("Fulfillment", fulfillment["id"]),
+            "status": upper(fulfillment.get("status")),
+            "location": {"id": gid("Location", fulfillment["location_id"])}
+            if fulfillment.get("location_id")
+            else None,
+            "fulfillmentLineItems": paged(lambda: self.fulfillment_items(fulfillment)),
+        }
+
     def fulfillments(self, order: Obj) -> list[Obj]:
-        """``Fulfillment`` objects with their ``FulfillmentLineItem``s."""
-        found = []
-        for f in order.get("fulfillments") or []:
-            items = [
-                {
-                    "id": gid("FulfillmentLineItem", self.fulfillment_line_id(f["id"], x["id"])),
-                    "quantity": x.get("quantity"),
-                    "lineItem": {"id": gid("LineItem", x["id"])},
-                }
-                for x in f.get("line_items") or []
-            ]
-            found.append(
-                {
-                    "__typename": "Fulfillment",
-                    "id": gid("Fulfillment", f["id"]),
-                    "status": upper(f.get("status")),
-                    "location": {"id": gid("Location", f["location_id"])}
-                    if f.get("location_id")
-                    else None,
-                    "fulfillmentLineItems": paged(constant(items)),
-                }
-            )
-        return found
+        """The order's ``Fulfillment``s."""
+        return [self.fulfillment(f) for f in order.get("fulfillments") or []]
+
+    def fulfillment_by_id(self, fulfillment_id: int) -> tuple[Obj, Obj] | None:
+        """The order holding a fulfillment and the (REST-shaped) fulfillment, or None."""
+        for order in self.state.orders():
+            for f in order.get("fulfillments") or []:
+                if int(f["id"]) == fulfillment_id:
+                    return order, f
+        return None
 
     def fulfillment_order(self, fo: Obj) -> Obj:
         """A ``FulfillmentOrder``."""
@@ -258,7 +270,7 @@ class Views:
         display = {None: "UNFULFILLED", "partial": "PARTIALLY_FULFILLED"}
         fulfillment = order.get("fulfillment_status")
         lines = [self.line_item(order, line) for line in order["line_items"]]
-        shipping = [
+        shipping_lines = [
             {
                 "id": gid("ShippingLine", s.get("id")),
                 "title": s.get("title"),
@@ -273,6 +285,13 @@ class Views:
             }
             for s in order.get("shipping_lines") or []
         ]
+
+        def shipping(args: Mapping[str, Any]) -> Obj:
+            kept = [s for s in shipping_lines if args.get("includeRemovals") or not s["isRemoved"]]
+            return connection(kept, args)
+
+        def count(items: list[Any]) -> Obj:
+            return {"count": len(items), "precision": "EXACT"}
 
         def returns() -> list[Obj]:
             found = [r for r in state.data["returns"].values() if str(r["order_id"]) == str(oid)]
@@ -303,11 +322,13 @@ class Views:
             "totalTaxSet": money_bag(order.get("total_tax_set")),
             "totalPriceSet": money_bag(order.get("total_price_set")),
             "totalDiscountsSet": money_bag(order.get("total_discounts_set")),
-            "shippingLines": paged(lambda: shipping),
+            "shippingLines": shipping,
             "lineItems": paged(lambda: lines),
             "transactions": first_of(
                 lambda: [self.transaction(order, t) for t in state.transactions(oid)]
             ),
+            "transactionsCount": count(state.transactions(oid)),
+            "fulfillmentsCount": count(order.get("fulfillments") or []),
             "refunds": first_of(
                 lambda: [self.refund(order, r) for r in order.get("refunds") or []]
             ),

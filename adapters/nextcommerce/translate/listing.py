@@ -1,0 +1,58 @@
+"""Order-list pages: the page itself (never read as empty when it is not one) and the exact
+time filtering of its items (the platform filters by placed date only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from unified_orders.adapter import OrderQuery, Response
+from unified_orders.errors import PlatformError
+
+from .values import PLATFORM
+
+__all__ = ["in_window", "listing_page"]
+
+
+def listing_page(response: Response) -> tuple[list[Any], Any]:
+    """The ``results`` and ``next`` of an order-list page; anything else is a PlatformError,
+    never an empty page (an empty page would end a listing early, and a full sync would then
+    mark every order deleted)."""
+    body = response.body
+    results = body.get("results") if isinstance(body, Mapping) else None
+    if not isinstance(results, list):
+        raise PlatformError(
+            f"the order listing answered {response.status} with no list of results "
+            f"({type(body).__name__} body); it is not a page of orders",
+            status=response.status,
+            platform=PLATFORM,
+            code="unreadable_response",
+        )
+    return results, body.get("next") if isinstance(body, Mapping) else None
+
+
+def in_window(item: Mapping[str, Any], query: OrderQuery) -> bool:
+    """Exact datetime filtering of a list item (the platform filters by date only, or not at all)."""
+
+    def when(key: str) -> datetime | None:
+        value = item.get(key)
+        if not value:
+            return None
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def aware(value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    placed = when("date_placed") or when("created_at")
+    updated = when("updated_at")
+    lower = [(query.created_since, placed), (query.updated_since, updated)]
+    upper = [(query.created_until, placed), (query.updated_until, updated)]
+    for bound, value in lower:
+        if bound is not None and value is not None and value < aware(bound):
+            return False
+    for bound, value in upper:
+        if bound is not None and value is not None and value > aware(bound):
+            return False
+    return True

@@ -1,0 +1,70 @@
+"""The CLI as a real process among others: a closed pipe, Ctrl-C while waiting, a busy database."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+from procs import CRASH_CLI, config_for, finish, require, start
+
+from unified_orders.cli.sandboxes import SandboxStates
+from unified_orders.sync.writer import BUSY_WAIT_SECONDS
+
+
+def test_orders_list_into_head_exits_0_without_a_traceback(tmp_path: Path, toy: None) -> None:
+    config = tmp_path / "many.toml"
+    # thousands of orders: far more JSON than a pipe holds, so the writer meets the closed pipe
+    config.write_text('[stores.toy]\nplatform = "toy"\nsandbox = true\norders = 3000\n')
+    lister = subprocess.Popen(
+        [sys.executable, str(CRASH_CLI), "--config", str(config), "orders", "list", "toy"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert lister.stdout is not None
+    head = subprocess.run(["head", "-1"], stdin=lister.stdout, capture_output=True, timeout=120)
+    lister.stdout.close()  # only head holds the reading end: it is gone when head exits
+    _, stderr = lister.communicate(timeout=120)
+    assert head.stdout.decode().startswith('{"id": "1001"')
+    assert lister.returncode == 0
+    assert stderr.decode() == ""  # no traceback, no "Exception ignored ... BrokenPipeError"
+
+
+def test_ctrl_c_while_waiting_for_a_busy_sandbox_store_exits_130(tmp_path: Path, toy: None) -> None:
+    config = config_for(tmp_path)
+    with SandboxStates().lock("toy"):  # another command is using the store
+        waiting = start(config, "orders", "get", "toy", "1001")
+        time.sleep(3)  # started, imported, now blocked on the state lock
+        assert waiting.poll() is None, waiting.communicate()
+        waiting.send_signal(signal.SIGINT)
+        result = finish(waiting)
+    assert result.code == 130, str(result)
+    assert result.stderr.strip().splitlines()[-1] == "interrupted: stopped by Ctrl-C"
+    assert "Traceback" not in result.stderr
+
+
+def test_a_second_sync_on_a_database_another_process_writes_exits_11(
+    tmp_path: Path, toy: None
+) -> None:
+    require("sandbox-nextcommerce")
+    config = config_for(tmp_path)
+    db = tmp_path / "busy.duckdb"
+    holder = duckdb.connect(str(db))  # this process holds DuckDB's one writer lock
+    try:
+        began = time.monotonic()
+        result = finish(start(config, "sync", "sandbox-nextcommerce", "--db", str(db)))
+        waited = time.monotonic() - began
+    finally:
+        holder.close()
+    assert result.code == 11, str(result)
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"busy: the database {db} is in use by another process (a running sync holds DuckDB's "
+        "one writer lock); wait for it to finish and run this again, or use --db with another "
+        "file"
+    )
+    assert waited >= BUSY_WAIT_SECONDS  # it waited for the other writer first
+    after = finish(start(config, "sync", "sandbox-nextcommerce", "--db", str(db)))
+    assert after.code == 0, str(after)
