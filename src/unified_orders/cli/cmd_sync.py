@@ -82,7 +82,9 @@ def _json_wanted(ctx: typer.Context, json_flag: bool, table_flag: bool) -> bool:
 def _print_table(table: Any) -> None:
     from rich.console import Console
 
-    Console().print(table)
+    from .layout import refit
+
+    Console().print(refit(table))
 
 
 @app.command("sync")

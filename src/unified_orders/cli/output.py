@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from rich.console import Console
-from rich.table import Table
 
 from .. import jsonutil
 from ..models import (
@@ -27,6 +26,7 @@ from ..models import (
     RefundCalculation,
     Return,
 )
+from .layout import Cell, Column, FitTable, Kind
 
 __all__ = ["Output", "money", "to_data"]
 
@@ -73,24 +73,40 @@ def _address(address: Address | None) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def fields_table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
-    table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
-    for key, value in rows:
-        if value:
-            table.add_row(key, value)
-    return table
+def fields_table(title: str, rows: Sequence[tuple[str, str]]) -> FitTable:
+    """Name/value pairs (empty values left out), the values folded to fit."""
+    return FitTable(
+        title,
+        [Column("field", Kind.KEY), Column("value", Kind.TEXT)],
+        [[key, value] for key, value in rows if value],
+        show_header=False,
+    )
 
 
-def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        justify = "right" if column in _NUMERIC else "left"
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(*row)
-    return table
+def _table(title: str, columns: Sequence[Column], rows: Iterable[Sequence[Cell]]) -> FitTable:
+    return FitTable(title, columns, rows)
+
+
+def _key(header: str) -> Column:
+    """An id or an amount: always shown, never cut."""
+    return Column(header, Kind.KEY, right=header in _NUMERIC)
+
+
+def _word(header: str, drop: int) -> Column:
+    """A status or a count: never cut, dropped (highest ``drop`` first) when there is no room."""
+    return Column(header, Kind.WORD, drop, right=header in _NUMERIC)
+
+
+def _text(header: str, drop: int) -> Column:
+    return Column(header, Kind.TEXT, drop)
+
+
+def _when_column(header: str, drop: int) -> Column:
+    return Column(header, Kind.WHEN, drop)
+
+
+def _list(header: str, drop: int) -> Column:
+    return Column(header, Kind.LIST, drop)
 
 
 _NUMERIC = {
@@ -194,16 +210,16 @@ def order_tables(order: Order) -> list[Any]:
     lines = _table(
         "Lines",
         [
-            "line id",
-            "sku",
-            "title",
-            "qty",
-            "current",
-            "fulfilled",
-            "refunded",
-            "refundable",
-            "unit price",
-            "total",
+            _key("line id"),
+            _text("sku", 7),
+            _text("title", 3),
+            _word("qty", 2),
+            _word("current", 8),
+            _word("fulfilled", 5),
+            _word("refunded", 6),
+            _word("refundable", 4),
+            _key("unit price"),
+            _key("total"),
         ],
         [
             [
@@ -226,7 +242,14 @@ def order_tables(order: Order) -> list[Any]:
         parts.append(
             _table(
                 "Transactions",
-                ["id", "kind", "status", "amount", "refundable", "gateway"],
+                [
+                    _key("id"),
+                    _text("kind", 3),
+                    _text("status", 2),
+                    _key("amount"),
+                    _key("refundable"),
+                    _text("gateway", 4),
+                ],
                 [
                     [
                         t.id,
@@ -245,16 +268,24 @@ def order_tables(order: Order) -> list[Any]:
     return parts
 
 
-def orders_table(orders: list[Order]) -> Table:
+def orders_table(orders: list[Order]) -> FitTable:
     """A list of orders."""
     return _table(
         f"Orders ({len(orders)})",
-        ["id", "number", "created", "status", "financial", "fulfillment", "total"],
+        [
+            _key("id"),
+            _key("number"),
+            _when_column("created", 3),
+            _word("status", 2),
+            _word("financial", 5),
+            _word("fulfillment", 4),
+            _key("total"),
+        ],
         [
             [
                 o.id,
                 o.number or "",
-                _when(o.created_at),
+                o.created_at,
                 o.status.value,
                 o.financial_status.value,
                 o.fulfillment_status.value,
@@ -269,7 +300,15 @@ def calculation_tables(calc: RefundCalculation) -> list[Any]:
     """A refund preview: lines with restock, shipping, allocations, total."""
     lines = _table(
         f"Refund preview for order {calc.order_id}",
-        ["line id", "qty", "restock", "location", "subtotal", "tax", "total"],
+        [
+            _key("line id"),
+            _word("qty", 2),
+            _word("restock", 3),
+            _word("location", 4),
+            _key("subtotal"),
+            _key("tax"),
+            _key("total"),
+        ],
         [
             [
                 line.line_id,
@@ -292,7 +331,7 @@ def calculation_tables(calc: RefundCalculation) -> list[Any]:
         parts.append(
             _table(
                 "Paid back through",
-                ["transaction", "gateway", "amount", "max refundable"],
+                [_key("transaction"), _text("gateway", 2), _key("amount"), _key("max refundable")],
                 [
                     [
                         a.transaction_id,
@@ -325,7 +364,13 @@ def refund_tables(refund: Refund) -> list[Any]:
         parts.append(
             _table(
                 "Refunded lines",
-                ["line id", "qty", "restock", "location", "total"],
+                [
+                    _key("line id"),
+                    _word("qty", 2),
+                    _word("restock", 3),
+                    _word("location", 4),
+                    _key("total"),
+                ],
                 [
                     [
                         line.line_id,
@@ -341,15 +386,23 @@ def refund_tables(refund: Refund) -> list[Any]:
     return parts
 
 
-def refunds_table(refunds: list[Refund]) -> Table:
+def refunds_table(refunds: list[Refund]) -> FitTable:
     """Refunds of an order."""
     return _table(
         f"Refunds ({len(refunds)})",
-        ["id", "created", "status", "lines", "shipping", "total", "note"],
+        [
+            _key("id"),
+            _when_column("created", 4),
+            _word("status", 3),
+            _list("lines", 2),
+            _key("shipping"),
+            _key("total"),
+            _text("note", 5),
+        ],
         [
             [
                 r.id,
-                _when(r.created_at),
+                r.created_at,
                 r.status.value,
                 ", ".join(f"{line.line_id}x{line.quantity}" for line in r.lines),
                 money(r.shipping.amount) if r.shipping else "",
@@ -374,23 +427,29 @@ def return_tables(ret: Return) -> list[Any]:
     )
     lines = _table(
         "Returned lines",
-        ["return line", "line id", "qty", "reason"],
+        [_key("return line"), _key("line id"), _word("qty", 1), _text("reason", 2)],
         [[line.id, line.line_id, str(line.quantity), line.reason or ""] for line in ret.lines],
     )
     return [summary, lines]
 
 
-def returns_table(returns: list[Return]) -> Table:
+def returns_table(returns: list[Return]) -> FitTable:
     """Returns of an order."""
     return _table(
         f"Returns ({len(returns)})",
-        ["id", "name", "status", "created", "lines"],
+        [
+            _key("id"),
+            _word("name", 3),
+            _text("status", 2),
+            _when_column("created", 4),
+            _list("lines", 1),
+        ],
         [
             [
                 r.id,
                 r.name or "",
                 _status(r.status, r.platform_status),
-                _when(r.created_at),
+                r.created_at,
                 ", ".join(f"{line.line_id}x{line.quantity}" for line in r.lines),
             ]
             for r in returns
@@ -403,51 +462,66 @@ def fulfillment_order_tables(fo: FulfillmentOrder) -> list[Any]:
     return [fulfillment_orders_table([fo])]
 
 
-def fulfillment_orders_table(fos: list[FulfillmentOrder]) -> Table:
-    """Fulfillment orders, one row per line."""
-    rows = []
+def fulfillment_orders_table(fos: list[FulfillmentOrder]) -> FitTable:
+    """Fulfillment orders, each followed by its lines (fo line id over the order line id)."""
+    rows: list[list[Cell]] = []
     for fo in fos:
-        holds = ", ".join(h.reason.value for h in fo.holds)
         status = _status(fo.status, fo.platform_status)
-        for index, line in enumerate(fo.lines or [None]):
-            first = index == 0
+        if fo.request_status:
+            status += f"\nrequest: {fo.request_status}"
+        holds = ", ".join(h.reason.value for h in fo.holds)
+        rows.append([fo.id, status, "", "", fo.location_id or "", holds])
+        for line in fo.lines:
             rows.append(
                 [
-                    fo.id if first else "",
-                    status if first else "",
-                    (fo.location_id or "") if first else "",
-                    holds if first else "",
-                    line.id if line else "",
-                    line.line_id if line else "",
-                    str(line.quantity) if line else "",
-                    str(line.fulfillable_quantity) if line else "",
+                    f"- {line.id}\n  line {line.line_id}",
+                    "",
+                    str(line.quantity),
+                    str(line.fulfillable_quantity),
+                    "",
+                    "",
                 ]
             )
-        if fo.replaced_by:
-            rows.append(["", f"-> {', '.join(fo.replaced_by)}", "", "", "", "", "", ""])
+        for replacement in fo.replaced_by:
+            rows.append([f"-> {replacement}", "replaced by", "", "", "", ""])
     return _table(
         f"Fulfillment orders ({len(fos)})",
-        ["id", "status", "location", "holds", "fo line", "line id", "qty", "fulfillable"],
+        [
+            _key("fulfillment order / line"),
+            _text("status", 1),
+            _word("qty", 3),
+            _word("fulfillable", 2),
+            Column("location", Kind.WORD, 5, optional=True),
+            Column("holds", Kind.TEXT, 4, optional=True),
+        ],
         rows,
     )
 
 
-def locations_table(locations: list[Location]) -> Table:
+def locations_table(locations: list[Location]) -> FitTable:
     """Locations a fulfillment order can move to."""
     return _table(
         f"Locations ({len(locations)})",
-        ["id", "name"],
+        [_key("id"), _text("name", 1)],
         [[loc.id, loc.name or ""] for loc in locations],
     )
 
 
-def records_table(title: str, columns: Sequence[str]) -> Callable[[list[dict[str, Any]]], Table]:
-    """A renderer for plain records (dicts) with the given columns."""
+#: Record fields that are ids or amounts (never cut) in ``records_table``.
+_RECORD_KEYS = {"name", "store", "order", "id", "total", "amount", "group"}
 
-    def render(records: list[dict[str, Any]]) -> Table:
+
+def records_table(title: str, columns: Sequence[str]) -> Callable[[list[dict[str, Any]]], FitTable]:
+    """A renderer for plain records (dicts) with the given columns."""
+    laid = [
+        _key(name) if name in _RECORD_KEYS else _text(name, index + 1)
+        for index, name in enumerate(columns)
+    ]
+
+    def render(records: list[dict[str, Any]]) -> FitTable:
         return _table(
             title,
-            columns,
+            laid,
             [[_cell(record.get(column)) for column in columns] for record in records],
         )
 
