@@ -11,16 +11,17 @@ end of its ``note`` (``[uo:KEY]``) and is read back into ``Refund.idempotency_ke
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote, urlsplit
 
 from unified_orders.adapter import (
     Adapter,
     CancelOptions,
+    CancelRestock,
     Capability,
     Op,
     OrderQuery,
+    OrderReference,
     Page,
     ReadFailure,
     RefundOptions,
@@ -28,18 +29,25 @@ from unified_orders.adapter import (
     Response,
     RestockPolicy,
 )
-from unified_orders.errors import IllegalTransition, InvalidRequest, PlatformError, Problem
+from unified_orders.errors import (
+    Hint,
+    IllegalTransition,
+    InvalidRequest,
+    NotFound,
+    PlatformError,
+    Problem,
+)
 from unified_orders.models import (
     Address,
     FulfillmentOrder,
     HoldReason,
     Location,
     Order,
+    OrderStatus,
     Refund,
     RefundCalculation,
     RefundRequest,
 )
-from unified_orders.models.currencies import known_minor_unit
 from unified_orders.pagination import READ_ERRORS, query_value, read_each
 from unified_orders.ratelimit import TokenBucket
 
@@ -47,14 +55,14 @@ from . import translate
 from .rules import (
     API_ROOT,
     FO_TRANSITIONS,
-    MONEY_DECIMALS,
     PARTIAL_REFUND_NEEDS_CAPTURE,
     RATE_LIMIT,
     RESTOCK_POLICY,
     VERSION_HEADER,
-    places,
 )
 from .settings import NextCommerceSettings
+from .translate.listing import listed_match
+from .translate.refunds import amount_problems
 
 if TYPE_CHECKING:
     from .sandbox import NextCommerceEmulator
@@ -68,16 +76,42 @@ SANDBOX_TOKEN = "sandbox-token"  # the emulator accepts any bearer token
 
 CAPABILITIES = frozenset(c for c in Capability if not c.value.startswith("returns."))
 
-RETURNS_HINT = (
+_NO_RETURNS = (
     "Next Commerce has no returns API (no RMA object or lifecycle). A return there is a refund "
-    "with restock 'return' on fulfilled physical lines: store.refunds.create(order_id, "
-    "uo.RefundRequest(lines=[uo.RefundLineRequest(line_id=..., quantity=..., "
-    "restock=uo.Restock.RETURN)])). Keep any received/inspected state outside the platform."
+    "with restock 'return' on fulfilled physical lines: {refund}. Keep any received/inspected "
+    "state outside the platform."
 )
+RETURNS_HINT = Hint(
+    _NO_RETURNS.format(
+        refund="store.refunds.create(order_id, uo.RefundRequest(lines=[uo.RefundLineRequest("
+        "line_id=..., quantity=..., restock=uo.Restock.RETURN)]))"
+    ),
+    cli=_NO_RETURNS.format(
+        refund="unified-orders refunds create STORE ORDER --line LINE:QTY:return"
+    ),
+)
+
+
+#: A canonical status as the ``status`` filter of ``ordersList``.
+_LIST_STATUS = {
+    OrderStatus.OPEN: "open",
+    OrderStatus.CLOSED: "archived",
+    OrderStatus.CANCELED: "canceled",
+}
 
 
 def _path(value: str) -> str:
     return quote(str(value), safe="")
+
+
+def _order_number(text: str) -> str:
+    """An order reference as the number Next Commerce knows the order by (``#`` optional)."""
+    number = text.strip().removeprefix("#").strip()
+    if not number.isdigit():
+        raise InvalidRequest(
+            [Problem("order_id", f"Next Commerce order numbers are digits; {text!r} is not one")]
+        )
+    return number
 
 
 def _fo_id(value: str) -> str:
@@ -100,10 +134,17 @@ class NextCommerceAdapter(Adapter):
     restock_policy: ClassVar[RestockPolicy] = RESTOCK_POLICY
     calculates_refunds: ClassVar[bool] = True
     partial_refund_needs_capture: ClassVar[bool] = PARTIAL_REFUND_NEEDS_CAPTURE
+    # CancelOrder has no restock switch: ``restock`` is ignored, the platform decides.
+    cancel_restock: ClassVar[CancelRestock] = CancelRestock.UNCONTROLLED
     # The key rides in the refund note ([uo:KEY]) and is read back from Order.refunds[].
     stores_idempotency_keys: ClassVar[bool] = True
-    # The platform filters by placed date only (date_placed_from/_to); updated_* is applied here.
-    order_filters: ClassVar[frozenset[str]] = frozenset({"created_since", "created_until"})
+    #: A refund pays back its transactions: amount-only refunds and lines for less (README).
+    refunds_by_amount: ClassVar[bool] = True
+    # ordersList filters by placed date (date_placed_from/_to), order number and status; the
+    # updated_* bounds are applied here, and email (no such filter) after reading each order.
+    order_filters: ClassVar[frozenset[str]] = frozenset(
+        {"created_since", "created_until", "number", "status"}
+    )
 
     settings: NextCommerceSettings
 
@@ -170,36 +211,26 @@ class NextCommerceAdapter(Adapter):
         return ""
 
     def refund_problems(self, order: Order, request: RefundRequest) -> list[Problem]:
-        """Amounts the platform cannot take, refused rather than rounded.
-
-        Next Commerce money has at most two decimals, so a shipping refund of 1.125 KWD (a
-        currency with three) cannot be sent as it is; rounding it would refund another amount.
-        """
-        shipping = request.shipping
-        if shipping is None or shipping.amount is None or not shipping.amount.is_finite():
-            return []  # no amount, or one the core refuses anyway
-        amount = shipping.amount
-        step = Decimal(1).scaleb(-MONEY_DECIMALS)
-        lower = amount.quantize(step, rounding=ROUND_DOWN)
-        upper = amount.quantize(step, rounding=ROUND_UP)
-        allowed = known_minor_unit(order.currency)
-        # 1.250 fits (sent as 1.25); more decimals than the currency has is the core's problem
-        if lower == amount or allowed is None or places(amount) > allowed:
-            return []
-        return [
-            Problem(
-                "shipping.amount",
-                f"Next Commerce takes amounts with at most {MONEY_DECIMALS} decimals, so "
-                f"{amount} {order.currency} cannot be refunded there (it is not rounded); give "
-                f"{lower} or {upper}",
-            )
-        ]
+        """Amounts the platform cannot take, refused rather than rounded (see
+        :func:`.translate.refunds.amount_problems`)."""
+        return amount_problems(order, request)
 
     def _on_store(self, url: str) -> bool:
         """Whether an absolute URL is on this store's own origin (where the token may go)."""
         return _origin(url) == _origin(self.base_url)
 
     # --- orders ------------------------------------------------------------------------------
+    def order_reference(self, text: str) -> OrderReference:
+        """The order number is the order's id: digits only."""
+        return OrderReference(id=_order_number(text))
+
+    def find_orders_by_number(self, number: str) -> Op[list[Order]]:
+        """``ordersRetrieve``: the number is the id."""
+        try:
+            return [(yield from self.get_order(_order_number(number)))]
+        except NotFound:
+            return []
+
     def get_order(self, order_id: str) -> Op[Order]:
         """``ordersRetrieve`` by order number."""
         response = yield Request("GET", f"orders/{_path(order_id)}/")
@@ -235,13 +266,17 @@ class NextCommerceAdapter(Adapter):
                 params["date_placed_from"] = query.created_since.date().isoformat()
             if query.created_until is not None:
                 params["date_placed_to"] = query.created_until.date().isoformat()
+            if query.number is not None:
+                params["order_number"] = query.number.strip().removeprefix("#").strip()
+            if query.status is not None:
+                params["status"] = _LIST_STATUS[query.status]
         response = yield Request("GET", url, params=params or None)
         results, next_url = translate.listing_page(response)
         numbers: list[str] = []
         failures: list[ReadFailure] = []
         for index, item in enumerate(results):
             try:
-                if translate.in_window(item, query):
+                if translate.in_window(item, query) and listed_match(item, query):
                     numbers.append(str(item["number"]))
             except READ_ERRORS as error:
                 name = item.get("number") if isinstance(item, Mapping) else None
@@ -280,8 +315,14 @@ class NextCommerceAdapter(Adapter):
         return _wrote(response, translate.order_from_platform, f"canceled order {order.id}")
 
     def update_shipping_address(self, order: Order, address: Address) -> Op[Order]:
-        """``ordersPartialUpdate`` with an Oscar-style address (``line4`` is the city)."""
-        body = {"shipping_address": translate.address_to_platform(address, path="address")}
+        """``ordersPartialUpdate`` with an Oscar-style address (``line4`` is the city). A province
+        left out while the order has one is sent as ``state: ""``: INFERRED that a partial update
+        keeps the nested fields it is not given, so the old province would outlive its country."""
+        fields = translate.address_to_platform(address, path="address")
+        before = order.shipping_address
+        if not address.province_code and before is not None and before.province_code:
+            fields["state"] = ""
+        body = {"shipping_address": fields}
         response = yield Request("PATCH", f"orders/{_path(order.id)}/", json=body)
         return _wrote(response, translate.order_from_platform, f"updated order {order.id}")
 

@@ -9,12 +9,21 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from unified_orders.adapter import Adapter, Capability, Response, RestockPolicy
+from unified_orders.adapter import (
+    Adapter,
+    Capability,
+    IdKind,
+    OrderReference,
+    Response,
+    RestockPolicy,
+)
+from unified_orders.errors import Hint, InvalidRequest, Problem
+from unified_orders.models import Order, RefundRequest
 from unified_orders.ratelimit import TokenBucket
 
-from .rules import RESTOCK_POLICY
+from .rules import RESTOCK_POLICY, refund_problems
 from .settings import ShopifySettings
-from .vocabulary import PLATFORM
+from .vocabulary import PLATFORM, unwrap_gid
 
 if TYPE_CHECKING:
     from .sandbox import ShopifyEmulator
@@ -63,7 +72,22 @@ GRAPHQL_CAPABILITIES = REST_CAPABILITIES | frozenset(
     }
 )
 
-RETURNS_HINT = "returns need the GraphQL Admin API (api='graphql')"
+RETURNS_HINT = Hint(
+    "returns need the GraphQL Admin API (api='graphql')",
+    cli='returns need the GraphQL Admin API: set api = "graphql" in the store\'s config',
+)
+
+#: The GID types that name each kind of id (the canonical id is the GID's number).
+GID_TYPES: dict[IdKind, tuple[str, ...]] = {
+    IdKind.ORDER: ("Order",),
+    IdKind.LINE: ("LineItem",),
+    IdKind.FULFILLMENT_ORDER: ("FulfillmentOrder",),
+    IdKind.FULFILLMENT_ORDER_LINE: ("FulfillmentOrderLineItem",),
+    IdKind.LOCATION: ("Location",),
+    IdKind.RETURN: ("Return",),
+    IdKind.REFUND: ("Refund",),
+    IdKind.TRANSACTION: ("OrderTransaction",),
+}
 
 
 class ShopifyAdapterBase(Adapter):
@@ -75,6 +99,8 @@ class ShopifyAdapterBase(Adapter):
     partial_refund_needs_capture: ClassVar[bool] = True
     #: Both dialects put the key marker in the refund's note and read it back.
     stores_idempotency_keys: ClassVar[bool] = True
+    #: A refund pays back its transactions: amount-only refunds and lines for less (README).
+    refunds_by_amount: ClassVar[bool] = True
 
     settings: ShopifySettings
     #: The dialect's own limit: REST's leaky bucket or GraphQL's cost bucket.
@@ -137,6 +163,32 @@ class ShopifyAdapterBase(Adapter):
             self.settings.api_version,
             reason,
         )
+
+    def canonical_id(self, kind: IdKind, value: str, path: str) -> str:
+        """A GID of the kind's type (``gid://shopify/LineItem/1``) as its number; an id as is."""
+        return unwrap_gid(value, GID_TYPES[kind], path)
+
+    def order_reference(self, text: str) -> OrderReference:
+        """An Order GID is an id; digits are an id first, then an order number (``1001`` is
+        order ``#1001``). Anything else is refused before any request: an order name that is not
+        ``#`` and digits is given with a leading ``#`` (``#EU1001``), which always means a name."""
+        if text.startswith("gid://"):
+            return OrderReference(id=self.canonical_id(IdKind.ORDER, text, "order_id"))
+        if text.isdigit():
+            return OrderReference(id=text, number=text)
+        raise InvalidRequest(
+            [
+                Problem(
+                    "order_id",
+                    f"{text!r} is not a Shopify id (digits expected), an Order GID or an order "
+                    f"number; give an order name with a leading #, e.g. #{text}",
+                )
+            ]
+        )
+
+    def refund_problems(self, order: Order, request: RefundRequest) -> list[Problem]:
+        """What Shopify cannot take, before any request (:func:`.rules.refund_problems`)."""
+        return refund_problems(request)
 
     def hint(self, capability: Capability) -> str:
         """Why a capability is absent."""

@@ -12,10 +12,16 @@ Reading (see the README, "Shopify"):
   read into ``Refund.idempotency_key`` and stripped from ``Refund.note``.
 - A refund calculation's total is what its allocations pay back (Shopify caps suggestions at what
   the payments can still refund); with nothing suggested (nothing paid), the lines and shipping.
+- A ``refund_discrepancy`` order adjustment is recorded by Shopify as the calculated amount less
+  the money paid back (positive when paying less: Shopify's own example refunds 199.64 of items
+  for 110.00 and records 89.64); canonical discrepancies are the other way round (money paid
+  back beyond the lines and shipping), so :func:`discrepancy` negates both amounts.
 
 Writing: :func:`refund_rows` (which lines a refund sends; a location wherever stock moves),
 :func:`pays_less_than_suggested` (when a discrepancy reason is owed) and :func:`migrated_order`
-(what a migrated order carries); each dialect spells them in its own JSON.
+(what a migrated order carries); each dialect spells them in its own JSON. Amount-only refunds
+and lines refunded for less than their price need nothing more: the transactions carry the money
+and Shopify records the difference as a ``refund_discrepancy`` adjustment.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ __all__ = [
     "RefundRow",
     "calculated_shipping",
     "calculation",
+    "discrepancy",
     "has_unplaced_units",
     "line_item",
     "migrated_order",
@@ -144,17 +151,33 @@ def refund_line(
     taxes_included: bool,
     raw: Any,
 ) -> RefundLine:
-    """A refunded (or calculated) line; its total adds the tax unless prices include it."""
-    # INFERRED: a refund line's ``subtotal`` excludes tax unless the shop's prices include it.
+    """A refunded (or calculated) line from Shopify's ``subtotal`` and tax: the canonical
+    ``subtotal`` is before tax and ``total = subtotal + tax``, whatever the shop's tax basis."""
+    # INFERRED: Shopify's refund line ``subtotal`` includes tax exactly when the shop's prices do.
     return RefundLine(
         line_id=line_id,
         quantity=quantity,
         restock=restock,
         location_id=location_id,
-        subtotal=subtotal,
+        subtotal=subtotal - tax if taxes_included else subtotal,
         tax=tax,
         total=subtotal if taxes_included else subtotal + tax,
         raw=raw,
+    )
+
+
+def discrepancy(amount: Money) -> Money:
+    """A ``refund_discrepancy`` amount (or tax) as canonical: Shopify's sign turned round, so it
+    is money paid back beyond the lines and shipping (zero stays unsigned)."""
+
+    def turned(value: Decimal) -> Decimal:
+        return -value if value else value
+
+    shop = amount.shop
+    return Money.of(
+        turned(amount.amount),
+        amount.currency,
+        shop=Money.of(turned(shop.amount), shop.currency) if shop is not None else None,
     )
 
 
@@ -245,14 +268,13 @@ def calculation(
     currency: str,
     raw: Any,
 ) -> RefundCalculation:
-    """A canonical RefundCalculation. ``total`` is what the allocations pay back; where nothing is
-    allocated (nothing was paid), the line and shipping amounts."""
+    """A canonical RefundCalculation. ``subtotal`` and ``tax`` are the lines' (shipping, with its
+    tax, is beside them); ``total`` is what the allocations pay back; where nothing is allocated
+    (nothing was paid), the line and shipping amounts."""
     subtotal = Money.sum((x.subtotal for x in lines), currency)
     tax = Money.sum((x.tax for x in lines), currency)
     goods = Money.sum((x.total for x in lines), currency)
     if shipping is not None:
-        subtotal = subtotal + (shipping.amount - (shipping.tax or Money.zero(currency)))
-        tax = tax + (shipping.tax or Money.zero(currency))
         goods = goods + shipping.amount
     total = Money.sum((a.amount for a in allocations), currency) if allocations else goods
     return RefundCalculation(

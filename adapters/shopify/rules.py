@@ -1,7 +1,8 @@
 """Shopify platform rules: what both dialects (and the emulator) read.
 
-- refunds: which restock type fits which units (:data:`RESTOCK_POLICY`) and which restock types
-  move stock, and so need a location (:data:`RESTOCKING`);
+- refunds: which restock type fits which units (:data:`RESTOCK_POLICY`), which restock types
+  move stock, and so need a location (:data:`RESTOCKING`), and what a refund cannot carry
+  (:func:`refund_problems`);
 - fulfillment orders: the statuses in which a fulfillment order still holds units
   (:data:`LIVE_FULFILLMENT_ORDER_STATUSES`) and Shopify's hold reasons (:data:`HOLD_REASONS`);
 - returns: every move of a return's lifecycle (:data:`RETURN_MOVES`) and, by status, the moves
@@ -14,7 +15,8 @@ Decisions the documentation leaves open are marked INFERRED.
 from __future__ import annotations
 
 from unified_orders.adapter import RestockPolicy, ReturnAction
-from unified_orders.models import HoldReason, Restock
+from unified_orders.errors import Problem
+from unified_orders.models import HoldReason, RefundRequest, Restock
 
 __all__ = [
     "HOLD_REASONS",
@@ -25,6 +27,7 @@ __all__ = [
     "RETURN_MOVES",
     "RETURN_STATUSES",
     "RETURN_TRANSITIONS",
+    "refund_problems",
 ]
 
 #: Shopify allows ``cancel`` only for unfulfilled units, ``return`` only for fulfilled ones,
@@ -41,6 +44,29 @@ RESTOCK_POLICY = RestockPolicy(
 
 #: Restock types that move stock, and so need a ``location_id``.
 RESTOCKING = (Restock.CANCEL, Restock.RETURN)
+
+
+def refund_problems(request: RefundRequest) -> list[Problem]:
+    """What Shopify cannot take, found before any request: a line item named twice.
+
+    INFERRED: a refund names each line item once (``refund_line_items`` with one restock type
+    each); the units of a line with both unfulfilled and fulfilled units are refunded together
+    with ``no_restock`` (which fits both), or in two refunds.
+    """
+    counts: dict[str, int] = {}
+    for line in request.lines:
+        counts[line.line_id] = counts.get(line.line_id, 0) + 1
+    return [
+        Problem(
+            f"lines[{index}].line_id",
+            f"Shopify refunds each line item once per refund; line {line.line_id!r} is given "
+            f"{counts[line.line_id]} times: refund its units together with restock no_restock, "
+            "or in two refunds",
+        )
+        for index, line in enumerate(request.lines)
+        if counts[line.line_id] > 1
+    ]
+
 
 #: Fulfillment order statuses in which the order still holds units to ship (its assigned location
 #: is where those units' stock lives).

@@ -36,6 +36,7 @@ __all__ = [
     "platform_id",
     "restock_of",
     "transaction_status",
+    "unwrap_gid",
 ]
 
 PLATFORM = "shopify"
@@ -85,6 +86,21 @@ def numeric_id(value: str, what: str = "id") -> int:
     if not text.isdigit():
         raise InvalidRequest([Problem(what, f"{value!r} is not a Shopify id (digits expected)")])
     return int(text)
+
+
+def unwrap_gid(value: str, types: tuple[str, ...], what: str = "id") -> str:
+    """A GID of one of ``types`` (``gid://shopify/LineItem/1``) as its number (``"1"``); any other
+    text as it is (the dialect checks it is digits). A GID of another type is refused, naming it,
+    before any request."""
+    text = value.strip()
+    if not text.startswith("gid://"):
+        return text
+    kind, _, number = text.removeprefix("gid://shopify/").partition("/")
+    number = number.split("?", 1)[0]
+    if text.startswith("gid://shopify/") and kind in types and number.isdigit():
+        return number
+    wanted = " or ".join(f"gid://shopify/{t}/N" for t in types)
+    raise InvalidRequest([Problem(what, f"{value!r} is not a Shopify {types[0]} id ({wanted})")])
 
 
 def platform_id(value: Any) -> str | None:

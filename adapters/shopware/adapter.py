@@ -10,16 +10,16 @@ through the transition endpoints (:meth:`~.base.ShopwareBase.transition`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from unified_orders.adapter import CancelOptions, Op, OrderQuery, Page, Request
+from unified_orders.adapter import CancelOptions, Op, OrderQuery, OrderReference, Page, Request
 from unified_orders.errors import InvalidRequest, NotFound, PlatformError, Problem
 from unified_orders.models import Address, FulfillmentOrder, Order
 from unified_orders.pagination import READ_ERRORS, translate_each
 
 from . import states
 from . import translate as t
-from .platform import stable_id
+from .platform import is_id, stable_id
 from .refunds import RefundsMixin
 from .returns import ReturnsMixin
 
@@ -29,7 +29,25 @@ __all__ = ["ShopwareAdapter"]
 class ShopwareAdapter(ReturnsMixin, RefundsMixin):
     """Shopware 6 Admin API adapter."""
 
+    #: Every filter is a criteria filter of ``search/order``.
+    order_filters: ClassVar[frozenset[str]] = frozenset(
+        {
+            "created_since",
+            "created_until",
+            "updated_since",
+            "updated_until",
+            "number",
+            "email",
+            "status",
+        }
+    )
+
     # --- orders -----------------------------------------------------------------------------
+    def order_reference(self, text: str) -> OrderReference:
+        """32 hex characters are an order id; anything else is an ``orderNumber`` (``10001``)."""
+        lowered = text.lower()
+        return OrderReference(id=lowered) if is_id(lowered) else OrderReference(number=text)
+
     def get_order(self, order_id: str) -> Op[Order]:
         """One order, read through ``search/order`` with every association the model needs;
         an order whose data cannot be translated is a typed :class:`PlatformError`."""
@@ -225,6 +243,10 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
             )
         else:
             body.pop("id")
+            if state_id is None and (delivery.get("shippingOrderAddress") or {}).get(
+                "countryStateId"
+            ):
+                body["countryStateId"] = None  # cleared, not kept: a PATCH keeps what is left out
             yield Request("PATCH", f"order-address/{address_id}", json=body, retry_safe=True)
         return (yield from self.get_order(order.id))
 
@@ -246,7 +268,19 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
                 "country-state",
                 {"filter": [{"type": "equals", "field": "shortCode", "value": key}]},
             )
-            state_id = str(hits[0]["id"]) if hits else None
+            if not hits:
+                # the shop's own list of states knows better than ISO: refused, never dropped
+                raise InvalidRequest(
+                    [
+                        Problem(
+                            "address.province_code",
+                            f"the shop has no state {key} (country-state shortCode) for "
+                            f"{address.country_code}; give one it has, or leave the province out",
+                        )
+                    ],
+                    operation="orders.update_shipping_address",
+                )
+            state_id = str(hits[0]["id"])
         return str(countries[0]["id"]), state_id
 
     # --- fulfillment ------------------------------------------------------------------------

@@ -12,7 +12,8 @@ those amounts so that every capture refund holds exactly its amount:
    first part carries the line's units; the others carry only money, since a position's
    ``quantity`` is optional and its ``amount`` is the money.
 
-What is left on a capture after its lines is shipping. Pure: no I/O.
+What is left on a capture after its lines is shipping, up to the refund's shipping, and beyond it
+an amount refunded with no line (an amount-only refund): :func:`beyond_lines`. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from unified_orders.models import Money, RefundCalculation, RefundLine, Transact
 
 from .translate import PositionPart
 
-__all__ = ["MAX_SEARCH_LINES", "MAX_SEARCH_STEPS", "CaptureShare", "assign"]
+__all__ = ["MAX_SEARCH_LINES", "MAX_SEARCH_STEPS", "CaptureShare", "assign", "beyond_lines"]
 
 MAX_SEARCH_STEPS = 20_000
 """How many placements the whole-line search tries before it splits lines instead."""
@@ -50,6 +51,21 @@ def assign(calculation: RefundCalculation) -> list[CaptureShare]:
     else:
         parts = _split(calculation.lines, rooms)
     return list(zip(allocations, parts, strict=True))
+
+
+def beyond_lines(shares: Sequence[CaptureShare], shipping: Money) -> list[tuple[Money, Money]]:
+    """What each capture refund pays beyond its lines, as (shipping, amount with no line): the
+    refund's ``shipping`` placed on the captures in order, the rest an amount-only part."""
+    left = shipping
+    result: list[tuple[Money, Money]] = []
+    for allocation, parts in shares:
+        extra = allocation.amount - Money.sum((p.total for p in parts), allocation.amount.currency)
+        if extra.amount < 0:
+            extra = Money.zero(extra.currency)
+        ship = extra if extra <= left else left
+        left = left - ship
+        result.append((ship, extra - ship))
+    return result
 
 
 def _whole(line: RefundLine) -> PositionPart:

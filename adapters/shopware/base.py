@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from unified_orders.adapter import (
     Adapter,
+    CancelRestock,
     Capability,
     Op,
     Request,
@@ -28,6 +29,7 @@ from unified_orders.adapter import (
 )
 from unified_orders.errors import (
     AmbiguousWrite,
+    Hint,
     IllegalTransition,
     InvalidRequest,
     NotFound,
@@ -85,11 +87,15 @@ RETURN_CAPABILITIES = frozenset(
         Capability.RETURNS_REOPEN,
     }
 )
-NO_LICENCE = (
+_NO_LICENCE = (
     "returns are Shopware Commercial ReturnManagement (licence RETURNS_MANAGEMENT-8450687); "
     "this shop answers 404 on the return routes, so the plugin or its licence is missing. Core "
     "Shopware has no return entity: record a return as the delivery transition retour / "
-    "retour_partially in the administration, and refund with refunds.create"
+    "retour_partially in the administration, and refund with {refund}"
+)
+NO_LICENCE = Hint(
+    _NO_LICENCE.format(refund="refunds.create"),
+    cli=_NO_LICENCE.format(refund="unified-orders refunds create STORE ORDER --line LINE:QTY"),
 )
 NO_CAPTURE = (
     "Shopware refunds are written against an order_transaction_capture, and the Shopware core "
@@ -98,9 +104,12 @@ NO_CAPTURE = (
     "through the payment provider's own plugin or dashboard, then record it on the order"
 )
 HINTS: dict[Capability, str] = {
-    Capability.RETURNS_DECLINE: (
+    Capability.RETURNS_DECLINE: Hint(
         "Shopware returns (order_return.state) have no declined state: open, in_progress, done "
-        "and cancelled only. Use returns.cancel, which reads back as canceled, not declined"
+        "and cancelled only. Use returns.cancel, which reads back as canceled, not declined",
+        cli="Shopware returns (order_return.state) have no declined state: open, in_progress, "
+        "done and cancelled only. Use `unified-orders returns cancel STORE RETURN_ID`, which "
+        "reads back as canceled, not declined",
     ),
     Capability.FULFILLMENTS_HOLD: (
         "Shopware deliveries have no hold: the delivery state machine knows open, shipped, "
@@ -115,9 +124,11 @@ HINTS: dict[Capability, str] = {
     Capability.FULFILLMENTS_AVAILABLE_LOCATIONS: (
         "Shopware core has no fulfillment locations on deliveries"
     ),
-    Capability.FULFILLMENTS_REQUEST_CANCELLATION: (
+    Capability.FULFILLMENTS_REQUEST_CANCELLATION: Hint(
         "Shopware has no fulfillment service to ask; cancel the order (orders.cancel), which "
-        "also cancels its open deliveries"
+        "also cancels its open deliveries",
+        cli="Shopware has no fulfillment service to ask; cancel the order (`unified-orders "
+        "orders cancel STORE ORDER`), which also cancels its open deliveries",
     ),
 }
 
@@ -143,8 +154,12 @@ class ShopwareBase(Adapter):
     restock_policy: ClassVar[RestockPolicy] = RESTOCK_POLICY
     calculates_refunds: ClassVar[bool] = False
     partial_refund_needs_capture: ClassVar[bool] = True
+    #: INFERRED: core restocks on the order's ``cancelled`` transition, asked or not.
+    cancel_restock: ClassVar[CancelRestock] = CancelRestock.ALWAYS
     #: The key is the capture refund's ``externalReference`` (``unified-orders:{key}``).
     stores_idempotency_keys: ClassVar[bool] = True
+    #: A refund pays back its transactions: amount-only refunds and lines for less (README).
+    refunds_by_amount: ClassVar[bool] = True
 
     def __init__(self, settings: ShopwareSettings) -> None:
         super().__init__(settings)

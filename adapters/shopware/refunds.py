@@ -5,6 +5,9 @@ never creates captures, so a payment taken without one cannot be refunded here (
 says why). One refund request may span captures (:mod:`.assign` says which lines, or parts of
 lines, each capture pays back): one capture refund per capture, sharing the ``externalReference``
 ``unified-orders:{idempotency key}`` so they read back as one canonical refund carrying the key.
+A line refunded for less is a position carrying the money paid back; an amount-only refund is a
+capture refund with no positions, its shipping part (none) named in ``customFields`` so it reads
+back as a refund discrepancy, not as shipping (:func:`.assign.beyond_lines`).
 
 Exactly once: capture refund ids derive from the key, Shopware refuses a second insert of an id,
 and the payment handler processes a refund only while it is ``open``. So every step can be
@@ -46,7 +49,7 @@ from unified_orders.models import (
 
 from . import states
 from . import translate as t
-from .assign import CaptureShare, assign
+from .assign import CaptureShare, assign, beyond_lines
 from .base import NO_CAPTURE, ShopwareBase
 from .platform import calculated_taxes, dec, stable_id
 
@@ -76,6 +79,8 @@ class RefundPlan:
     """The idempotency key: capture refund ids and the shared reference derive from it."""
     shares: list[CaptureShare]
     """One capture refund per allocation, with the line parts it carries."""
+    extras: list[tuple[Money, Money]]
+    """What each capture refund pays beyond its lines: (shipping, an amount with no line)."""
     bookings: dict[str, tuple[str, str | None]]
     """Payment id -> (the state it is booked to, its state now)."""
     open_state_id: str
@@ -122,9 +127,12 @@ class RefundsMixin(ShopwareBase):
         key = options.idempotency_key or stable_id("refund", order.id, calculation.total.amount)
         # Plan the bookkeeping before moving money: each payment must be able to reach its state.
         bookings = yield from self._plan_bookings(order, calculation, captures)
+        shares = assign(calculation)
+        shipping = calculation.shipping.amount if calculation.shipping else None
         plan = RefundPlan(
             key=key,
-            shares=assign(calculation),
+            shares=shares,
+            extras=beyond_lines(shares, shipping or Money.zero(order.currency)),
             bookings=bookings,
             open_state_id=(yield from self._state_id(states.REFUND_MACHINE, "open")),
             line_rates=_line_rates(raw),
@@ -258,9 +266,7 @@ class RefundsMixin(ShopwareBase):
         """Create the ``index``-th capture refund; done once the shop holds a record of that id."""
         refund_id = plan.refund_id(index)
         allocation, parts = share
-        shipping_part = allocation.amount - Money.sum(
-            (p.total for p in parts), allocation.amount.currency
-        )
+        shipping_part, unlined = plan.extras[index]
         body = t.refund_to_platform(
             refund_id=refund_id,
             capture_id=allocation.transaction_id,
@@ -271,6 +277,7 @@ class RefundsMixin(ShopwareBase):
             line_rates=plan.line_rates,
             amount=allocation.amount,
             shipping_taxes=self._shipping_taxes(plan.raw, shipping_part),
+            shipping=shipping_part if unlined.amount > 0 else None,
         )
         for attempt in range(2):
             try:

@@ -24,8 +24,8 @@ HEADER = """\
      Regenerate with: python docs/_tools/cli_reference.py -->
 
 Every command, as `unified-orders --help` describes it. The [CLI guide](cli.md) shows them at
-work. Each command also takes `--help`. The global options (`--json`, `--table`, `--debug`) may be
-written anywhere on the command line; `--config FILE` goes before the command.
+work. Each command also takes `--help`. The global options (`--json`, `--table`, `--fields`,
+`--debug`) may be written anywhere on the command line; `--config FILE` goes before the command.
 """
 
 # Backslash-escape what Markdown would read as markup (``<out>`` would vanish as an HTML tag).
@@ -68,6 +68,8 @@ def _section(command: Any, context: Any) -> list[str]:
         if record is None:
             continue
         name, help_text = record
+        if param.param_type_name == "argument":  # its name says what to give; no value type
+            name = name.split(" ")[0]
         item = f"- `{name}`: {_text(help_text)}" if help_text else f"- `{name}`"
         (options if param.param_type_name == "option" else arguments).append(item.rstrip())
     if arguments:

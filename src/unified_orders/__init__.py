@@ -5,73 +5,78 @@
 >>> store.refunds.calculate(order_id, uo.RefundRequest(lines=[...]))
 """
 
-from .adapter import (
-    Adapter,
-    AdapterSettings,
-    AdapterSpec,
-    Capability,
-    Emulator,
-    Op,
-    OrderQuery,
-    Page,
-    Request,
-    Response,
-    RestockPolicy,
-    ReturnAction,
-)
-from .connect import adapters, connect, connect_async
-from .errors import (
-    AmbiguousWrite,
-    AuthenticationError,
-    ConfigurationError,
-    IllegalTransition,
-    InvalidRequest,
-    NotFound,
-    PlatformError,
-    Problem,
-    RateLimited,
-    RefundFailed,
-    UnifiedOrdersError,
-    UnsupportedOperation,
-)
-from .hookspecs import hookimpl
-from .models import (
-    Address,
-    FinancialStatus,
-    FulfillmentHold,
-    FulfillmentOrder,
-    FulfillmentOrderLine,
-    FulfillmentOrderStatus,
-    FulfillmentStatus,
-    HoldReason,
-    LineItem,
-    Location,
-    Money,
-    Order,
-    OrderStatus,
-    Refund,
-    RefundAdjustment,
-    RefundCalculation,
-    RefundLine,
-    RefundLineRequest,
-    RefundRequest,
-    RefundShipping,
-    RefundStatus,
-    RefundTransaction,
-    Restock,
-    Return,
-    ReturnLine,
-    ReturnLineRequest,
-    ReturnRequest,
-    ReturnStatus,
-    ShippingRefund,
-    Transaction,
-    TransactionAllocation,
-    TransactionKind,
-    TransactionStatus,
-)
-from .plugins import AdapterInfo
-from .store import AsyncStore, Store
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .adapter import (
+        Adapter,
+        AdapterSettings,
+        AdapterSpec,
+        Capability,
+        Emulator,
+        Op,
+        OrderQuery,
+        Page,
+        Request,
+        Response,
+        RestockPolicy,
+        ReturnAction,
+    )
+    from .connect import adapters, connect, connect_async
+    from .errors import (
+        AmbiguousWrite,
+        AuthenticationError,
+        ConfigurationError,
+        IllegalTransition,
+        InvalidRequest,
+        NotFound,
+        PlatformError,
+        Problem,
+        RateLimited,
+        RefundFailed,
+        UnifiedOrdersError,
+        UnsupportedOperation,
+    )
+    from .hookspecs import hookimpl
+    from .models import (
+        Address,
+        FinancialStatus,
+        FulfillmentHold,
+        FulfillmentOrder,
+        FulfillmentOrderLine,
+        FulfillmentOrderStatus,
+        FulfillmentStatus,
+        HoldReason,
+        LineItem,
+        Location,
+        Money,
+        Order,
+        OrderStatus,
+        Refund,
+        RefundAdjustment,
+        RefundCalculation,
+        RefundLine,
+        RefundLineRequest,
+        RefundRequest,
+        RefundShipping,
+        RefundStatus,
+        RefundTransaction,
+        Restock,
+        Return,
+        ReturnLine,
+        ReturnLineRequest,
+        ReturnRequest,
+        ReturnStatus,
+        ShippingRefund,
+        Transaction,
+        TransactionAllocation,
+        TransactionKind,
+        TransactionStatus,
+    )
+    from .plugins import AdapterInfo
+    from .store import AsyncStore, Store
 
 __version__ = "0.1.0"
 
@@ -141,3 +146,101 @@ __all__ = [
     "connect_async",
     "hookimpl",
 ]
+
+#: The module each public name lives in: imported on first use, so ``import unified_orders`` (and
+#: the CLI's ``--help``) does not load pydantic models, the HTTP layer or the adapters up front.
+_HOME = {
+    "Adapter": "adapter",
+    "AdapterInfo": "plugins",
+    "adapters": "connect",
+    "AdapterSettings": "adapter",
+    "AdapterSpec": "adapter",
+    "Address": "models",
+    "AmbiguousWrite": "errors",
+    "AsyncStore": "store",
+    "AuthenticationError": "errors",
+    "Capability": "adapter",
+    "ConfigurationError": "errors",
+    "connect": "connect",
+    "connect_async": "connect",
+    "Emulator": "adapter",
+    "FinancialStatus": "models",
+    "FulfillmentHold": "models",
+    "FulfillmentOrder": "models",
+    "FulfillmentOrderLine": "models",
+    "FulfillmentOrderStatus": "models",
+    "FulfillmentStatus": "models",
+    "HoldReason": "models",
+    "hookimpl": "hookspecs",
+    "IllegalTransition": "errors",
+    "InvalidRequest": "errors",
+    "LineItem": "models",
+    "Location": "models",
+    "Money": "models",
+    "NotFound": "errors",
+    "Op": "adapter",
+    "Order": "models",
+    "OrderQuery": "adapter",
+    "OrderStatus": "models",
+    "Page": "adapter",
+    "PlatformError": "errors",
+    "Problem": "errors",
+    "RateLimited": "errors",
+    "Refund": "models",
+    "RefundAdjustment": "models",
+    "RefundCalculation": "models",
+    "RefundFailed": "errors",
+    "RefundLine": "models",
+    "RefundLineRequest": "models",
+    "RefundRequest": "models",
+    "RefundShipping": "models",
+    "RefundStatus": "models",
+    "RefundTransaction": "models",
+    "Request": "adapter",
+    "Response": "adapter",
+    "Restock": "models",
+    "RestockPolicy": "adapter",
+    "Return": "models",
+    "ReturnAction": "adapter",
+    "ReturnLine": "models",
+    "ReturnLineRequest": "models",
+    "ReturnRequest": "models",
+    "ReturnStatus": "models",
+    "ShippingRefund": "models",
+    "Store": "store",
+    "Transaction": "models",
+    "TransactionAllocation": "models",
+    "TransactionKind": "models",
+    "TransactionStatus": "models",
+    "UnifiedOrdersError": "errors",
+    "UnsupportedOperation": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (PEP 562)."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """This package: ``uo.connect`` stays the function when the ``connect`` module is imported
+    (importing a submodule sets it as an attribute of its package, under the same name)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _HOME and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -32,6 +31,7 @@ from .errors import (
     RateLimited,
     UnsupportedOperation,
 )
+from .lookup import IdKind, OrderQuery, OrderReference, number_matches
 from .models import (
     Address,
     FulfillmentOrder,
@@ -52,10 +52,13 @@ __all__ = [
     "AdapterSettings",
     "AdapterSpec",
     "CancelOptions",
+    "CancelRestock",
     "Capability",
     "Emulator",
+    "IdKind",
     "Op",
     "OrderQuery",
+    "OrderReference",
     "Page",
     "Pause",
     "ReadFailure",
@@ -161,14 +164,17 @@ class Page(Generic[T]):
     failures: list[ReadFailure] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class OrderQuery:
-    """Filters for listing orders."""
+class CancelRestock(StrEnum):
+    """What a platform's order cancel does with stock, whatever ``CancelOptions.restock`` asks."""
 
-    created_since: datetime | None = None
-    updated_since: datetime | None = None
-    created_until: datetime | None = None
-    updated_until: datetime | None = None
+    #: restocks exactly when asked (``restock=True``)
+    ON_REQUEST = "on_request"
+    #: restocks only through the refund the cancel makes: ``restock`` needs ``refund``
+    WITH_REFUND = "with_refund"
+    #: restocks on every cancel: ``restock=False`` cannot prevent it
+    ALWAYS = "always"
+    #: no restock switch: ``restock`` is ignored and the platform's own rule decides
+    UNCONTROLLED = "uncontrolled"
 
 
 @dataclass(frozen=True)
@@ -326,11 +332,18 @@ class Adapter:
     calculates_refunds: ClassVar[bool] = True
     #: True where a partial refund needs captured (not just authorized) payments.
     partial_refund_needs_capture: ClassVar[bool] = True
+    #: What the platform's order cancel does with stock (cancel previews read it).
+    cancel_restock: ClassVar[CancelRestock] = CancelRestock.ON_REQUEST
     #: True where the adapter stores a write's idempotency key on the platform and reads it back
     #: (``Refund.idempotency_key``), so a re-read finds our write by key.
     stores_idempotency_keys: ClassVar[bool] = False
-    #: The ``OrderQuery`` fields the platform filters on server-side. The adapter applies any
-    #: other filter itself while scanning the listing (correct, but it reads every page).
+    #: True where a refund pays back its calculation's transactions whatever its lines come to,
+    #: so an amount-only refund and lines refunded for less than their price can be written;
+    #: elsewhere they are refused with :class:`UnsupportedOperation` before any request.
+    refunds_by_amount: ClassVar[bool] = False
+    #: The ``OrderQuery`` fields the platform filters on server-side. Any other filter is applied
+    #: while scanning the listing (correct, but it reads every page); number, email and status
+    #: are also checked exactly on every page by the core, whatever the platform matched.
     order_filters: ClassVar[frozenset[str]] = frozenset(
         {"created_since", "created_until", "updated_since", "updated_until"}
     )
@@ -384,6 +397,45 @@ class Adapter:
     def hint(self, capability: Capability) -> str:
         """Why a capability is absent and what to do instead."""
         return ""
+
+    # --- references ----------------------------------------------------------------------
+    def order_reference(self, text: str) -> OrderReference:
+        """What ``text`` (trimmed, not starting with ``#``) may name: an order id, an order
+        number, or both (then the id is tried first). A reference that can be neither is an
+        :class:`InvalidRequest`, before any request. By default it may be both."""
+        return OrderReference(id=text, number=text)
+
+    def canonical_id(self, kind: IdKind, value: str, path: str) -> str:
+        """``value`` as the canonical id of a ``kind`` object (another spelling the platform
+        documents, such as a Shopify GID, unwrapped); :class:`InvalidRequest` at ``path`` when it
+        is the id of something else. By default the value as given."""
+        return value
+
+    def find_orders_by_number(self, number: str) -> Op[list[Order]]:
+        """Every order whose number is ``number`` (``#`` optional): the listing, filtered by
+        number (on the platform where it can), read to the end. An order the listing names but
+        cannot read fails the lookup: it might be the one asked for."""
+        if Capability.ORDERS_LIST not in self.capabilities:
+            raise UnsupportedOperation(
+                self.platform, "orders by number", "give the order id; this store cannot list"
+            )
+        query = OrderQuery(number=number)
+        found: list[Order] = []
+        cursor: str | None = None
+        while True:
+            page = yield from self.list_orders(query, cursor)
+            if page.failures:
+                named = "; ".join(f"{f.id}: {f.error}" for f in page.failures[:3])
+                raise PlatformError(
+                    f"looking for order number {number!r}: {len(page.failures)} order(s) could "
+                    f"not be read, so it cannot be told whether one of them is it ({named})",
+                    platform=self.platform,
+                    code="lookup_incomplete",
+                )
+            found.extend(order for order in page.items if number_matches(order, number))
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
 
     def refund_problems(self, order: Order, request: RefundRequest) -> list[Problem]:
         """Platform-specific reasons a refund of ``order`` cannot be made, found without I/O.

@@ -12,8 +12,9 @@ from functools import cache
 import pycountry
 
 from .errors import Problem
+from .models import Address
 
-__all__ = ["address_problems"]
+__all__ = ["address_problems", "settled_address", "subdivision_codes"]
 
 
 @cache
@@ -25,6 +26,11 @@ def _country(code: str) -> bool:
 def _subdivisions(country: str) -> frozenset[str]:
     found = pycountry.subdivisions.get(country_code=country) or []  # type: ignore[no-untyped-call]
     return frozenset(s.code.split("-", 1)[1] for s in found)
+
+
+def subdivision_codes(country: str) -> frozenset[str]:
+    """The ISO 3166-2 subdivision codes of a country, without the country prefix (``TX``)."""
+    return _subdivisions(country.strip().upper())
 
 
 def address_problems(
@@ -55,3 +61,24 @@ def address_problems(
                 )
             )
     return problems
+
+
+def _code(value: str | None) -> str | None:
+    text = (value or "").strip().upper()
+    return text or None
+
+
+def settled_address(current: Address | None, new: Address) -> Address:
+    """The address to send: codes trimmed and upper-cased, and, when the country changes and no
+    province is given, the province cleared (set to None explicitly, so a platform that keeps
+    the fields an update leaves out clears it too): a province belongs to its old country."""
+    update: dict[str, str | None] = {}
+    if "country_code" in new.model_fields_set:
+        update["country_code"] = _code(new.country_code)
+    if "province_code" in new.model_fields_set:
+        update["province_code"] = _code(new.province_code)
+    country = update.get("country_code")
+    before = _code(current.country_code) if current is not None else None
+    if country and before and country != before and not update.get("province_code"):
+        update["province_code"] = None
+    return new.model_copy(update=update) if update else new

@@ -25,6 +25,7 @@ __all__ = [
     "AmbiguousWrite",
     "AuthenticationError",
     "ConfigurationError",
+    "Hint",
     "IllegalTransition",
     "InvalidRequest",
     "NotFound",
@@ -46,15 +47,36 @@ class ConfigurationError(UnifiedOrdersError):
     """Settings, platform names or plugins are wrong; the message says which and what was expected."""
 
 
+class Hint(str):
+    """What to do instead, for library callers (the text itself) and for CLI users (``cli``).
+
+    A hint is a ``str`` holding the library wording (``store.refunds.create(...)``), so it goes
+    wherever a hint string goes; ``cli`` says the same in commands (``unified-orders refunds
+    create STORE ORDER ...``). The CLI shows ``cli``; a plain ``str`` hint is shown as it is.
+    """
+
+    cli: str
+
+    def __new__(cls, text: str, *, cli: str = "") -> Hint:
+        hint = super().__new__(cls, text)
+        hint.cli = cli or text
+        return hint
+
+
 class UnsupportedOperation(UnifiedOrdersError):
-    """The platform or store cannot perform ``operation``; ``hint`` says what to do instead."""
+    """The platform or store cannot perform ``operation``; ``hint`` says what to do instead
+    (a :class:`Hint` when it has a CLI wording of its own)."""
 
     def __init__(self, platform: str, operation: str, hint: str = "") -> None:
         self.platform = platform
         self.operation = operation
         self.hint = hint
-        message = f"{platform} does not support {operation}"
-        super().__init__(f"{message}: {hint}" if hint else message)
+        super().__init__(f"{self.summary}: {hint}" if hint else self.summary)
+
+    @property
+    def summary(self) -> str:
+        """The message without the hint: ``<platform> does not support <operation>``."""
+        return f"{self.platform} does not support {self.operation}"
 
 
 @dataclass(frozen=True)
@@ -99,8 +121,9 @@ class PlatformError(UnifiedOrdersError):
         self.problems = list(problems)
         self.details = details
         parts = [f"{platform}: " if platform else "", message]
-        if status is not None or code:
-            parts.append(f" (status {status}" + (f", code {code})" if code else ")"))
+        facts = [f"status {status}" if status is not None else "", f"code {code}" if code else ""]
+        if any(facts):
+            parts.append(f" ({', '.join(fact for fact in facts if fact)})")
         if self.problems:
             parts.append(" - " + "; ".join(str(p) for p in self.problems))
         super().__init__("".join(parts))

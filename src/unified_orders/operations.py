@@ -8,19 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import planning
+from . import planning, refund_amounts
 from .adapter import (
     Adapter,
     CancelOptions,
     Capability,
+    IdKind,
     Op,
     OrderQuery,
     Page,
     RefundOptions,
     ReturnAction,
 )
-from .countries import address_problems
+from .countries import address_problems, settled_address
 from .errors import InvalidRequest, Problem, RefundFailed, UnsupportedOperation
+from .finding import (
+    OrderElsewhere,
+    OrderRef,
+    by_order_id,
+    canonical,
+    check_query,
+    find_order,
+    fresh,
+    given_id,
+    lock_id,
+)
 from .keys import check_key
 from .models import (
     Address,
@@ -45,10 +57,7 @@ from .writes import (
     refunds_with_key,
 )
 
-__all__ = ["OrderRef"]
-
-OrderRef = str | Order
-"""An order id, or an already-read canonical order (validation then needs no request)."""
+__all__ = ["OrderElsewhere", "OrderRef", "find_order", "lock_id", "require"]
 
 
 def require(adapter: Adapter, capability: Capability) -> None:
@@ -57,39 +66,43 @@ def require(adapter: Adapter, capability: Capability) -> None:
         raise UnsupportedOperation(adapter.platform, capability.value, adapter.hint(capability))
 
 
-def _order(adapter: Adapter, ref: OrderRef) -> Op[Order]:
-    if isinstance(ref, Order):
-        return ref
-    return (yield from adapter.get_order(_id(ref, "order_id")))
-
-
-def _id(value: object, name: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequest([Problem(name, f"must be a non-empty id string, not {value!r}")])
-    return value
-
-
 # --- orders --------------------------------------------------------------------------------
-def get_order(adapter: Adapter, order_id: str) -> Op[Order]:
+def get_order(adapter: Adapter, ref: OrderRef) -> Op[Order]:
     require(adapter, Capability.ORDERS_GET)
-    return (yield from adapter.get_order(_id(order_id, "order_id")))
+    if isinstance(ref, Order):
+        return (yield from adapter.get_order(ref.id))
+    return (yield from find_order(adapter, ref))
 
 
 def list_orders_page(adapter: Adapter, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
     require(adapter, Capability.ORDERS_LIST)
-    return (yield from adapter.list_orders(query, cursor))
+    query = check_query(query)
+    page = yield from adapter.list_orders(query, cursor)
+    if not query.narrows:
+        return page
+    # the platform's filters narrow what is read; what matches is decided here, exactly
+    return Page(
+        [order for order in page.items if query.matches(order)], page.next_cursor, page.failures
+    )
 
 
 def create_order(adapter: Adapter, order: Order) -> Op[Order]:
     require(adapter, Capability.ORDERS_CREATE)
+    problems = []
     if not order.lines:
-        raise InvalidRequest([Problem("lines", "an order needs at least one line")])
+        problems.append(Problem("lines", "an order needs at least one line"))
+    for name in ("shipping_address", "billing_address"):
+        address = getattr(order, name)
+        if address is not None:
+            problems += address_problems(address.country_code, address.province_code, name)
+    if problems:
+        raise InvalidRequest(problems, operation="orders.create")
     return (yield from adapter.create_order(order))
 
 
-def cancel_order(adapter: Adapter, ref: OrderRef, options: CancelOptions) -> Op[Order]:
+def cancel_order(
+    adapter: Adapter, ref: OrderRef, options: CancelOptions, locked: str | None = None
+) -> Op[Order]:
     require(adapter, Capability.ORDERS_CANCEL)
     if not options.reason:
         raise InvalidRequest([Problem("reason", "give a cancellation reason")])
@@ -101,9 +114,7 @@ def cancel_order(adapter: Adapter, ref: OrderRef, options: CancelOptions) -> Op[
         notify=options.notify,
         idempotency_key=key,
     )
-    before = yield from adapter.get_order(
-        _id(ref.id if isinstance(ref, Order) else ref, "order_id")
-    )
+    before = yield from fresh(adapter, ref, locked)
     return (
         yield from exactly_once(
             lambda: adapter.cancel_order(before, options),
@@ -115,29 +126,54 @@ def cancel_order(adapter: Adapter, ref: OrderRef, options: CancelOptions) -> Op[
 
 
 def update_shipping_address(adapter: Adapter, ref: OrderRef, address: Address) -> Op[Order]:
+    """Change the shipping address: the fields ``address`` sets, the platform's way (Shopify and
+    Shopware keep the fields left unset, Next Commerce takes a whole address). A new country
+    without a province clears the old province: a province belongs to its country."""
     require(adapter, Capability.ORDERS_UPDATE_SHIPPING_ADDRESS)
     problems = address_problems(address.country_code, address.province_code)
     if problems:
         raise InvalidRequest(problems, operation="address")
-    order = yield from _order(adapter, ref)
+    order = yield from find_order(adapter, ref)
+    address = settled_address(order.shipping_address, address)
     return (yield from adapter.update_shipping_address(order, address))
 
 
 # --- refunds -------------------------------------------------------------------------------
+def _refund_ids(adapter: Adapter, request: RefundRequest) -> RefundRequest:
+    """The request with its line and location ids in canonical spelling (GIDs unwrapped)."""
+    lines = []
+    for index, line in enumerate(request.lines):
+        update = {
+            "line_id": given_id(adapter, IdKind.LINE, line.line_id, f"lines[{index}].line_id")
+        }
+        if line.location_id is not None:
+            path = f"lines[{index}].location_id"
+            update["location_id"] = given_id(adapter, IdKind.LOCATION, line.location_id, path)
+        lines.append(line.model_copy(update=update))
+    return request.model_copy(update={"lines": lines})
+
+
 def _prepare(adapter: Adapter, order: Order, request: RefundRequest) -> RefundRequest:
-    return planning.prepare(
+    if not adapter.refunds_by_amount and refund_amounts.by_amount(request):
+        raise refund_amounts.by_amount_unsupported(adapter.platform)
+    prepared = planning.prepare(
         order,
         request,
         adapter.restock_policy,
         partial_refund_needs_capture=adapter.partial_refund_needs_capture,
         platform_problems=adapter.refund_problems(order, request),
     )
+    if not adapter.refunds_by_amount and refund_amounts.by_amount(prepared):
+        raise refund_amounts.by_amount_unsupported(adapter.platform)  # "everything left" needs it
+    return prepared
 
 
 def _calculate(adapter: Adapter, order: Order, prepared: RefundRequest) -> Op[RefundCalculation]:
-    if not adapter.calculates_refunds:
+    # an amount-only refund has nothing for a platform to calculate: only the payments' money
+    if not adapter.calculates_refunds or prepared.amount is not None:
         return planning.calculate(order, prepared)
     calculation = yield from adapter.calculate_refund(order, prepared)
+    calculation = planning.apply_line_amounts(calculation, prepared)
     planning.cross_check(calculation, prepared, adapter.platform)
     return calculation
 
@@ -146,7 +182,8 @@ def calculate_refund(
     adapter: Adapter, ref: OrderRef, request: RefundRequest
 ) -> Op[RefundCalculation]:
     require(adapter, Capability.REFUNDS_CALCULATE)
-    order = yield from _order(adapter, ref)
+    request = _refund_ids(adapter, request)
+    order = yield from find_order(adapter, ref)
     prepared = _prepare(adapter, order, request)
     return (yield from _calculate(adapter, order, prepared))
 
@@ -170,6 +207,7 @@ def create_refund(
     ref: OrderRef,
     request_or_calculation: RefundRequest | RefundCalculation,
     options: RefundOptions,
+    locked: str | None = None,
 ) -> Op[Refund]:
     """Find the refund by key, or validate, (re)calculate against a fresh read of the order, and
     write exactly once."""
@@ -182,9 +220,10 @@ def create_refund(
         if isinstance(request_or_calculation, RefundCalculation)
         else request_or_calculation
     )
+    request = _refund_ids(adapter, request)
     if isinstance(ref, Order) and not refunds_with_key(ref.refunds, key):
         _prepare(adapter, ref, request)  # bad input fails here, before any request
-    order = yield from adapter.get_order(_id(ref.id if isinstance(ref, Order) else ref, "order_id"))
+    order = yield from fresh(adapter, ref, locked)
     done = refunds_with_key(order.refunds, key)
     if done:
         # the same key again: the refund it made, not a second one
@@ -199,7 +238,20 @@ def create_refund(
 
     def still_refundable(outcome: Reconciled[Refund]) -> None:
         if isinstance(outcome.latest, Order):
-            _prepare(adapter, outcome.latest, request)
+            again = _prepare(adapter, outcome.latest, request)
+            if request.remaining and again != prepared:
+                # "everything left" is another refund now: never send the old one blindly
+                raise InvalidRequest(
+                    [
+                        Problem(
+                            "remaining",
+                            f"order {order.id} changed while this refund's answer was lost and "
+                            "it was not made; what is left to refund is different now: "
+                            "preview it again",
+                        )
+                    ],
+                    operation="refund",
+                )
 
     refund = yield from exactly_once(
         lambda: adapter.create_refund(order, final, options),
@@ -212,9 +264,9 @@ def create_refund(
     return _settled(refund, key)
 
 
-def list_refunds(adapter: Adapter, order_id: str) -> Op[list[Refund]]:
+def list_refunds(adapter: Adapter, ref: OrderRef) -> Op[list[Refund]]:
     require(adapter, Capability.REFUNDS_LIST)
-    return (yield from adapter.list_refunds(_id(order_id, "order_id")))
+    return (yield from by_order_id(adapter, ref, adapter.list_refunds))
 
 
 # --- returns -------------------------------------------------------------------------------
@@ -252,9 +304,16 @@ def create_return(
 ) -> Op[Return]:
     require(adapter, Capability.RETURNS_CREATE)
     key = idempotency_key or new_idempotency_key()
+    lines = [
+        line.model_copy(
+            update={"line_id": given_id(adapter, IdKind.LINE, line.line_id, f"lines[{i}].line_id")}
+        )
+        for i, line in enumerate(request.lines)
+    ]
+    request = request.model_copy(update={"lines": lines})
     if isinstance(ref, Order):
         _check_return(ref, request)
-    order = yield from adapter.get_order(_id(ref.id if isinstance(ref, Order) else ref, "order_id"))
+    order = yield from fresh(adapter, ref, None)
     _check_return(order, request)
     before = yield from adapter.list_returns(order.id)
     return (
@@ -269,23 +328,27 @@ def create_return(
 
 def get_return(adapter: Adapter, return_id: str) -> Op[Return]:
     require(adapter, Capability.RETURNS_GET)
-    return (yield from adapter.get_return(_id(return_id, "return_id")))
+    return (
+        yield from adapter.get_return(canonical(adapter, IdKind.RETURN, return_id, "return_id"))
+    )
 
 
-def list_returns(adapter: Adapter, order_id: str) -> Op[list[Return]]:
+def list_returns(adapter: Adapter, ref: OrderRef) -> Op[list[Return]]:
     require(adapter, Capability.RETURNS_LIST)
-    return (yield from adapter.list_returns(_id(order_id, "order_id")))
+    return (yield from by_order_id(adapter, ref, adapter.list_returns))
 
 
 def change_return(
     adapter: Adapter, return_id: str, action: ReturnAction, note: str | None
 ) -> Op[Return]:
     require(adapter, Capability.for_return_action(action))
-    return (yield from adapter.change_return(_id(return_id, "return_id"), action, note))
+    return_id = canonical(adapter, IdKind.RETURN, return_id, "return_id")
+    return (yield from adapter.change_return(return_id, action, note))
 
 
 # --- fulfillment orders ----------------------------------------------------------------------
-def _lines(lines: Mapping[str, int] | None) -> Mapping[str, int] | None:
+def _lines(adapter: Adapter, lines: Mapping[str, int] | None) -> Mapping[str, int] | None:
+    """Fulfillment-order lines by canonical id; a line given twice (in two spellings) is refused."""
     if lines is None:
         return None
     problems = [
@@ -295,14 +358,24 @@ def _lines(lines: Mapping[str, int] | None) -> Mapping[str, int] | None:
     ]
     if not lines:
         problems.append(Problem("lines", "give at least one line, or None for all lines"))
+    checked: dict[str, int] = {}
+    for key, qty in lines.items():
+        line_id = canonical(adapter, IdKind.FULFILLMENT_ORDER_LINE, str(key), f"lines[{key}]")
+        if line_id in checked:
+            problems.append(Problem(f"lines[{key}]", f"line {line_id} is given twice"))
+        checked[line_id] = qty
     if problems:
         raise InvalidRequest(problems)
-    return {str(key): qty for key, qty in lines.items()}
+    return checked
 
 
-def list_fulfillment_orders(adapter: Adapter, order_id: str) -> Op[list[FulfillmentOrder]]:
+def _fo(adapter: Adapter, fo_id: object) -> str:
+    return canonical(adapter, IdKind.FULFILLMENT_ORDER, fo_id, "fulfillment_order_id")
+
+
+def list_fulfillment_orders(adapter: Adapter, ref: OrderRef) -> Op[list[FulfillmentOrder]]:
     require(adapter, Capability.FULFILLMENTS_LIST)
-    return (yield from adapter.list_fulfillment_orders(_id(order_id, "order_id")))
+    return (yield from by_order_id(adapter, ref, adapter.list_fulfillment_orders))
 
 
 def hold(
@@ -314,14 +387,12 @@ def hold(
     except ValueError:
         choices = ", ".join(r.value for r in HoldReason)
         raise InvalidRequest([Problem("reason", f"{reason!r} is not one of {choices}")]) from None
-    return (
-        yield from adapter.hold_fulfillment_order(_id(fo_id, "fulfillment_order_id"), reason, note)
-    )
+    return (yield from adapter.hold_fulfillment_order(_fo(adapter, fo_id), reason, note))
 
 
 def release_hold(adapter: Adapter, fo_id: str) -> Op[FulfillmentOrder]:
     require(adapter, Capability.FULFILLMENTS_RELEASE_HOLD)
-    return (yield from adapter.release_fulfillment_hold(_id(fo_id, "fulfillment_order_id")))
+    return (yield from adapter.release_fulfillment_hold(_fo(adapter, fo_id)))
 
 
 def request_fulfillment(
@@ -332,35 +403,26 @@ def request_fulfillment(
     notify: bool,
 ) -> Op[FulfillmentOrder]:
     require(adapter, Capability.FULFILLMENTS_REQUEST_FULFILLMENT)
-    checked = _lines(lines)
-    return (
-        yield from adapter.request_fulfillment(
-            _id(fo_id, "fulfillment_order_id"), checked, message, notify
-        )
-    )
+    fulfillment_order_id = _fo(adapter, fo_id)
+    checked = _lines(adapter, lines)
+    return (yield from adapter.request_fulfillment(fulfillment_order_id, checked, message, notify))
 
 
 def request_cancellation(adapter: Adapter, fo_id: str, message: str | None) -> Op[FulfillmentOrder]:
     require(adapter, Capability.FULFILLMENTS_REQUEST_CANCELLATION)
-    return (
-        yield from adapter.request_fulfillment_cancellation(
-            _id(fo_id, "fulfillment_order_id"), message
-        )
-    )
+    return (yield from adapter.request_fulfillment_cancellation(_fo(adapter, fo_id), message))
 
 
 def available_locations(adapter: Adapter, fo_id: str) -> Op[list[Location]]:
     require(adapter, Capability.FULFILLMENTS_AVAILABLE_LOCATIONS)
-    return (yield from adapter.available_locations(_id(fo_id, "fulfillment_order_id")))
+    return (yield from adapter.available_locations(_fo(adapter, fo_id)))
 
 
 def move(
     adapter: Adapter, fo_id: str, location_id: str, lines: Mapping[str, int] | None
 ) -> Op[FulfillmentOrder]:
     require(adapter, Capability.FULFILLMENTS_MOVE)
-    checked = _lines(lines)
-    return (
-        yield from adapter.move_fulfillment_order(
-            _id(fo_id, "fulfillment_order_id"), _id(location_id, "location_id"), checked
-        )
-    )
+    fulfillment_order_id = _fo(adapter, fo_id)
+    location = canonical(adapter, IdKind.LOCATION, location_id, "location_id")
+    checked = _lines(adapter, lines)
+    return (yield from adapter.move_fulfillment_order(fulfillment_order_id, location, checked))

@@ -4,37 +4,53 @@ Every problem with a request is collected and reported at once in
 :class:`~unified_orders.errors.InvalidRequest`, each with a field path and a message a person can
 act on. Nothing here does I/O: it works on a canonical :class:`Order`.
 
-Where a platform calculates refunds itself (Next Commerce, Shopify) its figures are authoritative
-and :func:`cross_check` only checks them; elsewhere (Shopware) :func:`calculate` computes them.
+Three kinds of request are planned alike (see :class:`~unified_orders.models.RefundRequest`):
+lines and shipping (a line may carry its own ``amount``, less than its calculated price), an
+amount-only refund, and "everything left" (:mod:`.refund_remaining` writes it out first).
+
+Where a platform calculates refunds itself (Next Commerce, Shopify) its figures are authoritative:
+:func:`apply_line_amounts` (:mod:`.refund_amounts`) puts the requested line amounts on them and
+:func:`cross_check` checks them; elsewhere (Shopware), and for amount-only refunds everywhere,
+:func:`calculate` computes them. The lines are checked by :mod:`.refund_lines`; the facts used
+(units by state, unit amounts, money left per payment) are in :mod:`.refundable`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 
 from .adapter import RestockPolicy
 from .errors import InvalidRequest, PlatformError, Problem
 from .models import (
-    LineItem,
     Money,
     Order,
     RefundCalculation,
     RefundLine,
-    RefundLineRequest,
     RefundRequest,
     RefundShipping,
-    Restock,
-    Transaction,
-    TransactionAllocation,
-    TransactionStatus,
 )
 from .models.currencies import known_minor_unit
+from .models.identities import shipping_tax_part
+from .refund_amounts import apply_line_amounts
+from .refund_lines import check_amount, check_lines
+from .refund_remaining import everything_left
+from .refundable import (
+    LineAvailability,
+    allocate,
+    availability,
+    payments_left,
+    places,
+    refundable_by_transaction,
+    scaled_line,
+    shipping_remaining,
+    unit_amounts,
+)
 
 __all__ = [
     "LineAvailability",
     "allocate",
+    "apply_line_amounts",
     "availability",
     "calculate",
     "cross_check",
@@ -44,143 +60,87 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class LineAvailability:
-    """Units of a line that can still be refunded, split by fulfillment state."""
-
-    refundable: int
-    unfulfilled: int
-    fulfilled: int
-
-
-def availability(order: Order, line: LineItem) -> LineAvailability:
-    """How many units of ``line`` are refundable, and how many of those are (un)fulfilled.
-
-    Units refunded with restock ``cancel`` came out of the unfulfilled ones; other refunded units
-    are counted against the fulfilled ones first.
-    """
-    canceled = sum(
-        refund_line.quantity
-        for refund in order.refunds
-        for refund_line in refund.lines
-        if refund_line.line_id == line.id and refund_line.restock is Restock.CANCEL
-    )
-    refundable = line.refundable_quantity
-    unfulfilled = min(max(line.unfulfilled_quantity - canceled, 0), refundable)
-    fulfilled = min(max(refundable - unfulfilled, 0), line.fulfilled_quantity)
-    return LineAvailability(refundable, unfulfilled, fulfilled)
-
-
-def shipping_remaining(order: Order) -> Money:
-    """Shipping not yet refunded."""
-    return order.shipping - order.shipping_refunded
-
-
-def _allowed(
-    policy: RestockPolicy, line: LineItem
-) -> tuple[frozenset[Restock], frozenset[Restock]]:
-    fulfilled = policy.fulfilled_digital if line.is_digital else policy.fulfilled
-    return policy.unfulfilled, fulfilled
-
-
-def _capacity(restock: Restock, policy: RestockPolicy, line: LineItem, av: LineAvailability) -> int:
-    unfulfilled_ok, fulfilled_ok = _allowed(policy, line)
-    return (av.unfulfilled if restock in unfulfilled_ok else 0) + (
-        av.fulfilled if restock in fulfilled_ok else 0
-    )
-
-
-def _infer(
-    quantity: int, policy: RestockPolicy, line: LineItem, av: LineAvailability
-) -> Restock | None:
-    unfulfilled_ok, _ = _allowed(policy, line)
-    if policy.infer_unfulfilled in unfulfilled_ok and quantity <= av.unfulfilled:
-        return policy.infer_unfulfilled
-    if quantity <= _capacity(policy.infer_fulfilled, policy, line, av):
-        return policy.infer_fulfilled
-    return None
-
-
-def _check_line(
-    index: int,
-    wanted: RefundLineRequest,
-    order: Order,
-    policy: RestockPolicy,
-    problems: list[Problem],
-) -> RefundLineRequest | None:
-    path = f"lines[{index}]"
-    line = order.line(wanted.line_id)
-    if wanted.quantity < 1:
-        problems.append(Problem(f"{path}.quantity", "must be at least 1"))
-    if line is None:
-        known = ", ".join(item.id for item in order.lines) or "none"
-        problems.append(
-            Problem(
-                f"{path}.line_id",
-                f"order {order.id} has no line {wanted.line_id!r} (its lines: {known})",
-            )
-        )
-        return None
-    if wanted.quantity < 1:
-        return None
-    av = availability(order, line)
-    if wanted.quantity > av.refundable:
-        problems.append(
-            Problem(
-                f"{path}.quantity",
-                f"only {av.refundable} of line {line.id} can be refunded (ordered "
-                f"{line.quantity}, removed {line.quantity - line.current_quantity}, refunded "
-                f"{line.refunded_quantity}); asked for {wanted.quantity}",
-            )
-        )
-        return None
-    restock = wanted.restock
-    if restock is None:
-        restock = _infer(wanted.quantity, policy, line, av)
-        if restock is None:
+def _check_kind(
+    order: Order, request: RefundRequest, problems: list[Problem], *, needs_capture: bool
+) -> None:
+    """The request's kind: something to refund, an amount only alone (and at most what the
+    payments hold; with nothing captured where that is needed, the capture problem says why)."""
+    if request.amount is not None:
+        if request.lines or request.shipping is not None:
             problems.append(
                 Problem(
-                    f"{path}.restock",
-                    f"line {line.id} has {av.unfulfilled} unfulfilled and {av.fulfilled} fulfilled "
-                    "refundable units; split it into one request line per state, each with its "
-                    "restock type",
+                    "amount",
+                    "an amount-only refund takes no lines or shipping; to refund less than a "
+                    "line's price, give that line its own amount",
                 )
             )
-            return None
-    elif wanted.quantity > _capacity(restock, policy, line, av):
-        unfulfilled_ok, fulfilled_ok = _allowed(policy, line)
-        states = []
-        if restock in unfulfilled_ok:
-            states.append(f"{av.unfulfilled} unfulfilled")
-        if restock in fulfilled_ok:
-            states.append(f"{av.fulfilled} fulfilled")
-        kind = "digital " if line.is_digital else ""
-        if states:
-            detail = f"it applies to {' and '.join(states)} units of this {kind}line"
-        else:
-            detail = f"it is not allowed for this {kind}line on this platform"
-        allowed = sorted(
-            r.value for r in Restock if _capacity(r, policy, line, av) >= wanted.quantity
+        elif order.captured_payments or not needs_capture:
+            held = payments_left(order)
+            check_amount(
+                "amount",
+                request.amount,
+                order,
+                problems,
+                at_most=held,
+                too_much=f"{request.amount} {order.currency} is more than the order's payments "
+                f"can still refund ({held})",
+            )
+    elif not request.lines and request.shipping is None:
+        problems.append(Problem("", "nothing to refund: give lines, shipping, or both"))
+
+
+def _check_shipping(order: Order, request: RefundRequest, problems: list[Problem]) -> None:
+    if request.shipping is None:
+        return
+    remaining = shipping_remaining(order)
+    amount = request.shipping.amount
+    if amount is not None and amount <= 0:
+        problems.append(Problem("shipping.amount", "must be greater than zero"))
+    elif amount is not None and places(amount) > (known_minor_unit(order.currency) or 0):
+        problems.append(
+            Problem("shipping.amount", f"{amount} has more decimals than {order.currency} allows")
         )
+    elif amount is not None and amount > remaining.amount:
+        problems.append(
+            Problem("shipping.amount", f"only {remaining} of shipping remains refundable")
+        )
+    elif request.shipping.full and remaining.amount <= 0 and not request.lines:
+        # "full" means all that remains, even 0.00; alone it would refund nothing
+        problems.append(
+            Problem("shipping.full", "nothing to refund: shipping was already refunded in full")
+        )
+
+
+def _written_out(
+    order: Order, request: RefundRequest, policy: RestockPolicy, problems: list[Problem]
+) -> RefundRequest | None:
+    """``request``, with "everything left" written out as lines, shipping or an amount; None
+    when it cannot be (the problems say why)."""
+    if not request.remaining:
+        return request
+    given = [
+        name
+        for name, value in (
+            ("lines", request.lines),
+            ("shipping", request.shipping),
+            ("amount", request.amount),
+        )
+        if value
+    ]
+    if given:
         problems.append(
             Problem(
-                f"{path}.restock",
-                f"restock {restock.value!r} cannot cover {wanted.quantity} unit(s) of line "
-                f"{line.id}: {detail}; allowed here: {', '.join(allowed) or 'none'}",
+                "remaining",
+                f"remaining=True refunds everything left; give no {' or '.join(given)} with it",
             )
         )
         return None
-    location_id = wanted.location_id or line.location_id
-    if restock in policy.location_required and location_id is None:
-        problems.append(
-            Problem(
-                f"{path}.location_id",
-                f"restock {restock.value!r} needs a location on this platform and line {line.id} "
-                "has no fulfillment or assigned location; pass location_id",
-            )
-        )
+    try:
+        explicit = everything_left(order, policy)
+    except InvalidRequest as refused:
+        problems.extend(refused.problems)
         return None
-    return wanted.model_copy(update={"restock": restock, "location_id": location_id})
+    return explicit.model_copy(update={"currency": request.currency})
 
 
 def prepare(
@@ -195,16 +155,17 @@ def prepare(
 
     Raises :class:`InvalidRequest` listing every problem: unknown or duplicate lines, quantities
     above refundable, restock types the platform does not allow for the units' state, a missing
-    location, shipping above what remains, non-positive amounts, a currency other than the
-    order's, and a partial refund against payments that were only authorized.
+    location, shipping above what remains, line amounts above the units' price, an amount above
+    what the payments can refund, non-positive amounts or amounts finer than the currency's minor
+    unit, an amount with lines, a currency other than the order's, and a partial refund against
+    payments that were only authorized. ``remaining=True`` comes back written out (lines,
+    shipping or an amount, ``remaining`` False): the request a calculation answers.
     """
     problems: list[Problem] = list(platform_problems or [])
     if request.currency is not None and request.currency.upper() != order.currency:
         problems.append(
             Problem("currency", f"order {order.id} is in {order.currency}, not {request.currency}")
         )
-    if not request.lines and request.shipping is None:
-        problems.append(Problem("", "nothing to refund: give lines, shipping, or both"))
     if known_minor_unit(order.currency) is None:
         problems.append(
             Problem(
@@ -213,43 +174,13 @@ def prepare(
                 "knows, so refund amounts cannot be rounded safely; refund it on the platform",
             )
         )
-    counts = Counter(line.line_id for line in request.lines)
-    prepared: list[RefundLineRequest] = []
-    for index, wanted in enumerate(request.lines):
-        if counts[wanted.line_id] > 1:
-            problems.append(
-                Problem(
-                    f"lines[{index}].line_id",
-                    f"line {wanted.line_id!r} appears {counts[wanted.line_id]} times; "
-                    "give each line once",
-                )
-            )
-            continue
-        checked = _check_line(index, wanted, order, policy, problems)
-        if checked is not None:
-            prepared.append(checked)
-    if request.shipping is not None:
-        remaining = shipping_remaining(order)
-        amount = request.shipping.amount
-        if amount is not None and amount <= 0:
-            problems.append(Problem("shipping.amount", "must be greater than zero"))
-        elif amount is not None and -amount.as_tuple().exponent > (  # type: ignore[operator]
-            known_minor_unit(order.currency) or 0
-        ):
-            problems.append(
-                Problem(
-                    "shipping.amount", f"{amount} has more decimals than {order.currency} allows"
-                )
-            )
-        elif amount is not None and amount > remaining.amount:
-            problems.append(
-                Problem("shipping.amount", f"only {remaining} of shipping remains refundable")
-            )
-        elif request.shipping.full and remaining.amount <= 0 and not request.lines:
-            # "full" means all that remains, even 0.00; alone it would refund nothing
-            problems.append(
-                Problem("shipping.full", "nothing to refund: shipping was already refunded in full")
-            )
+    written = _written_out(order, request, policy, problems)
+    if written is None:
+        raise InvalidRequest(problems, operation="refund")
+    request = written
+    _check_kind(order, request, problems, needs_capture=partial_refund_needs_capture)
+    prepared = check_lines(order, request, policy, problems)
+    _check_shipping(order, request, problems)
     if (
         partial_refund_needs_capture
         and not order.captured_payments
@@ -268,8 +199,12 @@ def prepare(
 
 
 def _is_full(order: Order, request: RefundRequest) -> bool:
-    wanted = {line.line_id: line.quantity for line in request.lines}
-    lines_all = all(wanted.get(line.id, 0) >= line.refundable_quantity for line in order.lines)
+    if request.amount is not None or any(line.amount is not None for line in request.lines):
+        return False
+    wanted = Counter[str]()
+    for line in request.lines:
+        wanted[line.line_id] += line.quantity
+    lines_all = all(wanted[line.id] >= line.refundable_quantity for line in order.lines)
     remaining = shipping_remaining(order)
     shipping_all = remaining.amount <= 0 or (
         request.shipping is not None
@@ -278,120 +213,46 @@ def _is_full(order: Order, request: RefundRequest) -> bool:
     return lines_all and shipping_all
 
 
-def _unit_shares(total: Money | None, quantity: int, currency: str) -> list[Money]:
-    if total is None or quantity <= 0:
-        return [Money.zero(currency)] * max(quantity, 0)
-    return total.allocate([1] * quantity)
-
-
-def _line_amounts(order: Order, line: LineItem, quantity: int) -> tuple[Money, Money, Money]:
-    """(subtotal, tax, total) for the next ``quantity`` refundable units of ``line``.
-
-    The line total and tax are split into per-unit shares that sum exactly to them (largest
-    remainder); units are taken in order after those already refunded or removed, so a line
-    refunded in several parts sums to its total to the cent.
-    """
-    currency = order.currency
-    totals = _unit_shares(line.total, line.quantity, currency)
-    taxes = _unit_shares(line.total_tax, line.quantity, currency)
-    first = line.quantity - line.current_quantity + line.refunded_quantity
-    chosen = slice(first, first + quantity)
-    amount = Money.sum(totals[chosen], currency)
-    tax = Money.sum(taxes[chosen], currency)
-    if order.taxes_included:
-        return amount - tax, tax, amount
-    return amount, tax, amount + tax
-
-
-def refundable_by_transaction(order: Order) -> list[tuple[Transaction, Money]]:
-    """Each captured/sale transaction with what it can still refund, oldest first."""
-    refunded: dict[str, Money] = {}
-    for refund in order.refunds:
-        for refund_txn in refund.transactions:
-            parent = refund_txn.parent_id
-            if parent is not None and refund_txn.status is TransactionStatus.SUCCESS:
-                refunded[parent] = (
-                    refunded.get(parent, Money.zero(order.currency)) + refund_txn.amount
-                )
-    result: list[tuple[Transaction, Money]] = []
-    for txn in sorted(
-        order.captured_payments, key=lambda t: (t.created_at is None, t.created_at or 0, t.id)
-    ):
-        left = txn.refundable
-        if left is None:
-            left = txn.amount - refunded.get(txn.id, Money.zero(txn.amount.currency))
-        result.append((txn, left if left.amount > 0 else Money.zero(txn.amount.currency)))
-    return result
-
-
-def allocate(order: Order, total: Money) -> list[TransactionAllocation]:
-    """Spread a refund over the order's captured/sale transactions.
-
-    Rule: transactions are taken oldest first (by creation time, then id); each pays back as
-    much as it still can, up to what is left of the refund. The allocations sum to ``total``
-    exactly. Raises :class:`InvalidRequest` when the payments cannot cover it.
-    """
-    left = total.rounded()
-    allocations: list[TransactionAllocation] = []
-    available = Money.zero(order.currency)
-    for txn, refundable in refundable_by_transaction(order):
-        available = available + refundable
-        if left.amount <= 0 or refundable.amount <= 0:
-            continue
-        share = refundable if refundable < left else left
-        allocations.append(
-            TransactionAllocation(
-                transaction_id=txn.id,
-                amount=Money(amount=share.amount, currency=order.currency),
-                maximum_refundable=refundable,
-                gateway=txn.gateway,
-            )
-        )
-        left = left - share
-    if left.amount > 0:
-        raise InvalidRequest(
-            [
-                Problem(
-                    "",
-                    f"the refund total {total} is more than the order's payments can refund "
-                    f"({available})",
-                )
-            ],
-            operation="refund",
-        )
-    return allocations
-
-
 def calculate(order: Order, request: RefundRequest) -> RefundCalculation:
-    """Amounts and allocations for a prepared request, on platforms with no calculate endpoint."""
+    """Amounts and allocations for a prepared request, on platforms with no calculate endpoint
+    (and for amount-only refunds everywhere)."""
     currency = order.currency
     lines: list[RefundLine] = []
+    taken: Counter[str] = Counter()
     for wanted in request.lines:
         line = order.line(wanted.line_id)
         if line is None or wanted.restock is None:
             raise ValueError("calculate() needs a request that went through prepare()")
-        subtotal, tax, total = _line_amounts(order, line, wanted.quantity)
-        lines.append(
-            RefundLine(
-                line_id=line.id,
-                quantity=wanted.quantity,
-                restock=wanted.restock,
-                location_id=wanted.location_id,
-                subtotal=subtotal,
-                tax=tax,
-                total=total,
-            )
+        subtotal, tax, total = unit_amounts(order, line, wanted.quantity, taken[line.id])
+        taken[line.id] += wanted.quantity
+        refund_line = RefundLine(
+            line_id=line.id,
+            quantity=wanted.quantity,
+            restock=wanted.restock,
+            location_id=wanted.location_id,
+            subtotal=subtotal,
+            tax=tax,
+            total=total,
         )
+        if wanted.amount is not None:
+            refund_line = scaled_line(refund_line, Money.of(wanted.amount, currency))
+        lines.append(refund_line)
     shipping = None
     if request.shipping is not None:
         remaining = shipping_remaining(order)
         amount = remaining if request.shipping.full else Money.of(request.shipping.amount, currency)
-        shipping = RefundShipping(amount=amount.rounded(), maximum_refundable=remaining)
+        shipping = RefundShipping(
+            amount=amount.rounded(),
+            tax=shipping_tax_part(order, amount.rounded()),
+            maximum_refundable=remaining,
+        )
     subtotal = Money.sum((line.subtotal for line in lines), currency)
     tax = Money.sum((line.tax for line in lines), currency)
     total = Money.sum((line.total for line in lines), currency)
     if shipping is not None:
         total = total + shipping.amount
+    if request.amount is not None:
+        total = total + Money.of(request.amount, currency)
     return RefundCalculation(
         order_id=order.id,
         request=request,

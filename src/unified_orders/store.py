@@ -7,7 +7,7 @@ the driver, so the sync and async namespaces below are one-line wrappers kept si
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from .models import (
     HoldReason,
     Location,
     Order,
+    OrderStatus,
     Refund,
     RefundCalculation,
     RefundRequest,
@@ -61,8 +62,8 @@ def _refuse_short(page: Page[Order]) -> None:
         raise PlatformError(f"{len(page.failures)} order(s) could not be read: {named}{more}")
 
 
-def _order_id(ref: ops.OrderRef) -> str:
-    return ref.id if isinstance(ref, Order) else str(ref)
+#: A write on one order: ``(order reference, id of the order locked) -> operation``.
+Write = Callable[[ops.OrderRef, str], Op[T]]
 
 
 class _Base:
@@ -143,11 +144,42 @@ class _Namespace:
         self._adapter = store.adapter
         self._run = store._driver.run
 
+    def _locked(self, capability: Capability, ref: ops.OrderRef, write: Write[T]) -> T:
+        """Run a write under its order's lock: an order number is looked up first, and a
+        reference first tried as an id that names another order is locked again by that id."""
+        ops.require(self._adapter, capability)
+        key = ops.lock_id(self._adapter, ref)
+        if key is None:
+            ref = self._run(ops.find_order(self._adapter, ref))
+            key = ref.id
+        store = _store_key(self._adapter)
+        try:
+            with order_lock(store, key):
+                return self._run(write(ref, key))
+        except ops.OrderElsewhere as moved:
+            with order_lock(store, moved.order.id):
+                return self._run(write(moved.order, moved.order.id))
+
 
 class _AsyncNamespace:
     def __init__(self, store: AsyncStore) -> None:
         self._adapter = store.adapter
         self._run = store._driver.run
+
+    async def _locked(self, capability: Capability, ref: ops.OrderRef, write: Write[T]) -> T:
+        """The awaitable twin of :meth:`_Namespace._locked`."""
+        ops.require(self._adapter, capability)
+        key = ops.lock_id(self._adapter, ref)
+        if key is None:
+            ref = await self._run(ops.find_order(self._adapter, ref))
+            key = ref.id
+        store = _store_key(self._adapter)
+        try:
+            async with order_lock_async(store, key):
+                return await self._run(write(ref, key))
+        except ops.OrderElsewhere as moved:
+            async with order_lock_async(store, moved.order.id):
+                return await self._run(write(moved.order, moved.order.id))
 
 
 def _query(**kw: Any) -> OrderQuery:
@@ -158,8 +190,10 @@ def _query(**kw: Any) -> OrderQuery:
 class Orders(_Namespace):
     """``store.orders``: read, list, create, cancel, change the shipping address."""
 
-    def get(self, order_id: str) -> Order:
-        """Read one order."""
+    def get(self, order_id: ops.OrderRef) -> Order:
+        """Read one order: by id, GID (Shopify ``gid://shopify/Order/N``) or order number as the
+        shop shows it (``#1001``; a leading ``#`` is always a number, an id-shaped reference is
+        tried as an id first)."""
         return self._run(ops.get_order(self._adapter, order_id))
 
     def list(
@@ -169,13 +203,22 @@ class Orders(_Namespace):
         updated_since: datetime | None = None,
         created_until: datetime | None = None,
         updated_until: datetime | None = None,
+        number: str | None = None,
+        email: str | None = None,
+        status: OrderStatus | str | None = None,
     ) -> Iterator[Order]:
-        """Every matching order, following every page; pages are fetched as you iterate."""
+        """Every matching order, following every page; pages are fetched as you iterate.
+
+        ``number`` (``#`` optional), ``email`` (any case) and ``status`` (open, closed,
+        canceled) filter on the platform where it can, and exactly here in any case."""
         query = _query(
             created_since=created_since,
             updated_since=updated_since,
             created_until=created_until,
             updated_until=updated_until,
+            number=number,
+            email=email,
+            status=status,
         )
         for page in self.pages(query):
             yield from page.items
@@ -214,19 +257,23 @@ class Orders(_Namespace):
     ) -> Order:
         """Cancel an order; exactly once. Customer notification is off unless ``notify``."""
         options = CancelOptions(reason, refund, restock, notify, idempotency_key)
-        with order_lock(_store_key(self._adapter), _order_id(order_id)):
-            return self._run(ops.cancel_order(self._adapter, order_id, options))
+        return self._locked(
+            Capability.ORDERS_CANCEL,
+            order_id,
+            lambda ref, key: ops.cancel_order(self._adapter, ref, options, key),
+        )
 
     def update_shipping_address(self, order_id: ops.OrderRef, address: Address) -> Order:
-        """Replace the shipping address."""
+        """Change the shipping address: the fields ``address`` sets; a new country without a
+        province clears the old province."""
         return self._run(ops.update_shipping_address(self._adapter, order_id, address))
 
 
 class AsyncOrders(_AsyncNamespace):
     """``astore.orders``: the awaitable twin of :class:`Orders`."""
 
-    async def get(self, order_id: str) -> Order:
-        """Read one order."""
+    async def get(self, order_id: ops.OrderRef) -> Order:
+        """Read one order: by id, GID or order number (see :meth:`Orders.get`)."""
         return await self._run(ops.get_order(self._adapter, order_id))
 
     async def list(
@@ -236,13 +283,19 @@ class AsyncOrders(_AsyncNamespace):
         updated_since: datetime | None = None,
         created_until: datetime | None = None,
         updated_until: datetime | None = None,
+        number: str | None = None,
+        email: str | None = None,
+        status: OrderStatus | str | None = None,
     ) -> AsyncIterator[Order]:
-        """Every matching order, following every page; pages are fetched as you iterate."""
+        """Every matching order, following every page (filters as in :meth:`Orders.list`)."""
         query = _query(
             created_since=created_since,
             updated_since=updated_since,
             created_until=created_until,
             updated_until=updated_until,
+            number=number,
+            email=email,
+            status=status,
         )
         async for page in self.pages(query):
             for order in page.items:
@@ -282,11 +335,14 @@ class AsyncOrders(_AsyncNamespace):
     ) -> Order:
         """Cancel an order; exactly once. Customer notification is off unless ``notify``."""
         options = CancelOptions(reason, refund, restock, notify, idempotency_key)
-        async with order_lock_async(_store_key(self._adapter), _order_id(order_id)):
-            return await self._run(ops.cancel_order(self._adapter, order_id, options))
+        return await self._locked(
+            Capability.ORDERS_CANCEL,
+            order_id,
+            lambda ref, key: ops.cancel_order(self._adapter, ref, options, key),
+        )
 
     async def update_shipping_address(self, order_id: ops.OrderRef, address: Address) -> Order:
-        """Replace the shipping address."""
+        """Change the shipping address (see :meth:`Orders.update_shipping_address`)."""
         return await self._run(ops.update_shipping_address(self._adapter, order_id, address))
 
 
@@ -309,11 +365,15 @@ class Refunds(_Namespace):
     ) -> Refund:
         """Create a refund exactly once; the key used is on the result's ``idempotency_key``."""
         options = RefundOptions(note, notify, idempotency_key)
-        op = ops.create_refund(self._adapter, order_id, request_or_calculation, options)
-        with order_lock(_store_key(self._adapter), _order_id(order_id)):
-            return self._run(op)
+        return self._locked(
+            Capability.REFUNDS_CREATE,
+            order_id,
+            lambda ref, key: ops.create_refund(
+                self._adapter, ref, request_or_calculation, options, key
+            ),
+        )
 
-    def list(self, order_id: str) -> builtins.list[Refund]:
+    def list(self, order_id: ops.OrderRef) -> builtins.list[Refund]:
         """Refunds of one order."""
         return self._run(ops.list_refunds(self._adapter, order_id))
 
@@ -336,11 +396,15 @@ class AsyncRefunds(_AsyncNamespace):
     ) -> Refund:
         """Create a refund exactly once; the key used is on the result's ``idempotency_key``."""
         options = RefundOptions(note, notify, idempotency_key)
-        op = ops.create_refund(self._adapter, order_id, request_or_calculation, options)
-        async with order_lock_async(_store_key(self._adapter), _order_id(order_id)):
-            return await self._run(op)
+        return await self._locked(
+            Capability.REFUNDS_CREATE,
+            order_id,
+            lambda ref, key: ops.create_refund(
+                self._adapter, ref, request_or_calculation, options, key
+            ),
+        )
 
-    async def list(self, order_id: str) -> builtins.list[Refund]:
+    async def list(self, order_id: ops.OrderRef) -> builtins.list[Refund]:
         """Refunds of one order."""
         return await self._run(ops.list_refunds(self._adapter, order_id))
 
@@ -359,7 +423,7 @@ class Returns(_Namespace):
         """Read one return."""
         return self._run(ops.get_return(self._adapter, return_id))
 
-    def list(self, order_id: str) -> builtins.list[Return]:
+    def list(self, order_id: ops.OrderRef) -> builtins.list[Return]:
         """Returns of one order."""
         return self._run(ops.list_returns(self._adapter, order_id))
 
@@ -400,7 +464,7 @@ class AsyncReturns(_AsyncNamespace):
         """Read one return."""
         return await self._run(ops.get_return(self._adapter, return_id))
 
-    async def list(self, order_id: str) -> builtins.list[Return]:
+    async def list(self, order_id: ops.OrderRef) -> builtins.list[Return]:
         """Returns of one order."""
         return await self._run(ops.list_returns(self._adapter, order_id))
 
@@ -432,7 +496,7 @@ class AsyncReturns(_AsyncNamespace):
 class Fulfillments(_Namespace):
     """``store.fulfillments``: fulfillment orders, holds, requests and moves."""
 
-    def list(self, order_id: str) -> builtins.list[FulfillmentOrder]:
+    def list(self, order_id: ops.OrderRef) -> builtins.list[FulfillmentOrder]:
         """Fulfillment orders of one order."""
         return self._run(ops.list_fulfillment_orders(self._adapter, order_id))
 
@@ -473,7 +537,7 @@ class Fulfillments(_Namespace):
 class AsyncFulfillments(_AsyncNamespace):
     """``astore.fulfillments``: the awaitable twin of :class:`Fulfillments`."""
 
-    async def list(self, order_id: str) -> builtins.list[FulfillmentOrder]:
+    async def list(self, order_id: ops.OrderRef) -> builtins.list[FulfillmentOrder]:
         """Fulfillment orders of one order."""
         return await self._run(ops.list_fulfillment_orders(self._adapter, order_id))
 

@@ -81,8 +81,8 @@ def test_bulk_twice_never_refunds_twice(run: Run, toy_config: Path, source: Path
     }
     by_row = {row["row"]: row for row in rows}
     assert by_row["1"]["refund_id"] == by_row["2"]["refund_id"] != ""
-    assert (by_row["1"]["amount"], by_row["1"]["currency"]) == ("57.50", "USD")
-    assert by_row["2"]["amount"] == ""  # the refund's total once per refund
+    assert (by_row["1"]["refunded"], by_row["1"]["currency"]) == ("57.50", "USD")
+    assert by_row["2"]["refunded"] == ""  # the refund's total once per refund
     assert "quantity" in by_row["3"]["message"]
     assert "sideways" in by_row["5"]["message"]
     assert "nowhere" in by_row["6"]["message"]

@@ -111,6 +111,13 @@ def test_orders_list_get_cancel_set_address(run: Run, toy_config: Path) -> None:
         "refund": False,
         "restock": False,
         "notify": False,
+        # issue 15: what the cancel will do with the money and the stock
+        "payment": "keep",
+        "refunded": {"amount": "0.00", "currency": "USD", "shop": None},
+        "kept": {"amount": "90.00", "currency": "USD", "shop": None},
+        "voided": {"amount": "0.00", "currency": "USD", "shop": None},
+        "restocks": False,
+        "restock_note": "not asked",
     }
     assert lines_of(run("orders", "get", "toy", "1002", config=toy_config))[0]["status"] == "open"
 

@@ -76,13 +76,16 @@ def test_secrets_never_appear_even_when_the_platform_echoes_them(
 def test_debug_adds_the_traceback(run: Run, toy_config: Path) -> None:
     plain = run("orders", "get", "toy", "9999", config=toy_config)
     assert plain.exit_code == 6
+    # issue 15: an id-shaped reference no order has is looked up as a number too, and the
+    # error names both
     assert plain.stderr.strip().splitlines() == [
-        "platform error: toy: no such order (status 404, code not_found)"
+        "platform error: toy: no order has the id '9999' or the number '9999' "
+        "(status 404, code order_not_found)"
     ]
     debug = run("orders", "get", "toy", "9999", "--debug", config=toy_config)
     assert debug.exit_code == 6
     assert "Traceback (most recent call last)" in debug.stderr
-    assert debug.stderr.strip().endswith("(status 404, code not_found)")
+    assert debug.stderr.strip().endswith("(status 404, code order_not_found)")
 
 
 def test_unexpected_errors_exit_1_and_suggest_debug(

@@ -44,7 +44,7 @@ def test_sync_reads_the_saved_sandbox_state_then_reports(
     assert synced.exit_code == 0, synced.output
     report = run("report", "refunds", "--db", db, "--group-by", "store", "--json")
     assert report.exit_code == 0, report.output
-    rows = json.loads(report.stdout)
+    rows = lines_of(report)
     assert rows[0]["group"] == "sandbox-nextcommerce"
     assert rows[0]["refunds"] >= 1  # the refund made by the command above reached the database
     assert float(rows[0]["amount"]) >= float(refund_total)

@@ -131,16 +131,17 @@ def test_refunds_report_fits_80_columns(tmp_path: Path) -> None:
         env=_env(),
         check=True,
     )
-    rows = json.loads(
-        subprocess.run(
+    rows = [
+        json.loads(line)  # JSON Lines
+        for line in subprocess.run(
             [_script(), "report", "refunds", "--db", str(db), "--json"],
             capture_output=True,
             text=True,
             timeout=120,
             env=_env(),
             check=True,
-        ).stdout
-    )
+        ).stdout.splitlines()
+    ]
     assert rows
     shown = screen("report", "refunds", "--db", str(db))
     assert_fits(shown)

@@ -87,7 +87,7 @@ def test_report_json_keeps_amounts_exact(synced: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["report", "refunds", "--db", str(synced), "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = [json.loads(line) for line in result.output.splitlines()]  # JSON Lines
     assert isinstance(data[0]["amount"], str)  # a decimal string, never a float
     assert Decimal(data[0]["amount"]) == expected_refunds(12)[1]  # not rounded to cents
     table = runner.invoke(
@@ -153,7 +153,7 @@ def test_sync_command_uses_the_session_stores(toy: None, tmp_path: Path) -> None
         ],
     )
     assert exported.exit_code == 0
-    assert exported.stdout.strip().endswith("orders.csv")
+    assert json.loads(exported.stdout)["path"].endswith("orders.csv")  # JSON Lines when piped
 
 
 def test_report_on_a_missing_database_says_what_to_do(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """An in-memory Next Commerce store (Admin API 2024-04-01) for ``sandbox=True``.
 
-Stateful and deterministic: seeded demo orders (fake customers at example.com), a logical clock,
-JSON-serialisable state. It answers the endpoints the adapter uses, plus the fulfillment-service
+Stateful and deterministic: seeded demo orders (fake customers at example.com), a logical clock
+(or the wall clock, ``wall_clock``), JSON-serialisable state. It answers the endpoints the adapter uses, plus the fulfillment-service
 side (accept/reject requests, create fulfillments) so every fulfillment-order state can be reached,
 and enforces the documented rules (:mod:`..rules`):
 
@@ -37,6 +37,7 @@ from unified_orders.sandbox import (
     Router,
     SandboxRequest,
     SlidingWindow,
+    WallClock,
 )
 
 from ..rules import API_ROOT, API_VERSION, RATE_LIMIT, RATE_WINDOW, VERSION_HEADER
@@ -54,7 +55,7 @@ from .seed import (
     seed_orders,
     seed_unreadable_order,
 )
-from .state import Json, NextCommerceBackend, detail
+from .state import Json, NextCommerceBackend, detail, logical_clock
 
 __all__ = ["NextCommerceEmulator"]
 
@@ -72,7 +73,8 @@ class NextCommerceEmulator(
     ``clock`` is the monotonic clock the limit reads; ``page_size`` is the order-list page size;
     ``demo=False`` starts with no orders. ``currency_orders=True`` adds a BGN and a KWD order,
     ``unreadable_order=True`` an order whose retrieve cannot be read (after the demo orders,
-    whose ids stay the same).
+    whose ids stay the same). ``wall_clock`` (e.g. ``unified_orders.sandbox.utc_now``) dates the
+    writes after seeding; without it they follow the logical clock (one minute per write).
     """
 
     router: ClassVar[Router] = ROUTES
@@ -87,8 +89,9 @@ class NextCommerceEmulator(
         demo: bool = True,
         currency_orders: bool = False,
         unreadable_order: bool = False,
+        wall_clock: WallClock | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(write_clock=logical_clock())
         self.rate_limit = rate_limit
         self.page_size = page_size
         self.window = SlidingWindow(RATE_LIMIT, RATE_WINDOW, clock)
@@ -99,6 +102,7 @@ class NextCommerceEmulator(
             seed_currency_orders(self.backend)
         if unreadable_order:
             seed_unreadable_order(self.backend)
+        self.wall_clock = wall_clock  # after seeding: demo data keeps its dates
         self.changed()
 
     # --- state: the backend's data --------------------------------------------------------------
@@ -109,7 +113,7 @@ class NextCommerceEmulator(
 
     @state.setter
     def state(self, data: Json) -> None:
-        self.backend = NextCommerceBackend(data)
+        self.backend = NextCommerceBackend(data, self.write_clock)
 
     def changed(self) -> None:
         """Forget the derived indexes: the state may have changed."""

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from unified_orders.sandbox import EmulatorError
+from unified_orders.sandbox import EmulatorError, WriteClock
 
 from ..rules import cents
 
@@ -27,6 +27,7 @@ __all__ = [
     "bad_request",
     "d",
     "detail",
+    "logical_clock",
     "not_a_dict",
 ]
 
@@ -34,6 +35,11 @@ Json = dict[str, Any]
 
 #: Time zero of the logical clock: every tick is one minute after it.
 BASE_TIME = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+
+def logical_clock() -> WriteClock:
+    """The sandbox's deterministic clock: write n is stamped ``BASE_TIME`` + n minutes."""
+    return WriteClock(BASE_TIME, timedelta(minutes=1))
 
 
 # --- values and error answers -------------------------------------------------------------------
@@ -71,8 +77,9 @@ def detail(message: str, status: int = 400) -> EmulatorError:
 class NextCommerceBackend:
     """The store's JSON ``data`` with its clock, ids, lookups and derived quantities."""
 
-    def __init__(self, data: Json) -> None:
+    def __init__(self, data: Json, clock: WriteClock | None = None) -> None:
         self.data = data
+        self.clock = clock or logical_clock()
         # Bumped by every write (``forget``): list results are kept for one generation.
         self.generation = 0
         self._fo_index: tuple[tuple[int, int], dict[str, list[Json]]] | None = None
@@ -87,9 +94,10 @@ class NextCommerceBackend:
 
     # --- clock and ids ------------------------------------------------------------------------------
     def now(self) -> str:
-        """Advance the logical clock one minute; the new time as the API writes it."""
+        """Count a write; its time (the next logical minute, or the wall clock's time) as the API
+        writes it."""
         self.data["tick"] += 1
-        return (BASE_TIME + timedelta(minutes=self.data["tick"])).isoformat().replace("+00:00", "Z")
+        return self.clock.at(int(self.data["tick"])).isoformat().replace("+00:00", "Z")
 
     def next_id(self, name: str) -> int:
         """The next id of counter ``name`` (``order``, ``line``, ``txn``, ``fo``, ...)."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from unified_orders.adapter import Response, error_for_status
 from unified_orders.errors import IllegalTransition, PlatformError, Problem, ResponseLost
 
+from ..rules import API_ROOT
 from .values import PLATFORM
 
 __all__ = ["UNREADABLE", "error_from_response", "problems_from_body", "readable"]
@@ -48,6 +50,26 @@ def problems_from_body(body: Any, path: str = "") -> list[Problem]:
     return problems
 
 
+#: The noun for each collection below the API root, for a 404 that names the object it missed.
+_NOUNS = {"orders": "order", "fulfillment-orders": "fulfillment order"}
+#: The detail DRF gives every 404; it says nothing the status does not.
+_BARE_NOT_FOUND = {"not found.", "not found"}
+
+
+def missing_object(url: str) -> str | None:
+    """``order 123`` for a request to ``.../api/admin/orders/123/...``: what a 404 there misses.
+
+    INFERRED: DRF answers 404 when the object the path names does not exist (a sub-resource such
+    as ``orders/123/refund/`` included); ids in a request body are checked as fields (400).
+    """
+    _, root, rest = urlsplit(url).path.partition(API_ROOT)
+    parts = [part for part in rest.split("/") if part]
+    if not root or len(parts) < 2:
+        return None
+    noun = _NOUNS.get(parts[0], parts[0].removesuffix("s").replace("-", " "))
+    return f"{noun} {unquote(parts[1])}"
+
+
 def error_from_response(response: Response) -> PlatformError:
     """A typed error from a DRF-style error body (``{"field": ["msg"]}``, ``{"detail": ...}``, lists)."""
     body = response.body
@@ -66,6 +88,10 @@ def error_from_response(response: Response) -> PlatformError:
         message = "the request was refused"
     else:
         message = (response.text or f"HTTP {response.status}").strip()[:500]
+    missing = missing_object(response.url) if response.status == 404 else None
+    if missing is not None:
+        bare = message.strip().lower() in _BARE_NOT_FOUND or not message.strip()
+        message = f"{missing} not found" if bare else f"{missing} not found: {message}"
     if response.status == 409:
         return IllegalTransition(
             message,

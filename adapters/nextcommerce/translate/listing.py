@@ -1,5 +1,6 @@
-"""Order-list pages: the page itself (never read as empty when it is not one) and the exact
-time filtering of its items (the platform filters by placed date only)."""
+"""Order-list pages: the page itself (never read as empty when it is not one), the exact time
+filtering of its items (the platform filters by placed date only), and the number and status
+filters checked on each item before it is read in full."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 
 from unified_orders.adapter import OrderQuery, Response
 from unified_orders.errors import PlatformError
+from unified_orders.lookup import number_key
 
+from .orders import ORDER_STATUS
 from .values import PLATFORM
 
-__all__ = ["in_window", "listing_page"]
+__all__ = ["in_window", "listed_match", "listing_page"]
 
 
 def listing_page(response: Response) -> tuple[list[Any], Any]:
@@ -56,3 +59,12 @@ def in_window(item: Mapping[str, Any], query: OrderQuery) -> bool:
         if bound is not None and value is not None and value > aware(bound):
             return False
     return True
+
+
+def listed_match(item: Mapping[str, Any], query: OrderQuery) -> bool:
+    """Whether a list item can pass the number and status filters (both are on the item, so an
+    order the platform should not have listed costs no read; the core checks each order again)."""
+    if query.number is not None and number_key(str(item.get("number"))) != number_key(query.number):
+        return False
+    status = ORDER_STATUS.get(str(item.get("status") or ""))
+    return query.status is None or status is None or status is query.status

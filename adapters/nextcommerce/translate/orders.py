@@ -1,7 +1,11 @@
 """Orders: statuses, addresses, lines and the order itself, plus the order write bodies.
 
-Canonical amounts are tax-inclusive (``Order.taxes_included``) with the tax part beside them; the
-order ``number`` is the order's id.
+Next Commerce gives every amount as an ``*_excl_tax`` / ``*_incl_tax`` pair. Canonical amounts are
+the tax-inclusive ones (``Order.taxes_included``), with the tax part beside them, and satisfy the
+identities of :class:`~unified_orders.models.Order`: ``subtotal`` is the sum of the line totals,
+``shipping`` is ``shipping_incl_tax``, ``total`` (``total_incl_tax``) and ``tax`` (``total_tax``)
+are the platform's own, and whatever the lines and shipping do not explain of them is recorded in
+``adjustment`` / ``tax_adjustment``. The order ``number`` is the order's id.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from unified_orders.models import (
     Order,
     OrderStatus,
 )
+from unified_orders.models.identities import order_amounts
 
 from .refunds import refund_from_platform, transaction_from_platform
 from .values import PLATFORM, count_of, datetime_of, id_of, key_of, money, money_string
@@ -156,9 +161,11 @@ def _line_from_platform(
     cur = body.get("currency") or currency
     report = body.get("report_values")
     quantity = count_of(body.get("quantity"))
-    # INFERRED: price_excl_tax / price_incl_tax are unit prices (the spec does not say).
+    # INFERRED: price_excl_tax / price_incl_tax are unit prices before the line's discount, and
+    # total_discount is the line's discount with tax (the spec says neither).
     unit = money(body.get("price_incl_tax"), cur, report, "price_incl_tax")
     unit_excl = money(body.get("price_excl_tax"), cur, report, "price_excl_tax")
+    discount = money(body.get("total_discount"), cur, report, "total_discount")
     rate = None
     rates = [t.get("rate") for t in body.get("tax_lines") or [] if t.get("rate") is not None]
     if rates:
@@ -178,8 +185,8 @@ def _line_from_platform(
         fulfilled_quantity=fulfilled,
         refunded_quantity=refunded,
         unit_price=unit,
-        total=unit * quantity,
-        total_discount=money(body.get("total_discount"), cur, report, "total_discount"),
+        total=unit * quantity - discount,
+        total_discount=discount,
         total_tax=total_tax,
         tax_rate=rate,
         requires_shipping=requires_shipping,
@@ -216,6 +223,24 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
     tax = money(body.get("total_tax"), currency)
     if tax.shop is None and total.shop is not None and total_excl.shop is not None:
         tax = Money.of(tax.amount, currency, shop=total.shop - total_excl.shop)
+    shipping_tax = (
+        money(body.get("shipping_tax"), currency)
+        if body.get("shipping_tax") not in (None, "")
+        else Money.of(shipping.amount - shipping_excl.amount, currency)
+    )
+    if shipping_tax.shop is None and shipping.shop is not None and shipping_excl.shop is not None:
+        shipping_tax = Money.of(
+            shipping_tax.amount, currency, shop=shipping.shop - shipping_excl.shop
+        )
+    amounts = order_amounts(
+        lines,
+        currency,
+        shipping=shipping,
+        shipping_tax=shipping_tax,
+        tax=tax,
+        total=total,
+        taxes_included=True,
+    )
     status = str(body.get("status") or "")
     payment = str(body.get("payment_status") or "")
     fulfillment = str(body.get("fulfillment_status") or "")
@@ -236,12 +261,7 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
         lines=lines,
         shipping_address=address_from_platform(body.get("shipping_address")),
         billing_address=address_from_platform(body.get("billing_address")),
-        shipping=shipping,
-        subtotal=total_excl - shipping_excl,
-        tax=tax,
-        total=total,
-        discount=money(body.get("total_discount"), currency, report, "total_discount"),
-        taxes_included=True,
+        **amounts.fields(),
         transactions=[
             transaction_from_platform(t, currency) for t in body.get("transactions") or []
         ],

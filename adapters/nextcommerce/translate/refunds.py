@@ -6,8 +6,8 @@ shipping excl. tax, while canonical shipping refunds are incl. tax.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
+from collections.abc import Iterator, Mapping
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Any
 
 from unified_orders.errors import InvalidRequest, PlatformError, Problem
@@ -29,8 +29,10 @@ from unified_orders.models import (
     TransactionKind,
     TransactionStatus,
 )
+from unified_orders.models.currencies import known_minor_unit
+from unified_orders.models.identities import total_of
 
-from ..rules import cents
+from ..rules import MONEY_DECIMALS, cents, places
 from .values import (
     PLATFORM,
     count_of,
@@ -45,6 +47,7 @@ from .values import (
 
 __all__ = [
     "TRANSACTION_STATUS",
+    "amount_problems",
     "calculate_request",
     "calculation_from_platform",
     "refund_body",
@@ -211,6 +214,46 @@ def refund_from_platform(body: Mapping[str, Any], currency: str) -> Refund:
 
 
 # --- refund calculation ------------------------------------------------------------------------------
+def _amounts(request: RefundRequest) -> Iterator[tuple[str, Decimal]]:
+    """Every amount a request names, with its field path."""
+    if request.shipping is not None and request.shipping.amount is not None:
+        yield "shipping.amount", request.shipping.amount
+    if request.amount is not None:
+        yield "amount", request.amount
+    for index, line in enumerate(request.lines):
+        if line.amount is not None:
+            yield f"lines[{index}].amount", line.amount
+
+
+def amount_problems(order: Order, request: RefundRequest) -> list[Problem]:
+    """Amounts the platform cannot take, refused rather than rounded.
+
+    Next Commerce money has at most two decimals, so 1.125 KWD (a currency with three) cannot be
+    sent as it is, whether as shipping, an amount-only refund or a line amount (which travel as
+    transaction amounts); rounding it would refund another amount.
+    """
+    problems = []
+    allowed = known_minor_unit(order.currency)
+    step = Decimal(1).scaleb(-MONEY_DECIMALS)
+    for path, amount in _amounts(request):
+        if not amount.is_finite():
+            continue  # the core refuses it anyway
+        lower = amount.quantize(step, rounding=ROUND_DOWN)
+        upper = amount.quantize(step, rounding=ROUND_UP)
+        # 1.250 fits (sent as 1.25); more decimals than the currency has is the core's problem
+        if lower == amount or allowed is None or places(amount) > allowed:
+            continue
+        problems.append(
+            Problem(
+                path,
+                f"Next Commerce takes amounts with at most {MONEY_DECIMALS} decimals, so "
+                f"{amount} {order.currency} cannot be refunded there (it is not rounded); give "
+                f"{lower} or {upper}",
+            )
+        )
+    return problems
+
+
 def shipping_excl_tax(order: Order, amount_incl_tax: Decimal) -> Decimal:
     """A tax-inclusive shipping amount as excl. tax, at the order's shipping tax ratio.
 
@@ -312,17 +355,17 @@ def calculation_from_platform(
                 raw=dict(item),
             )
         )
-    total = money(body.get("amount_incl_tax"), currency)
-    subtotal = money(body.get("amount_excl_tax"), currency)
+    # the top-level amount_excl_tax and total_tax include shipping; canonical subtotal and tax
+    # are the lines' (shipping, with its tax, is beside them)
     return RefundCalculation(
         order_id=order.id,
         request=request,
         lines=lines,
         shipping=shipping,
         transactions=allocations,
-        subtotal=subtotal,
-        tax=money(body.get("total_tax"), currency),
-        total=total,
+        subtotal=total_of((line.subtotal for line in lines), currency),
+        tax=total_of((line.tax for line in lines), currency),
+        total=money(body.get("amount_incl_tax"), currency),
         raw=dict(body),
     )
 

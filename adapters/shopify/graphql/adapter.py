@@ -18,11 +18,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from unified_orders.adapter import CancelOptions, Op, OrderQuery, Page, RefundOptions
+from unified_orders.adapter import (
+    CancelOptions,
+    CancelRestock,
+    Op,
+    OrderQuery,
+    Page,
+    RefundOptions,
+)
 from unified_orders.errors import InvalidRequest, PlatformError, Problem, RateLimited, ResponseLost
-from unified_orders.models import Address, Order, Refund, RefundCalculation, RefundRequest
+from unified_orders.models import (
+    Address,
+    Order,
+    OrderStatus,
+    Refund,
+    RefundCalculation,
+    RefundRequest,
+)
 from unified_orders.pagination import read_each
 
 from . import translate as tg
@@ -32,15 +46,66 @@ from .returns import ReturnOperations
 __all__ = ["ShopifyGraphQLAdapter"]
 
 
+#: A canonical status as the ``status:`` search term's value.
+_SEARCH_STATUS = {
+    OrderStatus.OPEN: "open",
+    OrderStatus.CLOSED: "closed",
+    OrderStatus.CANCELED: "cancelled",
+}
+
+
 def _search_time(value: datetime) -> str:
     """A datetime as Shopify search syntax wants it: quoted UTC ISO 8601."""
     moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return "'" + moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "'"
 
 
+def _search_text(value: str) -> str:
+    """A text value in Shopify search syntax: double-quoted, quotes and backslashes escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def search_query(query: OrderQuery) -> str | None:
+    """The ``orders(query:)`` search string of an :class:`OrderQuery`: time bounds, ``name:``
+    (the order name, ``#`` included: INFERRED that Shopify matches ``#1001`` and ``1001``
+    alike), ``email:`` and ``status:``. The core checks every order against the query again."""
+    terms = []
+    for name, field, op in (
+        ("created_since", "created_at", ">="),
+        ("created_until", "created_at", "<="),
+        ("updated_since", "updated_at", ">="),
+        ("updated_until", "updated_at", "<="),
+    ):
+        value = getattr(query, name)
+        if value is not None:
+            terms.append(f"{field}:{op}{_search_time(value)}")
+    if query.number is not None:
+        terms.append(f"name:{_search_text(query.number)}")
+    if query.email is not None:
+        terms.append(f"email:{_search_text(query.email)}")
+    if query.status is not None:
+        terms.append(f"status:{_SEARCH_STATUS[query.status]}")
+    return " ".join(terms) or None
+
+
 class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
     """Shopify through the GraphQL Admin API: orders and refunds here, returns and fulfillment
     orders from their operation groups."""
+
+    #: ``orderCancel(restock:)`` restocks exactly when asked.
+    cancel_restock: ClassVar[CancelRestock] = CancelRestock.ON_REQUEST
+    #: Every filter is a term of the ``orders(query:)`` search.
+    order_filters: ClassVar[frozenset[str]] = frozenset(
+        {
+            "created_since",
+            "created_until",
+            "updated_since",
+            "updated_until",
+            "number",
+            "email",
+            "status",
+        }
+    )
 
     # --- orders -------------------------------------------------------------------------------
     def get_order(self, order_id: str) -> Op[Order]:
@@ -89,20 +154,10 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
         return refunds
 
     def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
-        """``orders(first: 50, query: "created_at:>='…' updated_at:<='…'", sortKey: ID)``, then
+        """``orders(first: 50, query: "created_at:>='…' name:\"#1001\" …", sortKey: ID)``, then
         each order read in full; the cursor is ``pageInfo.endCursor``. An order that cannot be
         read is a :class:`~unified_orders.adapter.ReadFailure` of the page, never a failed page."""
-        terms = []
-        for name, field, op in (
-            ("created_since", "created_at", ">="),
-            ("created_until", "created_at", "<="),
-            ("updated_since", "updated_at", ">="),
-            ("updated_until", "updated_at", "<="),
-        ):
-            value = getattr(query, name)
-            if value is not None:
-                terms.append(f"{field}:{op}{_search_time(value)}")
-        variables: dict[str, Any] = {"query": " ".join(terms) or None, "after": cursor}
+        variables: dict[str, Any] = {"query": search_query(query), "after": cursor}
         data = yield from self._gql("OrdersPage", variables)
         connection = data.get("orders") or {}
         ids = [tg.legacy(node["id"]) or "" for node in connection.get("nodes") or []]
@@ -161,8 +216,11 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
 
     def update_shipping_address(self, order: Order, address: Address) -> Op[Order]:
         """``orderUpdate(input: {id, shippingAddress: MailingAddressInput})`` with the fields the
-        canonical address sets, then the order read."""
+        canonical address sets (a province set to None as ``provinceCode: null``: INFERRED that
+        Shopify clears what is null and keeps what is absent), then the order read."""
         fields = tg.address_input(address)
+        if "province_code" in address.model_fields_set and address.province_code is None:
+            fields["provinceCode"] = None  # cleared, not kept (a new country has other provinces)
         if not fields:
             raise InvalidRequest([Problem("address", "give at least one address field")])
         variables = {

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from unified_orders import planning
 from unified_orders.adapter import (
     CancelOptions,
+    CancelRestock,
     Capability,
     Op,
     OrderQuery,
@@ -30,12 +31,14 @@ from unified_orders.errors import (
     Problem,
     ResponseLost,
 )
+from unified_orders.lookup import email_key, number_key
 from unified_orders.models import (
     Address,
     FulfillmentOrder,
     HoldReason,
     Location,
     Order,
+    OrderStatus,
     Refund,
     RefundCalculation,
     RefundLineRequest,
@@ -54,6 +57,13 @@ from . import translate
 __all__ = ["PAGE_SIZE", "ShopifyRestAdapter"]
 
 PAGE_SIZE = 250
+
+#: A canonical status as the documented ``status`` parameter of ``GET orders.json``.
+_LIST_STATUS = {
+    OrderStatus.OPEN: "open",
+    OrderStatus.CLOSED: "closed",
+    OrderStatus.CANCELED: "cancelled",
+}
 
 
 def _iso(value: datetime) -> str:
@@ -76,6 +86,20 @@ def _order_name(order: Any) -> str:
     return str(order.get("id")) if isinstance(order, Mapping) else repr(order)[:40]
 
 
+def _may_match(order: Any, query: OrderQuery) -> bool:
+    """Whether a listed order can pass the number and email filters ``orders.json`` lacks, read
+    from the list item itself (as the translation reads them), so others cost no more requests;
+    the core checks every translated order again."""
+    if not isinstance(order, Mapping):
+        return True  # unreadable: left for the read to name it as a failure
+    if query.number is not None and number_key(str(order.get("name") or "")) != number_key(
+        query.number
+    ):
+        return False
+    email = order.get("email") or order.get("contact_email")
+    return query.email is None or email_key(str(email or "")) == email_key(query.email)
+
+
 def _answer(response: Response, key: str) -> Any:
     """The object a write's 2xx answer carries; an answer without it cannot be read, and Shopify
     may have applied the write: a lost response, for the exactly-once logic to re-read."""
@@ -91,6 +115,13 @@ def _answer(response: Response, key: str) -> Any:
 
 class ShopifyRestAdapter(ShopifyAdapterBase):
     """Shopify through the REST Admin API."""
+
+    #: A cancel restocks only through its refund block (``restock`` needs ``refund``).
+    cancel_restock: ClassVar[CancelRestock] = CancelRestock.WITH_REFUND
+    #: ``orders.json`` filters by time and status; number and email are read from each page.
+    order_filters: ClassVar[frozenset[str]] = frozenset(
+        {"created_since", "created_until", "updated_since", "updated_until", "status"}
+    )
 
     def __init__(self, settings: ShopifySettings) -> None:
         super().__init__(settings)
@@ -150,16 +181,19 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         return (yield from self._complete(_body(response, "order")))
 
     def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
-        """``GET orders.json`` (``status=any``, ``limit=250``), following ``page_info`` cursors.
+        """``GET orders.json`` (``status=any`` or the status asked, ``limit=250``), following
+        ``page_info`` cursors.
 
         A ``page_info`` request may carry only ``limit`` (and ``fields``): the filters are
-        inside the cursor. An order that cannot be read is a ``ReadFailure`` of the page.
+        inside the cursor. ``orders.json`` documents no number or email filter: those are
+        applied to each page's items before they are read in full (every page is read). An
+        order that cannot be read is a ``ReadFailure`` of the page.
         """
         params: dict[str, Any] = {"limit": PAGE_SIZE}
         if cursor is not None:
             params["page_info"] = cursor
         else:
-            params["status"] = "any"
+            params["status"] = _LIST_STATUS[query.status] if query.status is not None else "any"
             if query.created_since is not None:
                 params["created_at_min"] = _iso(query.created_since)
             if query.created_until is not None:
@@ -171,10 +205,9 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         response = yield Request("GET", "orders.json", params=params)
         links = link_header_urls(response.header("link"))
         next_cursor = query_value(links["next"], "page_info") if "next" in links else None
+        listed = [order for order in _body(response, "orders") if _may_match(order, query)]
         # one order that cannot be read is named in the page's failures, never fails the page
-        items, failures = yield from read_each(
-            _body(response, "orders"), self._complete, name=_order_name
-        )
+        items, failures = yield from read_each(listed, self._complete, name=_order_name)
         return Page(items, next_cursor, failures)
 
     def create_order(self, order: Order) -> Op[Order]:
@@ -259,7 +292,11 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         """``PUT orders/{id}.json`` with ``{"order": {"shipping_address": {...}}}`` (the fields
         the canonical address sets)."""
         oid = numeric_id(order.id, "order_id")
-        fields = translate.address_body(address)
+        fields: dict[str, Any] = translate.address_body(address)
+        if "province_code" in address.model_fields_set and address.province_code is None:
+            # cleared, not kept: INFERRED that Shopify clears null fields (the province's name
+            # too, or it would derive the code from it again)
+            fields.update({"province_code": None, "province": None})
         if not fields:
             raise InvalidRequest([Problem("address", "give at least one address field")])
         body = {"order": {"shipping_address": fields}}

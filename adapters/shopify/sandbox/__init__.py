@@ -7,7 +7,8 @@ Answers look like Shopify's: ``{"errors": ...}`` bodies, ``X-Shopify-API-Version
 ``X-Shopify-API-Deprecated-Reason`` for old versions) on every answer, the
 ``X-Shopify-Shop-Api-Call-Limit`` header on every REST answer, ``Link`` headers with
 ``page_info`` cursors, and (when ``rate_limit`` is on) 429 with ``Retry-After`` once the leaky
-bucket is full. Thread-safe (the shell's lock), deterministic, JSON-serialisable state.
+bucket is full. Thread-safe (the shell's lock), deterministic (writes are dated by a logical
+clock unless ``wall_clock`` is given), JSON-serialisable state.
 
 The layout: :mod:`.routes` (what it answers), :mod:`.handlers` (REST request in, answer out),
 :mod:`.graphql` (the GraphQL Admin API), :mod:`.state` with :mod:`.store`,
@@ -29,10 +30,12 @@ from unified_orders.sandbox import (
     NoRoute,
     Router,
     SandboxRequest,
+    WallClock,
 )
 
 from .graphql import GraphQLSandbox
 from .handlers import API_PATH, RestHandlers
+from .origin import logical_clock
 from .routes import ROUTES
 from .seed import LargeOrder, build_large_order
 from .state import ShopifyState
@@ -53,7 +56,12 @@ _THROTTLED = (
 
 
 class ShopifyEmulator(RestHandlers, BaseEmulator):
-    """An in-memory Shopify store answering the REST and GraphQL Admin APIs."""
+    """An in-memory Shopify store answering the REST and GraphQL Admin APIs.
+
+    ``clock`` is the monotonic clock the rate limits read; ``wall_clock`` (e.g.
+    ``unified_orders.sandbox.utc_now``) dates the writes after seeding, which otherwise follow
+    the logical clock (one minute per write from :data:`~.origin.EPOCH`).
+    """
 
     router: ClassVar[Router] = ROUTES
 
@@ -65,10 +73,12 @@ class ShopifyEmulator(RestHandlers, BaseEmulator):
         require_token: bool = False,
         clock: Callable[[], float] = time.monotonic,
         seed: bool = True,
+        wall_clock: WallClock | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(write_clock=logical_clock())
         self.shop = shop
-        self.state: ShopifyState = ShopifyState(shop, seed=seed)
+        self.state: ShopifyState = ShopifyState(shop, seed=seed, clock=self.write_clock)
+        self.wall_clock = wall_clock  # after seeding: demo data keeps its dates
         self.require_token = require_token
         self.clock = clock
         self.bucket = LeakyBucket(BUCKET_SIZE, LEAK_RATE, clock, enforce=rate_limit)

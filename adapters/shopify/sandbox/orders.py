@@ -10,12 +10,40 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from unified_orders.countries import subdivision_codes
+
 from ..rules import LIVE_FULFILLMENT_ORDER_STATUSES
 from .errors import ShopifyError, unprocessable
 from .refunds import REFUND_KINDS, RefundRules
 from .store import to_decimal
 
-__all__ = ["OrderRules"]
+__all__ = ["OrderRules", "merged_address"]
+
+#: Countries whose provinces Shopify knows, and their codes (INFERRED from Shopify's address
+#: forms: the US has its armed-forces codes, and its Minor Outlying Islands are a country, UM).
+ZONES: dict[str, frozenset[str]] = {
+    "US": (subdivision_codes("US") - {"UM"}) | {"AA", "AE", "AP"},
+    "CA": subdivision_codes("CA"),
+}
+
+
+def merged_address(current: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
+    """An address update: the fields given (a null clears one) over the current ones. A new
+    country or province code drops the old name beside it (Shopify derives names from codes);
+    a province Shopify does not know for the country is refused (INFERRED wording)."""
+    merged = dict(current or {})
+    merged.update(given)
+    if "country_code" in given and given["country_code"] != (current or {}).get("country_code"):
+        merged["country"] = given.get("country")
+    if "province_code" in given and given["province_code"] != (current or {}).get("province_code"):
+        merged["province"] = given.get("province")
+    country = str(merged.get("country_code") or "").upper()
+    province = merged.get("province_code")
+    if province and country in ZONES and str(province).upper() not in ZONES[country]:
+        raise unprocessable(
+            "shipping_address", f"province {province} is not a province of {country}"
+        )
+    return merged
 
 
 class OrderRules(RefundRules):
@@ -37,9 +65,7 @@ class OrderRules(RefundRules):
         if address is not None:
             if not isinstance(address, dict):
                 raise unprocessable("shipping_address", "must be an address object")
-            merged = dict(order.get("shipping_address") or {})
-            merged.update(address)
-            order["shipping_address"] = merged
+            order["shipping_address"] = merged_address(order.get("shipping_address"), address)
         for key in ("email", "note", "tags", "phone"):
             if key in changes:
                 order[key] = changes[key]

@@ -3,7 +3,10 @@
 :meth:`RefundRules.plan_refund` validates a REST ``refund`` body (restock types against fulfilled
 and unfulfilled units, quantities, shipping, currency) and works out the amounts;
 ``calculate_refund`` answers with the plan, ``create_refund`` checks the transactions against the
-refundable captures and sales, records the refund and applies it to the order.
+refundable captures and sales, records the refund and applies it to the order. A refund may pay
+back another amount than its lines and shipping come to (lines refunded for less, or an
+amount-only refund with ``transactions`` alone): the difference is a ``refund_discrepancy`` order
+adjustment.
 """
 
 from __future__ import annotations
@@ -368,13 +371,17 @@ class RefundRules(FulfillmentOrderRules):
                     order, refund_id, -plan["shipping"], "shipping_refund", "Shipping refund"
                 )
             )
-        if paid < plan["total"] and body.get("transactions") is not None:
-            # INFERRED: a refund paying back less than calculated records the difference.
+        if paid != plan["total"] and body.get("transactions") is not None:
+            # "If you choose to refund line items for less than their calculated amount, then an
+            # order adjustment is created automatically": the calculated amount less the money
+            # paid back (Shopify's own example: 199.64 of items, 110.00 paid, 89.64 recorded).
+            # INFERRED: an amount-only refund (no lines, money paid) records the same difference,
+            # negative.
             adjustments.append(
                 self._adjustment(
                     order,
                     refund_id,
-                    paid - plan["total"],
+                    plan["total"] - paid,
                     "refund_discrepancy",
                     str(body.get("discrepancy_reason") or "Refund discrepancy"),
                 )

@@ -430,7 +430,7 @@ def _short_refund(state: ShopifyState, order: dict[str, Any], adjustments: int) 
     template = next(a for a in refund["order_adjustments"] if a["kind"] == "refund_discrepancy")
     for _ in range(adjustments):
         part = dict(template, id=state.new_id())
-        part.update(amount=state.money(order, Decimal("-1.00")))
-        part.update(amount_set=state.bag(order, Decimal("-1.00")))
+        part.update(amount=state.money(order, Decimal("1.00")))
+        part.update(amount_set=state.bag(order, Decimal("1.00")))
         kept.append(part)
     refund["order_adjustments"] = kept

@@ -14,6 +14,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from unified_orders.sandbox import WriteClock
+
 from .orders import OrderRules
 from .seed import SeedOrder, demo_locations, demo_orders, generated_order
 
@@ -23,8 +25,14 @@ __all__ = ["ShopifyState"]
 class ShopifyState(OrderRules):
     """Orders, transactions, fulfillment orders and locations of one sandbox shop."""
 
-    def __init__(self, shop: str = "sandbox.myshopify.com", *, seed: bool = True) -> None:
-        super().__init__(shop)
+    def __init__(
+        self,
+        shop: str = "sandbox.myshopify.com",
+        *,
+        seed: bool = True,
+        clock: WriteClock | None = None,
+    ) -> None:
+        super().__init__(shop, clock=clock)
         if seed:
             self.seed_demo()
             self.number_fulfillment_lines()

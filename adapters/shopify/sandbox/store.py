@@ -9,14 +9,14 @@ this live in :mod:`.fulfillment_orders`, :mod:`.refunds` and :mod:`.orders`.
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from unified_orders.models import minor_unit
+from unified_orders.sandbox import WriteClock
 
 from .errors import not_found
-from .origin import EPOCH, FIRST_ID
+from .origin import FIRST_ID, logical_clock
 
 __all__ = ["Store", "to_decimal"]
 
@@ -29,7 +29,11 @@ def to_decimal(value: Any) -> Decimal:
 class Store:
     """One sandbox shop's data: orders, transactions, fulfillment orders and locations."""
 
-    def __init__(self, shop: str = "sandbox.myshopify.com") -> None:
+    def __init__(
+        self, shop: str = "sandbox.myshopify.com", *, clock: WriteClock | None = None
+    ) -> None:
+        #: Dates the writes (not state: dump and load leave it alone).
+        self.clock = clock or logical_clock()
         self.data: dict[str, Any] = {
             "shop": {"domain": shop, "currency": "USD", "id": 548380009},
             "next_id": FIRST_ID,
@@ -58,9 +62,10 @@ class Store:
         return value
 
     def now(self) -> str:
-        """A deterministic timestamp: each write moves the sandbox clock one minute on."""
+        """A write's timestamp: each write moves the logical clock one minute on (or, with a wall
+        clock set, is dated by it, to the second as Shopify writes times)."""
         self.data["tick"] = int(self.data["tick"]) + 1
-        return (EPOCH + timedelta(minutes=int(self.data["tick"]))).isoformat()
+        return self.clock.at(int(self.data["tick"])).isoformat(timespec="seconds")
 
     @property
     def shop_currency(self) -> str:

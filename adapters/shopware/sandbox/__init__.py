@@ -1,7 +1,7 @@
 """An in-memory Shopware 6 Admin API: the routes the adapter uses, with Shopware's rules.
 
 Stateful and deterministic: seeded demo orders (obviously fake customers), ids derived from
-names, a logical clock for timestamps. What it enforces, from ``shopware.md``:
+names, a logical clock for timestamps (or the wall clock: ``wall_clock``). What it enforces, from ``shopware.md``:
 
 - OAuth client credentials; tokens live 600 s (clock injectable) and a stale token gets 401;
   every other request needs ``Accept: application/json`` (406 otherwise);
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Unpack
 
 from unified_orders import jsonutil
-from unified_orders.sandbox import EmulatorError, NoRoute, Router, SandboxRequest
+from unified_orders.sandbox import EmulatorError, NoRoute, Router, SandboxRequest, WallClock
 
 from ..settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from . import seed
@@ -38,7 +38,12 @@ __all__ = ["ShopwareEmulator"]
 
 
 class ShopwareEmulator(OAuthHandlers, SearchHandlers, WriteHandlers, ReturnHandlers):
-    """A stateful Shopware 6 Admin API (``version`` ``6.6`` or ``6.7``; Commercial on or off)."""
+    """A stateful Shopware 6 Admin API (``version`` ``6.6`` or ``6.7``; Commercial on or off).
+
+    ``clock`` is the monotonic clock token lifetimes read; ``wall_clock`` (e.g.
+    ``unified_orders.sandbox.utc_now``) dates the writes after seeding, which otherwise follow
+    the logical clock (one second per write from :data:`~.state.WRITE_TIME`).
+    """
 
     router: ClassVar[Router] = ROUTES
 
@@ -51,12 +56,14 @@ class ShopwareEmulator(OAuthHandlers, SearchHandlers, WriteHandlers, ReturnHandl
         client_secret: str = SANDBOX_CLIENT_SECRET,
         clock: Callable[[], float] | None = None,
         seed: bool = True,
+        wall_clock: WallClock | None = None,
     ) -> None:
         super().__init__(version=version, commercial=commercial, clock=clock)
         self.client_id = client_id
         self.client_secret = client_secret
         if seed:
             self._seed()
+        self.wall_clock = wall_clock  # after seeding: demo data keeps its dates
 
     def _seed(self) -> None:
         seed.seed_reference(self)

@@ -2,7 +2,8 @@
 
 ``state`` is one JSON value: ``version`` and ``commercial`` (the shop's shape), ``tables``
 (``{entity: {id: row}}``), ``tokens`` (access token -> expiry), and the counters ``tick`` (the
-logical clock of write timestamps), ``orders``, ``returns`` and ``requests``. Ids derive from
+writes dated so far: the logical clock, unless a wall clock dates them), ``orders``, ``returns``
+and ``requests``. Ids derive from
 names (:func:`sandbox_id`), so the same calls give the same shop.
 
 :class:`ShopwareState` is the layer of the emulator the handlers build on: table access, inserts
@@ -22,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from unified_orders.sandbox import BaseEmulator, EmulatorError, SandboxRequest
+from unified_orders.sandbox import BaseEmulator, EmulatorError, SandboxRequest, WriteClock
 
 from ..platform import LIVE_VERSION, stable_id
 from ..states import machine_tables
@@ -192,7 +193,7 @@ class ShopwareState(BaseEmulator):
     def __init__(
         self, *, version: str, commercial: bool, clock: Callable[[], float] | None
     ) -> None:
-        super().__init__()
+        super().__init__(write_clock=WriteClock(WRITE_TIME, timedelta(seconds=1)))
         self.clock: Callable[[], float] = clock or time.monotonic
         self.state: dict[str, Any] = {}
         self.search_cache: dict[str, list[Row]] = {}
@@ -250,9 +251,9 @@ class ShopwareState(BaseEmulator):
         return tables.setdefault(entity, {})
 
     def now(self) -> str:
-        """The next write timestamp of the logical clock."""
+        """The next write timestamp: of the logical clock, or the wall clock's time when set."""
         self.state["tick"] += 1
-        return iso(WRITE_TIME + timedelta(seconds=int(self.state["tick"])))
+        return iso(self.write_clock.at(int(self.state["tick"])))
 
     def insert(self, entity: str, row: Row) -> Row:
         """Store ``row`` (a versioned entity's row gets the live version)."""

@@ -1,4 +1,5 @@
-"""Search criteria: the associations the adapter loads and the body of an order listing."""
+"""Search criteria: the associations the adapter loads and the body of an order listing (time
+windows, ``orderNumber``, ``orderCustomer.email``, the order state)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from unified_orders.adapter import OrderQuery
+from unified_orders.models import OrderStatus
 
 from .values import storage_time
 
@@ -43,6 +45,14 @@ RETURN_ASSOCIATIONS: dict[str, Any] = {
 }
 
 
+#: The order states (``stateMachineState.technicalName``) of each canonical status.
+STATES_OF: dict[OrderStatus, list[str]] = {
+    OrderStatus.OPEN: ["open", "in_progress"],
+    OrderStatus.CLOSED: ["completed"],
+    OrderStatus.CANCELED: ["cancelled"],
+}
+
+
 def _range(field: str, op: str, moment: datetime) -> dict[str, Any]:
     return {"type": "range", "field": field, "parameters": {op: storage_time(moment)}}
 
@@ -77,6 +87,20 @@ def order_criteria(query: OrderQuery, page: int, limit: int) -> dict[str, Any]:
         filters.append(_updated("gte", query.updated_since))
     if query.updated_until is not None:
         filters.append(_updated("lte", query.updated_until))
+    if query.number is not None:
+        number = query.number.strip().removeprefix("#").strip()
+        filters.append({"type": "equals", "field": "orderNumber", "value": number})
+    if query.email is not None:
+        # INFERRED: equals on a text column compares as MySQL's collation does (any case)
+        filters.append({"type": "equals", "field": "orderCustomer.email", "value": query.email})
+    if query.status is not None:
+        filters.append(
+            {
+                "type": "equalsAny",
+                "field": "stateMachineState.technicalName",
+                "value": STATES_OF[query.status],
+            }
+        )
     body: dict[str, Any] = {
         "page": page,
         "limit": limit,

@@ -137,6 +137,8 @@ def order_to_platform(order: Order, refs: CreateRefs) -> dict[str, Any]:
         taxes = _line_taxes(line, order) if tax_status != "tax-free" else []
         order_taxes.extend(taxes)
         line_bodies.append(_line_body(order, order_id, index, line, taxes))
+    shipping_taxes = _shipping_taxes(order) if tax_status != "tax-free" else []
+    order_taxes.extend(shipping_taxes)
     billing_source = order.billing_address or order.shipping_address
     if billing_source is None:
         raise ValueError("order_to_platform needs a billing or shipping address")
@@ -144,7 +146,9 @@ def order_to_platform(order: Order, refs: CreateRefs) -> dict[str, Any]:
     if order.shipping_address is not None and order.shipping_address != billing_source:
         addresses.append(_address_body(order, order_id, refs, "shipping", order.shipping_address))
     channel = refs.sales_channel
-    delivery = _delivery_body(order, order_id, refs, addresses[-1]["id"], line_bodies, when)
+    delivery = _delivery_body(
+        order, order_id, refs, addresses[-1]["id"], line_bodies, when, shipping_taxes
+    )
     transaction = _transaction_body(order, order_id, refs, order_taxes)
     total = order.total.amount
     tax = order.tax.amount
@@ -169,7 +173,9 @@ def order_to_platform(order: Order, refs: CreateRefs) -> dict[str, Any]:
             "calculatedTaxes": taxes_object(order_taxes),
             "taxRules": {},
         },
-        "shippingCosts": calculated_price(order.shipping.amount, order.shipping.amount, 1),
+        "shippingCosts": calculated_price(
+            order.shipping.amount, order.shipping.amount, 1, shipping_taxes
+        ),
         "orderCustomer": {
             "id": stable_id("customer", order.platform, order.id),
             "orderId": order_id,
@@ -212,6 +218,26 @@ def _line_taxes(line: LineItem, order: Order) -> list[dict[str, Any]]:
             else Decimal(0)
         )
     return [{"tax": tax, "taxRate": rate, "price": line.total.amount}]
+
+
+def _shipping_taxes(order: Order) -> list[dict[str, Any]]:
+    """The shipping's tax (``Order.shipping_tax``) as one calculated tax (one rate on shipping is
+    assumed): the rate of a line that gives exactly this tax, else the rate the amounts give."""
+    tax = order.shipping_tax.amount if order.shipping_tax is not None else Decimal(0)
+    if not tax:
+        return []
+    base = order.shipping_with_tax.amount - tax
+    quantum = order.shipping.quantum
+    for line in order.lines:
+        if line.tax_rate is None:
+            continue
+        rate = dec(line.tax_rate)
+        if (base * rate).quantize(quantum, rounding=ROUND_HALF_UP) == tax:
+            return [
+                {"tax": tax, "taxRate": (rate * 100).normalize(), "price": order.shipping.amount}
+            ]
+    derived = (tax / base * 100).quantize(Decimal("0.01"), ROUND_HALF_UP) if base else Decimal(0)
+    return [{"tax": tax, "taxRate": derived, "price": order.shipping.amount}]
 
 
 def _rounding(order: Order) -> dict[str, Any]:
@@ -263,6 +289,7 @@ def _delivery_body(
     shipping_address_id: str,
     line_bodies: list[dict[str, Any]],
     when: str,
+    shipping_taxes: list[dict[str, Any]],
 ) -> dict[str, Any]:
     delivery_id = stable_id("delivery", order.platform, order.id)
     shipping = order.shipping.amount
@@ -288,7 +315,7 @@ def _delivery_body(
         "stateId": refs.states[DELIVERY_MACHINE][state],
         "shippingDateEarliest": when,
         "shippingDateLatest": when,
-        "shippingCosts": calculated_price(shipping, shipping, 1),
+        "shippingCosts": calculated_price(shipping, shipping, 1, shipping_taxes),
         "positions": positions,
     }
 

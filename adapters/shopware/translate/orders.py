@@ -1,9 +1,14 @@
 """Orders, platform -> canonical: an ``order`` loaded with the adapter's associations.
 
 Tax status: with ``gross`` a ``totalPrice`` includes tax; with ``net`` it does not and the tax is
-added on top; with ``tax-free`` there is no tax. The canonical order keeps line totals as Shopware
-gives them and says which with ``taxes_included``, so the core planner computes refund amounts
-correctly for each tax status. Payments are the order transactions (``authorization``, or
+added on top; with ``tax-free`` there is no tax. The canonical order keeps line totals and shipping
+as Shopware gives them (gross or net, never mixed) and says which with ``taxes_included``, so the
+core planner computes refund amounts correctly for each tax status. The order amounts satisfy the
+identities of :class:`~unified_orders.models.Order`: ``subtotal`` is the sum of the goods lines'
+totals, ``shipping`` is ``shippingCosts.totalPrice`` with its taxes as ``shipping_tax``, ``total``
+(``price.totalPrice``) and ``tax`` (``totalPrice - netPrice``) are Shopware's own; a ``credit`` line
+or a cash rounding of the total (``totalRounding``) is recorded in ``adjustment``, tax rounded per
+order rather than per line in ``tax_adjustment``. Payments are the order transactions (``authorization``, or
 ``sale`` when paid without a capture) and their captures; deliveries read as fulfillment orders.
 
 Promotions are negative ``promotion`` (and ``discount``) line items. They are spread over the
@@ -14,6 +19,7 @@ after the order's promotions: that is what a refund of the line pays back.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +38,7 @@ from unified_orders.models import (
     TransactionKind,
     TransactionStatus,
 )
+from unified_orders.models.identities import order_amounts as balanced_amounts
 
 from ..platform import PLATFORM, calculated_taxes, dec, parse_time, tax_total
 from ..states import PAID_STATES, PENDING_PAYMENT_STATES
@@ -395,10 +402,8 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
     ]
     shares = discount_shares(top, cur)
     lines: list[LineItem] = []
-    discount = cur.zero()
     for item in top:
         if item.get("type") in NEGATIVE_LINE_TYPES:
-            discount = discount - cur((item.get("price") or {}).get("totalPrice"))
             continue
         key = str(item["id"])
         lines.append(
@@ -413,6 +418,19 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
     delivery_state = state_name(delivery)
     total = cur(price.get("totalPrice", order.get("amountTotal")))
     net = cur(price.get("netPrice", order.get("amountNet")))
+    costs = order.get("shippingCosts") or {}
+    taxed = tax_status != "tax-free"
+    amounts = balanced_amounts(
+        lines,
+        currency,
+        shipping=cur(costs.get("totalPrice")),
+        shipping_tax=cur(tax_total(costs)) if taxed else cur.zero(),
+        tax=total - net if taxed else cur.zero(),
+        total=total,
+        taxes_included=tax_status == "gross",
+    )
+    if amounts.discount is not None and not amounts.discount.amount:
+        amounts = replace(amounts, discount=None)  # no promotion: no discount figure
     customer = order.get("orderCustomer") or {}
     return Order(
         id=str(order["id"]),
@@ -429,12 +447,7 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         lines=lines,
         shipping_address=address_from_platform((delivery or {}).get("shippingOrderAddress")),
         billing_address=address_from_platform(order.get("billingAddress")),
-        shipping=cur(shipping_gross(order)),
-        subtotal=cur(price.get("positionPrice", order.get("positionPrice"))),
-        tax=total - net if tax_status != "tax-free" else cur.zero(),
-        total=total,
-        discount=discount if discount.amount else None,
-        taxes_included=tax_status == "gross",
+        **amounts.fields(),
         transactions=_transactions(order, cur),
         refunds=refunds_from_platform(order, cur),
         created_at=parse_time(order.get("orderDateTime") or order.get("createdAt")),

@@ -6,6 +6,13 @@ Amounts and positions hold the money paid back, tax included, in every tax statu
 refund is spread over several captures has a position on each: the first carries the units
 (``quantity``), the others only money (``quantity`` is optional on a position), and they read back
 as one refund line.
+
+Money a capture refund pays beyond its positions is shipping, unless the refund says otherwise:
+a capture refund that also pays back an amount with no line (an amount-only refund) carries
+``customFields.unified_orders_shipping`` (the shipping part, a decimal string) and the rest reads
+back as a ``refund_discrepancy`` adjustment. A line refunded for less than its price is simply a
+position whose ``amount`` is the money paid back. INFERRED: Shopware stores a refund's
+``customFields`` as given (the adapter keeps its shipped counts on deliveries the same way).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any
 from unified_orders.models import (
     Money,
     Refund,
+    RefundAdjustment,
     RefundLine,
     RefundShipping,
     RefundStatus,
@@ -32,6 +40,7 @@ from .values import EXTERNAL_PREFIX, Amounts, amounts_of, calculated_price, stat
 
 __all__ = [
     "REFUND_STATUS",
+    "SHIPPING_FIELD",
     "PositionPart",
     "capture_refundable",
     "refund_to_platform",
@@ -54,6 +63,10 @@ _REFUND_TXN_STATUS = {
     "cancelled": TransactionStatus.FAILURE,
 }
 
+
+#: The custom field naming a capture refund's shipping part when it also pays back an amount with
+#: no line; without it, everything beyond the positions is shipping.
+SHIPPING_FIELD = "unified_orders_shipping"
 
 Row = tuple[dict[str, Any], dict[str, Any]]
 """A capture refund and the capture it belongs to."""
@@ -97,6 +110,7 @@ def _refund(order_id: str, key: str, rows: list[Row], cur: Amounts) -> Refund:
     lines: dict[str, RefundLine] = {}
     transactions: list[RefundTransaction] = []
     shipping_total = cur.zero()
+    unlined = cur.zero()
     states: list[str] = []
     for refund, capture in rows:
         state = state_name(refund) or "open"
@@ -107,7 +121,9 @@ def _refund(order_id: str, key: str, rows: list[Row], cur: Amounts) -> Refund:
             lines[line.line_id] = _merged(lines.get(line.line_id), line)
         positions_total = cur.sum(line.total for line in refund_lines)
         if amount > positions_total:
-            shipping_total = shipping_total + (amount - positions_total)
+            ship, other = _beyond_positions(refund, amount - positions_total, cur)
+            shipping_total = shipping_total + ship
+            unlined = unlined + other
         transactions.append(
             RefundTransaction(
                 id=str(refund["id"]),
@@ -127,12 +143,26 @@ def _refund(order_id: str, key: str, rows: list[Row], cur: Amounts) -> Refund:
         lines=list(lines.values()),
         shipping=RefundShipping(amount=shipping_total) if shipping_total.amount else None,
         transactions=transactions,
+        adjustments=[RefundAdjustment(kind="refund_discrepancy", amount=unlined)]
+        if unlined.amount
+        else [],
         total=cur.sum(t.amount for t in transactions),
         note=first.get("reason"),
         created_at=parse_time(first.get("createdAt")),
         idempotency_key=key[len(EXTERNAL_PREFIX) :] if key.startswith(EXTERNAL_PREFIX) else None,
         raw=[r for r, _ in rows],
     )
+
+
+def _beyond_positions(refund: Mapping[str, Any], extra: Money, cur: Amounts) -> tuple[Money, Money]:
+    """Money beyond a capture refund's positions as (shipping, amount with no line)."""
+    fields = refund.get("customFields")
+    marked = fields.get(SHIPPING_FIELD) if isinstance(fields, Mapping) else None
+    if marked is None:
+        return extra, cur.zero()
+    shipping = cur(marked)
+    shipping = shipping if shipping <= extra else extra
+    return shipping, extra - shipping
 
 
 def _merged(before: RefundLine | None, part: RefundLine) -> RefundLine:
@@ -222,12 +252,14 @@ def refund_to_platform(
     line_rates: Mapping[str, Decimal | None],
     amount: Money,
     shipping_taxes: list[dict[str, Any]],
+    shipping: Money | None = None,
 ) -> dict[str, Any]:
     """An ``order_transaction_capture_refund`` body with its positions.
 
     Amounts are the money paid back, tax included, whatever the order's tax status: that is the
     figure a payment handler reads from ``amount.totalPrice``. ``externalReference`` carries the
-    idempotency key, so a re-read finds this refund by key.
+    idempotency key, so a re-read finds this refund by key. ``shipping`` is given when the refund
+    also pays back an amount with no line: it goes into ``customFields`` (:data:`SHIPPING_FIELD`).
     """
     positions = []
     refund_taxes: list[dict[str, Any]] = list(shipping_taxes)
@@ -260,4 +292,6 @@ def refund_to_platform(
     }
     if reason:
         body["reason"] = reason
+    if shipping is not None:
+        body["customFields"] = {SHIPPING_FIELD: str(shipping.amount)}
     return body

@@ -1,98 +1,69 @@
-"""The ``unified-orders`` typer app: global options, error handling, and the command groups."""
+"""The ``unified-orders`` typer app: the global options and the table of commands.
+
+Each command lives in its own module, imported only when that command runs (see
+:mod:`.root`), so ``--help``, ``--version`` and light commands start fast.
+"""
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
-import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from .. import __version__
-from ..http import redact
-from . import cmd_fulfillments, cmd_orders, cmd_refunds, cmd_returns, cmd_stores, cmd_sync
-from .errors import describe, exit_code_for
-from .session import Session
+from .root import Lazy, RootGroup
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
 
-#: Flags that may be written anywhere on the command line (before a ``--``).
-_GLOBAL_FLAGS = ("--json", "--table", "--debug")
+_CLI = "unified_orders.cli"
 
-
-class RootGroup(TyperGroup):
-    """The root command: global flags anywhere, and every error as one line plus an exit code."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        """Move global flags written after the subcommand to the front, where Click expects them."""
-        if "--" in args:
-            cut = args.index("--")
-            head, tail = args[:cut], args[cut:]
-        else:
-            head, tail = args, []
-        hoisted = [a for a in head if a in _GLOBAL_FLAGS]
-        rest = [a for a in head if a not in _GLOBAL_FLAGS]
-        return super().parse_args(ctx, hoisted + rest + tail)
-
-    def invoke(self, ctx: Any) -> Any:
-        """Run the command; save sandbox stores; turn errors into one line and an exit code."""
-        try:
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("default")
-                    try:
-                        return super().invoke(ctx)
-                    finally:
-                        _show(caught)
-            finally:
-                if isinstance(ctx.obj, Session):
-                    ctx.obj.close()
-        except (typer.Exit, typer.TyperException, typer.Abort):
-            raise
-        except BrokenPipeError:
-            # the reader went away (``orders list | head``): not an error; stop writing quietly
-            _silence_stdout()
-            raise typer.Exit(0) from None
-        except (Exception, KeyboardInterrupt) as error:
-            session = ctx.obj if isinstance(ctx.obj, Session) else None
-            debug = session.debug if session else bool(ctx.params.get("debug"))
-            secrets = session.secrets if session else []
-            if debug:
-                text = "".join(traceback.format_exception(error))
-                sys.stderr.write(redact(text, secrets))
-            line = describe(error, secrets)
-            code = exit_code_for(error)
-            if code == 1 and not debug:
-                line += " (run again with --debug for the traceback)"
-            typer.echo(line, err=True)
-            raise typer.Exit(int(code)) from None
+#: Every command, in the order ``--help`` lists them, with the summary it shows there (a test
+#: checks each summary against the command's own help).
+COMMANDS = {
+    "stores": Lazy(f"{_CLI}.cmd_stores:stores", "The configured stores."),
+    "sandbox": Lazy(f"{_CLI}.cmd_stores:sandbox", "The sandbox stores' saved state."),
+    "coverage": Lazy(
+        f"{_CLI}.cmd_stores:coverage",
+        "The capability matrix: what each platform (or store) can do, with hints for the gaps.",
+    ),
+    "orders": Lazy(
+        f"{_CLI}.cmd_orders:orders", "Read, list, cancel orders and change shipping addresses."
+    ),
+    "refunds": Lazy(f"{_CLI}.cmd_refunds:refunds", "Preview, create and list refunds."),
+    "returns": Lazy(
+        f"{_CLI}.cmd_returns:returns", "Open returns and move them through their lifecycle."
+    ),
+    "fulfillments": Lazy(
+        f"{_CLI}.cmd_fulfillments:fulfillments",
+        "Fulfillment orders: holds, fulfillment requests, moves between locations.",
+    ),
+    "sync": Lazy(
+        f"{_CLI}.cmd_sync:sync_command",
+        "Sync orders, refunds, returns and fulfillment orders of every store into DuckDB.",
+    ),
+    "report": Lazy(
+        f"{_CLI}.cmd_sync:report_command",
+        "Refunds, returns or orders, grouped, with amounts in each shop's currency.",
+    ),
+    "export": Lazy(
+        f"{_CLI}.cmd_sync:export_command", "Write each table to <out>/<table>.<format>."
+    ),
+    "completion": Lazy(
+        f"{_CLI}.completion:completion",
+        "Print the shell completion script (bash, zsh or fish) for unified-orders.",
+    ),
+}
 
 
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+class UnifiedOrders(RootGroup):
+    """The ``unified-orders`` root command."""
 
-
-def _show(caught: list[warnings.WarningMessage]) -> None:
-    """Library warnings (a plugin that failed to load, ...) as one ``warning:`` line each."""
-    seen: set[str] = set()
-    for item in caught:
-        text = str(item.message)
-        if text not in seen:
-            seen.add(text)
-            typer.echo(f"warning: {text}", err=True)
+    lazy_commands = COMMANDS
 
 
 app = typer.Typer(
-    cls=RootGroup,
+    cls=UnifiedOrders,
     name="unified-orders",
     help=(
         "One command line for post-purchase order work on Next Commerce, Shopify and Shopware: "
@@ -125,11 +96,24 @@ def root(
         ),
     ] = None,
     json_mode: Annotated[
-        bool, typer.Option("--json", help="JSON output (JSON Lines for lists), even on a terminal.")
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON output, one object per line (JSON Lines), even on a terminal; errors as "
+            "one JSON object on stderr.",
+        ),
     ] = False,
     table_mode: Annotated[
         bool, typer.Option("--table", help="Table output, even when stdout is not a terminal.")
     ] = False,
+    fields: Annotated[
+        str | None,
+        typer.Option(
+            "--fields",
+            metavar="NAME,...",
+            help="Show only these fields (JSON keys or table columns), in this order.",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[
         bool,
@@ -137,23 +121,23 @@ def root(
     ] = False,
 ) -> None:
     """Global options; they may be written anywhere on the command line."""
+    from .fields import parse_fields
+    from .session import Session
+
     if json_mode and table_mode:
         raise typer.BadParameter("give --json or --table, not both")
-    ctx.obj = Session(config_path=config, json_mode=json_mode, table_mode=table_mode, debug=debug)
-
-
-app.add_typer(cmd_stores.stores, name="stores")
-app.add_typer(cmd_stores.sandbox, name="sandbox")
-app.command("coverage")(cmd_stores.coverage)
-app.add_typer(cmd_orders.orders, name="orders")
-app.add_typer(cmd_refunds.refunds, name="refunds")
-app.add_typer(cmd_returns.returns, name="returns")
-app.add_typer(cmd_fulfillments.fulfillments, name="fulfillments")
-app.command("sync")(cmd_sync.sync_command)
-app.command("report")(cmd_sync.report_command)
-app.command("export")(cmd_sync.export_command)
+    ctx.obj = Session(
+        config_path=config,
+        json_mode=json_mode,
+        table_mode=table_mode,
+        debug=debug,
+        fields=parse_fields(fields),
+    )
 
 
 def main() -> None:
     """Entry point of the ``unified-orders`` console script and ``python -m unified_orders``."""
+    from .completion import prepare_completion
+
+    prepare_completion()
     app(prog_name="unified-orders")

@@ -1,15 +1,23 @@
 """Bulk refunds from a CSV file, safe to run again after an interruption.
 
 Input columns: ``store, order, line, quantity, restock, location, shipping, note`` and optionally
-``group``. Rows with the same store, order and group form ONE refund (all their lines, the
-shipping given on any of them, their notes joined); give rows different ``group`` labels to make
-separate refunds of one order. A row with no ``line`` may carry only ``shipping``.
+``group``, ``amount`` (a line's own lower amount; without a line, an amount-only refund) and
+``all`` (``yes``: everything left on the order). Rows with the same store, order and group form
+ONE refund (all their lines, the shipping given on any of them, their notes joined); give rows
+different ``group`` labels to make separate refunds of one order. The order is an id or an order
+number; each distinct order cell is read once, and rows naming one order by id and by number
+are one refund. Reading is :mod:`.bulk_read`, the rows and refunds :mod:`.bulk_rows`, planning
+:mod:`.bulk_plan`, the ledger and results CSV :mod:`.bulk_files`.
 
-Every refund gets an idempotency key derived from its content (store, order, group, lines,
+Before asking, the run shows how many rows are valid, invalid, already done and held back, each
+invalid row with its CSV column and why, and the refunds to create. Confirming sends the valid
+refunds only: an invalid row (and the other rows of its refund) is never sent.
+
+Every refund gets an idempotency key derived from its content (store, order id, group, lines,
 shipping; not the note, so fixing a note's typo cannot cause a second refund). The key travels
 to the platform with the refund, and is recorded in a ledger next to the results CSV
 (``<results>.ledger.jsonl``, one fsynced JSON line per event) before the refund is sent and after
-it succeeds. A re-run reads the ledger and the previous results CSV and:
+it succeeds. A re-run reads the ledger and the results CSV and:
 
 - skips refunds already done (outcome ``already-refunded``);
 - skips refunds that were being sent when the run stopped (outcome ``ambiguous``: check the
@@ -26,40 +34,49 @@ the ledger instead of being sent again. The whole run holds a lock on the ledger
 run twice at once runs one after the other. Sandbox stores are opened in one fixed order, so two
 runs sharing them never wait on each other in a circle.
 
-One bad row makes its refund ``invalid`` and never stops the others. Each row's outcome is
-written to the results CSV as soon as its refund is done.
+The results CSV is an append-only audit: each run appends one line per input row (with its run
+id and time) as soon as the row's refund is done. Ctrl-C lets the refund being sent finish, then
+stops (a second Ctrl-C stops at once, leaving that refund ``ambiguous``); the run says how many
+refunds it got through and exits 130, and a re-run continues where it stopped.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import FrameType
 
-from rich.progress import Progress
-
-from ..adapter import Capability
 from ..errors import AmbiguousWrite, RefundFailed, UnifiedOrdersError
 from ..locks import path_lock
-from ..models import Order, Refund, RefundStatus
-from ..writes import refunds_with_key
 from .bulk_files import (
     Ledger,
     Results,
     base_key,
     check_writable,
     ledger_path,
+    new_run_id,
+    open_results,
     previous_results,
-    private_file,
-    rewrite_in_input_order,
 )
-from .bulk_rows import Group, read_groups
+from .bulk_plan import (
+    classify,
+    in_csv_terms,
+    preview,
+    progress,
+    record_done,
+    resolve_orders,
+    show_plan,
+    totals,
+)
+from .bulk_read import read_groups, read_rows
+from .bulk_rows import Group, group_rows
 from .errors import CliError, ExitCode, describe
-from .output import money, records_table
+from .output import records_table
 from .session import Session
 
 __all__ = ["BulkOptions", "Group", "ledger_path", "read_groups", "run_bulk"]
@@ -79,117 +96,40 @@ class BulkOptions:
     encoding: str = "utf-8-sig"
 
 
+@dataclass(frozen=True)
+class _Stop:
+    """Ctrl-C stopped the run: after the refund being sent finished, or ``at_once``."""
+
+    at_once: bool
+
+
 @contextmanager
-def _progress(session: Session, label: str, total: int) -> Iterator[Any]:
-    progress = Progress(console=session.output.err, disable=not session.output.err.is_terminal)
-    with progress:
-        task = progress.add_task(label, total=total)
-        yield lambda: progress.advance(task)
+def _ctrl_c_finishes_the_refund() -> Iterator[Callable[[], bool]]:
+    """While refunds are sent, the first Ctrl-C asks to stop after the refund being sent; the
+    second stops at once. Yields "was stop asked?"."""
+    asked = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal asked
+        if asked:
+            raise KeyboardInterrupt
+        asked = True
+        os.write(2, b"\nstopping after the refund being sent (Ctrl-C again: stop at once)\n")
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: Ctrl-C keeps its default
+        previous = None
+    try:
+        yield lambda: asked
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
-def _classify(group: Group, ledger: Ledger, previous: dict[str, str], retry: bool) -> None:
-    """Decide from the ledger and previous results whether this refund is still to be made."""
-    if group.error is not None:
-        group.outcome, group.message = "invalid", group.error
-        return
-    group.key = ledger.key_for(group.key)
-    entry = ledger.last.get(group.key)
-    if entry is not None and entry["event"] == "done":
-        group.outcome = "already-refunded"
-        group.refund_id = entry.get("refund_id", "")
-        group.message = f"refunded by an earlier run at {entry.get('at', '?')}"
-    elif group.key in previous:
-        group.outcome, group.refund_id = "already-refunded", previous[group.key]
-        group.message = "recorded as refunded in the previous results CSV"
-    elif entry is not None and entry["event"] in ("sending", "ambiguous") and not retry:
-        group.outcome = "ambiguous"
-        group.message = (
-            "an earlier run sent this refund and its outcome is unknown; check the order on "
-            "the platform, then re-run with --retry-unfinished to send it again"
-        )
-    elif ledger.done_identity.get(group.identity, group.key) != group.key:
-        group.outcome = "conflict"
-        group.message = (
-            "this order (and group) was already refunded by an earlier run with different "
-            "lines; put extra lines under a new group label"
-        )
-
-
-def _totals(groups: list[Group]) -> str:
-    sums: dict[str, Decimal] = {}
-    for group in groups:
-        if group.total is not None:
-            sums[group.total.currency] = sums.get(group.total.currency, Decimal(0))
-            sums[group.total.currency] += group.total.amount
-    return ", ".join(f"{amount} {currency}" for currency, amount in sorted(sums.items())) or "0"
-
-
-def _preview(session: Session, groups: list[Group], ledger: Ledger) -> list[Group]:
-    """Find on the platform the refunds a key already names (an earlier run that died before its
-    ledger line, or the same CSV run from another folder), and calculate every refund still to be
-    made (validation happens here; nothing is sent)."""
-    pending = [g for g in groups if not g.outcome]
-    session.open_stores(sorted({g.store for g in pending}))
-    with _progress(session, "calculating", len(pending)) as advance:
-        for group in pending:
-            try:
-                store = session.store(group.store)
-                order: Order | str = group.order
-                if Capability.ORDERS_GET in store.capabilities:
-                    order = store.orders.get(group.order)
-                    if _found_by_key(group, order, ledger):
-                        advance()
-                        continue
-                if Capability.REFUNDS_CALCULATE in store.capabilities:
-                    group.calculation = store.refunds.calculate(order, group.request)
-                    group.total = group.calculation.total
-            except UnifiedOrdersError as error:
-                group.outcome, group.message = "invalid", describe(error, session.secrets)
-            advance()
-    return [g for g in pending if not g.outcome]
-
-
-def _found_by_key(group: Group, order: Order, ledger: Ledger) -> bool:
-    """Whether the platform already holds the refund this group's key names (then noted in the
-    ledger, and not sent again)."""
-    found = refunds_with_key(order.refunds, group.key)
-    if not found:
-        return False
-    refund = found[0]
-    group.refund_id = refund.id
-    if refund.status in (RefundStatus.FAILURE, RefundStatus.PENDING):
-        group.outcome = "failed"
-        group.message = (
-            f"the platform holds refund {refund.id} under this key with status "
-            f"{refund.status.value}: no money moved; run again to retry it under a new key"
-        )
-        ledger.record(
-            group.key,
-            "refund-failed",
-            base_key=base_key(group.key),
-            refund_id=refund.id,
-            error=group.message,
-        )
-        return True
-    group.outcome, group.total = "already-refunded", refund.total
-    group.message = "found on the platform by its key (made by an earlier or concurrent run)"
-    _record_done(ledger, group, refund, found_by_key=True)
-    return True
-
-
-def _record_done(ledger: Ledger, group: Group, refund: Refund, **extra: Any) -> None:
-    ledger.record(
-        group.key,
-        "done",
-        identity=group.identity,
-        refund_id=refund.id,
-        amount=str(refund.total.amount),
-        currency=refund.total.currency,
-        **extra,
-    )
-
-
-def _send(session: Session, group: Group, ledger: Ledger, notify: bool) -> None:
+def _send(session: Session, group: Group, ledger: Ledger, notify: bool, *, fresh: bool) -> None:
+    """Send one refund: its previewed calculation, or (``fresh``: its order was refunded
+    earlier in this run, so the preview is stale) its request, calculated again now."""
     ledger.record(
         group.key, "sending", identity=group.identity, store=group.store, order=group.order
     )
@@ -197,7 +137,7 @@ def _send(session: Session, group: Group, ledger: Ledger, notify: bool) -> None:
         store = session.store(group.store)
         refund = store.refunds.create(
             group.order,
-            group.calculation or group.request,
+            group.request if fresh else group.calculation or group.request,
             note=group.note,
             notify=notify,
             idempotency_key=group.key,
@@ -221,7 +161,7 @@ def _send(session: Session, group: Group, ledger: Ledger, notify: bool) -> None:
         return
     except UnifiedOrdersError as error:
         # refused before or by the platform: nothing was refunded, a re-run may try again
-        group.outcome, group.message = "failed", describe(error, session.secrets)
+        group.outcome, group.message = "failed", in_csv_terms(error, session.secrets)
         ledger.record(group.key, "failed", error=group.message)
         return
     except Exception as error:  # unknown whether it was sent: never resend blindly
@@ -231,94 +171,152 @@ def _send(session: Session, group: Group, ledger: Ledger, notify: bool) -> None:
     session.checkpoint(group.store)
     group.outcome, group.refund_id, group.total = "refunded", refund.id, refund.total
     group.message = ""
-    _record_done(ledger, group, refund)
+    record_done(ledger, group, refund)
 
 
 def run_bulk(session: Session, options: BulkOptions) -> None:
-    """Read, preview, confirm, refund, and report; exits 9 when some refunds did not happen.
+    """Read, plan, show, confirm, refund, and report; exits 9 when some refunds did not happen,
+    130 when interrupted.
 
     The ledger is locked for the whole run: a second run of the same results file waits."""
-    groups = read_groups(options.source, options.encoding)
+    rows = read_rows(options.source, options.encoding)
+    check_writable(options.results, options.source)
     ledger_file = ledger_path(options.results)
-    check_writable(options.results)
+    run = new_run_id()
     with path_lock(ledger_file, f"the bulk ledger {ledger_file}"):
-        _run_locked(session, options, groups, Ledger(ledger_file))
-
-
-def _run_locked(
-    session: Session, options: BulkOptions, groups: list[Group], ledger: Ledger
-) -> None:
-    out = session.output
-    previous = previous_results(options.results)
-    for group in groups:
-        _classify(group, ledger, previous, options.retry_unfinished)
-    to_send = _preview(session, groups, ledger)
-    counts = Counter(g.outcome for g in groups if g.outcome)
-    out.note(
-        f"{options.source}: {len(groups)} refund(s) from {sum(len(g.rows) for g in groups)} "
-        f"row(s): {len(to_send)} to create totalling {_totals(to_send)}"
-        + "".join(f", {n} {outcome}" for outcome, n in sorted(counts.items()))
-    )
-    if out.tables and to_send:
-        out.console.print(
-            records_table("Refunds to create", ["store", "order", "group", "lines", "total"])(
-                [
-                    {
-                        "store": g.store,
-                        "order": g.order,
-                        "group": g.label,
-                        "lines": ", ".join(f"{x.line_id}x{x.quantity}" for x in g.lines)
-                        + (" +shipping" if g.shipping else ""),
-                        "total": money(g.total) if g.total else "(not previewed)",
-                    }
-                    for g in to_send
-                ]
-            )
-        )
-    confirmed = True
-    if to_send:
+        ledger = Ledger(ledger_file, run)
+        results = open_results(options.results, run)
+        previous = previous_results(options.results)
         try:
-            session.confirm(
-                f"Create {len(to_send)} refund(s) totalling {_totals(to_send)}?",
-                yes=options.yes,
-                what="the bulk refund",
+            resolved = resolve_orders(session, rows)
+            groups = group_rows(rows, resolved.ids)
+            for group in groups:
+                classify(group, ledger, previous, options.retry_unfinished)
+            resolved.refuse_unresolved(groups)
+            to_send = preview(session, groups, ledger, resolved.orders)
+        except KeyboardInterrupt:
+            raise CliError(
+                "stopped by Ctrl-C while checking the rows; nothing was sent",
+                ExitCode.INTERRUPTED,
+            ) from None
+        show_plan(session, options.source, groups, to_send)
+        confirmed = _confirm(session, options, groups, to_send)
+        stopped = _send_all(session, options, ledger, results, groups, to_send, confirmed)
+    _report(session, groups, options, run)
+    if stopped is not None:
+        _interrupted(session, to_send, stopped)
+    _exit_code(groups, options, confirmed)
+
+
+def _confirm(
+    session: Session, options: BulkOptions, groups: list[Group], to_send: list[Group]
+) -> bool:
+    if not to_send:
+        return True
+    invalid = sum(len(g.rows) for g in groups if g.outcome == "invalid")
+    question = f"Create {len(to_send)} refund(s) totalling {totals(to_send)}"
+    question += f" (not the {invalid} invalid row(s))?" if invalid else "?"
+    try:
+        session.confirm(question, yes=options.yes, what="the bulk refund")
+    except CliError:
+        return False
+    return True
+
+
+@dataclass
+class _Sender:
+    """Sends refunds one by one, until Ctrl-C is pressed."""
+
+    session: Session
+    ledger: Ledger
+    notify: bool
+    asked_to_stop: Callable[[], bool]
+    stopped: _Stop | None = None
+    #: orders refunded in this run: a later refund of one is calculated again when sent
+    refunded: set[tuple[str, str]] = field(default_factory=set)
+
+    def send(self, group: Group) -> None:
+        """Send one refund (or mark it not sent, once Ctrl-C was pressed)."""
+        if self.stopped is None and self.asked_to_stop():
+            self.stopped = _Stop(at_once=False)
+        if self.stopped is not None:
+            group.outcome = "not-sent"
+            group.message = "not sent: the run was interrupted (Ctrl-C); rerun to continue"
+            return
+        order = (group.store, group.order)
+        try:
+            _send(self.session, group, self.ledger, self.notify, fresh=order in self.refunded)
+        except KeyboardInterrupt:
+            self.stopped = _Stop(at_once=True)
+            group.outcome = "ambiguous"
+            group.message = (
+                "interrupted (Ctrl-C) while being sent: its outcome is unknown; check the "
+                "order on the platform, then re-run with --retry-unfinished"
             )
-        except CliError:
-            confirmed = False
-    options.results.parent.mkdir(parents=True, exist_ok=True)
-    with private_file(options.results) as handle:
-        results = Results(handle)
+        self.refunded.add(order)
+
+
+def _send_all(
+    session: Session,
+    options: BulkOptions,
+    ledger: Ledger,
+    results: Results,
+    groups: list[Group],
+    to_send: list[Group],
+    confirmed: bool,
+) -> _Stop | None:
+    """In the input's order, write each refund's results lines, sending the refunds to send
+    first (when confirmed); after Ctrl-C, the rest are marked not sent."""
+    sending = {id(g) for g in to_send}
+    if not confirmed:
         for group in groups:
-            if group.outcome:
-                results.write(group)
-        if not confirmed:
-            for group in to_send:
+            if id(group) in sending:
                 group.outcome = "previewed"
                 group.message = "not sent: the run was not confirmed"
-                results.write(group)
-        else:
-            with _progress(session, "refunding", len(to_send)) as advance:
-                for group in to_send:
-                    _send(session, group, ledger, options.notify)
-                    results.write(group)
-                    advance()
-    rewrite_in_input_order(options.results, groups)
-    _report(session, groups, options, confirmed)
+            results.write(group)
+        return None
+    with (
+        progress(session, "refunding", len(to_send)) as advance,
+        _ctrl_c_finishes_the_refund() as asked,
+    ):
+        sender = _Sender(session, ledger, options.notify, asked)
+        for group in groups:
+            if id(group) in sending:
+                sender.send(group)
+                advance()
+            results.write(group)
+    return sender.stopped
 
 
-def _report(session: Session, groups: list[Group], options: BulkOptions, confirmed: bool) -> None:
+def _interrupted(session: Session, to_send: list[Group], stopped: _Stop) -> None:
+    """Say how far the run got, and exit 130."""
+    through = [g for g in to_send if g.outcome not in ("not-sent", "ambiguous")]
+    unsure = [g for g in to_send if g.outcome == "ambiguous"]
+    session.output.note(f"interrupted after {len(through)} of {len(to_send)}; rerun to continue")
+    left = sum(1 for g in to_send if g.outcome == "not-sent")
+    message = f"stopped by Ctrl-C; {left} refund(s) not sent (outcome not-sent)"
+    if stopped.at_once and unsure:
+        message += (
+            f"; the refund of order {unsure[-1].order} was being sent: check it on the "
+            "platform, then rerun with --retry-unfinished"
+        )
+    raise CliError(message, ExitCode.INTERRUPTED)
+
+
+def _report(session: Session, groups: list[Group], options: BulkOptions, run: str) -> None:
     out = session.output
     records = [
         {
             "store": g.store,
             "order": g.order,
             "group": g.label,
-            "rows": [n for n, _ in g.rows],
+            "rows": g.numbers,
             "key": g.key,
             "outcome": g.outcome,
             "refund_id": g.refund_id or None,
             "total": g.total,
             "message": g.message or None,
+            "run": run,
         }
         for g in groups
     ]
@@ -331,17 +329,22 @@ def _report(session: Session, groups: list[Group], options: BulkOptions, confirm
     counts = Counter(g.outcome for g in groups)
     refunded = [g for g in groups if g.outcome == "refunded"]
     out.note(
-        f"summary: {counts.get('refunded', 0)} refunded ({_totals(refunded)}), "
+        f"summary: {counts.get('refunded', 0)} refunded ({totals(refunded)}), "
         f"{counts.get('already-refunded', 0)} already refunded, "
         + ", ".join(f"{counts.get(k, 0)} {k}" for k in sorted(PROBLEMS))
-        + f"; results in {options.results}, ledger in {ledger_path(options.results)}"
+        + (f", {counts['not-sent']} not sent" if counts.get("not-sent") else "")
+        + f"; results (run {run}) appended to {options.results}, ledger in "
+        f"{ledger_path(options.results)}"
     )
+
+
+def _exit_code(groups: list[Group], options: BulkOptions, confirmed: bool) -> None:
     if not confirmed:
         raise CliError(
             "the bulk refund was not confirmed; nothing was sent (pass --yes)",
             ExitCode.NOT_CONFIRMED,
         )
-    problems = sum(counts.get(k, 0) for k in PROBLEMS)
+    problems = sum(1 for g in groups if g.outcome in PROBLEMS)
     if problems:
         raise CliError(
             f"{problems} refund(s) did not go through; see {options.results}",

@@ -1,20 +1,27 @@
 """The files a bulk run keeps beside its results: the ledger, and the results CSV.
 
-Both are created readable by their owner only (mode 0600): they name orders and customers.
+Both only grow: every run appends to them, nothing an earlier run wrote is rewritten. Both are
+written line by line straight to the file (one ``write`` per line, no buffering), are created
+readable by their owner only (mode 0600: they name orders and customers), and are written only
+while the run holds the ledger's lock. A line cut short by a crash is closed off before the next
+run appends, and readers skip it.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import secrets
 import tempfile
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from .bulk_rows import COLUMNS, Group
+from .bulk_rows import COLUMNS, OPTIONAL, Group
 from .errors import CliError, ExitCode
 
 __all__ = [
@@ -24,12 +31,28 @@ __all__ = [
     "base_key",
     "check_writable",
     "ledger_path",
+    "new_run_id",
+    "open_results",
     "previous_results",
-    "private_file",
-    "rewrite_in_input_order",
 ]
 
+#: The results CSV: which run wrote the line and when, the input row, and its outcome
+#: (``refunded``: the refund's total, on the first row of each refund).
 RESULT_COLUMNS = (
+    "run",
+    "at",
+    "row",
+    *COLUMNS,
+    *OPTIONAL,
+    "key",
+    "outcome",
+    "refund_id",
+    "refunded",
+    "currency",
+    "message",
+)
+#: The columns of results files written before runs were appended (converted once, kept whole).
+_UNDATED_COLUMNS = (
     "row",
     *COLUMNS,
     "group",
@@ -42,6 +65,17 @@ RESULT_COLUMNS = (
 )
 #: Outcomes that mean the refund exists.
 DONE = {"refunded", "already-refunded"}
+#: The ledger entry written after a line a crash cut short (which readers then skip).
+TORN = "torn-line-above"
+
+
+def new_run_id() -> str:
+    """A run id that sorts by time: ``20250301T101500Z-3fa2c1``."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def ledger_path(results: Path) -> Path:
@@ -49,37 +83,73 @@ def ledger_path(results: Path) -> Path:
     return results.with_suffix(".ledger.jsonl")
 
 
+def _append(path: Path, text: str, *, durable: bool) -> None:
+    """Append ``text`` with one unbuffered write (fsynced when ``durable``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        data = text.encode("utf-8")
+        while data:
+            data = data[os.write(descriptor, data) :]
+        if durable:
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _torn_tail(path: Path) -> str | None:
+    """The last line when a crash cut it short (no newline after it), else None."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            if size == 0:
+                return None
+            handle.seek(max(0, size - 65536))
+            tail = handle.read()
+    except OSError:
+        return None
+    if tail.endswith(b"\n"):
+        return None
+    return tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+
+
 class Ledger:
     """Append-only JSON Lines of what was sent and done, fsynced line by line (file mode 0600)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, run: str | None = None) -> None:
         self.path = path
+        self.run = run
         self.last: dict[str, dict[str, Any]] = {}
         self.done_identity: dict[str, str] = {}
         #: content key -> how many of its refunds the platform recorded as failed
         self.failed_refunds: Counter[str] = Counter()
+        self._closed_off = False
         if path.exists():
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as error:
-                raise CliError(
-                    f"cannot read the ledger {path}: {error}", ExitCode.CONFIGURATION
-                ) from None
-            for number, text in enumerate(lines, start=1):
-                try:
-                    entry = json.loads(text)
-                    if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
-                        raise ValueError("not a ledger entry")
-                except ValueError:
-                    if number == len(lines):
-                        continue  # a torn last line after a crash
-                    raise CliError(
-                        f"the ledger {path} line {number} is not a ledger entry; it was edited "
-                        "or damaged. Restore it, or move it away to start a new ledger (refunds "
-                        "it records as done would then rely on the platform's key lookup)",
-                        ExitCode.CONFIGURATION,
-                    ) from None
-                self._note(entry)
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise CliError(
+                f"cannot read the ledger {self.path}: {error}", ExitCode.CONFIGURATION
+            ) from None
+        entries = [_entry(text) for text in lines]
+        for number, entry in enumerate(entries, start=1):
+            if entry is not None:
+                if entry["event"] != TORN:
+                    self._note(entry)
+                continue
+            following = entries[number] if number < len(entries) else None
+            if number == len(lines) or (following is not None and following["event"] == TORN):
+                continue  # a line a crash cut short
+            raise CliError(
+                f"the ledger {self.path} line {number} is not a ledger entry; it was edited "
+                "or damaged. Restore it, or move it away to start a new ledger (refunds "
+                "it records as done would then rely on the platform's key lookup)",
+                ExitCode.CONFIGURATION,
+            )
 
     def _note(self, entry: dict[str, Any]) -> None:
         self.last[entry["key"]] = entry
@@ -90,13 +160,17 @@ class Ledger:
 
     def record(self, key: str, event: str, **data: Any) -> None:
         """Append one event and make it durable before going on."""
-        entry = {"key": key, "event": event, "at": datetime.now(UTC).isoformat(), **data}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(descriptor, "a", encoding="utf-8") as out:
-            out.write(json.dumps(entry) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+        entry: dict[str, Any] = {"key": key, "event": event, "at": _now()}
+        if self.run:
+            entry["run"] = self.run
+        entry.update(data)
+        torn = None if self._closed_off else _torn_tail(self.path)
+        if torn is not None:
+            # close the cut line and say so, so that readers skip it and not stop at it
+            marker = {"key": "", "event": TORN, "at": _now(), "torn": torn[:200]}
+            _append(self.path, "\n" + json.dumps(marker) + "\n", durable=True)
+        self._closed_off = True  # this run holds the lock: only its own whole lines follow
+        _append(self.path, json.dumps(entry) + "\n", durable=True)
         self._note(entry)
 
     def key_for(self, content_key: str) -> str:
@@ -105,16 +179,15 @@ class Ledger:
         return content_key if not failed else f"{content_key}-{failed + 1}"
 
 
-def previous_results(path: Path) -> dict[str, str]:
-    """Keys a previous results CSV records as refunded, with their refund ids."""
-    done: dict[str, str] = {}
-    if not path.exists():
-        return done
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row.get("outcome") in DONE and row.get("key"):
-                done[row["key"]] = row.get("refund_id") or ""
-    return done
+def _entry(text: str) -> dict[str, Any] | None:
+    try:
+        entry = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+        return None
+    entry.setdefault("event", "")
+    return entry
 
 
 def base_key(key: str) -> str:
@@ -123,38 +196,123 @@ def base_key(key: str) -> str:
     return head if head.startswith("uo-bulk-") and tail.isdigit() else key
 
 
-class Results:
-    """The results CSV, written row by row as refunds finish."""
+# --- the results CSV ----------------------------------------------------------------------------
+def _csv_line(cells: Sequence[str]) -> str:
+    """One CSV record on ONE line (line breaks inside cells become spaces), so a reader can
+    take the file line by line and a cut line never swallows the next."""
+    buffer = io.StringIO()
+    flat = [" ".join(cell.splitlines()) if cell else "" for cell in cells]
+    csv.writer(buffer, lineterminator="\n").writerow(flat)
+    return buffer.getvalue()
 
-    def __init__(self, handle: TextIO) -> None:
-        self.handle = handle
-        self.writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
-        self.writer.writeheader()
+
+def _records(path: Path) -> Iterator[dict[str, str]]:
+    """The complete records of a results file (a line a crash cut short has too few cells)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror or error}", ExitCode.USAGE) from None
+    lines = text.split("\n")
+    header = _cells(lines[0])
+    for line in lines[1:]:
+        cells = _cells(line)
+        if header and len(cells) == len(header):
+            yield dict(zip(header, cells, strict=True))
+
+
+def _cells(line: str) -> list[str]:
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return []
+
+
+def previous_results(path: Path) -> dict[str, str]:
+    """Keys the results CSV records as refunded (by any earlier run), with their refund ids."""
+    done: dict[str, str] = {}
+    if not path.exists():
+        return done
+    for record in _records(path):
+        if record.get("outcome") in DONE and record.get("key"):
+            done[record["key"]] = record.get("refund_id") or ""
+    return done
+
+
+class Results:
+    """The append-only results CSV: each run adds one line per input row, as refunds finish."""
+
+    def __init__(self, path: Path, run: str) -> None:
+        self.path = path
+        self.run = run
 
     def write(self, group: Group) -> None:
-        """One line per input row of this refund, flushed."""
+        """One line per input row of this refund, each written through at once."""
+        at = _now()
         for index, (number, row) in enumerate(group.rows):
-            record = {column: row.get(column, "") for column in COLUMNS}
             first = index == 0 and group.total is not None
+            record = {column: row.get(column, "") for column in (*COLUMNS, *OPTIONAL)}
             record.update(
+                run=self.run,
+                at=at,
                 row=str(number),
                 group=group.label,
                 key=group.key,
                 outcome=group.outcome,
                 refund_id=group.refund_id,
-                amount=str(group.total.amount) if first and group.total else "",
+                refunded=str(group.total.amount) if first and group.total else "",
                 currency=group.total.currency if first and group.total else "",
                 message=group.message,
             )
-            self.writer.writerow(record)
-        self.handle.flush()
+            _append(self.path, _csv_line([record[c] for c in RESULT_COLUMNS]), durable=False)
 
 
-def check_writable(results: Path) -> None:
+def open_results(path: Path, run: str) -> Results:
+    """Get the results CSV ready for this run's lines: created with its header, converted
+    once from the undated layout, or its cut last line closed off. A file that is not a results
+    CSV (the input itself, say) is refused, never appended to."""
+    header = (
+        _cells(path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0])
+        if (path.exists() and path.stat().st_size)
+        else []
+    )
+    if not header:
+        _append(path, _csv_line(RESULT_COLUMNS), durable=True)
+    elif tuple(header) == _UNDATED_COLUMNS:
+        _add_run_columns(path)
+    elif tuple(header) != RESULT_COLUMNS:
+        raise CliError(
+            f"{path} is not a bulk results file (its first row is {', '.join(header[:6])}...); "
+            "choose another --results",
+            ExitCode.USAGE,
+        )
+    torn = _torn_tail(path)
+    if torn is not None:
+        _append(path, ('"' if torn.count('"') % 2 else "") + "\n", durable=True)
+    return Results(path, run)
+
+
+def _add_run_columns(path: Path) -> None:
+    """Convert a results file written before runs were appended: every line kept, with empty
+    ``run`` and ``at`` cells (written beside it, then moved over it in one step)."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        rows = list(csv.DictReader(handle))
+    temporary = path.with_name(f".{path.name}.converting")
+    temporary.unlink(missing_ok=True)
+    lines = [_csv_line(RESULT_COLUMNS)]
+    for row in rows:
+        row["refunded"] = row.pop("amount", "")  # the refund's total, now beside the input's
+        lines.append(_csv_line([row.get(c) or "" for c in RESULT_COLUMNS]))
+    _append(temporary, "".join(lines), durable=True)
+    os.replace(temporary, path)
+
+
+def check_writable(results: Path, source: Path) -> None:
     """Refuse, before anything is read or sent, a results path that cannot be written."""
     problem: str | None = None
     if results.is_dir():
         problem = "it is a directory"
+    elif results.exists() and results.resolve() == source.resolve():
+        problem = "it is the input CSV"
     elif results.exists() and not os.access(results, os.W_OK):
         problem = "it is not writable"
     else:
@@ -170,19 +328,3 @@ def check_writable(results: Path) -> None:
             f"cannot write the results to {results}: {problem}; choose another --results",
             ExitCode.USAGE,
         )
-
-
-def rewrite_in_input_order(path: Path, groups: list[Group]) -> None:
-    """Rewrite the finished results CSV (written as refunds finished) in the input's row order."""
-    temporary = path.with_name(path.name + ".tmp")
-    with private_file(temporary) as handle:
-        results = Results(handle)
-        for group in sorted(groups, key=lambda g: g.rows[0][0]):
-            results.write(group)
-    os.replace(temporary, path)
-
-
-def private_file(path: Path) -> TextIO:
-    """A new text file only the user can read (results hold order and customer references)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    return os.fdopen(descriptor, "w", newline="", encoding="utf-8")

@@ -1,30 +1,93 @@
-"""The bulk refund CSV: its columns, and rows grouped into refunds with content-derived keys.
+"""The rows of a bulk refund CSV and the refunds they make.
 
-Rows with the same store, order and group form ONE refund (all their lines, the shipping given on
-any of them, their notes joined). A bad row marks its refund invalid, naming the row; a row with
-more cells than the header has columns (an unquoted ``4,99``) is bad, never read as less.
+Row 1 is the first row after the header. A row that cannot be sent carries a :class:`Problem`
+naming its row and CSV column (``row 3, column restock: ...``); it never stops the other rows.
+Rows with the same store, order and group form ONE refund (all their lines, the shipping given
+on any of them, their notes joined), so one bad row holds back its whole refund. Rows naming one
+order by id and by number are grouped together once the orders are resolved (see
+:func:`group_rows`). Reading the file is :mod:`.bulk_read`.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
-from typing import TextIO
 
-from ..models import Money, RefundCalculation, RefundLineRequest, RefundRequest, ShippingRefund
-from .errors import CliError, ExitCode
-from .lines import parse_quantity, parse_restock, parse_shipping
+from ..models import (
+    Money,
+    RefundCalculation,
+    RefundLineRequest,
+    RefundRequest,
+    ShippingRefund,
+)
 
-__all__ = ["COLUMNS", "Group", "read_groups"]
+__all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Group", "Problem", "Row", "group_rows"]
 
 REQUIRED = ("store", "order")
 COLUMNS = ("store", "order", "line", "quantity", "restock", "location", "shipping", "note")
-OPTIONAL = ("group",)
+#: ``amount``: with a line, that line's own (lower) amount; alone, an amount-only refund.
+#: ``all``: ``yes`` refunds everything left on the order (no other column with it).
+OPTIONAL = ("group", "amount", "all")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why rows cannot be sent: the row number(s), the CSV column (if one), and the message."""
+
+    rows: tuple[int, ...]
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.rows[0]}" if len(self.rows) == 1 else f"rows {_numbers(self.rows)}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+def _numbers(rows: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in rows)
+
+
+@dataclass
+class Row:
+    """One CSV row: its number, trimmed cells, and what it asks for (or its problem)."""
+
+    number: int
+    cells: dict[str, str]
+    line: RefundLineRequest | None = None
+    shipping: ShippingRefund | None = None
+    #: an amount-only refund (an ``amount`` with no line)
+    amount: Decimal | None = None
+    everything_left: bool = False
+    problem: Problem | None = None
+
+    def cell(self, column: str) -> str:
+        """A trimmed cell ('' when the column is absent or empty)."""
+        return self.cells.get(column, "")
+
+    @property
+    def store(self) -> str:
+        """The store cell."""
+        return self.cell("store")
+
+    @property
+    def order(self) -> str:
+        """The order cell, as written (an id or an order number)."""
+        return self.cell("order")
+
+    @property
+    def label(self) -> str:
+        """The group cell."""
+        return self.cell("group")
+
+    def refuse(self, column: str | None, message: str) -> None:
+        """Mark the row as not to be sent (the first problem found is kept)."""
+        if self.problem is None:
+            self.problem = Problem((self.number,), column, message)
 
 
 @dataclass
@@ -38,13 +101,33 @@ class Group:
     lines: list[RefundLineRequest] = field(default_factory=list)
     shipping: ShippingRefund | None = None
     notes: list[str] = field(default_factory=list)
-    error: str | None = None
+    #: the row each of ``lines`` came from, and the rows that gave the shipping
+    line_rows: list[int] = field(default_factory=list)
+    shipping_rows: list[int] = field(default_factory=list)
+    amount: Decimal | None = None
+    amount_rows: list[int] = field(default_factory=list)
+    everything_left: bool = False
+    all_rows: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     key: str = ""
+    #: keys of the same refund hashed with the order cell as written (not the resolved id), as
+    #: runs before order cells were resolved made them: a refund done under one is done
+    earlier_keys: list[str] = field(default_factory=list)
     calculation: RefundCalculation | None = None
     outcome: str = ""
     message: str = ""
     refund_id: str = ""
     total: Money | None = None
+
+    @property
+    def error(self) -> str | None:
+        """Why this refund cannot be made from the CSV alone (None: it can be tried)."""
+        return "; ".join(str(p) for p in self.problems) or None
+
+    @property
+    def numbers(self) -> list[int]:
+        """The CSV row numbers of this refund."""
+        return [number for number, _ in self.rows]
 
     @property
     def identity(self) -> str:
@@ -54,21 +137,28 @@ class Group:
     @property
     def request(self) -> RefundRequest:
         """The canonical refund request."""
-        return RefundRequest(lines=self.lines, shipping=self.shipping)
+        return RefundRequest(
+            lines=self.lines,
+            shipping=self.shipping,
+            amount=self.amount,
+            remaining=self.everything_left,
+        )
 
     @property
     def note(self) -> str | None:
         """The rows' notes, joined."""
         return "; ".join(self.notes) or None
 
-    def content_key(self) -> str:
-        """The idempotency key: a hash of what is refunded (never of the note)."""
+    def content_key(self, order: str | None = None) -> str:
+        """The idempotency key: a hash of what is refunded (never of the note). Amounts and
+        "everything left" enter it only when given, so keys of earlier files stay the same.
+        ``order``: hash this spelling of the order instead of the resolved id."""
         shipping: str | None = None
         if self.shipping is not None:
             shipping = "full" if self.shipping.full else _plain(self.shipping.amount)
-        content = {
+        content: dict[str, object] = {
             "store": self.store,
-            "order": self.order,
+            "order": self.order if order is None else order,
             "group": self.label,
             "lines": sorted(
                 [
@@ -76,11 +166,16 @@ class Group:
                     line.quantity,
                     line.restock.value if line.restock else "",
                     line.location_id or "",
+                    *([_plain(line.amount)] if line.amount is not None else []),
                 ]
                 for line in self.lines
             ),
             "shipping": shipping,
         }
+        if self.amount is not None:
+            content["amount"] = _plain(self.amount)
+        if self.everything_left:
+            content["remaining"] = True
         digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
         return f"uo-bulk-{digest[:40]}"
 
@@ -89,104 +184,80 @@ def _plain(amount: Decimal | None) -> str:
     return format(amount.normalize(), "f") if amount is not None else ""
 
 
-def _cell(row: Mapping[str, str | None], name: str) -> str:
-    return (row.get(name) or "").strip()
+def group_rows(
+    rows: Sequence[Row], orders: Mapping[tuple[str, str], str] | None = None
+) -> list[Group]:
+    """Group rows into refunds by store, order and group label, in the order of their first row.
 
-
-def read_groups(path: Path, encoding: str = "utf-8-sig") -> list[Group]:
-    """Read the CSV into refunds to make; a bad row marks its refund invalid, naming the row."""
-    try:
-        handle = path.open(newline="", encoding=encoding)
-    except LookupError:
-        raise CliError(f"unknown encoding {encoding!r}", ExitCode.USAGE) from None
-    except OSError as error:
-        raise CliError(f"cannot read {path}: {error}", ExitCode.USAGE) from None
-    try:
-        with handle:
-            return _read(path, handle)
-    except UnicodeError as error:
-        where = (
-            f"byte {error.start}: {error.reason}"
-            if isinstance(error, UnicodeDecodeError)
-            else str(error)
-        )
-        raise CliError(
-            f"{path} is not {encoding.removesuffix('-sig').upper()} text ({where}); save it as "
-            "UTF-8, or pass --encoding (e.g. --encoding latin-1)",
-            ExitCode.VALIDATION,
-        ) from None
-    except csv.Error as error:
-        raise CliError(f"{path}: not a readable CSV file ({error})", ExitCode.VALIDATION) from None
-
-
-def _read(path: Path, handle: TextIO) -> list[Group]:
-    reader = csv.DictReader(handle)
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in COLUMNS + OPTIONAL]
-    if missing or unknown:
-        problem = (
-            f"missing column(s) {', '.join(missing)}"
-            if missing
-            else f"unknown column(s) {', '.join(unknown)}"
-        )
-        raise CliError(
-            f"{path}: {problem}; expected columns {', '.join(COLUMNS)} (and optionally group)",
-            ExitCode.VALIDATION,
-        )
+    ``orders`` maps ``(store, order cell)`` to the order's id as the library resolved it, so a
+    row naming the order by number joins a row naming it by id (cells not in it are used as
+    written). Every refund without a problem gets its content key."""
     groups: dict[tuple[str, str, str], Group] = {}
-    for number, raw in enumerate(reader, start=1):
-        extra = raw.get(None)
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        store, order, label = _cell(row, "store"), _cell(row, "order"), _cell(row, "group")
-        group = groups.setdefault((store, order, label), Group(store, order, label))
-        group.rows.append((number, row))
-        try:
-            if extra:
-                # "4,99" in a quantity column splits into two cells: never read it as 4
-                raise CliError(
-                    f"{len(header) + len(extra)} cells but {len(header)} columns (extra: "
-                    f"{', '.join(map(repr, extra))}); quote values that hold a comma",
-                    ExitCode.VALIDATION,
-                )
-            _add_row(group, number, row)
-        except CliError as error:
-            if group.error is None:
-                group.error = f"row {number}: {error}"
+    for row in rows:
+        order = (orders or {}).get((row.store, row.order), row.order)
+        group = groups.setdefault((row.store, order, row.label), Group(row.store, order, row.label))
+        group.rows.append((row.number, row.cells))
+        _join(group, row)
     result = list(groups.values())
     for group in result:
-        if group.error is None and not group.lines and group.shipping is None:
-            group.error = "nothing to refund: give a line and quantity, or shipping"
-        if group.error is None:
+        bad = [p.rows[0] for p in group.problems]
+        others = tuple(n for n in group.numbers if n not in bad)
+        if bad and others:
+            group.problems.append(
+                Problem(others, None, f"not sent: part of one refund with row {_numbers(bad)}")
+            )
+        asked = group.lines or group.shipping or group.amount or group.everything_left
+        if not group.problems and not asked:
+            group.problems.append(
+                Problem(
+                    tuple(group.numbers),
+                    None,
+                    "nothing to refund: give a line and quantity, shipping, an amount, or all=yes",
+                )
+            )
+        if not group.problems:
             group.key = group.content_key()
+            spellings = dict.fromkeys(cells.get("order", "") for _, cells in group.rows)
+            group.earlier_keys = [group.content_key(s) for s in spellings if s != group.order]
     return result
 
 
-def _add_row(group: Group, number: int, row: dict[str, str]) -> None:
-    what = f"row {number}"
-    if not group.store or not group.order:
-        raise CliError("store and order are required", ExitCode.VALIDATION)
-    line, quantity = _cell(row, "line"), _cell(row, "quantity")
-    if line:
-        if any(existing.line_id == line for existing in group.lines):
-            raise CliError(f"line {line!r} appears twice in this refund", ExitCode.VALIDATION)
-        group.lines.append(
-            RefundLineRequest(
-                line_id=line,
-                quantity=parse_quantity(quantity, what),
-                restock=parse_restock(_cell(row, "restock"), what),
-                location_id=_cell(row, "location") or None,
+def _join(group: Group, row: Row) -> None:
+    """Add a row's line, shipping and note to its refund, or its problem."""
+    if row.problem is None and row.line is not None:
+        if any(_clash(existing, row.line) for existing in group.lines):
+            row.refuse(
+                "line",
+                f"line {row.line.line_id!r} appears twice in this refund (allowed only with "
+                "two different restock values, for its unfulfilled and fulfilled units)",
             )
-        )
-    elif quantity or _cell(row, "restock") or _cell(row, "location"):
-        raise CliError("quantity/restock/location given without a line", ExitCode.VALIDATION)
-    shipping = parse_shipping(_cell(row, "shipping") or None)
-    if shipping is not None:
-        if group.shipping is not None and group.shipping != shipping:
-            raise CliError(
-                "a different shipping value was given for this refund", ExitCode.VALIDATION
-            )
-        group.shipping = shipping
-    note = _cell(row, "note")
+        else:
+            group.lines.append(row.line)
+            group.line_rows.append(row.number)
+    if row.problem is None and row.shipping is not None:
+        if group.shipping is not None and group.shipping != row.shipping:
+            row.refuse("shipping", "a different shipping value was given for this refund")
+        else:
+            group.shipping = row.shipping
+            group.shipping_rows.append(row.number)
+    if row.problem is None and row.amount is not None:
+        if group.amount is not None and group.amount != row.amount:
+            row.refuse("amount", "a different amount was given for this refund")
+        else:
+            group.amount = row.amount
+            group.amount_rows.append(row.number)
+    if row.problem is None and row.everything_left:
+        group.everything_left = True
+        group.all_rows.append(row.number)
+    if row.problem is not None:
+        group.problems.append(row.problem)
+    note = row.cell("note")
     if note and note not in group.notes:
         group.notes.append(note)
+
+
+def _clash(first: RefundLineRequest, second: RefundLineRequest) -> bool:
+    """Two requests for one line, unless they name two different explicit restock types."""
+    if first.line_id != second.line_id:
+        return False
+    return first.restock is None or second.restock is None or first.restock == second.restock

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from enum import StrEnum
 from itertools import islice
 from typing import Annotated, Any
 
 import typer
 
+from ..adapter import CancelOptions, CancelRestock
 from ..models import Address, Order
-from .output import fields_table, money, order_tables, orders_table
+from .cancel_preview import CancelPreview, cancel_preview
+from .completion import cancel_reasons
+from .output import fields_table, order_tables, orders_table
 from .params import NotifyOpt, OrderArg, StoreArg, YesOpt
 from .session import session_of
 
@@ -21,9 +25,22 @@ orders = typer.Typer(
 )
 
 
+class StatusChoice(StrEnum):
+    """The order statuses ``orders list --status`` takes."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELED = "canceled"
+
+
+#: What a filter is called on the command line.
+_FLAGS = {"number": "--number", "email": "--email", "status": "--status"}
+
+
 @orders.command("get")
 def get(ctx: typer.Context, store: StoreArg, order: OrderArg) -> None:
-    """Show one order: lines (with refundable units), transactions, refunds."""
+    """Show one order (by number, id or GID): lines (with refundable units), transactions,
+    refunds."""
     session = session_of(ctx)
     result = session.store(store).orders.get(order)
     session.output.item(result, order_tables)
@@ -39,32 +56,51 @@ def list_orders(
     updated_since: Annotated[
         datetime | None, typer.Option(help="Only orders updated at or after this time.")
     ] = None,
+    number: Annotated[
+        str | None,
+        typer.Option(help="Only the order with this number as the shop shows it (#1001, 10001)."),
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Only orders of this customer email (any case).")
+    ] = None,
+    status: Annotated[
+        StatusChoice | None, typer.Option(help="Only orders with this status.")
+    ] = None,
     limit: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many orders (default: all pages).")
     ] = None,
 ) -> None:
-    """List orders, following every page (JSON Lines when piped)."""
+    """List orders, following every page (JSON Lines when piped); filter by number, email,
+    status or time."""
     session = session_of(ctx)
-    found = session.store(store).orders.list(
-        created_since=created_since, updated_since=updated_since
+    target = session.store(store)
+    given = {"number": number, "email": email, "status": status}
+    scanned = [
+        _FLAGS[name]
+        for name, value in given.items()
+        if value is not None and name not in target.adapter.order_filters
+    ]
+    if scanned:
+        session.output.note(
+            f"{target.platform} cannot filter by {', '.join(scanned)}: every order is read and "
+            "checked here, which takes longer on a large store"
+        )
+    found = target.orders.list(
+        created_since=created_since,
+        updated_since=updated_since,
+        number=number,
+        email=email,
+        status=status.value if status is not None else None,
     )
     # a limit beyond any listing is no limit (islice takes at most sys.maxsize)
     stop = limit if limit is None or limit <= sys.maxsize else None
     session.output.items(islice(found, stop), orders_table)
 
 
-def _cancel_effect(order: Order, reason: str, refund: bool, restock: bool, notify: bool) -> Any:
-    return {
-        "action": "orders.cancel",
-        "order_id": order.id,
-        "number": order.number,
-        "status": order.status.value,
-        "total": order.total,
-        "reason": reason,
-        "refund": refund,
-        "restock": restock,
-        "notify": notify,
-    }
+def _cancel_effect(order: Order, options: CancelOptions, rule: CancelRestock) -> CancelPreview:
+    """What the cancel will do: captured money refunded or kept, authorized money voided, and
+    stock as the platform's cancel handles it (``rule``)."""
+    return cancel_preview(order, options, rule)
 
 
 @orders.command("cancel")
@@ -73,7 +109,11 @@ def cancel(
     store: StoreArg,
     order: OrderArg,
     reason: Annotated[
-        str, typer.Option(help="Why (customer, fraud, inventory, declined, staff, other).")
+        str,
+        typer.Option(
+            help="Why (customer, fraud, inventory, declined, staff, other).",
+            autocompletion=cancel_reasons,
+        ),
     ] = "other",
     refund: Annotated[bool, typer.Option("--refund", help="Refund the payments too.")] = False,
     restock: Annotated[
@@ -90,27 +130,14 @@ def cancel(
     out = session.output
     target = session.store(store)
     current = target.orders.get(order)
-    effect = _cancel_effect(current, reason, refund, restock, notify)
+    effect = _cancel_effect(
+        current, CancelOptions(reason, refund, restock, notify), target.adapter.cancel_restock
+    )
     if out.tables:
-        yes_no = {True: "yes", False: "no"}
         out.item(current, order_tables)
-        out.console.print(
-            fields_table(
-                "Effect",
-                [
-                    ("cancel order", current.number or current.id),
-                    ("reason", reason),
-                    (
-                        "refund payments",
-                        yes_no[refund] + (f" (total {money(current.total)})" if refund else ""),
-                    ),
-                    ("restock items", yes_no[restock]),
-                    ("notify customer", yes_no[notify]),
-                ],
-            )
-        )
+        out.console.print(fields_table("Effect", effect.rows()))
     elif not yes:
-        out.json_line(effect)
+        out.json_line(effect.data())
     session.confirm(
         f"Cancel order {current.number or current.id} on {store}?",
         yes=yes,
@@ -149,7 +176,8 @@ def set_address(
         ),
     ] = False,
 ) -> None:
-    """Change the shipping address: the given fields change, the others are kept."""
+    """Change the shipping address: the given fields change, the others are kept (a new
+    --country-code without --province-code clears the province)."""
     session = session_of(ctx)
     target = session.store(store)
     given = {
@@ -164,13 +192,21 @@ def set_address(
         "country_code": country_code,
         "phone": phone,
     }
-    changes = {key: value for key, value in given.items() if value is not None}
+    changes: dict[str, str | None] = {k: v for k, v in given.items() if v is not None}
     if not changes:
         raise typer.BadParameter("give at least one address field, e.g. --postal-code 10115")
     current = target.orders.get(order)
-    base = (
-        {} if replace or current.shipping_address is None else current.shipping_address.model_dump()
-    )
+    old = current.shipping_address
+    base = {} if replace or old is None else old.model_dump()
+    moved = country_code is not None and (old is None or _country(old) != _country(changes))
+    if moved and province_code is None:
+        # a province belongs to its country: a new country without one clears the old one
+        changes["province_code"] = None
     address = Address.model_validate({**base, **changes})
     result = target.orders.update_shipping_address(current, address)
     session.output.item(result, order_tables)
+
+
+def _country(address: Address | dict[str, Any]) -> str:
+    code = address.get("country_code") if isinstance(address, dict) else address.country_code
+    return (code or "").strip().upper()

@@ -1,4 +1,10 @@
-"""``refunds calculate|create|list``, and bulk refunds from a CSV."""
+"""``refunds calculate|create|list``, and bulk refunds from a CSV.
+
+A refund is lines and/or shipping (``--line``, ``--shipping``; a line may carry ``@AMOUNT`` to
+refund less than its price), an amount alone (``--amount``, a goodwill refund), or everything
+left on the order (``--all``). The three kinds do not mix: combining them is a usage error
+(exit 2) naming the flags.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +18,9 @@ from ..keys import check_key
 from ..models import RefundCalculation, RefundRequest
 from ..writes import refunds_with_key
 from .bulk import BulkOptions, run_bulk
+from .completion import refund_lines
 from .errors import CliError, ExitCode
-from .lines import parse_refund_line, parse_shipping
+from .lines import parse_amount, parse_refund_line, parse_shipping
 from .output import calculation_tables, fields_table, money, refund_tables, refunds_table
 from .params import NoteOpt, NotifyOpt, OrderArg, StoreArg, YesOpt
 from .session import Session, session_of
@@ -26,23 +33,81 @@ RefundLinesOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--line",
-        help="LINE_ID:QTY[:RESTOCK[:LOCATION]], RESTOCK one of no_restock, cancel, return "
-        "(left out: inferred from the line's state). Repeat for more lines.",
+        help="LINE_ID:QTY[:RESTOCK[:LOCATION]], optionally ending in @AMOUNT. RESTOCK one of "
+        "no_restock, cancel, return (left out: inferred from the line's state); @AMOUNT refunds "
+        "the units for that amount (tax included) instead of their price, e.g. 1001:1@5.00. "
+        "Repeat for more lines.",
+        autocompletion=refund_lines,
     ),
 ]
 ShippingOpt = Annotated[
     str | None, typer.Option("--shipping", help="Refund shipping: 'full' or an amount.")
 ]
+AmountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--amount",
+        help="An amount-only (goodwill) refund, tax included, in the order's currency: no "
+        "lines, no shipping (not with --line, --shipping or --all).",
+    ),
+]
+AllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Refund everything left: every refundable unit (restock inferred), the shipping "
+        "left, and money the payments still hold (not with --line, --shipping or --amount).",
+    ),
+]
 
 
-def _request(lines: list[str] | None, shipping: str | None) -> RefundRequest:
+def _request(
+    lines: list[str] | None, shipping: str | None, amount: str | None, everything: bool
+) -> RefundRequest:
+    """The request the flags describe; combinations of kinds are usage errors naming the flags."""
+    given = [
+        flag
+        for flag, value in (("--line", lines), ("--shipping", shipping), ("--amount", amount))
+        if value
+    ]
+    if everything and given:
+        raise CliError(
+            f"--all refunds everything left on the order; give no {' or '.join(given)} with it",
+            ExitCode.USAGE,
+        )
+    if amount and len(given) > 1:
+        others = " or ".join(flag for flag in given if flag != "--amount")
+        raise CliError(
+            f"--amount refunds an amount alone; give no {others} with it (to refund less for "
+            "a line, give the line an amount: --line LINE_ID:QTY@AMOUNT)",
+            ExitCode.USAGE,
+        )
+    if everything:
+        return RefundRequest.everything_left()
+    if amount:
+        return RefundRequest(amount=parse_amount(amount, "--amount"))
     request = RefundRequest(
         lines=[parse_refund_line(text) for text in lines or []],
         shipping=parse_shipping(shipping),
     )
     if not request.lines and request.shipping is None:
-        raise CliError("give at least one --line or --shipping", ExitCode.USAGE)
+        raise CliError("give --line, --shipping, --amount or --all", ExitCode.USAGE)
     return request
+
+
+def _summary(request: RefundRequest) -> list[tuple[str, str]]:
+    """The request as rows, where the platform gives no preview."""
+    if request.remaining:
+        return [("refund", "everything left")]
+    if request.amount is not None:
+        return [("amount", str(request.amount))]
+    lines = ", ".join(
+        f"{x.line_id}x{x.quantity}" + (f" for {x.amount}" if x.amount is not None else "")
+        for x in request.lines
+    )
+    shipping = request.shipping
+    shipped = "full" if shipping and shipping.full else str(shipping.amount) if shipping else ""
+    return [("lines", lines), ("shipping", shipped)]
 
 
 @refunds.command("calculate")
@@ -52,10 +117,13 @@ def calculate(
     order: OrderArg,
     line: RefundLinesOpt = None,
     shipping: ShippingOpt = None,
+    amount: AmountOpt = None,
+    everything: AllOpt = False,
 ) -> None:
     """Preview a refund: amounts, restock, transactions paid back. Nothing is sent."""
     session = session_of(ctx)
-    result = session.store(store).refunds.calculate(order, _request(line, shipping))
+    request = _request(line, shipping, amount, everything)
+    result = session.store(store).refunds.calculate(order, request)
     session.output.item(result, calculation_tables)
 
 
@@ -63,9 +131,14 @@ def calculate(
 def create(
     ctx: typer.Context,
     store: Annotated[str | None, typer.Argument(help="Store name (not with --from-csv).")] = None,
-    order: Annotated[str | None, typer.Argument(help="Order id (not with --from-csv).")] = None,
+    order: Annotated[
+        str | None,
+        typer.Argument(help="The order: number (#1001), id or GID (not with --from-csv)."),
+    ] = None,
     line: RefundLinesOpt = None,
     shipping: ShippingOpt = None,
+    amount: AmountOpt = None,
+    everything: AllOpt = False,
     note: NoteOpt = None,
     notify: NotifyOpt = False,
     yes: YesOpt = False,
@@ -77,14 +150,17 @@ def create(
         typer.Option(
             "--from-csv",
             help="Bulk: a CSV with columns store, order, line, quantity, restock, location, "
-            "shipping, note (and optionally group).",
+            "shipping, note (and optionally group, amount, all).",
             exists=True,
             dir_okay=False,
         ),
     ] = None,
     results: Annotated[
         Path | None,
-        typer.Option(help="Bulk: where to write each row's outcome (default: FILE.results.csv)."),
+        typer.Option(
+            help="Bulk: the results CSV each run appends its rows' outcomes to "
+            "(default: FILE.results.csv)."
+        ),
     ] = None,
     retry_unfinished: Annotated[
         bool,
@@ -103,10 +179,11 @@ def create(
     session = session_of(ctx)
     out = session.output
     if from_csv is not None:
-        if store or order or line or shipping or note or idempotency_key:
+        if store or order or line or shipping or amount or everything or note or idempotency_key:
             raise CliError(
-                "with --from-csv, the store, order, lines, shipping and note come from the "
-                "file; give no STORE/ORDER/--line/--shipping/--note/--idempotency-key",
+                "with --from-csv, the store, order, lines, shipping, amounts and note come from "
+                "the file; give no STORE/ORDER/--line/--shipping/--amount/--all/--note/"
+                "--idempotency-key",
                 ExitCode.USAGE,
             )
         target = results or from_csv.with_name(f"{from_csv.stem}.results.csv")
@@ -124,7 +201,7 @@ def create(
         return
     if store is None or order is None:
         raise CliError("give STORE and ORDER (or --from-csv FILE)", ExitCode.USAGE)
-    request = _request(line, shipping)
+    request = _request(line, shipping, amount, everything)
     connected = session.store(store)
     if idempotency_key is not None and _made_earlier(
         session, store, order, request, idempotency_key
@@ -139,27 +216,15 @@ def create(
         else:
             out.console.print(
                 fields_table(
-                    "Refund (no preview on this platform)",
-                    [
-                        ("order", order),
-                        ("lines", ", ".join(f"{x.line_id}x{x.quantity}" for x in request.lines)),
-                        (
-                            "shipping",
-                            "full"
-                            if request.shipping and request.shipping.full
-                            else str(request.shipping.amount)
-                            if request.shipping
-                            else "",
-                        ),
-                    ],
+                    "Refund (no preview on this platform)", [("order", order), *_summary(request)]
                 )
             )
         out.note(f"customer notification: {'on' if notify else 'off'}")
     elif not yes:
         out.json_line(preview if preview is not None else {"order_id": order, "request": request})
-    amount = money(preview.total) if preview is not None else "the amount the platform computes"
+    how_much = money(preview.total) if preview is not None else "the amount the platform computes"
     session.confirm(
-        f"Refund {amount} on order {order} of {store}?",
+        f"Refund {how_much} on order {order} of {store}?",
         yes=yes,
         what=f"the refund of order {order}",
     )

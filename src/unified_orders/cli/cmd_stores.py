@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ..adapter import Capability
-from ..connect import adapters, connect
 from ..errors import UnifiedOrdersError
-from .errors import CliError, ExitCode, describe, exit_code_for
+from .completion import store_names
+from .errors import CliError, ExitCode, cli_terms, describe, exit_code_for
 from .output import records_table
 from .session import session_of
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..adapter import Capability
 
 __all__ = ["coverage", "sandbox", "stores"]
 
@@ -20,7 +23,10 @@ stores = typer.Typer(help="The configured stores.", no_args_is_help=True)
 sandbox = typer.Typer(help="The sandbox stores' saved state.", no_args_is_help=True)
 
 StoresArg = Annotated[
-    list[str] | None, typer.Argument(help="Store names (default: every configured store).")
+    list[str] | None,
+    typer.Argument(
+        help="Store names (default: every configured store).", autocompletion=store_names
+    ),
 ]
 
 
@@ -53,6 +59,8 @@ def list_stores(ctx: typer.Context) -> None:
 @stores.command("check")
 def check_stores(ctx: typer.Context, names: StoresArg = None) -> None:
     """Connect, authenticate and read one order from each store."""
+    from ..adapter import Capability
+
     session = session_of(ctx)
     chosen = names or list(session.config.stores)
     records: list[dict[str, Any]] = []
@@ -90,21 +98,30 @@ def check_stores(ctx: typer.Context, names: StoresArg = None) -> None:
 def reset(ctx: typer.Context, names: StoresArg = None) -> None:
     """Forget the sandbox stores' changes: the next command starts from fresh demo data."""
     session = session_of(ctx)
+    out = session.output
     deleted = session.states.reset(names)
     for name in deleted:
-        session.output.note(f"reset {name}")
+        out.note(f"reset {name}")
+    if not out.tables:  # and for scripts, one JSON line per store reset
+        out.items([{"store": name, "reset": True} for name in deleted], render=lambda _: None)
     if not deleted:
-        session.output.note("nothing to reset: the sandbox stores hold fresh demo data")
+        out.note("nothing to reset: the sandbox stores hold fresh demo data")
 
 
 def coverage(
     ctx: typer.Context,
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Stores to compare (default: every registered adapter's sandbox)."),
+        typer.Argument(
+            help="Stores to compare (default: every registered adapter's sandbox).",
+            autocompletion=store_names,
+        ),
     ] = None,
 ) -> None:
     """The capability matrix: what each platform (or store) can do, with hints for the gaps."""
+    from ..adapter import Capability
+    from ..connect import adapters, connect
+
     session = session_of(ctx)
     columns: dict[str, dict[Capability, str | None]] = {}
     if names:
@@ -143,11 +160,15 @@ def coverage(
 
 
 def _matrix(supported: frozenset[Capability], hint: Any) -> dict[Capability, str | None]:
-    """None where supported, else the hint (maybe empty)."""
-    return {c: None if c in supported else str(hint(c) or "") for c in Capability}
+    """None where supported, else the hint in CLI terms (maybe empty)."""
+    from ..adapter import Capability
+
+    return {c: None if c in supported else cli_terms(hint(c) or "") for c in Capability}
 
 
 def _coverage_tables(rows: list[dict[str, Any]], columns: list[str]) -> list[Table]:
+    from rich.table import Table
+
     matrix = Table(title="Coverage", title_justify="left")
     matrix.add_column("operation")
     for column in columns:

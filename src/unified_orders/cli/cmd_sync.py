@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ import duckdb
 import typer
 
 from ..sync.export import ExportFormat, export
+from ..sync.period import describe_period, is_empty, moment_text, parse_moment
 from ..sync.progress import auto_progress
 from ..sync.report import (
     GroupBy,
@@ -33,6 +34,8 @@ from ..sync.schema import DATA_TABLES
 from ..sync.sources import sandbox_stores
 from ..sync.writer import DEFAULT_DB
 from .errors import CliError, ExitCode
+from .fields import fields_of, pick, pick_rows
+from .results import json_text
 
 __all__ = ["app", "resolve_stores"]
 
@@ -127,6 +130,7 @@ def sync_command(
 ) -> None:
     """Sync orders, refunds, returns and fulfillment orders of every store into DuckDB."""
     as_json = _json_wanted(ctx, json_flag, table_flag)
+    fields = fields_of(ctx, "sync")
     chosen = resolve_stores(ctx, stores)
     if not chosen:
         raise typer.BadParameter("no stores to sync (no adapters registered?)")
@@ -141,9 +145,8 @@ def sync_command(
         memory_limit=memory_limit,
     )
     if as_json:
-        import json
-
-        typer.echo(json.dumps(summary.to_dict(), default=str, indent=2))
+        done = summary.to_dict()
+        typer.echo(json_text(pick(done, fields) if fields else done))
     else:
         for result in summary.results:
             typer.echo(f"{result.store} ({result.platform}): {result.describe()}")
@@ -162,17 +165,18 @@ def _require_db(db: Path) -> None:
         )
 
 
-def _when(value: str | None, option: str) -> datetime | date | None:
+def _when(value: str | None, option: str, now: datetime) -> datetime | date | None:
     if value is None:
         return None
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise typer.BadParameter(
-            f"{option} {value!r} is not a date (YYYY-MM-DD) or ISO datetime"
-        ) from None
+        return parse_moment(value, now=now)
+    except ValueError as error:
+        raise typer.BadParameter(f"{option} {error}") from None
+
+
+_MOMENT_HELP = (
+    "a date (2026-12-01), an ISO datetime, today, yesterday, now, or a time ago (7d, 12h, 2w); UTC."
+)
 
 
 @app.command("report")
@@ -180,43 +184,61 @@ def report_command(
     ctx: typer.Context,
     kind: Annotated[ReportKind, typer.Argument(help="What to report on.")],
     since: Annotated[
-        str | None, typer.Option("--since", help="From this date/time (inclusive, UTC).")
+        str | None,
+        typer.Option("--since", help=f"From this moment (inclusive): {_MOMENT_HELP}"),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Up to this date/time (exclusive, UTC).")
+        str | None,
+        typer.Option("--until", help=f"Up to this moment (exclusive): {_MOMENT_HELP}"),
     ] = None,
     group_by: Annotated[
-        GroupBy, typer.Option("--group-by", help="Group rows by platform, store or day.")
+        GroupBy,
+        typer.Option(
+            "--group-by",
+            help="Group rows by platform, store, or UTC day, ISO week (2026-W49) or month "
+            "(2026-12).",
+        ),
     ] = GroupBy.PLATFORM,
     db: DbOpt = Path(DEFAULT_DB),
     json_flag: JsonOpt = False,
     table_flag: TableOpt = False,
 ) -> None:
-    """Refunds, returns or orders, grouped, with amounts in each shop's currency."""
+    """Refunds, returns or orders, grouped, with amounts in each shop's currency.
+
+    A period with nothing in it prints no table (no JSON) but says so on stderr, and exits 0.
+    """
     as_json = _json_wanted(ctx, json_flag, table_flag)
+    now = datetime.now(UTC)
+    start, end = _when(since, "--since", now), _when(until, "--until", now)
+    if start is not None and end is not None and is_empty(start, end):
+        raise typer.BadParameter(
+            f"--since {since} ({moment_text(start)}) is not before --until {until} "
+            f"({moment_text(end)}): that period is empty"
+        )
     _require_db(db)
-    rows = report(
-        db,
-        kind,
-        since=_when(since, "--since"),
-        until=_when(until, "--until"),
-        group_by=group_by,
-    )
+    rows = report(db, kind, since=start, until=end, group_by=group_by)
     for store, count in unreadable_orders(db).items():
         typer.echo(
             f"warning: {count} order(s) of store {store!r} could not be read by the last sync "
             "and are missing from this report (see the sync_errors table)",
             err=True,
         )
-    if as_json:
-        typer.echo(report_json(rows))
+    period = describe_period(start, end)
+    if not rows:
+        where = " ".join(part for part in (period, f"in {db}") if part)
+        typer.echo(f"no {kind.value} {where}", err=True)
         return
-    window = f" {since or '…'} to {until or '…'}" if since or until else ""
-    _print_table(report_table(rows, f"{kind.value} by {group_by.value}{window} (shop currency)"))
+    if as_json:
+        typer.echo(report_json(pick_rows(rows, fields_of(ctx, "report"), "report")), nl=False)
+        return
+    title = " ".join(part for part in (kind.value, "by", group_by.value, period) if part)
+    shown = pick_rows(rows, fields_of(ctx, "report"), "report")
+    _print_table(report_table(shown, f"{title} (shop currency)"))
 
 
 @app.command("export")
 def export_command(
+    ctx: typer.Context,
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="File format.")
     ] = ExportFormat.PARQUET,
@@ -232,6 +254,8 @@ def export_command(
     db: DbOpt = Path(DEFAULT_DB),
 ) -> None:
     """Write each table to <out>/<table>.<format>."""
+    as_json = _json_wanted(ctx, False, False)
+    fields = fields_of(ctx, "export")
     _require_db(db)
     try:
         written = export(db, fmt, out, tables)
@@ -241,4 +265,8 @@ def export_command(
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise CliError(f"cannot write the export into {out}: {reason}", ExitCode.USAGE) from None
     for path in written:
-        typer.echo(str(path))
+        if as_json:  # one JSON line per file written
+            record = {"table": path.stem, "format": ExportFormat(fmt).value, "path": str(path)}
+            typer.echo(json_text(pick(record, fields) if fields else record))
+        else:
+            typer.echo(str(path))

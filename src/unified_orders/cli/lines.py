@@ -1,9 +1,11 @@
 """Parsing line selections and shipping from the command line (and from bulk CSV cells).
 
-``--line LINE_ID:QTY[:RESTOCK[:LOCATION]]`` for refunds, ``--line LINE_ID:QTY[:REASON]`` for
-returns, ``--line FO_LINE_ID:QTY`` for fulfillment requests and moves; ``--shipping full|AMOUNT``.
-A colon followed by ``//`` belongs to the id, so Shopify GIDs work:
-``--line gid://shopify/LineItem/1:2:return:gid://shopify/Location/5``.
+``--line LINE_ID:QTY[:RESTOCK[:LOCATION]][@AMOUNT]`` for refunds (``@AMOUNT``: refund the units
+for that amount, tax included, instead of their price), ``--line LINE_ID:QTY[:REASON]`` for
+returns, ``--line FO_LINE_ID:QTY`` for fulfillment requests and moves; ``--shipping full|AMOUNT``
+and ``--amount AMOUNT``. A colon followed by ``//`` belongs to the id, so Shopify GIDs work:
+``--line gid://shopify/LineItem/1:2:return:gid://shopify/Location/5@10.00``; the amount is what
+follows the last ``@`` (no id contains one).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..models import (
 from .errors import CliError, ExitCode
 
 __all__ = [
+    "parse_amount",
     "parse_quantity",
     "parse_refund_line",
     "parse_restock",
@@ -69,12 +72,26 @@ def parse_restock(text: str, what: str) -> Restock | None:
         raise _usage(f"{what}: restock {text!r} is not one of no_restock, cancel, return") from None
 
 
+def parse_amount(text: str, what: str) -> Decimal:
+    """A positive exact decimal amount (``4.99``); never a float."""
+    try:
+        amount = Decimal(text.strip())
+    except InvalidOperation:
+        raise _usage(f"{what}: {text.strip()!r} is not an amount such as 4.99") from None
+    if not amount.is_finite() or amount <= 0:
+        raise _usage(f"{what}: the amount must be a positive number")
+    return amount
+
+
 def parse_refund_line(text: str) -> RefundLineRequest:
-    """``LINE_ID:QTY[:RESTOCK[:LOCATION]]``."""
+    """``LINE_ID:QTY[:RESTOCK[:LOCATION]][@AMOUNT]``."""
     what = f"--line {text!r}"
-    parts = split_line(text)
-    if len(parts) < 2 or len(parts) > 4 or not parts[0]:
-        raise _usage(f"{what}: expected LINE_ID:QTY[:RESTOCK[:LOCATION]]")
+    units, at, amount_text = text.rpartition("@")
+    if not at:
+        units, amount_text = amount_text, ""
+    parts = split_line(units)
+    if len(parts) < 2 or len(parts) > 4 or not parts[0] or (at and not amount_text.strip()):
+        raise _usage(f"{what}: expected LINE_ID:QTY[:RESTOCK[:LOCATION]][@AMOUNT]")
     restock = parse_restock(parts[2], what) if len(parts) > 2 else None
     location = parts[3] if len(parts) > 3 and parts[3] else None
     return RefundLineRequest(
@@ -82,6 +99,7 @@ def parse_refund_line(text: str) -> RefundLineRequest:
         quantity=parse_quantity(parts[1], what),
         restock=restock,
         location_id=location,
+        amount=parse_amount(amount_text, what) if at else None,
     )
 
 
@@ -121,9 +139,7 @@ def parse_shipping(text: str | None) -> ShippingRefund | None:
     if value.lower() == "full":
         return ShippingRefund(full=True)
     try:
-        amount = Decimal(value)
+        Decimal(value)
     except InvalidOperation:
         raise _usage(f"--shipping {text!r}: expected 'full' or an amount such as 4.99") from None
-    if not amount.is_finite() or amount <= 0:
-        raise _usage(f"--shipping {text!r}: the amount must be a positive number")
-    return ShippingRefund(amount=amount)
+    return ShippingRefund(amount=parse_amount(value, f"--shipping {text!r}"))

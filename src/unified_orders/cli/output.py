@@ -1,21 +1,15 @@
-"""What the CLI prints: rich tables on a terminal, JSON (JSON Lines for lists) otherwise.
+"""What the CLI's tables show: each result as rich renderables that fit the terminal.
 
-Amounts are printed exactly, with their currency: tables show ``12.50 USD``, JSON keeps
-``{"amount": "12.50", "currency": "USD"}`` (a decimal string, never a float). Results go to
-stdout; warnings, notes and progress to stderr.
+Amounts are printed exactly, with their currency: ``12.50 USD``, with the shop-currency figure
+beside it where it differs. Where results go, and their JSON form, is :mod:`.results`.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-from rich.console import Console
-
-from .. import jsonutil
 from ..models import (
     Address,
     FulfillmentOrder,
@@ -26,22 +20,10 @@ from ..models import (
     RefundCalculation,
     Return,
 )
+from .amounts import calculation_amount_rows, order_amount_rows, refund_amount_rows
 from .layout import Cell, Column, FitTable, Kind
 
-__all__ = ["Output", "money", "to_data"]
-
-T = TypeVar("T")
-
-
-def to_data(value: Any) -> Any:
-    """JSON-ready data: models dumped in JSON mode (Decimals as exact strings, raw left out)."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, dict):
-        return {key: to_data(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_data(item) for item in value]
-    return value
+__all__ = ["fields_table", "money", "records_table"]
 
 
 def money(value: Money | None) -> str:
@@ -117,66 +99,13 @@ _NUMERIC = {
     "refundable",
     "fulfillable",
     "unit price",
+    "discount",
     "subtotal",
     "tax",
     "total",
     "amount",
     "max refundable",
 }
-
-
-class Output:
-    """Where results go, and in which form (tables when ``tables``, else JSON)."""
-
-    def __init__(self, *, json_mode: bool = False, table_mode: bool = False) -> None:
-        self.console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
-        self.err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
-        if table_mode:
-            self.tables = True
-            if not self.console.is_terminal:  # tables into a file or pipe: no wrapping at 80
-                self.console.width = 160
-        elif json_mode:
-            self.tables = False
-        else:
-            self.tables = self.console.is_terminal
-
-    # --- plain lines ------------------------------------------------------------------------
-    def note(self, text: str) -> None:
-        """A remark for the person at the terminal (stderr, never mixed into JSON)."""
-        self.err.print(text, markup=False)
-
-    def warn(self, text: str) -> None:
-        """A warning line on stderr."""
-        self.err.print(f"warning: {text}", markup=False, style="yellow")
-
-    # --- results ----------------------------------------------------------------------------
-    def json_line(self, value: Any) -> None:
-        """One JSON document on one line of stdout."""
-        self.console.file.write(jsonutil.dumps(to_data(value)) + "\n")
-        self.console.file.flush()
-
-    def item(self, value: T, render: Callable[[T], Any]) -> None:
-        """One result: rendered as table(s) on a terminal, one JSON document otherwise."""
-        if self.tables:
-            rendered = render(value)
-            for part in rendered if isinstance(rendered, list) else [rendered]:
-                self.console.print(part)
-        else:
-            self.json_line(value)
-
-    def items(self, values: Iterable[T], render: Callable[[list[T]], Any]) -> int:
-        """A list: one table on a terminal, JSON Lines otherwise (streamed as they come)."""
-        if self.tables:
-            collected = list(values)
-            rendered = render(collected)
-            for part in rendered if isinstance(rendered, list) else [rendered]:
-                self.console.print(part)
-            return len(collected)
-        count = 0
-        for value in values:
-            self.json_line(value)
-            count += 1
-        return count
 
 
 # --- renderers: model -> rich renderables ------------------------------------------------------
@@ -201,12 +130,11 @@ def order_tables(order: Order) -> list[Any]:
             ("canceled", _when(order.canceled_at)),
             ("email", order.email or ""),
             ("ship to", _address(order.shipping_address)),
-            ("subtotal", money(order.subtotal)),
-            ("shipping", money(order.shipping)),
-            ("tax", money(order.tax)),
-            ("total", money(order.total)),
+            *order_amount_rows(order, money),
         ],
     )
+    # total = unit price x qty - discount: the discount column shows where a line has one
+    discounted = any(line.total_discount and line.total_discount.amount for line in order.lines)
     lines = _table(
         "Lines",
         [
@@ -219,6 +147,7 @@ def order_tables(order: Order) -> list[Any]:
             _word("refunded", 6),
             _word("refundable", 4),
             _key("unit price"),
+            *([_key("discount")] if discounted else []),
             _key("total"),
         ],
         [
@@ -232,6 +161,7 @@ def order_tables(order: Order) -> list[Any]:
                 str(line.refunded_quantity),
                 str(line.refundable_quantity),
                 money(line.unit_price),
+                *([money(line.total_discount)] if discounted else []),
                 money(line.total),
             ]
             for line in order.lines
@@ -323,10 +253,7 @@ def calculation_tables(calc: RefundCalculation) -> list[Any]:
         ],
     )
     parts: list[Any] = [lines]
-    rows = [("subtotal", money(calc.subtotal)), ("tax", money(calc.tax))]
-    if calc.shipping is not None:
-        rows.append(("shipping", money(calc.shipping.amount)))
-    rows.append(("total", money(calc.total)))
+    rows = calculation_amount_rows(calc, money)
     if calc.transactions:
         parts.append(
             _table(
@@ -355,8 +282,7 @@ def refund_tables(refund: Refund) -> list[Any]:
         ("status", refund.status.value),
         ("created", _when(refund.created_at)),
         ("note", refund.note or ""),
-        ("shipping", money(refund.shipping.amount) if refund.shipping else ""),
-        ("total", money(refund.total)),
+        *refund_amount_rows(refund, money),
         ("idempotency key", refund.idempotency_key or ""),
     ]
     parts: list[Any] = [fields_table(f"Refund {refund.id}", rows)]
@@ -369,6 +295,8 @@ def refund_tables(refund: Refund) -> list[Any]:
                     _word("qty", 2),
                     _word("restock", 3),
                     _word("location", 4),
+                    _key("subtotal"),
+                    _key("tax"),
                     _key("total"),
                 ],
                 [
@@ -377,6 +305,8 @@ def refund_tables(refund: Refund) -> list[Any]:
                         str(line.quantity),
                         line.restock.value,
                         line.location_id or "",
+                        money(line.subtotal),
+                        money(line.tax),
                         money(line.total),
                     ]
                     for line in refund.lines
@@ -511,10 +441,14 @@ def locations_table(locations: list[Location]) -> FitTable:
 _RECORD_KEYS = {"name", "store", "order", "id", "total", "amount", "group"}
 
 
-def records_table(title: str, columns: Sequence[str]) -> Callable[[list[dict[str, Any]]], FitTable]:
-    """A renderer for plain records (dicts) with the given columns."""
+def records_table(
+    title: str, columns: Sequence[str], *, keys: Iterable[str] = ()
+) -> Callable[[list[dict[str, Any]]], FitTable]:
+    """A renderer for plain records (dicts) with the given columns (``keys``: more columns that
+    hold ids or amounts, never cut)."""
+    never_cut = _RECORD_KEYS | set(keys)
     laid = [
-        _key(name) if name in _RECORD_KEYS else _text(name, index + 1)
+        _key(name) if name in never_cut else _text(name, index + 1)
         for index, name in enumerate(columns)
     ]
 
@@ -534,7 +468,12 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
+        if {"amount", "currency"} <= value.keys():  # a Money as JSON data
+            return money(Money.model_validate(value))
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        if all(isinstance(v, dict) for v in value):  # nested records: their ids, else a count
+            ids = [str(v["id"]) for v in value if v.get("id") is not None]
+            return ", ".join(ids) if len(ids) == len(value) else f"{len(value)} item(s)"
+        return ", ".join(_cell(v) for v in value)
     return str(value)

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from .completion import store_names
+
 __all__ = [
     "FoArg",
     "LinesOpt",
@@ -18,11 +20,27 @@ __all__ = [
 ]
 
 StoreArg = Annotated[
-    str, typer.Argument(help="Store name from the config (see `unified-orders stores list`).")
+    str,
+    typer.Argument(
+        help="Store name from the config (see `unified-orders stores list`).",
+        autocompletion=store_names,
+    ),
 ]
-OrderArg = Annotated[str, typer.Argument(help="Order id (as the platform spells it).")]
-ReturnArg = Annotated[str, typer.Argument(help="Return id.")]
-FoArg = Annotated[str, typer.Argument(help="Fulfillment order id.")]
+OrderArg = Annotated[
+    str,
+    typer.Argument(
+        help="The order: its number as the shop shows it (#1001, 10001; a leading # is always "
+        "a number), its id, or its Shopify GID (gid://shopify/Order/N). An id-shaped value is "
+        "tried as an id first."
+    ),
+]
+ReturnArg = Annotated[
+    str, typer.Argument(help="Return id (on Shopify also gid://shopify/Return/N).")
+]
+FoArg = Annotated[
+    str,
+    typer.Argument(help="Fulfillment order id (on Shopify also gid://shopify/FulfillmentOrder/N)."),
+]
 YesOpt = Annotated[
     bool, typer.Option("--yes", "-y", help="Do it without asking (needed when not on a terminal).")
 ]

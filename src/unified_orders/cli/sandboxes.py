@@ -4,6 +4,10 @@ Each sandbox store's state is a JSON file ``<data dir>/sandboxes/<store>.json`` 
 platform name and the emulator's ``dump_state()``. It is loaded before a command runs and saved
 after (and after every write of a bulk run), so ``refunds calculate`` then ``refunds create`` then
 ``orders get`` tell one story. ``unified-orders sandbox reset`` deletes the files.
+
+A sandbox store the CLI opens runs on the real clock: what a command writes there (refunds,
+returns, cancellations, holds) is dated now, in UTC, so ``report --since today`` after a ``sync``
+shows it. The seeded demo orders keep the fixed dates of the emulators' logical clocks.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ..config import APP_NAME
 from ..errors import ConfigurationError
 from ..locks import path_lock
 
-__all__ = ["DATA_DIR_ENV", "SandboxStates", "data_dir"]
+__all__ = ["DATA_DIR_ENV", "SandboxStates", "data_dir", "use_wall_clock"]
 
 DATA_DIR_ENV = "UNIFIED_ORDERS_DATA_DIR"
 
@@ -31,6 +35,15 @@ def data_dir() -> Path:
     """``$UNIFIED_ORDERS_DATA_DIR``, else the user data dir (e.g. ``~/.local/share/unified-orders``)."""
     override = os.environ.get(DATA_DIR_ENV)
     return Path(override).expanduser() if override else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def use_wall_clock(emulator: Emulator) -> None:
+    """Date the emulator's writes by the real clock (UTC) from now on (an emulator not built on
+    the sandbox toolkit keeps its own clock)."""
+    from ..sandbox import BaseEmulator, utc_now
+
+    if isinstance(emulator, BaseEmulator):
+        emulator.wall_clock = utc_now
 
 
 class SandboxStates:
@@ -51,7 +64,9 @@ class SandboxStates:
         return path_lock(path, f"the sandbox state of store {store!r}")
 
     def load(self, store: str, platform: str, emulator: Emulator) -> bool:
-        """Load a saved state into ``emulator``; False when there is none (fresh demo data)."""
+        """Load a saved state into ``emulator`` and put it on the wall clock; False when there is
+        no saved state (fresh demo data)."""
+        use_wall_clock(emulator)
         path = self.path(store)
         if not path.exists():
             return False

@@ -4,27 +4,32 @@ Sandbox stores get their saved emulator state loaded when opened and saved when 
 closes, if a write changed it, so consecutive commands see one story. The state file is locked from
 load to save, so concurrent commands on one sandbox store run one after the other and never lose
 each other's writes.
+
+The library (config, adapters, the HTTP layer) is imported when a command first needs it, so a
+command starts without loading what it does not use.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..config import CONFIG_ENV, Config, StoreConfig, default_config_path, load_config
-from ..connect import connect, connect_async
 from ..errors import ConfigurationError, UnifiedOrdersError
-from ..locks import LockTimeout
-from ..store import AsyncStore, Store
 from .errors import CliError, ExitCode
-from .output import Output
-from .sandboxes import SandboxStates
+from .fields import check_fields, valid_fields
+from .results import Output
+
+if TYPE_CHECKING:
+    from ..config import Config, StoreConfig
+    from ..store import AsyncStore, Store
+    from .sandboxes import SandboxStates
 
 __all__ = ["Session", "session_of"]
 
@@ -39,12 +44,17 @@ class Session:
         json_mode: bool = False,
         table_mode: bool = False,
         debug: bool = False,
+        fields: Sequence[str] | None = None,
     ) -> None:
-        self.output = Output(json_mode=json_mode, table_mode=table_mode)
+        self.output = Output(json_mode=json_mode, table_mode=table_mode, fields=fields)
         self.json_mode = json_mode
         self.table_mode = table_mode
         self.debug = debug
-        self.states = SandboxStates()
+        #: ``--fields``: the keys or columns results show (None: each command's own).
+        self.fields = self.output.fields
+        #: The running command's text arguments (``{"store": "acme", "order": "1001"}``): they
+        #: fill the placeholders of an error's hint.
+        self.arguments: dict[str, str] = {}
         self.secrets: list[str] = []
         self._config_path = config_path
         self._config: Config | None = None
@@ -53,9 +63,18 @@ class Session:
         self._locks = ExitStack()
         self._warned: set[str] = set()
 
+    @cached_property
+    def states(self) -> SandboxStates:
+        """The sandbox stores' saved state."""
+        from .sandboxes import SandboxStates
+
+        return SandboxStates()
+
     @property
     def config(self) -> Config:
         """The stores config, loaded on first use."""
+        from ..config import CONFIG_ENV, default_config_path, load_config
+
         if self._config is None:
             try:
                 self._config = load_config(self._config_path)
@@ -77,6 +96,8 @@ class Session:
 
     def store(self, name: str) -> Store:
         """Connect to a configured store (once per run); sandbox stores get their saved state."""
+        from ..connect import connect
+
         if name in self._open:
             return self._open[name][1]
         config, settings = self._settings(name)
@@ -102,6 +123,8 @@ class Session:
         """Open several stores up front, sandbox state locks in one fixed order (by file), so two
         commands using the same sandbox stores never wait on each other in a circle. A store that
         cannot be opened is left for its first use to report; a busy one stops the command."""
+        from ..locks import LockTimeout
+
         for name in sorted(names, key=lambda n: str(self.states.path(n))):
             try:
                 self.store(name)
@@ -123,6 +146,8 @@ class Session:
         """Factories of async stores for ``unified-orders sync`` (every configured store by
         default). Sandbox stores start from their saved state; sync only reads, so nothing is
         saved back."""
+        from ..connect import connect_async
+
         factories: dict[str, Callable[[], AsyncStore]] = {}
         for name in names or list(self.config.stores):
             config, settings = self._settings(name)
@@ -193,8 +218,15 @@ def _writes(emulator: object) -> int | None:
 
 
 def session_of(ctx: typer.Context) -> Session:
-    """The session the root command created."""
+    """The session the root command created, once ``--fields`` is known to suit the command
+    (a usage error, exit 2, before the command does anything)."""
     obj = ctx.find_root().obj
     if not isinstance(obj, Session):  # pragma: no cover - the root callback always sets it
         raise RuntimeError("the unified-orders root command did not run")
+    obj.arguments = {name: value for name, value in ctx.params.items() if isinstance(value, str)}
+    if obj.fields is not None:
+        command = ctx.command_path.partition(" ")[2]
+        valid = valid_fields(command)
+        if valid is not None:
+            check_fields(obj.fields, valid, command)
     return obj

@@ -39,9 +39,12 @@ class LineItem(CanonicalModel):
     """One order line.
 
     ``quantity`` is what was ordered; ``current_quantity`` excludes units removed by order edits
-    (not refunds); ``refunded_quantity`` counts units refunded so far. ``unit_price`` and
-    ``total`` are in the order's presentment currency; ``total`` is after line discounts and,
-    where ``taxes_included``, includes tax.
+    (not refunds); ``refunded_quantity`` counts units refunded so far. Amounts are in the order's
+    presentment currency, on the order's tax basis (``Order.taxes_included``): ``unit_price`` is
+    the price of one unit before discounts, ``total_discount`` every discount taken off the line
+    (its share of order-level discounts too), and
+    ``total = unit_price * quantity - total_discount`` (units later refunded or removed included).
+    ``total_tax`` is the line's tax: inside ``total`` when taxes are included, on top otherwise.
     """
 
     id: str
@@ -97,7 +100,28 @@ class Transaction(CanonicalModel):
 
 
 class Order(CanonicalModel):
-    """An order, in the presentment (customer) currency, with its shop-currency figures in ``shop``."""
+    """An order, in the presentment (customer) currency, with its shop-currency figures in ``shop``.
+
+    Every amount is on one tax basis, ``taxes_included``: when True, ``subtotal``, ``shipping``,
+    ``discount`` and the lines' amounts include tax; when False they exclude it and the tax comes
+    on top. The amounts are the order as charged (after edits): refunds never change them (what
+    was paid back is in ``refunds``). The identities (:mod:`unified_orders.models.identities`
+    checks them; every adapter's translation satisfies them):
+
+    - ``subtotal = sum(line.total)``: the goods after every discount, before shipping;
+    - ``discount = sum(line.total_discount)``: already inside ``subtotal``, never taken off again;
+    - ``total = subtotal + shipping + adjustment`` when taxes are included, and
+      ``total = subtotal + shipping + tax + adjustment`` when they are not;
+    - ``tax = sum(line.total_tax) + shipping_tax + tax_adjustment``: all the tax, goods and
+      shipping (``tax`` is inside ``total`` when taxes are included).
+
+    ``shipping`` is what shipping was charged after shipping discounts; ``shipping_tax`` its tax.
+    ``total`` and ``tax`` are always the platform's own figures. ``adjustment`` is the part of
+    ``total`` that goods, shipping and tax do not explain (tips, duties, cash rounding, a credit,
+    or a discrepancy in the platform's own figures), ``tax_adjustment`` the part of ``tax`` the
+    lines and shipping do not (tax rounded per order rather than per line). Both are None when
+    there is no difference: a difference is recorded, never hidden.
+    """
 
     id: str
     number: str | None = None
@@ -120,6 +144,9 @@ class Order(CanonicalModel):
     total: Money
     discount: Money | None = None
     taxes_included: bool = False
+    shipping_tax: Money | None = None
+    adjustment: Money | None = None
+    tax_adjustment: Money | None = None
     transactions: list[Transaction] = Field(default_factory=list)
     refunds: list[Refund] = Field(default_factory=list)
     created_at: datetime | None = None
@@ -131,6 +158,14 @@ class Order(CanonicalModel):
     def line(self, line_id: str) -> LineItem | None:
         """The line with this id, or None."""
         return next((line for line in self.lines if line.id == line_id), None)
+
+    @property
+    def shipping_with_tax(self) -> Money:
+        """Shipping as the customer paid it, tax included: what shipping refunds are measured
+        against (they are tax-inclusive)."""
+        if self.taxes_included or self.shipping_tax is None:
+            return self.shipping
+        return self.shipping + self.shipping_tax
 
     @property
     def shipping_refunded(self) -> Money:

@@ -27,17 +27,29 @@ __all__ = [
 
 
 class RefundLineRequest(CanonicalModel):
-    """Refund ``quantity`` units of one order line; ``restock`` is inferred when left out."""
+    """Refund ``quantity`` units of one order line; ``restock`` is inferred when left out.
+
+    ``amount`` (tax included, in the order's currency) refunds less than the units' calculated
+    price: the units are refunded (and restocked) all the same, the money paid back is ``amount``.
+    A line may appear twice in one request only with two different explicit restock types (its
+    unfulfilled and its fulfilled units).
+    """
 
     line_id: str
     quantity: int
     restock: Restock | None = None
     location_id: str | None = None
+    amount: Decimal | None = None
 
     @field_validator("line_id", "location_id", mode="before")
     @classmethod
     def _id_as_string(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _exact_amount(cls, value: Any) -> Decimal | None:
+        return None if value is None else to_decimal(value, what="line refund amount")
 
 
 class ShippingRefund(CanonicalModel):
@@ -61,15 +73,40 @@ class ShippingRefund(CanonicalModel):
 
 
 class RefundRequest(CanonicalModel):
-    """What to refund: lines and/or shipping. ``currency`` defaults to the order's."""
+    """What to refund. ``currency`` defaults to the order's. Three kinds:
+
+    - ``lines`` and/or ``shipping``: units of lines (each at its calculated price, or at the
+      line's own ``amount``) and shipping;
+    - ``amount`` alone: an amount-only (goodwill) refund, tax included, paid back through the
+      order's payments with no line or shipping attached;
+    - ``remaining=True`` alone: everything still refundable (see :meth:`everything_left`).
+
+    Planning (:func:`unified_orders.planning.prepare`) refuses other combinations with
+    :class:`~unified_orders.errors.InvalidRequest` before any request.
+    """
 
     lines: list[RefundLineRequest] = Field(default_factory=list)
     shipping: ShippingRefund | None = None
     currency: str | None = None
+    amount: Decimal | None = None
+    remaining: bool = False
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _exact_amount(cls, value: Any) -> Decimal | None:
+        return None if value is None else to_decimal(value, what="refund amount")
+
+    @classmethod
+    def everything_left(cls) -> RefundRequest:
+        """Refund everything still refundable: every line's refundable units (restock inferred,
+        one request line per fulfillment state where a line has both), all remaining shipping,
+        and, once lines and shipping are refunded, the money the payments still hold."""
+        return cls(remaining=True)
 
 
 class RefundLine(CanonicalModel):
-    """A refunded (or to-be-refunded) line with its amounts."""
+    """A refunded (or to-be-refunded) line with its amounts: ``subtotal`` before tax, whatever the
+    order's tax basis, and ``total = subtotal + tax``."""
 
     line_id: str
     quantity: int
@@ -101,8 +138,12 @@ class TransactionAllocation(CanonicalModel):
 class RefundCalculation(CanonicalModel):
     """A refund preview: the request it answers, line and shipping amounts, and allocations.
 
-    ``subtotal`` is the lines before tax, ``tax`` the lines' tax, ``total`` everything refunded
-    (lines with tax, plus shipping); the ``transactions`` allocations sum to ``total``.
+    ``subtotal`` is the lines before tax (``sum(line.subtotal)``), ``tax`` the lines' tax
+    (``sum(line.tax)``); shipping, tax included, is beside them. ``total`` is everything paid back:
+    ``subtotal + tax + shipping.amount + request.amount`` (an amount-only part), except where a
+    platform caps its calculation at what the payments can still refund (Shopify: the total is
+    then what they pay back). The ``transactions`` allocations sum to ``total``
+    (:mod:`.identities` checks it all).
     """
 
     order_id: str
@@ -129,7 +170,14 @@ class RefundTransaction(CanonicalModel):
 
 
 class RefundAdjustment(CanonicalModel):
-    """An order-level adjustment recorded with a refund (shipping refund, refund discrepancy)."""
+    """An order-level adjustment recorded with a refund (shipping refund, refund discrepancy).
+
+    ``kind`` is the platform's word (``shipping_refund``, ``refund_shipping``,
+    ``refund_discrepancy``). A ``refund_discrepancy`` is read on every platform with one sign:
+    ``amount`` is what the refund paid back beyond its lines and shipping, positive for an
+    amount-only (goodwill) refund, negative where lines were refunded for less than their
+    calculated amount. Shipping adjustments keep the platform's own sign.
+    """
 
     kind: str
     amount: Money
@@ -138,7 +186,10 @@ class RefundAdjustment(CanonicalModel):
 
 
 class Refund(CanonicalModel):
-    """A refund that exists on the platform."""
+    """A refund that exists on the platform. ``total`` is what its successful transactions paid
+    back; where all succeeded it is also its lines, shipping and non-shipping adjustments (a
+    ``refund_discrepancy``) added up, unless the platform left a difference unrecorded
+    (:mod:`.identities` checks it)."""
 
     id: str
     order_id: str

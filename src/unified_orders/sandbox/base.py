@@ -4,7 +4,8 @@ One lock around each request; fault hooks first; then ``admit`` (authentication,
 pacing), routing through the class's :class:`~unified_orders.sandbox.Router`, the handler, and
 the error answer when a handler raises :class:`~unified_orders.sandbox.EmulatorError`. Writes are
 counted (``writes``) and bracketed by ``changed()`` so derived indexes are rebuilt. State is one
-JSON-serialisable value, ``state``, that ``dump_state``/``load_state`` copy.
+JSON-serialisable value, ``state``, that ``dump_state``/``load_state`` copy. Writes are dated by
+``write_clock`` (:mod:`.clock`): logical unless ``wall_clock`` is set.
 
 A subclass declares ``router`` and ``api_root``, implements the handlers the router names (as
 methods taking ``(request, **path_params)`` and returning ``(status, body)`` or ``(status, body,
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..adapter import Emulator
+from .clock import WallClock, WriteClock
 from .errors import EmulatorError
 from .routes import NoRoute, Route, Router
 
@@ -57,12 +59,25 @@ class BaseEmulator(Emulator):
     #: The path prefix of the platform's API; routes are matched on the rest of the path.
     api_root: ClassVar[str] = "/"
 
-    def __init__(self) -> None:
+    def __init__(self, *, write_clock: WriteClock | None = None) -> None:
+        #: Dates the writes (set before ``state``: a subclass's state may hold on to it).
+        self.write_clock = write_clock or WriteClock()
         self.lock = threading.RLock()
         self.state: Any = {}
         #: Requests that reached a writing route (saved state is stale only when this moved).
         self.writes = 0
         self.faults: list[FaultHook] = []
+
+    @property
+    def wall_clock(self) -> WallClock | None:
+        """What dates writes from now on: None for the deterministic logical clock, else a
+        callable giving the current time (e.g. :func:`~unified_orders.sandbox.utc_now`)."""
+        return self.write_clock.wall
+
+    @wall_clock.setter
+    def wall_clock(self, clock: WallClock | None) -> None:
+        with self.lock:
+            self.write_clock.wall = clock
 
     # --- the request shell ----------------------------------------------------------------------
     def handle(

@@ -1,16 +1,33 @@
-"""Export synced tables to files with DuckDB's own COPY (parquet needs no pyarrow)."""
+"""Export synced tables to files: Parquet (typed) with DuckDB's own COPY; CSV and JSON Lines as
+text a spreadsheet or a script reads the same way the CLI's JSON reads.
+
+In CSV and JSON Lines every amount is a decimal string with its currency's digits, as the shop
+shows it (``12.50`` USD, ``1200`` JPY, ``1.125`` KWD), never padded to the database's ten places
+and never cut: a figure with more digits (a unit price of ``0.3333``) keeps them. Timestamps are
+ISO 8601 in UTC with ``Z`` (``2026-06-01T12:00:00Z``). JSON Lines keeps ``raw`` (the platform's
+own payload) as the JSON the platform sent.
+"""
 
 from __future__ import annotations
 
+import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, TextIO
 
-from .schema import DATA_TABLES, TABLES
+from .. import jsonutil
+from ..models.currencies import known_minor_unit
+from .schema import DATA_TABLES, MONEY, TABLES, Table
 from .writer import connect_db
 
-__all__ = ["ExportFormat", "export"]
+__all__ = ["ExportFormat", "amount_text", "export", "timestamp_text"]
+
+#: Rows fetched from DuckDB at a time: the export streams, whatever the table's size.
+BATCH = 10_000
 
 
 class ExportFormat(StrEnum):
@@ -21,11 +38,77 @@ class ExportFormat(StrEnum):
     JSONL = "jsonl"
 
 
-_OPTIONS = {
-    ExportFormat.PARQUET: "(FORMAT parquet)",
-    ExportFormat.CSV: "(FORMAT csv, HEADER true)",
-    ExportFormat.JSONL: "(FORMAT json)",
-}
+def amount_text(amount: Decimal, currency: str | None) -> str:
+    """``amount`` with its currency's digits (``12.5`` USD -> ``12.50``), more where it has
+    them (nothing cut), the database's padding zeros dropped."""
+    digits = known_minor_unit(currency) if currency else None
+    exponent = amount.normalize().as_tuple().exponent
+    significant = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return f"{amount:.{max(digits or 0, significant)}f}"
+
+
+def timestamp_text(value: datetime) -> str:
+    """A UTC timestamp as ISO 8601 with ``Z`` (the database keeps UTC without a zone)."""
+    if value.tzinfo is not None:
+        return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat() + "Z"
+
+
+def _formatters(table: Table) -> list[Callable[[Any, tuple[Any, ...]], Any]]:
+    """For each column: value (and its row) -> the text form, amounts by their row's currency."""
+    names = table.column_names
+
+    def plain(value: Any, row: tuple[Any, ...]) -> Any:
+        return timestamp_text(value) if isinstance(value, datetime) else value
+
+    def money(currency_at: int) -> Callable[[Any, tuple[Any, ...]], Any]:
+        def text(value: Any, row: tuple[Any, ...]) -> Any:
+            return None if value is None else amount_text(value, row[currency_at])
+
+        return text
+
+    formatters: list[Callable[[Any, tuple[Any, ...]], Any]] = []
+    for column in table.columns:
+        if column.type == MONEY:
+            currency = "shop_currency" if column.name.endswith("_shop") else "currency"
+            formatters.append(money(names.index(currency)))
+        else:
+            formatters.append(plain)
+    return formatters
+
+
+def _records(con: Any, table: Table) -> Iterator[list[Any]]:
+    """The table's rows in key order, each value in its text form."""
+    formatters = _formatters(table)
+    columns = ", ".join(table.column_names)
+    cursor = con.execute(f"SELECT {columns} FROM {table.name} ORDER BY {', '.join(table.key)}")
+    while batch := cursor.fetchmany(BATCH):
+        for row in batch:
+            yield [format_(value, row) for format_, value in zip(formatters, row, strict=True)]
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def _write_csv(con: Any, table: Table, file: TextIO) -> None:
+    writer = csv.writer(file, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for record in _records(con, table):
+        writer.writerow([_csv_cell(value) for value in record])
+
+
+def _write_jsonl(con: Any, table: Table, file: TextIO) -> None:
+    names = table.column_names
+    kinds = [column.type for column in table.columns]
+    for record in _records(con, table):
+        row = {
+            name: jsonutil.loads(value) if kind == "JSON" and value is not None else value
+            for name, kind, value in zip(names, kinds, record, strict=True)
+        }
+        file.write(jsonutil.dumps(row) + "\n")
 
 
 def export(
@@ -52,12 +135,8 @@ def export(
             path = target / f"{name}.{chosen.value}"
             # written beside, then renamed: a killed export never leaves a valid-looking part
             partial = target / f".{name}.{chosen.value}.partial"
-            order = ", ".join(TABLES[name].key)
-            quoted = str(partial).replace("'", "''")
             try:
-                con.execute(
-                    f"COPY (SELECT * FROM {name} ORDER BY {order}) TO '{quoted}' {_OPTIONS[chosen]}"
-                )
+                _write(con, TABLES[name], chosen, partial)
                 partial.chmod(0o600)  # exports hold customer data
                 os.replace(partial, path)
             finally:
@@ -66,3 +145,20 @@ def export(
     finally:
         con.close()
     return written
+
+
+def _write(con: Any, table: Table, fmt: ExportFormat, path: Path) -> None:
+    if fmt is ExportFormat.PARQUET:
+        quoted = str(path).replace("'", "''")
+        order = ", ".join(table.key)
+        con.execute(
+            f"COPY (SELECT * FROM {table.name} ORDER BY {order}) TO '{quoted}' (FORMAT parquet)"
+        )
+        return
+    # readable by the owner only from the first byte: exports hold customer data
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(descriptor, "w", encoding="utf-8", newline="") as file:
+        if fmt is ExportFormat.CSV:
+            _write_csv(con, table, file)
+        else:
+            _write_jsonl(con, table, file)

@@ -4,6 +4,11 @@ Amounts are summed in each store's shop currency (``*_shop`` columns), so each r
 one group and one currency: stores with different shop currencies are never added together. Rows
 whose shop-currency figure is unknown (the platform gave only a foreign presentment amount) are
 left out of the sums and counted in ``unconverted``. Deleted orders are left out.
+
+Rows group by platform, store, or a period of the UTC calendar: ``day`` (``2026-12-01``),
+``week`` (ISO 8601 weeks, Monday to Sunday, labelled with the ISO week-numbering year:
+``2026-W49``; 1 January 2027 is in ``2026-W53``) or ``month`` (``2026-12``). A row without a date
+falls in the group ``unknown``.
 """
 
 from __future__ import annotations
@@ -37,11 +42,18 @@ class GroupBy(StrEnum):
     PLATFORM = "platform"
     STORE = "store"
     DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+#: strftime patterns of the calendar groups (``created_at`` is a naive UTC timestamp).
+_PERIOD_LABELS = {GroupBy.DAY: "%Y-%m-%d", GroupBy.WEEK: "%G-W%V", GroupBy.MONTH: "%Y-%m"}
 
 
 def _group(alias: str, group_by: GroupBy) -> str:
-    if group_by is GroupBy.DAY:
-        return f"coalesce(CAST(CAST({alias}.created_at AS DATE) AS VARCHAR), 'unknown')"
+    label = _PERIOD_LABELS.get(group_by)
+    if label is not None:
+        return f"coalesce(strftime({alias}.created_at, '{label}'), 'unknown')"
     return f"{alias}.{group_by.value}"
 
 
@@ -224,9 +236,11 @@ def unreadable_orders(db_path: str | Path) -> dict[str, int]:
 
 
 def report_json(rows: Sequence[dict[str, Any]]) -> str:
-    """JSON text: amounts as exact decimal strings."""
-    return json.dumps(
-        list(rows), default=lambda v: str(v) if isinstance(v, Decimal) else v.isoformat(), indent=2
+    """JSON Lines text, one object per row (no rows: empty); amounts as exact decimal strings."""
+    return "".join(
+        json.dumps(row, default=lambda v: str(v) if isinstance(v, Decimal) else v.isoformat())
+        + "\n"
+        for row in rows
     )
 
 

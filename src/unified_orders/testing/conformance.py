@@ -172,7 +172,7 @@ class AdapterConformance:
                 uo.RefundLineRequest(line_id="no-such-line", quantity=1),
                 uo.RefundLineRequest(line_id=line.id, quantity=line.refundable_quantity + 1),
             ],
-            shipping=uo.ShippingRefund(amount=order.shipping.amount + 1),
+            shipping=uo.ShippingRefund(amount=order.shipping_with_tax.amount + 1),
             currency="XTS" if order.currency != "XTS" else "USD",
         )
         with pytest.raises(uo.InvalidRequest) as caught:

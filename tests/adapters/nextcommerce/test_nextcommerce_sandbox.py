@@ -117,7 +117,9 @@ def test_partial_refund_needs_a_captured_payment(emu: NextCommerceEmulator) -> N
     assert call(emu, "GET", "orders/10003/")[1]["payment_status"] == "voided"
 
 
-def test_refund_transactions_must_be_the_orders_and_add_up(emu: NextCommerceEmulator) -> None:
+def test_refund_transactions_must_be_the_orders_and_a_difference_is_a_discrepancy(
+    emu: NextCommerceEmulator,
+) -> None:
     lines = [{"line_id": 1002, "quantity": 1, "restock_type": "cancel"}]
     status, body = call(
         emu,
@@ -133,8 +135,12 @@ def test_refund_transactions_must_be_the_orders_and_add_up(emu: NextCommerceEmul
         "orders/10001/refund/",
         {"transactions": [{"id": 5001, "amount": "10.00"}], "refund_lines": lines},
     )
-    assert status == 400
-    assert "add up" in body["transactions"][0]
+    # issue 15: a line refunded for less than its price; the platform records the difference
+    assert status == 200
+    assert [(a["type"], a["amount_incl_tax"]) for a in body["adjustments"]] == [
+        ("refund_discrepancy", "-3.75")
+    ]
+    assert body["total_refund_amount"] == body["total_return_incl_tax"] == "10.00"
 
 
 def test_cancel_refund_takes_units_out_of_the_fulfillment_order(emu: NextCommerceEmulator) -> None:

@@ -148,7 +148,9 @@ def test_order_translation() -> None:
     assert order.total == uo.Money.of("119.00", "EUR", shop=uo.Money.of("128.52", "USD"))
     assert order.shop_currency == "USD"
     assert order.shipping.amount == Decimal("11.90")
-    assert order.subtotal.amount == Decimal("90.00")
+    # issue 15: the subtotal is on the order's (tax-inclusive) basis, the sum of the line totals
+    assert order.subtotal.amount == Decimal("107.10")
+    assert order.shipping_tax == uo.Money.of("1.90", "EUR", shop=uo.Money.of("2.05", "USD"))
     assert order.tax.shop == uo.Money.of("20.52", "USD")
     line = order.lines[0]
     assert (line.id, line.quantity, line.fulfilled_quantity, line.refunded_quantity) == (

@@ -26,7 +26,10 @@ def test_order(order: uo.Order) -> None:
     assert (order.currency, order.shop_currency) == ("USD", "USD")
     assert order.total == usd("598.94")
     assert order.total.shop == usd("598.94")
-    assert order.subtotal == usd("597.00")
+    # issue 15: the sum of the line totals after their discount allocations (Shopify's example
+    # gives subtotal_price 597.00, before the 10.00 discount, although its total is after it)
+    assert order.subtotal == usd("587.00")
+    assert order.adjustment is None
     assert order.tax == usd("11.94")
     assert order.discount == usd("10.00")
     assert order.shipping == usd("0.00")

@@ -231,10 +231,11 @@ def test_update_shipping_address_keeps_a_shared_billing_address(sw: Recorded) ->
 
 
 def test_bad_ids_are_refused_before_any_request(sw: Recorded) -> None:
+    # an order reference that is no id is an order number (issue 15): looked up, not refused
     with pytest.raises(uo.InvalidRequest, match="not a Shopware id"):
-        sw.store.orders.get("1001")
+        sw.store.fulfillments.request_fulfillment("1001")
     with pytest.raises(uo.InvalidRequest):
-        sw.store.fulfillments.list("not-an-id")
+        sw.store.fulfillments.request_fulfillment("not-an-id")
     assert sw.transport.exchanges == []
 
 

@@ -238,7 +238,10 @@ def test_gross_order_from_platform() -> None:
 def test_net_order_keeps_net_totals_with_tax_on_top() -> None:
     order = t.order_from_platform(real_order("net"))
     assert not order.taxes_included
-    assert order.shipping == uo.Money.of("5.94", "EUR")  # net shipping plus its tax
+    # issue 15: shipping on the order's (net) basis, its tax beside it; 5.94 with tax
+    assert order.shipping == uo.Money.of("4.99", "EUR")
+    assert order.shipping_tax == uo.Money.of("0.95", "EUR")
+    assert order.shipping_with_tax == uo.Money.of("5.94", "EUR")
     assert order.lines[0].total == uo.Money.of("95.00", "EUR")  # after the 5.00 promotion
     assert order.lines[0].total_tax == uo.Money.of("19.00", "EUR")
 

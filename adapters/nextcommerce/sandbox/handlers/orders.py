@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from unified_orders.countries import address_problems
 from unified_orders.sandbox import EmulatorError, SandboxRequest
 
 from ...rules import API_ROOT, FO_OPEN_STATUSES, REQUIRED_ADDRESS_FIELDS
@@ -248,6 +249,9 @@ def _check_address(backend: NextCommerceBackend, value: Any, field: str) -> Json
     }
     if missing:
         raise bad_request({field: missing})
+    if address_problems(str(value["country"]), None):
+        # INFERRED: the country is a choice field of ISO 3166-1 alpha-2 codes (DRF wording)
+        raise bad_request({field: {"country": [f'"{value["country"]}" is not a valid choice.']}})
     address: Json = {key: str(value[key]) for key in _ADDRESS_FIELDS if value.get(key) is not None}
     address["id"] = backend.next_id("address")
     return address

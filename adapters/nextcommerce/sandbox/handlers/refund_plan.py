@@ -3,6 +3,11 @@
 :func:`plan_refund` checks each refund line (:func:`check_line`: quantity, restock type by the
 platform's rules), the shipping refund (:func:`plan_shipping`), and then which payments give the
 money back (:func:`allocate`). Any problem is a DRF-style 400 naming the fields.
+
+A line may be named twice with two restock types (its unfulfilled units canceled, its fulfilled
+ones returned): each item is checked against the units the earlier ones left. INFERRED: the spec
+puts no uniqueness on ``refund_lines[].line_id``; one restock type per state is what the
+restock rules need for a line with both kinds of unit.
 """
 
 from __future__ import annotations
@@ -93,7 +98,7 @@ def plan_refund(backend: NextCommerceBackend, order: Json, body: Any, creating: 
     errors: Json = {}
     line_errors: list[Json] = []
     planned: list[PlannedLine] = []
-    seen: set[int] = set()
+    seen: dict[int, list[PlannedLine]] = {}
     for item in body.get("refund_lines") or []:
         checked = check_line(backend, order, item, seen, creating)
         line_errors.append(checked if isinstance(checked, dict) else {})
@@ -118,25 +123,32 @@ def plan_refund(backend: NextCommerceBackend, order: Json, body: Any, creating: 
 
 
 def check_line(
-    backend: NextCommerceBackend, order: Json, item: Any, seen: set[int], creating: bool
+    backend: NextCommerceBackend,
+    order: Json,
+    item: Any,
+    seen: dict[int, list[PlannedLine]],
+    creating: bool,
 ) -> PlannedLine | Json:
-    """One ``refund_lines`` item as planned units, or its field errors."""
+    """One ``refund_lines`` item as planned units, or its field errors; ``seen`` holds the items
+    of each line planned so far (a line may come twice, with two restock types)."""
     line_id = as_int(item.get("line_id"))
     line = next((x for x in order["lines"] if x["id"] == line_id), None)
     if line is None:
         return {"line_id": [f'Invalid pk "{item.get("line_id")}" - object does not exist.']}
-    if line_id in seen:
-        return {"line_id": ["This line appears more than once."]}
-    seen.add(line["id"])
+    earlier = seen.get(line["id"], [])
+    restock = item.get("restock_type")
+    if earlier and (restock is None or restock in {p.restock_type for p in earlier}):
+        return {"line_id": ["This line appears more than once with the same restock type."]}
     quantity = as_int(item.get("quantity"))
-    refundable = line["current_quantity"] - backend.refunded(order, line["id"])
+    taken = sum(p.quantity for p in earlier)
+    refundable = line["current_quantity"] - backend.refunded(order, line["id"]) - taken
     if quantity is None or quantity < 0:
         return {"quantity": ["Ensure this value is greater than or equal to 0."]}
     if quantity > refundable:
         return {"quantity": [f"Ensure this value is less than or equal to {refundable}."]}
-    unfulfilled = backend.unfulfilled(order, line)
-    fulfilled = backend.fulfilled_refundable(order, line)
-    restock = item.get("restock_type")
+    canceled = sum(p.quantity for p in earlier if p.restock_type == "cancel")
+    unfulfilled = backend.unfulfilled(order, line) - canceled
+    fulfilled = backend.fulfilled_refundable(order, line) - (taken - canceled)
     if restock is None and creating:
         return {"restock_type": ["This field is required."]}
     if restock is None:
@@ -154,7 +166,9 @@ def check_line(
     if refusal is not None:
         return {"restock_type": [refusal]}
     excl, incl = backend.line_prices(line)
-    return PlannedLine(line, quantity, restock, excl * quantity, incl * quantity, refundable)
+    planned = PlannedLine(line, quantity, restock, excl * quantity, incl * quantity, refundable)
+    seen.setdefault(line["id"], []).append(planned)
+    return planned
 
 
 def plan_shipping(
@@ -200,10 +214,12 @@ def allocate(
     shipping: ShippingPlan,
     total: Decimal,
 ) -> list[Allocation]:
-    """Which payments give ``total`` back, oldest first.
+    """Which payments give ``total`` back, oldest first, as far as they can.
 
     The captures; without any, a refund of everything voids the open authorizations, and a
-    partial refund is refused (it needs a captured payment).
+    partial refund is refused (it needs a captured payment). INFERRED: where the payments hold
+    less than ``total`` (an earlier refund paid back more than its lines) the suggestion is what
+    they hold, as Shopify's calculate does; the refund's transactions are what it pays.
     """
     captured = backend.captured(order)
     sources: list[Json]
@@ -230,14 +246,6 @@ def allocate(
         share = min(available, left)
         allocation.append(Allocation(txn, share, available))
         left -= share
-    if left > 0:
-        raise bad_request(
-            {
-                "non_field_errors": [
-                    f"The refund total {money_string(total)} exceeds what the order's payments can refund."
-                ]
-            }
-        )
     return allocation
 
 
@@ -247,7 +255,7 @@ def _refunds_everything(
     """Whether the refund takes every unit left on every line and all shipping left."""
     return (
         all(
-            next((p.quantity for p in planned if p.line["id"] == line["id"]), 0)
+            sum(p.quantity for p in planned if p.line["id"] == line["id"])
             >= line["current_quantity"] - backend.refunded(order, line["id"])
             for line in order["lines"]
         )

@@ -2,7 +2,13 @@
 
 Both plan the refund the same way (:mod:`.refund_plan`); create then checks the transactions it
 was given against the plan and applies it: refund transactions, refund lines (canceled units
-leave their fulfillment orders), the shipping adjustment.
+leave their fulfillment orders), the shipping adjustment, and a ``refund_discrepancy`` adjustment
+when the transactions pay back another amount than the lines and shipping come to (an
+amount-only refund has no lines at all). INFERRED: the spec lists ``refund_discrepancy`` among
+refund adjustments and makes ``refund_lines`` optional but says neither when one is recorded nor
+its sign; the sandbox records the difference (transactions less lines and shipping, excl. tax
+equal to incl.: a discrepancy carries no tax), so ``total_return_incl_tax`` ("sum of lines and
+adjustments") equals the money paid back.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ class RefundHandlers:
         if not isinstance(body, Mapping) or not body.get("transactions"):
             raise bad_request({"transactions": ["This field is required."]})
         plan = plan_refund(backend, order, body, creating=True)
-        chosen = _check_transactions(backend, order, number, plan, body["transactions"])
+        chosen = _check_transactions(backend, order, number, body["transactions"])
         refund = _apply(backend, order, plan, chosen, body.get("note"))
         return 200, render_refund(backend, order, refund)
 
@@ -98,23 +104,23 @@ def _calculation(backend: NextCommerceBackend, order: Json, plan: RefundPlan) ->
 
 
 def _check_transactions(
-    backend: NextCommerceBackend, order: Json, number: str, plan: RefundPlan, items: Any
+    backend: NextCommerceBackend, order: Json, number: str, items: Any
 ) -> list[tuple[Json, Decimal]]:
-    """The payments and amounts a refund names, checked against the plan.
-
-    Each must be a payment of the order, within what it can still give back, and together they
-    must add up to the refund (INFERRED: the platform takes the allocation as given; the sandbox
-    insists it adds up).
-    """
+    """The payments and amounts a refund names: each a refundable payment of the order, within
+    what it can still give back (the amounts are the refund: "the server does not derive the
+    amount from the lines"). An open authorization counts only when nothing is captured (a
+    refund of everything voids it; a partial one was refused by the plan)."""
     errors: list[Json] = []
     chosen: list[tuple[Json, Decimal]] = []
+    captured = backend.captured(order)
+    sources = captured or [
+        t for t in order["transactions"] if t["type"] == "authorize" and t["status"] == "succeeded"
+    ]
     for item in items:
         error: Json = {}
         errors.append(error)
         txn = backend.transaction(order, as_int(item.get("id")) or -1)
-        allowed = {a.txn["id"] for a in plan.allocation} | {
-            t["id"] for t in backend.captured(order)
-        }
+        allowed = {t["id"] for t in sources}
         if txn is None or txn["id"] not in allowed:
             error["id"] = [
                 f"Transaction {item.get('id')} is not a refundable payment of order {number}."
@@ -138,15 +144,6 @@ def _check_transactions(
         chosen.append((txn, amount))
     if any(errors):
         raise bad_request({"transactions": errors})
-    asked = sum((amount for _, amount in chosen), Decimal(0))
-    if asked != plan.total_incl:
-        raise bad_request(
-            {
-                "transactions": [
-                    f"The transaction amounts add up to {money_string(asked)}, the refund is {money_string(plan.total_incl)}."
-                ]
-            }
-        )
     return chosen
 
 
@@ -186,6 +183,16 @@ def _apply(
                 "type": "refund_shipping",
                 "amount_excl_tax": money_string(plan.shipping.excl),
                 "amount_incl_tax": money_string(plan.shipping.incl),
+            }
+        )
+    discrepancy = sum((amount for _, amount in chosen), Decimal(0)) - plan.total_incl
+    if discrepancy:
+        adjustments.append(
+            {
+                "id": backend.next_id("adjustment"),
+                "type": "refund_discrepancy",
+                "amount_excl_tax": money_string(discrepancy),
+                "amount_incl_tax": money_string(discrepancy),
             }
         )
     refund = {

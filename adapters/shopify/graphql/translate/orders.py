@@ -2,7 +2,9 @@
 
 An order is read from the ``Order`` node, all its lines, its fulfillments and fulfillment orders
 (``OrderFulfillments``) and its full refunds (``RefundGet``); ``raw`` is the node with those
-filled in. Enum values read in REST's spelling (``platform_*`` fields say ``partial``, ``paid``,
+filled in. Amounts follow the same rules as REST's (``rest/translate/orders.py``): on the order's
+tax basis, ``subtotal`` the sum of the line totals, ``total`` and ``tax`` Shopify's own, any
+difference in ``adjustment`` / ``tax_adjustment``. Enum values read in REST's spelling (``platform_*`` fields say ``partial``, ``paid``,
 ``cancelled``), so an order reads the same through either dialect.
 """
 
@@ -22,6 +24,7 @@ from unified_orders.models import (
     TransactionKind,
     TransactionStatus,
 )
+from unified_orders.models.identities import order_amounts, total_of
 
 from ... import mapping
 from ...rules import LIVE_FULFILLMENT_ORDER_STATUSES
@@ -102,7 +105,9 @@ def _line(
         # currencies, before the allocations are added.
         shop = unit_price.shop
         discount = Money.of(
-            "0", unit_price.currency, shop=Money.of("0", shop.currency) if shop else None
+            Money.zero(unit_price.currency).amount,
+            unit_price.currency,
+            shop=Money.zero(shop.currency) if shop else None,
         )
     else:
         unit_price = discount = money_of(None, currency)
@@ -172,19 +177,18 @@ def _assigned_locations(fulfillment_orders: Sequence[Mapping[str, Any]]) -> dict
     return found
 
 
-def _shipping(node: Mapping[str, Any], currency: str, taxes_included: bool) -> Money:
-    """Shipping charged: each kept shipping line's (discounted) price, with its tax unless
-    prices include it."""
-    shipping = Money.zero(currency)
+def _shipping(node: Mapping[str, Any], currency: str) -> tuple[Money, Money]:
+    """Shipping charged and its tax: each kept shipping line's (discounted) price, which includes
+    tax exactly when the order's prices do (``taxesIncluded``), and its tax lines."""
+    prices: list[Money] = []
+    taxes: list[Money] = []
     for row in nodes(node.get("shippingLines")):
         if row.get("isRemoved"):
             continue
-        bag = row.get("discountedPriceSet") or row.get("originalPriceSet")
-        shipping = shipping + money(bag, currency)
-        if not taxes_included:
-            for tax_line in row.get("taxLines") or []:
-                shipping = shipping + money(tax_line.get("priceSet"), currency)
-    return shipping
+        prices.append(money(row.get("discountedPriceSet") or row.get("originalPriceSet"), currency))
+        for tax_line in row.get("taxLines") or []:
+            taxes.append(money(tax_line.get("priceSet"), currency))
+    return total_of(prices, currency), total_of(taxes, currency)
 
 
 def order_from_graphql(
@@ -222,7 +226,6 @@ def order_from_graphql(
     financial = lower(node.get("displayFinancialStatus"))
     display = node.get("displayFulfillmentStatus")
     fulfillment = _FULFILLMENT_STATUS.get(str(display), lower(display))
-    discounts = node.get("totalDiscountsSet")
     payments = list(transactions) if transactions is not None else nodes(node.get("transactions"))
     raw = dict(node)
     raw["lineItems"] = {"nodes": list(lines)}
@@ -230,6 +233,28 @@ def order_from_graphql(
     raw["fulfillments"] = list(fulfillments)
     raw["fulfillmentOrders"] = {"nodes": list(fulfillment_orders)}
     raw["refunds"] = list(refunds)
+    lines_read = [
+        _line(
+            line,
+            key,
+            current,
+            currency,
+            refunded.get(key, 0),
+            fulfilled.get(key, 0),
+            assigned.get(key) or shipped_from.get(key),
+        )
+        for key, current, line in zip(keys, currents, lines, strict=True)
+    ]
+    shipping, shipping_tax = _shipping(node, currency)
+    amounts = order_amounts(
+        lines_read,
+        currency,
+        shipping=shipping,
+        shipping_tax=shipping_tax,
+        tax=money(node.get("totalTaxSet"), currency),
+        total=money(node.get("totalPriceSet"), currency),
+        taxes_included=taxes_included,
+    )
     return Order(
         id=order_id,
         number=node.get("name"),
@@ -243,26 +268,10 @@ def order_from_graphql(
         fulfillment_status=FULFILLMENT_STATUS.get(fulfillment, FulfillmentStatus.UNKNOWN),
         platform_fulfillment_status=fulfillment,
         email=blank(node.get("email") or None),
-        lines=[
-            _line(
-                line,
-                key,
-                current,
-                currency,
-                refunded.get(key, 0),
-                fulfilled.get(key, 0),
-                assigned.get(key) or shipped_from.get(key),
-            )
-            for key, current, line in zip(keys, currents, lines, strict=True)
-        ],
+        lines=lines_read,
         shipping_address=address_from_graphql(node.get("shippingAddress")),
         billing_address=address_from_graphql(node.get("billingAddress")),
-        shipping=_shipping(node, currency, taxes_included),
-        subtotal=money(node.get("subtotalPriceSet"), currency),
-        tax=money(node.get("totalTaxSet"), currency),
-        total=money(node.get("totalPriceSet"), currency),
-        discount=money(discounts, currency) if discounts else None,
-        taxes_included=taxes_included,
+        **amounts.fields(),
         transactions=[transaction_from_graphql(t, currency) for t in payments],
         refunds=[
             refund_from_graphql(r, order_id, currency, taxes_included=taxes_included)

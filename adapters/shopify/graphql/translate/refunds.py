@@ -6,7 +6,7 @@ alike:
 - GraphQL has no ``shipping_refund`` order adjustment: one is derived from each of the refund's
   ``refundShippingLines`` (amount and tax negated, as REST records them).
 - GraphQL ``OrderAdjustment.reason`` is an enum; it reads in lower case, as REST's free
-  ``reason`` of a refund discrepancy.
+  ``reason`` of a refund discrepancy. Its amounts read with the canonical sign, as REST's do.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def refund_from_graphql(
     adjustments.extend(
         RefundAdjustment(
             kind="refund_discrepancy",
-            amount=money_or_naught(adj.get("amountSet"), currency),
-            tax=money_or_naught(adj.get("taxAmountSet"), currency),
+            amount=mapping.discrepancy(money_or_naught(adj.get("amountSet"), currency)),
+            tax=mapping.discrepancy(money_or_naught(adj.get("taxAmountSet"), currency)),
             reason=lower(adj.get("reason")),
             raw=dict(adj),
         )

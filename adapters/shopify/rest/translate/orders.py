@@ -1,6 +1,11 @@
 """REST orders, their lines and transactions -> canonical.
 
 Money is the presentment amount of a ``*_set`` bag, with the shop amount in ``Money.shop``.
+Amounts are on the order's tax basis (``taxes_included``) and satisfy the identities of
+:class:`~unified_orders.models.Order`: ``subtotal`` is the sum of the line totals (after their
+discount allocations), ``shipping`` the kept shipping lines' discounted prices (their tax is
+``shipping_tax``), ``total`` and ``tax`` Shopify's own; tips, duties or a discrepancy in
+Shopify's figures are recorded in ``adjustment`` / ``tax_adjustment``.
 ``LineItem.location_id`` is where stock for the line lives: the assigned location of the open
 fulfillment order holding its unfulfilled units, else the location of its successful fulfillment.
 """
@@ -20,6 +25,7 @@ from unified_orders.models import (
     TransactionKind,
     TransactionStatus,
 )
+from unified_orders.models.identities import order_amounts, total_of
 
 from ... import mapping
 from ...rules import LIVE_FULFILLMENT_ORDER_STATUSES
@@ -162,19 +168,20 @@ def _line(
     )
 
 
-def _shipping(order: Mapping[str, Any], currency: str, taxes_included: bool) -> Money:
-    """Shipping charged: each kept shipping line's (discounted) price, with its tax unless
-    prices include it."""
-    shipping = Money.zero(currency)
+def _shipping(order: Mapping[str, Any], currency: str) -> tuple[Money, Money]:
+    """Shipping charged and its tax: each kept shipping line's (discounted) price, which includes
+    tax exactly when the order's prices do (``taxes_included``), and its tax lines."""
+    prices: list[Money] = []
+    taxes: list[Money] = []
     for row in order.get("shipping_lines") or []:
         if row.get("is_removed"):
             continue
-        bag = row.get("discounted_price_set") or row.get("price_set")
-        shipping = shipping + money_from_set(bag, currency)
-        if not taxes_included:
-            for tax_line in row.get("tax_lines") or []:
-                shipping = shipping + money_from_set(tax_line.get("price_set"), currency)
-    return shipping
+        prices.append(
+            money_from_set(row.get("discounted_price_set") or row.get("price_set"), currency)
+        )
+        for tax_line in row.get("tax_lines") or []:
+            taxes.append(money_from_set(tax_line.get("price_set"), currency))
+    return total_of(prices, currency), total_of(taxes, currency)
 
 
 def order_from_rest(
@@ -205,7 +212,16 @@ def order_from_rest(
         for x in order.get("line_items") or []
     ]
     taxes_included = bool(order.get("taxes_included"))
-    shipping = _shipping(order, currency, taxes_included)
+    shipping, shipping_tax = _shipping(order, currency)
+    amounts = order_amounts(
+        lines,
+        currency,
+        shipping=shipping,
+        shipping_tax=shipping_tax,
+        tax=money_from_set(order.get("total_tax_set"), currency),
+        total=money_from_set(order.get("total_price_set"), currency),
+        taxes_included=taxes_included,
+    )
     status, platform_status = mapping.order_status(
         order.get("cancelled_at"), order.get("closed_at")
     )
@@ -227,14 +243,7 @@ def order_from_rest(
         lines=lines,
         shipping_address=address_from_rest(order.get("shipping_address")),
         billing_address=address_from_rest(order.get("billing_address")),
-        shipping=shipping,
-        subtotal=money_from_set(order.get("subtotal_price_set"), currency),
-        tax=money_from_set(order.get("total_tax_set"), currency),
-        total=money_from_set(order.get("total_price_set"), currency),
-        discount=money_from_set(order.get("total_discounts_set"), currency)
-        if order.get("total_discounts_set")
-        else None,
-        taxes_included=taxes_included,
+        **amounts.fields(),
         transactions=[transaction_from_rest(t, currency) for t in transactions],
         refunds=[
             refund_from_rest(r, currency, taxes_included=taxes_included)

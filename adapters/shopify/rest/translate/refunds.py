@@ -71,16 +71,23 @@ def _refund_line(data: Mapping[str, Any], currency: str, taxes_included: bool) -
 
 
 def _adjustment(data: Mapping[str, Any], currency: str) -> RefundAdjustment:
-    return RefundAdjustment(
-        kind=str(data.get("kind")),
-        amount=money_from_set(data.get("amount_set"), currency)
+    """An order adjustment; a ``refund_discrepancy`` with the canonical sign
+    (:func:`~unified_orders_adapters.shopify.mapping.discrepancy`)."""
+    kind = str(data.get("kind"))
+    amount = (
+        money_from_set(data.get("amount_set"), currency)
         if data.get("amount_set")
-        else money_of(data.get("amount"), currency),
-        tax=money_from_set(data.get("tax_amount_set"), currency)
+        else money_of(data.get("amount"), currency)
+    )
+    tax = (
+        money_from_set(data.get("tax_amount_set"), currency)
         if data.get("tax_amount_set")
-        else money_of(data.get("tax_amount"), currency),
-        reason=data.get("reason"),
-        raw=dict(data),
+        else money_of(data.get("tax_amount"), currency)
+    )
+    if kind == "refund_discrepancy":
+        amount, tax = mapping.discrepancy(amount), mapping.discrepancy(tax)
+    return RefundAdjustment(
+        kind=kind, amount=amount, tax=tax, reason=data.get("reason"), raw=dict(data)
     )
 
 

@@ -8,7 +8,16 @@ from typing import Any
 
 from ...rules import LIVE_FULFILLMENT_ORDER_STATUSES
 from ..errors import ShopifyError
-from .values import Obj, UserErrors, gid, gid_number, rest_address, rest_refund_lines, user_errors
+from .values import (
+    REST_ADDRESS_FIELDS,
+    Obj,
+    UserErrors,
+    gid,
+    gid_number,
+    rest_address,
+    rest_refund_lines,
+    user_errors,
+)
 from .views import Resolvers, Views
 
 __all__ = ["OrderResolvers"]
@@ -95,10 +104,12 @@ class OrderResolvers(Resolvers):
             raise UserErrors([{"field": ["input", "id"], "message": "Order does not exist"}])
         changes: Obj = {}
         if data.get("shippingAddress") is not None:
+            given = data.pop("shippingAddress")
+            # a field given as null clears it; a field left out is kept
             changes["shipping_address"] = {
                 k: v
-                for k, v in (rest_address(data.pop("shippingAddress")) or {}).items()
-                if v is not None
+                for k, v in (rest_address(given) or {}).items()
+                if v is not None or REST_ADDRESS_FIELDS.get(k) in given
             }
         for key in ("email", "note", "phone"):
             if key in data:

@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from ..errors import ShopifyError
-from .values import Fail, Obj, connection, gid, gid_number
+from .search import search_terms
+from .values import Obj, connection, gid, gid_number
 from .views import Resolvers
 
 __all__ = ["QueryResolvers", "search_terms"]
@@ -82,36 +81,3 @@ class QueryResolvers(Resolvers):
         if fid is None or str(fid) not in self.state.data["fulfillment_orders"]:
             return None
         return self.views.fulfillment_order(self.state.fulfillment_order(fid))
-
-
-_TERM = re.compile(r"^(created_at|updated_at):(>=|<=|>|<)?'?([^']+)'?$")
-
-
-def search_terms(query: str) -> list[Callable[[Obj], bool]]:
-    """Predicates for the ``orders(query:)`` terms the adapter sends (``created_at``/
-    ``updated_at`` with ``>``, ``>=``, ``<``, ``<=``); other terms are refused."""
-    terms: list[Callable[[Obj], bool]] = []
-    for token in query.split():
-        match = _TERM.match(token)
-        if match is None:
-            raise Fail(f"the sandbox does not support the search term {token!r}", path=["orders"])
-        field, op, text = match.groups()
-        try:
-            bound = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise Fail(f"{text!r} is not a date and time", path=["orders"]) from None
-
-        def test(
-            order: Obj, field: str = field, op: str = op or "", bound: datetime = bound
-        ) -> bool:
-            value = datetime.fromisoformat(str(order[field]))
-            return {
-                ">": value > bound,
-                ">=": value >= bound,
-                "<": value < bound,
-                "<=": value <= bound,
-                "": value == bound,
-            }[op]
-
-        terms.append(test)
-    return terms

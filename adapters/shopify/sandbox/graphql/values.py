@@ -19,6 +19,7 @@ from graphql.utilities import value_from_ast_untyped
 from ..errors import ShopifyError
 
 __all__ = [
+    "REST_ADDRESS_FIELDS",
     "Fail",
     "Obj",
     "UserErrors",
@@ -205,22 +206,26 @@ def mailing_address(data: Mapping[str, Any] | None) -> Obj | None:
     }
 
 
+#: A REST address field and the ``MailingAddressInput`` field it comes from.
+REST_ADDRESS_FIELDS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "company": "company",
+    "address1": "address1",
+    "address2": "address2",
+    "city": "city",
+    "province_code": "provinceCode",
+    "zip": "zip",
+    "country_code": "countryCode",
+    "phone": "phone",
+}
+
+
 def rest_address(data: Mapping[str, Any] | None) -> Obj | None:
     """A REST address from a ``MailingAddressInput``."""
     if not data:
         return None
-    return {
-        "first_name": data.get("firstName"),
-        "last_name": data.get("lastName"),
-        "company": data.get("company"),
-        "address1": data.get("address1"),
-        "address2": data.get("address2"),
-        "city": data.get("city"),
-        "province_code": data.get("provinceCode"),
-        "zip": data.get("zip"),
-        "country_code": data.get("countryCode"),
-        "phone": data.get("phone"),
-    }
+    return {rest: data.get(field) for rest, field in REST_ADDRESS_FIELDS.items()}
 
 
 def rest_refund_lines(rows: Any) -> list[Obj]:

@@ -33,6 +33,10 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+def _text(value: Any) -> str:
+    return str(value).casefold()
+
+
 def _comparable(value: Any) -> Any:
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return parse_time(value)
@@ -139,13 +143,15 @@ class SearchHandlers(ShopwareState):
             return not outcome if kind == "not" and mode in ("and", "or") else outcome
         values = self.values(entity, row, str(query.get("field")))
         wanted = query.get("value")
+        # INFERRED: text compares as MySQL's default utf8mb4_unicode_ci collation does, in any
+        # case (an email filter finds Jane.Doe@ for jane.doe@); ids are lower-case hex anyway.
         if kind == "equals":
             if wanted is None:
                 return all(v is None for v in values)
-            return any(v is not None and str(v) == str(wanted) for v in values)
+            return any(v is not None and _text(v) == _text(wanted) for v in values)
         if kind == "equalsAny":
             options = wanted if isinstance(wanted, list) else str(wanted).split("|")
-            return any(v is not None and str(v) in {str(o) for o in options} for v in values)
+            return any(v is not None and _text(v) in {_text(o) for o in options} for v in values)
         if kind in ("contains", "prefix", "suffix"):
             needle = str(wanted).lower()
             texts = [v.lower() for v in values if isinstance(v, str)]
