@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
+import duckdb
+
+from .payloads import payload_text
 from .schema import DATA_TABLES, TABLES
 from .writer import connect_db
 
@@ -54,9 +57,11 @@ def export(
             partial = target / f".{name}.{chosen.value}.partial"
             order = ", ".join(TABLES[name].key)
             quoted = str(partial).replace("'", "''")
+            source = _with_payload_text(con, name, order) if name == "orders" else name
             try:
                 con.execute(
-                    f"COPY (SELECT * FROM {name} ORDER BY {order}) TO '{quoted}' {_OPTIONS[chosen]}"
+                    f"COPY (SELECT * FROM {source} ORDER BY {order}) TO '{quoted}' "
+                    f"{_OPTIONS[chosen]}"
                 )
                 partial.chmod(0o600)  # exports hold customer data
                 os.replace(partial, path)
@@ -66,3 +71,32 @@ def export(
     finally:
         con.close()
     return written
+
+
+#: Orders decompressed per step when exporting (bounded memory; DuckDB spills beyond its cap).
+_CHUNK = 2_000
+
+
+def _with_payload_text(con: duckdb.DuckDBPyConnection, table: str, order: str) -> str:
+    """A temporary copy of ``table`` with ``raw`` as JSON text instead of compressed bytes."""
+    columns = TABLES[table].column_names
+    at = columns.index("raw")
+    copy = f"{table}__export"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {copy} AS "
+        f"SELECT * REPLACE (CAST(NULL AS JSON) AS raw) FROM {table} LIMIT 0"
+    )
+    types = [str(row[1]) for row in con.execute(f"DESCRIBE {copy}").fetchall()]
+    insert = f"INSERT INTO {copy} SELECT " + ", ".join(
+        f"unnest(${i + 1}::{kind}[])" for i, kind in enumerate(types)
+    )
+    reader = con.cursor()
+    try:
+        result = reader.execute(f"SELECT * FROM {table} ORDER BY {order}")
+        while rows := result.fetchmany(_CHUNK):
+            values = [list(column) for column in zip(*rows, strict=True)]
+            values[at] = [payload_text(blob) for blob in values[at]]
+            con.execute(insert, values)
+    finally:
+        reader.close()
+    return copy

@@ -35,9 +35,10 @@ from ..adapter import Adapter, Capability, OrderQuery, Page
 from ..errors import InvalidRequest, NotFound, UnsupportedOperation
 from ..models import FulfillmentOrder, Order, Return
 from ..store import AsyncStore
+from .batching import BatchWriter
 from .progress import NullProgress, Progress
 from .rows import OrderRows, details_rows, order_rows
-from .writer import DEFAULT_DB, Database, RunState, placed_window_start
+from .writer import DEFAULT_DB, Database, PageWrite, RunState, placed_window_start
 
 __all__ = [
     "DEFAULT_LOOKBACK",
@@ -167,6 +168,7 @@ class _StoreSync:
         details: bool,
         keep_raw: bool,
         progress: Progress,
+        writer: BatchWriter,
         write_lock: asyncio.Lock,
     ) -> None:
         self.name = name
@@ -177,6 +179,7 @@ class _StoreSync:
         self.full = full
         self.keep_raw = keep_raw
         self.progress = progress
+        self.writer = writer
         self.write_lock = write_lock
         caps = store.capabilities
         self.read_returns = details and Capability.RETURNS_LIST in caps
@@ -257,8 +260,9 @@ class _StoreSync:
             order_rows(self.name, order, synced_at, keep_raw=self.keep_raw) for order in page.items
         ]
         ids = [rows.order_id for rows in built]
-        known = await asyncio.to_thread(self.db.known_hashes, self.name, ids)
+        known = await asyncio.to_thread(self.db.stored_hashes, self.name, ids)
         changed = [rows for rows in built if known.get(rows.order_id) != rows.content_hash]
+        stored = [rows.order_id for rows in changed if rows.order_id in known]
         if changed and (self.read_returns or self.read_fos):
             limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
             await asyncio.gather(*(self._details(rows, limit, synced_at) for rows in changed))
@@ -274,10 +278,7 @@ class _StoreSync:
             run_changed=state.run_changed + len(changed),
             run_max_updated=max_updated,
         )
-        async with self.write_lock:
-            await asyncio.to_thread(
-                self.db.write_page, state, changed, ids, synced_at, page.failures
-            )
+        await self.writer.write(PageWrite(state, changed, ids, synced_at, page.failures, stored))
         self.result.unreadable += len(page.failures)
         self.result.pages = state.run_pages
         self.result.orders = state.run_orders
@@ -382,6 +383,7 @@ async def sync_stores(
                 details=details,
                 keep_raw=keep_raw,
                 progress=reporter,
+                writer=writer,
                 write_lock=write_lock,
             )
             result = job.result
@@ -400,9 +402,10 @@ async def sync_stores(
         return result
 
     try:
-        summary.results = list(
-            await asyncio.gather(*(one(name, source) for name, source in stores.items()))
-        )
+        async with BatchWriter(db) as writer:
+            summary.results = list(
+                await asyncio.gather(*(one(name, source) for name, source in stores.items()))
+            )
     finally:
         reporter.close()
         db.close()
