@@ -293,3 +293,18 @@ def test_the_library_listing_names_orders_it_could_not_read() -> None:
     assert len(seen) == 4  # the rest of that page came first
     failures = [f for page in store.orders.pages() for f in page.failures]
     assert [f.id for f in failures] == ["1003"]
+
+
+def test_the_change_feed_finds_changes_the_listing_filter_cannot_see(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop("feedtoy")
+    assert run_sync({"f": factory}, db).results[0].mode == "full"
+    old, gone = seeded_order(0)["id"], seeded_order(1)["id"]  # placed in 2024: outside the window
+    emulator.touch(old, bump=False, status="canceled")  # e.g. a refund that leaves updated_at
+    emulator.delete(gone)
+    second = run_sync({"f": factory}, db).results[0]
+    assert second.mode == "placed_window"
+    assert (second.changed, second.deleted) == (1, 1)
+    assert one(db, "SELECT status FROM orders WHERE id = ?", old) == "canceled"
+    assert one(db, "SELECT deleted_at IS NOT NULL FROM orders WHERE id = ?", gone) is True
+    assert one(db, "SELECT run_phase, run_id FROM sync_state WHERE store = 'f'") == (None, None)

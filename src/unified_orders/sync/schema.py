@@ -23,7 +23,7 @@ __all__ = [
     "schema_markdown",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MONEY = "DECIMAL(38, 10)"
 #: Digits after the decimal point a money column keeps exactly.
 MONEY_SCALE = 10
@@ -305,6 +305,12 @@ TABLES: dict[str, Table] = {
                 _c("last_completed_at", "TIMESTAMP", "when the last run completed (UTC)"),
                 _c("last_error", "VARCHAR", "why the last run failed, NULL after a success"),
                 _c("last_error_at", "TIMESTAMP", "when it failed (UTC)"),
+                _c(
+                    "run_phase",
+                    "VARCHAR",
+                    "listing (orders by the run's filter), then changes (orders the platform's "
+                    "change feed names, see docs/reporting/index.md)",
+                ),
             ),
             ("store",),
         ),

@@ -78,7 +78,7 @@ def connect_db(
 
 def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Bring tables an older version made to this schema (version 1: primary keys on the
-    growing tables, ``orders.raw`` as JSON text).
+    growing tables, ``orders.raw`` as JSON text; version 2: no ``sync_state.run_phase``).
 
     DuckDB cannot drop a primary key or change a column type in place: each such table is copied
     into a new one, in one transaction per table, so a crash leaves the table as it was.
@@ -98,6 +98,11 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     statements = dict(zip(TABLES, create_schema_sql()[1:], strict=True))
     for name, table in TABLES.items():
         old = {c.name: types.get((name, c.name), "") for c in table.columns}
+        for column in table.columns:
+            if not old[column.name]:  # a column this version added: at the end, like the DDL
+                kind = column.type.replace(" NOT NULL", "")
+                con.execute(f"ALTER TABLE {name} ADD COLUMN {column.name} {kind}")
+                old[column.name] = kind
         retyped = [
             c.name for c in table.columns if c.type.startswith("BLOB") and old[c.name] != "BLOB"
         ]
@@ -173,6 +178,7 @@ class RunState:
     last_completed_at: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    run_phase: str | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -314,6 +320,12 @@ class Database:
             "platform = excluded.platform",
             [state.store, state.platform, page.synced_at],
         )
+        if page.deleted:
+            self.con.execute(
+                "UPDATE orders SET deleted_at = ? WHERE store = ? AND deleted_at IS NULL "
+                "AND id IN (SELECT unnest(?::VARCHAR[]))",
+                [page.synced_at, state.store, list(page.deleted)],
+            )
         # an order that could not be read still exists: never mark it deleted
         present = [*seen, *(failure.id for failure in page.failures)]
         if state.run_mode in ("full", "placed_window") and present:
@@ -376,6 +388,8 @@ class PageWrite:
     failures: Sequence[ReadFailure] = ()
     #: Ids among ``changed`` that already have rows (deleted before the new rows go in).
     stored: Sequence[str] = ()
+    #: Orders the platform no longer has (marked deleted, rows kept).
+    deleted: Sequence[str] = ()
 
 
 def _by_store(pages: Sequence[PageWrite]) -> dict[str, list[str]]:
