@@ -145,6 +145,8 @@ class ShopwareBase(Adapter):
     partial_refund_needs_capture: ClassVar[bool] = True
     #: The key is the capture refund's ``externalReference`` (``unified-orders:{key}``).
     stores_idempotency_keys: ClassVar[bool] = True
+    #: The Admin API has no deletion feed: only ``sync --full`` finds deleted orders.
+    unseen_changes: ClassVar[frozenset[str]] = frozenset({"deleted orders"})
 
     def __init__(self, settings: ShopwareSettings) -> None:
         super().__init__(settings)
