@@ -308,3 +308,33 @@ def test_the_change_feed_finds_changes_the_listing_filter_cannot_see(tmp_path: P
     assert one(db, "SELECT status FROM orders WHERE id = ?", old) == "canceled"
     assert one(db, "SELECT deleted_at IS NOT NULL FROM orders WHERE id = ?", gone) is True
     assert one(db, "SELECT run_phase, run_id FROM sync_state WHERE store = 'f'") == (None, None)
+
+
+def test_a_run_that_fails_in_the_change_feed_resumes_there(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop("feedtoy")
+    assert run_sync({"f": factory}, db).ok
+    for number in (0, 1, 2):  # three events: two pages of the feed
+        emulator.touch(seeded_order(number)["id"], bump=False, status="canceled")
+    original = emulator.handle
+    calls = {"changes": 0}
+
+    def fail_second_feed_page(method: str, path: str, query: Any, *rest: Any) -> Any:
+        if path.endswith("changes"):
+            calls["changes"] += 1
+            if calls["changes"] in (2, 3):  # a 401 is retried once after re-authenticating
+                return 401, {"error": "expired"}, {}
+        return original(method, path, query, *rest)
+
+    emulator.handle = fail_second_feed_page  # type: ignore[method-assign]
+    failed = run_sync({"f": factory}, db).results[0]
+    assert not failed.ok
+    assert one(db, "SELECT run_phase FROM sync_state WHERE store = 'f'") == "changes"
+    emulator.handle = original  # type: ignore[method-assign]
+    resumed = run_sync({"f": factory}, db).results[0]
+    assert resumed.ok
+    assert resumed.resumed
+    statuses = {
+        one(db, "SELECT status FROM orders WHERE id = ?", seeded_order(n)["id"]) for n in (0, 1, 2)
+    }
+    assert statuses == {"canceled"}
