@@ -90,22 +90,6 @@ class RemoteEmulator(Emulator):
         return answer
 
 
-def limit_duckdb(limit: str) -> None:
-    """Open every DuckDB connection of this process with ``memory_limit`` (a what-if: the sync's
-    ``connect_db`` leaves DuckDB's default, 80 % of RAM, in place)."""
-    import duckdb
-
-    from unified_orders.sync import writer
-
-    connect = duckdb.connect
-
-    def limited(database: str = ":memory:", read_only: bool = False, **kw: Any) -> Any:
-        config = {**kw.pop("config", {}), "memory_limit": limit}
-        return connect(database, read_only=read_only, config=config, **kw)
-
-    writer.duckdb.connect = limited  # type: ignore[attr-defined]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("platform")
@@ -117,15 +101,13 @@ def main() -> None:
     parser.add_argument(
         "--duckdb-memory-limit",
         default=None,
-        help="DuckDB memory_limit for the sync's connection (e.g. 100MB); default: DuckDB's",
+        help="DuckDB memory_limit of the sync (e.g. 100MB, 'none'); default: the library's",
     )
     args = parser.parse_args()
     platform, n = args.platform, args.orders
     settings: dict[str, Any] = {}
     if args.page_size is not None and platform == "shopware":
         settings["page_size"] = args.page_size
-    if args.duckdb_memory_limit:
-        limit_duckdb(args.duckdb_memory_limit)
     start = rss_mb()
     extra: dict[str, Any] = {}
     server = None
@@ -154,7 +136,13 @@ def main() -> None:
             store.sandbox.page_size = args.page_size  # type: ignore[union-attr]
     seeded_rss = rss_mb()
     started = time.monotonic()
-    summary = run_sync({"m": store}, args.db, details=False, keep_raw=not args.no_raw)
+    summary = run_sync(
+        {"m": store},
+        args.db,
+        details=False,
+        keep_raw=not args.no_raw,
+        memory_limit=args.duckdb_memory_limit,
+    )
     seconds = time.monotonic() - started
     peak = peak_mb()
     if server is not None:

@@ -10,9 +10,19 @@ through the transition endpoints (:meth:`~.base.ShopwareBase.transition`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
-from unified_orders.adapter import CancelOptions, Op, OrderQuery, OrderReference, Page, Request
+from unified_orders.adapter import (
+    CancelOptions,
+    Capability,
+    Op,
+    OrderChange,
+    OrderQuery,
+    OrderReference,
+    Page,
+    Request,
+)
 from unified_orders.errors import InvalidRequest, NotFound, PlatformError, Problem
 from unified_orders.models import Address, FulfillmentOrder, Order
 from unified_orders.pagination import READ_ERRORS, translate_each
@@ -75,6 +85,19 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
             hits, lambda hit: self._translate(hit, shop), lambda hit: str(hit.get("id"))
         )
         return Page(orders, str(page + 1) if len(hits) >= limit else None, failures)
+
+    def order_changes(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
+        """Orders whose payments, captures, capture refunds, deliveries or returns changed since
+        ``since``: Shopware does not bump ``order.updatedAt`` for those, so the updated-since
+        listing alone misses every refund (one search per page, ids only)."""
+        page = int(cursor) if cursor else 1
+        limit = self.settings.page_size
+        returns = Capability.RETURNS_LIST in self.capabilities
+        hits = yield from self._search(
+            "order", t.changes_criteria(since, page, limit, returns=returns)
+        )
+        ids = [str(hit["id"]) for hit in hits if hit.get("id")]
+        return Page([OrderChange(i) for i in ids], str(page + 1) if len(hits) >= limit else None)
 
     @staticmethod
     def _translate(raw: Mapping[str, Any], shop: t.ShopCurrency | None) -> Order:

@@ -160,6 +160,8 @@ class ShopwareBase(Adapter):
     stores_idempotency_keys: ClassVar[bool] = True
     #: A refund pays back its transactions: amount-only refunds and lines for less (README).
     refunds_by_amount: ClassVar[bool] = True
+    #: The Admin API has no deletion feed: only ``sync --full`` finds deleted orders.
+    unseen_changes: ClassVar[frozenset[str]] = frozenset({"deleted orders"})
 
     def __init__(self, settings: ShopwareSettings) -> None:
         super().__init__(settings)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import unified_orders as uo
-from unified_orders.adapter import Op, OrderQuery, Page, Request
+from unified_orders.adapter import Op, OrderChange, OrderQuery, Page, Request
 from unified_orders.pagination import translate_each
 from unified_orders.sandbox import (
     BaseEmulator,
@@ -92,6 +92,8 @@ def seeded_order(number: int) -> dict[str, Any]:
 ROUTES = Router(
     [
         Route("GET", "orders", "list_orders"),
+        Route("GET", "orders/{order_id}", "get_order"),
+        Route("GET", "changes", "list_changes"),
         Route("GET", "orders/{order_id}/returns", "list_returns"),
         Route("GET", "orders/{order_id}/fulfillment_orders", "list_fulfillment_orders"),
     ]
@@ -109,7 +111,10 @@ class ToyShop(BaseEmulator):
 
     def __init__(self, orders: int, page_size: int, delay: float = 0.0) -> None:
         super().__init__()
-        self.state = {"orders": {o["id"]: o for o in (seeded_order(n) for n in range(orders))}}
+        self.state = {
+            "orders": {o["id"]: o for o in (seeded_order(n) for n in range(orders))},
+            "events": [],
+        }
         self.page_size = page_size
         self.delay = delay
         self.fail = False
@@ -123,10 +128,14 @@ class ToyShop(BaseEmulator):
         return orders
 
     # -- test helpers ---------------------------------------------------------------------
-    def touch(self, order_id: str, **changes: Any) -> None:
-        """Change an order and bump its updated_at to now."""
+    def touch(self, order_id: str, *, bump: bool = True, **changes: Any) -> None:
+        """Change an order and bump its updated_at to now (``bump=False``: a change the
+        platform makes without touching updated_at, like a refund on some platforms); the change
+        feed records it either way."""
+        now = _iso(datetime.now(UTC))
         with self.lock:
-            self.orders[order_id].update(changes, updated_at=_iso(datetime.now(UTC)))
+            self.orders[order_id].update(changes, **({"updated_at": now} if bump else {}))
+            self.state["events"].append({"order_id": order_id, "at": now, "deleted": False})
 
     def add(self, number: int, *, now: bool = True) -> str:
         """Add order ``number``; placed now (or at its seeded time)."""
@@ -142,6 +151,9 @@ class ToyShop(BaseEmulator):
         """Remove an order from the platform."""
         with self.lock:
             del self.orders[order_id]
+            self.state["events"].append(
+                {"order_id": order_id, "at": _iso(datetime.now(UTC)), "deleted": True}
+            )
             self.changed()
 
     # -- the shell's hooks ------------------------------------------------------------------
@@ -177,6 +189,18 @@ class ToyShop(BaseEmulator):
         if order_id not in self.orders:
             raise EmulatorError(404, {"error": "not found"})
         return self.orders[order_id]
+
+    def get_order(self, request: SandboxRequest, order_id: str) -> tuple[int, Any]:
+        return 200, self._order(order_id)
+
+    def list_changes(self, request: SandboxRequest) -> tuple[int, Any]:
+        """Events since ``since``, two per page (``page`` is the cursor)."""
+        since = _when(request.arg("since"))
+        start = int(request.arg("page", "0") or 0)
+        events = [e for e in self.state["events"] if since is None or _when(e["at"]) >= since]
+        chunk = events[start : start + 2]
+        more = start + 2 < len(events)
+        return 200, {"events": chunk, "next": str(start + 2) if more else None}
 
     def list_returns(self, request: SandboxRequest, order_id: str) -> tuple[int, Any]:
         return 200, self._order(order_id)["returns"]
@@ -373,6 +397,29 @@ class WindowAdapter(ToyAdapter):
     order_filters: ClassVar[frozenset[str]] = frozenset({"created_since"})
 
 
+class FeedAdapter(WindowAdapter):
+    """A placed-window platform with a change feed (like Next Commerce's transactions)."""
+
+    platform: ClassVar[str] = "feedtoy"
+
+    @property
+    def capabilities(self) -> frozenset[uo.Capability]:
+        """Reads, including single orders (the feed's re-reads)."""
+        return super().capabilities | {uo.Capability.ORDERS_GET}
+
+    def get_order(self, order_id: str) -> Op[uo.Order]:
+        """One order."""
+        body = (yield Request("GET", f"orders/{order_id}")).body
+        return translate(body, self.platform)
+
+    def order_changes(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
+        """The platform's event feed."""
+        params = {"since": _iso(since), **({"page": cursor} if cursor else {})}
+        body = (yield Request("GET", "changes", params=params)).body
+        changes = [OrderChange(e["order_id"], deleted=e["deleted"]) for e in body["events"]]
+        return Page(changes, body["next"])
+
+
 class ToyPlugin:
     """Registers both toy platforms."""
 
@@ -383,6 +430,7 @@ class ToyPlugin:
         return [
             uo.AdapterSpec("synctoy", ToyAdapter, ToySettings, caps, "0.0.1"),
             uo.AdapterSpec("windowtoy", WindowAdapter, ToySettings, caps, "0.0.1"),
+            uo.AdapterSpec("feedtoy", FeedAdapter, ToySettings, caps, "0.0.1"),
         ]
 
 

@@ -1,4 +1,4 @@
-"""DuckDB's memory cap: unset by default, settable per call or through the environment."""
+"""DuckDB's memory cap: 128MB by default, settable per call or through the environment."""
 
 from __future__ import annotations
 
@@ -29,3 +29,7 @@ def test_memory_limit_argument_and_environment(
     assert capped.startswith(("244", "256"))  # DuckDB reports MiB
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "256MB")
     assert limit_of(tmp_path / "c.duckdb") == capped
+    monkeypatch.delenv(MEMORY_LIMIT_ENV)
+    assert default.startswith(("122", "128"))  # the default cap
+    uncapped = limit_of(tmp_path / "d.duckdb", memory_limit="none")
+    assert uncapped not in (default, capped)  # DuckDB's own: 80 % of RAM

@@ -14,7 +14,7 @@ from sync_toy import ToyShop, seeded_order
 
 import unified_orders as uo
 from unified_orders.http import emulator_transport
-from unified_orders.sync import LogProgress, run_sync
+from unified_orders.sync import LogProgress, payload, run_sync
 from unified_orders.sync.schema import TABLES
 
 pytestmark = pytest.mark.usefixtures("toy")
@@ -96,7 +96,8 @@ def test_money_is_exact_with_shop_currency(tmp_path: Path) -> None:
         "open",
         "open",
     )
-    assert one(db, "SELECT raw->>'id' FROM orders WHERE id = ?", usd["id"]) == usd["id"]
+    raw = one(db, "SELECT raw FROM orders WHERE id = ?", usd["id"])
+    assert payload(raw)["id"] == usd["id"]  # the payload, compressed
 
 
 def test_a_second_run_is_incremental_and_converges(tmp_path: Path) -> None:
@@ -292,3 +293,48 @@ def test_the_library_listing_names_orders_it_could_not_read() -> None:
     assert len(seen) == 4  # the rest of that page came first
     failures = [f for page in store.orders.pages() for f in page.failures]
     assert [f.id for f in failures] == ["1003"]
+
+
+def test_the_change_feed_finds_changes_the_listing_filter_cannot_see(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop("feedtoy")
+    assert run_sync({"f": factory}, db).results[0].mode == "full"
+    old, gone = seeded_order(0)["id"], seeded_order(1)["id"]  # placed in 2024: outside the window
+    emulator.touch(old, bump=False, status="canceled")  # e.g. a refund that leaves updated_at
+    emulator.delete(gone)
+    second = run_sync({"f": factory}, db).results[0]
+    assert second.mode == "placed_window"
+    assert (second.changed, second.deleted) == (1, 1)
+    assert one(db, "SELECT status FROM orders WHERE id = ?", old) == "canceled"
+    assert one(db, "SELECT deleted_at IS NOT NULL FROM orders WHERE id = ?", gone) is True
+    assert one(db, "SELECT run_phase, run_id FROM sync_state WHERE store = 'f'") == (None, None)
+
+
+def test_a_run_that_fails_in_the_change_feed_resumes_there(tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    emulator, factory = shop("feedtoy")
+    assert run_sync({"f": factory}, db).ok
+    for number in (0, 1, 2):  # three events: two pages of the feed
+        emulator.touch(seeded_order(number)["id"], bump=False, status="canceled")
+    original = emulator.handle
+    calls = {"changes": 0}
+
+    def fail_second_feed_page(method: str, path: str, query: Any, *rest: Any) -> Any:
+        if path.endswith("changes"):
+            calls["changes"] += 1
+            if calls["changes"] in (2, 3):  # a 401 is retried once after re-authenticating
+                return 401, {"error": "expired"}, {}
+        return original(method, path, query, *rest)
+
+    emulator.handle = fail_second_feed_page  # type: ignore[method-assign]
+    failed = run_sync({"f": factory}, db).results[0]
+    assert not failed.ok
+    assert one(db, "SELECT run_phase FROM sync_state WHERE store = 'f'") == "changes"
+    emulator.handle = original  # type: ignore[method-assign]
+    resumed = run_sync({"f": factory}, db).results[0]
+    assert resumed.ok
+    assert resumed.resumed
+    statuses = {
+        one(db, "SELECT status FROM orders WHERE id = ?", seeded_order(n)["id"]) for n in (0, 1, 2)
+    }
+    assert statuses == {"canceled"}

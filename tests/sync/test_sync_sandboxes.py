@@ -113,3 +113,40 @@ def test_default_sync_of_every_sandbox_then_a_cross_platform_refund_report(tmp_p
     assert [(r["group"], r["currency"], r["refunds"], r["amount"]) for r in rows] == expected
     by_platform = report(db, "orders", group_by="platform")
     assert {r["group"] for r in by_platform} == {name.removeprefix("sandbox-") for name in stores}
+
+
+def _refund_something(plain: uo.Store) -> str | None:
+    """Refund one unit of some line of some paid order; the refund's id (None: nothing to refund)."""
+    for order in plain.orders.list():
+        if order.financial_status not in (
+            uo.FinancialStatus.PAID,
+            uo.FinancialStatus.PARTIALLY_REFUNDED,
+        ):
+            continue
+        for line in order.lines:
+            if line.refundable_quantity < 1:
+                continue
+            request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id=line.id, quantity=1)])
+            try:
+                refund = plain.refunds.create(order, request, idempotency_key=f"feed-{order.id}")
+            except (uo.InvalidRequest, uo.UnsupportedOperation, uo.IllegalTransition):
+                continue
+            return refund.id
+    return None
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_incremental_sync_finds_a_refund_on_an_old_order(platform: str, tmp_path: Path) -> None:
+    store = sandbox(platform)
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db).ok
+    refund_id = _refund_something(unwrapped(store))
+    if refund_id is None:
+        pytest.skip(f"the {platform} sandbox has no order with a refundable line")
+    again = run_sync({"s": store}, db).results[0]
+    assert again.ok, again.error
+    assert again.mode != "full"
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM refunds WHERE id = ?", [refund_id]).fetchone()
+    assert found == (1,), f"{platform}: the incremental sync missed refund {refund_id}"
+    asyncio.run(store.aclose())

@@ -46,6 +46,7 @@ from .handlers import (
     FulfillmentServiceHandlers,
     OrderHandlers,
     RefundHandlers,
+    TransactionHandlers,
 )
 from .routes import ROUTES
 from .seed import (
@@ -65,6 +66,7 @@ class NextCommerceEmulator(
     RefundHandlers,
     FulfillmentOrderHandlers,
     FulfillmentServiceHandlers,
+    TransactionHandlers,
     BaseEmulator,
 ):
     """The in-memory Next Commerce store. ``seed_orders(n)`` adds n generated orders.

@@ -21,6 +21,7 @@ ROUTES = Router(
         Route("POST", "orders/{number}/cancel/", "cancel_order"),
         Route("POST", "orders/{number}/refund/calculate/", "calculate_refund", writes=False),
         Route("POST", "orders/{number}/refund/", "create_refund"),
+        Route("GET", "transactions/", "list_transactions"),
         Route("GET", "orders/{number}/fulfillment-orders/", "list_fulfillment_orders"),
         Route("GET", f"{FO}/", "get_fulfillment_order"),
         Route("POST", f"{FO}/hold/", "hold"),

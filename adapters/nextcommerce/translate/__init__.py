@@ -32,7 +32,7 @@ from .fulfillment import (
     locations_from_platform,
     split_response,
 )
-from .listing import in_window, listing_page
+from .listing import changed_order_numbers, in_window, listing_page
 from .orders import (
     FINANCIAL_STATUS,
     FULFILLMENT_STATUS,
@@ -69,6 +69,7 @@ __all__ = [
     "calculate_request",
     "calculation_from_platform",
     "cancel_body",
+    "changed_order_numbers",
     "create_order_body",
     "error_from_response",
     "fulfillment_order_from_platform",

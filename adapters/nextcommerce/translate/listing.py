@@ -15,19 +15,19 @@ from unified_orders.lookup import number_key
 from .orders import ORDER_STATUS
 from .values import PLATFORM
 
-__all__ = ["in_window", "listed_match", "listing_page"]
+__all__ = ["changed_order_numbers", "in_window", "listed_match", "listing_page"]
 
 
-def listing_page(response: Response) -> tuple[list[Any], Any]:
-    """The ``results`` and ``next`` of an order-list page; anything else is a PlatformError,
-    never an empty page (an empty page would end a listing early, and a full sync would then
-    mark every order deleted)."""
+def listing_page(response: Response, what: str = "order") -> tuple[list[Any], Any]:
+    """The ``results`` and ``next`` of a list page; anything else is a PlatformError, never an
+    empty page (an empty page would end a listing early, and a full sync would then mark every
+    order deleted)."""
     body = response.body
     results = body.get("results") if isinstance(body, Mapping) else None
     if not isinstance(results, list):
         raise PlatformError(
-            f"the order listing answered {response.status} with no list of results "
-            f"({type(body).__name__} body); it is not a page of orders",
+            f"the {what} listing answered {response.status} with no list of results "
+            f"({type(body).__name__} body); it is not a page of {what}s",
             status=response.status,
             platform=PLATFORM,
             code="unreadable_response",
@@ -68,3 +68,19 @@ def listed_match(item: Mapping[str, Any], query: OrderQuery) -> bool:
         return False
     status = ORDER_STATUS.get(str(item.get("status") or ""))
     return query.status is None or status is None or status is query.status
+
+
+def changed_order_numbers(results: list[Any], since: datetime) -> list[str]:
+    """Order numbers of the transactions (refunds, captures, voids, ...) created at or after
+    ``since``; the listing filters by date only. Transactions of no order are skipped."""
+    numbers: list[str] = []
+    for item in results:
+        if not isinstance(item, Mapping) or not item.get("order"):
+            continue
+        created = item.get("date_created")
+        if created:
+            when = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+            if (when if when.tzinfo else when.replace(tzinfo=UTC)) < since:
+                continue
+        numbers.append(str(item["order"]))
+    return numbers

@@ -18,7 +18,7 @@ The state machines these read live in :mod:`..states`; ids, JSON numbers and tax
 
 from __future__ import annotations
 
-from .criteria import ORDER_ASSOCIATIONS, RETURN_ASSOCIATIONS, order_criteria
+from .criteria import ORDER_ASSOCIATIONS, RETURN_ASSOCIATIONS, changes_criteria, order_criteria
 from .errors import error_from_response
 from .order_to_platform import (
     DELIVERY_STATE_FOR,
@@ -96,6 +96,7 @@ __all__ = [
     "amounts_of",
     "calculated_price",
     "capture_refundable",
+    "changes_criteria",
     "collect_state_names",
     "discount_shares",
     "error_from_response",

@@ -11,7 +11,7 @@ from unified_orders.models import OrderStatus
 
 from .values import storage_time
 
-__all__ = ["ORDER_ASSOCIATIONS", "RETURN_ASSOCIATIONS", "order_criteria"]
+__all__ = ["ORDER_ASSOCIATIONS", "RETURN_ASSOCIATIONS", "changes_criteria", "order_criteria"]
 
 ORDER_ASSOCIATIONS: dict[str, Any] = {
     "lineItems": {},
@@ -111,3 +111,41 @@ def order_criteria(query: OrderQuery, page: int, limit: int) -> dict[str, Any]:
     if filters:
         body["filter"] = filters
     return body
+
+
+#: Associations whose writes leave ``order.updatedAt`` as it was: payment state transitions,
+#: captures and capture refunds, deliveries (Shopware does not bump the order on them).
+CHANGE_PATHS = (
+    "transactions",
+    "transactions.captures",
+    "transactions.captures.refunds",
+    "deliveries",
+)
+
+
+def _touched(path: str, moment: datetime) -> dict[str, Any]:
+    """Rows of ``path`` created or updated at or after ``moment``."""
+    return {
+        "type": "multi",
+        "operator": "or",
+        "queries": [
+            _range(f"{path}.createdAt", "gte", moment),
+            _range(f"{path}.updatedAt", "gte", moment),
+        ],
+    }
+
+
+def changes_criteria(since: datetime, page: int, limit: int, *, returns: bool) -> dict[str, Any]:
+    """The ``search/order`` body of one page of order ids whose associations changed since
+    ``since`` (``returns``: the shop has Commercial returns, whose rows count too)."""
+    paths = [*CHANGE_PATHS, *(["returns"] if returns else [])]
+    return {
+        "page": page,
+        "limit": limit,
+        "filter": [
+            {"type": "multi", "operator": "or", "queries": [_touched(p, since) for p in paths]}
+        ],
+        "sort": [{"field": "id", "order": "ASC"}],
+        "includes": {"order": ["id"]},
+        "total-count-mode": "none",
+    }

@@ -116,13 +116,20 @@ def sync_command(
             "--details/--no-details", help="Read returns and fulfillment orders of changed orders."
         ),
     ] = True,
+    keep_raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw/--no-raw",
+            help="Keep each order's platform payload (compressed) in orders.raw.",
+        ),
+    ] = True,
     memory_limit: Annotated[
         str | None,
         typer.Option(
             "--db-memory-limit",
             envvar="UNIFIED_ORDERS_DB_MEMORY_LIMIT",
-            help="Cap DuckDB's memory (e.g. 512MB); too small fails large syncs. "
-            "Default: DuckDB's own (80 percent of RAM).",
+            help="Cap DuckDB's memory (e.g. 512MB); beyond it DuckDB spills to DB.tmp. "
+            "'none': DuckDB's own default (80 percent of RAM). Default: 128MB.",
         ),
     ] = None,
     json_flag: JsonOpt = False,
@@ -141,6 +148,7 @@ def sync_command(
         window_days=window_days,
         full=full,
         details=details,
+        keep_raw=keep_raw,
         progress=auto_progress(sys.stderr),
         memory_limit=memory_limit,
     )

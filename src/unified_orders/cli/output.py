@@ -252,7 +252,7 @@ def calculation_tables(calc: RefundCalculation) -> list[Any]:
             for line in calc.lines
         ],
     )
-    parts: list[Any] = [lines]
+    parts: list[Any] = [lines] if calc.lines else []  # an amount-only refund has no lines
     rows = calculation_amount_rows(calc, money)
     if calc.transactions:
         parts.append(
@@ -270,7 +270,8 @@ def calculation_tables(calc: RefundCalculation) -> list[Any]:
                 ],
             )
         )
-    parts.append(fields_table("Totals", rows))
+    title = "Totals" if calc.lines else f"Refund preview for order {calc.order_id}: amount only"
+    parts.append(fields_table(title, rows))
     return parts
 
 

@@ -5,12 +5,14 @@
 >>> report("unified-orders.duckdb", "refunds", group_by="platform")
 
 Modules, one job each: ``schema`` (tables and their docs), ``rows`` (canonical models -> rows),
-``writer`` (DuckDB upserts and sync state), ``runner`` (concurrent, resumable sync), ``progress``,
+``payloads`` (the compressed ``orders.raw``), ``writer`` (DuckDB writes and sync state),
+``batching`` (the one writer of a sync), ``runner`` (concurrent, resumable sync), ``progress``,
 ``sources`` (the default sandbox stores), ``report``, ``export``. The ``sync``, ``report`` and
 ``export`` commands live with the other commands, in ``unified_orders.cli.cmd_sync``.
 """
 
 from .export import ExportFormat, export
+from .payloads import payload
 from .progress import LogProgress, NullProgress, Progress, RichProgress, auto_progress
 from .report import GroupBy, ReportKind, report, report_json, report_table
 from .runner import (
@@ -46,6 +48,7 @@ __all__ = [
     "auto_progress",
     "connect_db",
     "export",
+    "payload",
     "report",
     "report_json",
     "report_table",

@@ -19,8 +19,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
+import duckdb
+
 from .. import jsonutil
 from ..models.currencies import known_minor_unit
+from .payloads import payload_text
 from .schema import DATA_TABLES, MONEY, TABLES, Table
 from .writer import connect_db
 
@@ -67,9 +70,14 @@ def _formatters(table: Table) -> list[Callable[[Any, tuple[Any, ...]], Any]]:
 
         return text
 
+    def payload(value: Any, row: tuple[Any, ...]) -> Any:
+        return payload_text(value)
+
     formatters: list[Callable[[Any, tuple[Any, ...]], Any]] = []
     for column in table.columns:
-        if column.type == MONEY:
+        if column.name == "raw":
+            formatters.append(payload)
+        elif column.type == MONEY:
             currency = "shop_currency" if column.name.endswith("_shop") else "currency"
             formatters.append(money(names.index(currency)))
         else:
@@ -100,12 +108,17 @@ def _write_csv(con: Any, table: Table, file: TextIO) -> None:
         writer.writerow([_csv_cell(value) for value in record])
 
 
+#: Column types whose text form is JSON, nested as JSON in JSON Lines (``raw`` is compressed
+#: JSON, written out as its text).
+_JSON_TEXT = frozenset({"JSON", "BLOB"})
+
+
 def _write_jsonl(con: Any, table: Table, file: TextIO) -> None:
     names = table.column_names
     kinds = [column.type for column in table.columns]
     for record in _records(con, table):
         row = {
-            name: jsonutil.loads(value) if kind == "JSON" and value is not None else value
+            name: jsonutil.loads(value) if kind in _JSON_TEXT and value is not None else value
             for name, kind, value in zip(names, kinds, record, strict=True)
         }
         file.write(jsonutil.dumps(row) + "\n")
@@ -151,8 +164,12 @@ def _write(con: Any, table: Table, fmt: ExportFormat, path: Path) -> None:
     if fmt is ExportFormat.PARQUET:
         quoted = str(path).replace("'", "''")
         order = ", ".join(table.key)
+        # the compressed payload goes in as its JSON text
+        source = (
+            _with_payload_text(con, table.name, order) if table.name == "orders" else table.name
+        )
         con.execute(
-            f"COPY (SELECT * FROM {table.name} ORDER BY {order}) TO '{quoted}' (FORMAT parquet)"
+            f"COPY (SELECT * FROM {source} ORDER BY {order}) TO '{quoted}' (FORMAT parquet)"
         )
         return
     # readable by the owner only from the first byte: exports hold customer data
@@ -162,3 +179,32 @@ def _write(con: Any, table: Table, fmt: ExportFormat, path: Path) -> None:
             _write_csv(con, table, file)
         else:
             _write_jsonl(con, table, file)
+
+
+#: Orders decompressed per step when exporting (bounded memory; DuckDB spills beyond its cap).
+_CHUNK = 2_000
+
+
+def _with_payload_text(con: duckdb.DuckDBPyConnection, table: str, order: str) -> str:
+    """A temporary copy of ``table`` with ``raw`` as JSON text instead of compressed bytes."""
+    columns = TABLES[table].column_names
+    at = columns.index("raw")
+    copy = f"{table}__export"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {copy} AS "
+        f"SELECT * REPLACE (CAST(NULL AS JSON) AS raw) FROM {table} LIMIT 0"
+    )
+    types = [str(row[1]) for row in con.execute(f"DESCRIBE {copy}").fetchall()]
+    insert = f"INSERT INTO {copy} SELECT " + ", ".join(
+        f"unnest(${i + 1}::{kind}[])" for i, kind in enumerate(types)
+    )
+    reader = con.cursor()
+    try:
+        result = reader.execute(f"SELECT * FROM {table} ORDER BY {order}")
+        while rows := result.fetchmany(_CHUNK):
+            values = [list(column) for column in zip(*rows, strict=True)]
+            values[at] = [payload_text(blob) for blob in values[at]]
+            con.execute(insert, values)
+    finally:
+        reader.close()
+    return copy

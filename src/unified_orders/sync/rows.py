@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from .. import jsonutil
 from ..models import FulfillmentOrder, Money, Order, Restock, Return
+from .payloads import compress
 from .schema import MONEY_SCALE, TABLES
 
 __all__ = ["OrderRows", "RowError", "details_rows", "order_rows", "utc"]
@@ -185,7 +185,7 @@ def order_rows(
                 )
             )
     address = order.shipping_address
-    raw = jsonutil.dumps(order.raw) if keep_raw and order.raw is not None else None
+    raw = compress(order.raw) if keep_raw and order.raw is not None else None
     where = f"order {oid}"
     head_row: list[Any] = [
         *head,

@@ -25,19 +25,27 @@ import inspect
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..adapter import Adapter, Capability, OrderQuery, Page
-from ..errors import InvalidRequest, NotFound, UnsupportedOperation
+from ..adapter import Adapter, Capability, OrderQuery, Page, ReadFailure
+from ..errors import (
+    AuthenticationError,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    UnsupportedOperation,
+)
 from ..models import FulfillmentOrder, Order, Return
+from ..pagination import READ_ERRORS
 from ..store import AsyncStore
+from .batching import BatchWriter
 from .progress import NullProgress, Progress
 from .rows import OrderRows, details_rows, order_rows
-from .writer import DEFAULT_DB, Database, RunState, placed_window_start
+from .writer import DEFAULT_DB, Database, PageWrite, RunState, placed_window_start
 
 __all__ = [
     "DEFAULT_LOOKBACK",
@@ -86,6 +94,9 @@ class StoreResult:
     unreadable: int = 0
     seconds: float = 0.0
     error: str | None = None
+    #: Kinds of change this run could not see (an incremental run on a platform that has no
+    #: feed for them); only a full run finds those.
+    unseen: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         """One line: the outcome and the counts."""
@@ -97,10 +108,15 @@ class StoreResult:
             if self.unreadable
             else ""
         )
+        unseen = (
+            f"; cannot see {', '.join(self.unseen)} (run --full to find them)"
+            if self.unseen
+            else ""
+        )
         return (
             f"ok ({self.mode}{resumed}): {self.orders} orders read, {self.changed} written, "
             f"{self.deleted} marked deleted{unreadable}, {self.pages} pages in "
-            f"{self.seconds:.1f}s"
+            f"{self.seconds:.1f}s{unseen}"
         )
 
 
@@ -167,6 +183,7 @@ class _StoreSync:
         details: bool,
         keep_raw: bool,
         progress: Progress,
+        writer: BatchWriter,
         write_lock: asyncio.Lock,
     ) -> None:
         self.name = name
@@ -177,6 +194,7 @@ class _StoreSync:
         self.full = full
         self.keep_raw = keep_raw
         self.progress = progress
+        self.writer = writer
         self.write_lock = write_lock
         caps = store.capabilities
         self.read_returns = details and Capability.RETURNS_LIST in caps
@@ -205,6 +223,7 @@ class _StoreSync:
             run_orders=0,
             run_changed=0,
             run_max_updated=None,
+            run_phase="listing",
         )
 
     def _query(self, state: RunState) -> OrderQuery:
@@ -224,7 +243,23 @@ class _StoreSync:
             await self._save(state)
         assert state.run_mode is not None
         self.result.mode = state.run_mode
+        if state.run_mode != "full":
+            self.result.unseen = sorted(self.store.adapter.unseen_changes)
         self.progress.started(self.name, self.store.platform, state.run_mode)
+        if state.run_phase != "changes":
+            state = await self._listing(state)
+            if self._changes_since(state) is not None:
+                state = replace(state, run_phase="changes", run_cursor=None)
+                await self._save(state)
+        if state.run_phase == "changes":
+            state = await self._changes(state)
+        await self._finish(state)
+        self.result.ok = True
+        self.result.seconds = time.monotonic() - started
+        return self.result
+
+    async def _listing(self, state: RunState) -> RunState:
+        """Read every page of the run's order listing."""
         query = self._query(state)
         cursor = state.run_cursor
         while True:
@@ -241,24 +276,70 @@ class _StoreSync:
             state = await self._write(state, page)
             cursor = page.next_cursor
             if cursor is None:
-                break
-        await self._finish(state)
-        self.result.ok = True
-        self.result.seconds = time.monotonic() - started
-        return self.result
+                return state
+
+    def _changes_since(self, state: RunState) -> datetime | None:
+        """Where an incremental run's change feed starts (None: a full run reads everything)."""
+        if state.run_mode == "updated_since":
+            return state.run_since.replace(tzinfo=UTC) if state.run_since else None
+        if state.run_mode == "placed_window" and state.watermark is not None:
+            return (state.watermark - self.lookback).replace(tzinfo=UTC)
+        return None
+
+    async def _changes(self, state: RunState) -> RunState:
+        """Re-read the orders the platform's change feed names since the last run (refunds on
+        orders the listing's filter does not show, deletions); see ``Adapter.order_changes``."""
+        since = self._changes_since(state)
+        assert since is not None
+        cursor = state.run_cursor
+        while True:
+            feed = await self.store.run(self.store.adapter.order_changes(since, cursor))
+            deleted = list(dict.fromkeys(c.order_id for c in feed.items if c.deleted))
+            wanted = [
+                order_id
+                for order_id in dict.fromkeys(c.order_id for c in feed.items)
+                if order_id not in deleted
+            ]
+            limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
+            read = await asyncio.gather(*(self._reread(order_id, limit) for order_id in wanted))
+            orders = [item for item in read if isinstance(item, Order)]
+            failures = [item for item in read if isinstance(item, ReadFailure)]
+            deleted += [
+                order_id for order_id, item in zip(wanted, read, strict=True) if item is None
+            ]
+            page = Page(orders, feed.next_cursor, failures)
+            state = await self._write(state, page, deleted=deleted)
+            cursor = feed.next_cursor
+            if cursor is None:
+                return state
+
+    async def _reread(self, order_id: str, limit: asyncio.Semaphore) -> Order | ReadFailure | None:
+        """The order as it is now; None when the platform no longer has it."""
+        async with limit:
+            try:
+                return await self.store.orders.get(order_id)
+            except NotFound:
+                return None
+            except (AuthenticationError, RateLimited):
+                raise
+            except READ_ERRORS as error:
+                return ReadFailure(order_id, f"{type(error).__name__}: {error}")
 
     async def _save(self, state: RunState) -> None:
         async with self.write_lock:
             await asyncio.to_thread(self.db.save_state, state)
 
-    async def _write(self, state: RunState, page: Page[Order]) -> RunState:
+    async def _write(
+        self, state: RunState, page: Page[Order], *, deleted: Sequence[str] = ()
+    ) -> RunState:
         synced_at = _now()
         built = [
             order_rows(self.name, order, synced_at, keep_raw=self.keep_raw) for order in page.items
         ]
         ids = [rows.order_id for rows in built]
-        known = await asyncio.to_thread(self.db.known_hashes, self.name, ids)
+        known = await asyncio.to_thread(self.db.stored_hashes, self.name, ids)
         changed = [rows for rows in built if known.get(rows.order_id) != rows.content_hash]
+        stored = [rows.order_id for rows in changed if rows.order_id in known]
         if changed and (self.read_returns or self.read_fos):
             limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
             await asyncio.gather(*(self._details(rows, limit, synced_at) for rows in changed))
@@ -274,10 +355,10 @@ class _StoreSync:
             run_changed=state.run_changed + len(changed),
             run_max_updated=max_updated,
         )
-        async with self.write_lock:
-            await asyncio.to_thread(
-                self.db.write_page, state, changed, ids, synced_at, page.failures
-            )
+        await self.writer.write(
+            PageWrite(state, changed, ids, synced_at, page.failures, stored, deleted)
+        )
+        self.result.deleted += len(deleted)
         self.result.unreadable += len(page.failures)
         self.result.pages = state.run_pages
         self.result.orders = state.run_orders
@@ -334,6 +415,7 @@ class _StoreSync:
             last_completed_at=now,
             last_error=None,
             last_error_at=None,
+            run_phase=None,
         )
         scope: datetime | bool | None = False
         if state.run_mode == "full":
@@ -342,7 +424,7 @@ class _StoreSync:
             # One day of margin: the platform's "placed date" is a day in the store's time zone.
             scope = state.run_since + timedelta(days=1)
         async with self.write_lock:
-            self.result.deleted = await asyncio.to_thread(
+            self.result.deleted += await asyncio.to_thread(
                 self.db.finish_run, state, completed, scope
             )
 
@@ -382,6 +464,7 @@ async def sync_stores(
                 details=details,
                 keep_raw=keep_raw,
                 progress=reporter,
+                writer=writer,
                 write_lock=write_lock,
             )
             result = job.result
@@ -400,9 +483,10 @@ async def sync_stores(
         return result
 
     try:
-        summary.results = list(
-            await asyncio.gather(*(one(name, source) for name, source in stores.items()))
-        )
+        async with BatchWriter(db) as writer:
+            summary.results = list(
+                await asyncio.gather(*(one(name, source) for name, source in stores.items()))
+            )
     finally:
         reporter.close()
         db.close()

@@ -23,7 +23,7 @@ __all__ = [
     "schema_markdown",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 MONEY = "DECIMAL(38, 10)"
 #: Digits after the decimal point a money column keeps exactly.
 MONEY_SCALE = 10
@@ -46,6 +46,17 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+
+    @property
+    def indexed(self) -> bool:
+        """Whether DuckDB enforces the key with a PRIMARY KEY index.
+
+        Tables that grow with the orders are not indexed: DuckDB keeps such indexes in memory,
+        so a fixed memory cap would turn a large sync into an out-of-memory failure. The writer
+        keeps their keys unique itself (old rows of an order are deleted before its new rows go
+        in, in the same transaction).
+        """
+        return self.name not in GROWING_TABLES
 
     @property
     def column_names(self) -> list[str]:
@@ -127,7 +138,12 @@ TABLES: dict[str, Table] = {
                     "hash of this order's rows: unchanged => skipped",
                 ),
                 _SYNCED,
-                _c("raw", "JSON", "the platform payload the order was read from"),
+                _c(
+                    "raw",
+                    "BLOB",
+                    "the platform payload the order was read from: zlib-compressed JSON "
+                    "(`export` writes it as JSON; in Python `unified_orders.sync.payload(raw)`)",
+                ),
             ),
             ("store", "id"),
         ),
@@ -293,6 +309,12 @@ TABLES: dict[str, Table] = {
                 _c("last_completed_at", "TIMESTAMP", "when the last run completed (UTC)"),
                 _c("last_error", "VARCHAR", "why the last run failed, NULL after a success"),
                 _c("last_error_at", "TIMESTAMP", "when it failed (UTC)"),
+                _c(
+                    "run_phase",
+                    "VARCHAR",
+                    "listing (orders by the run's filter), then changes (orders the platform's "
+                    "change feed names, see docs/reporting/index.md)",
+                ),
             ),
             ("store",),
         ),
@@ -331,6 +353,8 @@ ORDER_CHILDREN = (
     "return_lines",
     "fulfillment_orders",
 )
+#: Tables that grow with the number of orders (no primary-key index, see ``Table.indexed``).
+GROWING_TABLES = frozenset({"orders", *ORDER_CHILDREN, "sync_seen"})
 #: Tables holding synced data (what ``export`` writes by default).
 DATA_TABLES = ("stores", "orders", *ORDER_CHILDREN, "sync_state", "sync_errors")
 
@@ -342,10 +366,9 @@ def create_schema_sql() -> list[str]:
     ]
     for table in TABLES.values():
         columns = ",\n  ".join(f"{c.name} {c.type}" for c in table.columns)
-        key = ", ".join(table.key)
-        statements.append(
-            f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {columns},\n  PRIMARY KEY ({key})\n)"
-        )
+        if table.indexed:
+            columns += f",\n  PRIMARY KEY ({', '.join(table.key)})"
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {columns}\n)")
     return statements
 
 

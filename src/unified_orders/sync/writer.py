@@ -26,15 +26,18 @@ from ..locks import LockTimeout
 from .rows import OrderRows
 from .schema import ORDER_CHILDREN, SCHEMA_VERSION, TABLES, create_schema_sql
 
-__all__ = ["Database", "RunState", "connect_db"]
+__all__ = ["Database", "PageWrite", "RunState", "connect_db"]
 
 DEFAULT_DB = "unified-orders.duckdb"
 
 
-#: Caps DuckDB's memory (e.g. "256MB"); unset, DuckDB's own default (80% of RAM) applies. A cap
-#: bounds the buffer pool, but DuckDB's primary-key indexes grow with the rows and stay in
-#: memory, so too small a cap makes a large sync fail with an out-of-memory error (bench/README.md).
+#: Caps DuckDB's memory (e.g. "256MB", or "none" for DuckDB's own default, 80% of RAM).
 MEMORY_LIMIT_ENV = "UNIFIED_ORDERS_DB_MEMORY_LIMIT"
+#: The cap when none is given. DuckDB spills beyond it to ``<db>.tmp``; the growing tables have
+#: no in-memory index (see ``schema.Table.indexed``), so a large sync stays within it
+#: (bench/README.md, memory).
+DEFAULT_MEMORY_LIMIT = "128MB"
+_UNCAPPED = frozenset({"none", "default", "duckdb"})
 
 
 def connect_db(
@@ -42,17 +45,19 @@ def connect_db(
 ) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a DuckDB file with the schema in place.
 
-    ``memory_limit`` (else ``$UNIFIED_ORDERS_DB_MEMORY_LIMIT``) caps DuckDB's memory.
+    ``memory_limit`` (else ``$UNIFIED_ORDERS_DB_MEMORY_LIMIT``, else
+    :data:`DEFAULT_MEMORY_LIMIT`) caps DuckDB's memory; ``"none"`` leaves DuckDB's own default.
     """
     if read_only and not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist: run `unified-orders sync` first")
-    limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV)
-    if limit and not _SIZE.match(limit):
+    limit = (memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT).strip()
+    uncapped = limit.lower() in _UNCAPPED
+    if not uncapped and not _SIZE.match(limit):
         raise ConfigurationError(
-            f"DuckDB memory limit {limit!r} is not a size such as '256MB' or '1GiB'"
+            f"DuckDB memory limit {limit!r} is not a size such as '256MB' or '1GiB', or 'none'"
         )
     config: dict[str, str | bool | int | float | list[str]] = (
-        {"memory_limit": limit} if limit else {}
+        {} if uncapped else {"memory_limit": limit}
     )
     created = not Path(path).exists()
     con = _connect(str(path), read_only, config)
@@ -64,10 +69,54 @@ def connect_db(
     if not read_only:
         for statement in create_schema_sql():
             con.execute(statement)
+        _upgrade(con)
         con.execute(
             "INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
     return con
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring tables an older version made to this schema (version 1: primary keys on the
+    growing tables, ``orders.raw`` as JSON text; version 2: no ``sync_state.run_phase``).
+
+    DuckDB cannot drop a primary key or change a column type in place: each such table is copied
+    into a new one, in one transaction per table, so a crash leaves the table as it was.
+    """
+    indexed = {
+        str(row[0])
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+    }
+    types = {
+        (str(table), str(column)): str(kind)
+        for table, column, kind in con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns()"
+        ).fetchall()
+    }
+    statements = dict(zip(TABLES, create_schema_sql()[1:], strict=True))
+    for name, table in TABLES.items():
+        old = {c.name: types.get((name, c.name), "") for c in table.columns}
+        for column in table.columns:
+            if not old[column.name]:  # a column this version added: at the end, like the DDL
+                kind = column.type.replace(" NOT NULL", "")
+                con.execute(f"ALTER TABLE {name} ADD COLUMN {column.name} {kind}")
+                old[column.name] = kind
+        retyped = [
+            c.name for c in table.columns if c.type.startswith("BLOB") and old[c.name] != "BLOB"
+        ]
+        if not retyped and not (name in indexed and not table.indexed):
+            continue
+        selects = ", ".join(
+            f"encode(CAST({c.name} AS VARCHAR))" if c.name in retyped else c.name
+            for c in table.columns
+        )
+        with _transaction(con):
+            con.execute(f"ALTER TABLE {name} RENAME TO {name}__old")
+            con.execute(statements[name])
+            con.execute(f"INSERT INTO {name} SELECT {selects} FROM {name}__old")
+            con.execute(f"DROP TABLE {name}__old")
 
 
 _SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -98,17 +147,15 @@ def _connect(
             raise ConfigurationError(f"cannot open the database {path}: {error}") from None
 
 
-def _insert_sql(table: str, replace: bool) -> str:
+def _insert_sql(table: str) -> str:
     spec = TABLES[table]
     selects = ", ".join(
         f"unnest(${i + 1}::{c.type.replace(' NOT NULL', '')}[])" for i, c in enumerate(spec.columns)
     )
-    verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
-    return f"{verb} {table} SELECT {selects}"
+    return f"INSERT INTO {table} SELECT {selects}"
 
 
-_INSERT = {name: _insert_sql(name, replace=False) for name in TABLES}
-_UPSERT = {name: _insert_sql(name, replace=True) for name in TABLES}
+_INSERT = {name: _insert_sql(name) for name in TABLES}
 
 
 @dataclass(frozen=True)
@@ -131,6 +178,7 @@ class RunState:
     last_completed_at: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    run_phase: str | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -148,10 +196,24 @@ class Database:
         self.path = Path(path)
         self.con = connect_db(self.path, memory_limit=memory_limit)
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[duckdb.DuckDBPyConnection] = []
 
     def close(self) -> None:
-        """Close the connection (committed data is durable)."""
+        """Close the connections (committed data is durable)."""
+        for reader in self._readers:
+            reader.close()
         self.con.close()
+
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """This thread's own cursor: reads of committed data run beside the writer, unlocked."""
+        reader: duckdb.DuckDBPyConnection | None = getattr(self._local, "reader", None)
+        if reader is None:
+            with self._lock:
+                reader = self.con.cursor()
+                self._readers.append(reader)
+            self._local.reader = reader
+        return reader
 
     # -- state ------------------------------------------------------------------------------
     def state(self, store: str, platform: str) -> RunState:
@@ -178,17 +240,24 @@ class Database:
             self._put_state(state)
 
     # -- pages ------------------------------------------------------------------------------
-    def known_hashes(self, store: str, ids: Sequence[str]) -> dict[str, str]:
-        """``{order id: content_hash}`` of the orders among ``ids`` already stored (not deleted)."""
+    def stored_hashes(self, store: str, ids: Sequence[str]) -> dict[str, str | None]:
+        """``{order id: content_hash}`` of the orders among ``ids`` that have rows, with None
+        for an order marked deleted (so it is written again when it reappears)."""
         if not ids:
             return {}
-        with self._lock:
-            rows = self.con.execute(
-                "SELECT id, content_hash FROM orders "
-                "WHERE store = ? AND deleted_at IS NULL AND id IN (SELECT unnest(?::VARCHAR[]))",
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT id, content_hash, deleted_at FROM orders "
+                "WHERE store = ? AND id IN (SELECT unnest(?::VARCHAR[]))",
                 [store, list(ids)],
-            ).fetchall()
-        return {str(order_id): str(digest) for order_id, digest in rows}
+            )
+            .fetchall()
+        )
+        return {
+            str(order_id): None if deleted_at is not None else str(digest)
+            for order_id, digest, deleted_at in rows
+        }
 
     def write_page(
         self,
@@ -197,46 +266,73 @@ class Database:
         seen: Sequence[str],
         synced_at: datetime,
         failures: Sequence[ReadFailure] = (),
+        stored: Sequence[str] | None = None,
     ) -> None:
-        """Replace the changed orders' rows, note the seen ids, record the orders that could not
-        be read (and forget those read now), save ``state``: one transaction."""
+        """Write one page of one store in its own transaction (see :meth:`write_pages`)."""
+        replaced = [rows.order_id for rows in changed] if stored is None else stored
+        self.write_pages([PageWrite(state, changed, seen, synced_at, failures, replaced)])
+
+    def write_pages(self, pages: Sequence[PageWrite]) -> None:
+        """Write pages of any stores in ONE transaction: for each page, replace the changed
+        orders' rows, note the seen ids, record the orders that could not be read (and forget
+        those read now), and save the store's state (the cursor after that page)."""
+        if not pages:
+            return
         with self._lock, _transaction(self.con):
-            if seen:
+            for page in pages:
+                self._page_bookkeeping(page)
+            for store, ids in _by_store(pages).items():
                 self.con.execute(
-                    "DELETE FROM sync_errors WHERE store = ? "
-                    "AND order_id IN (SELECT unnest(?::VARCHAR[]))",
-                    [state.store, list(seen)],
+                    "DELETE FROM orders WHERE store = ? AND id IN (SELECT unnest(?::VARCHAR[]))",
+                    [store, ids],
                 )
-            for failure in failures:
-                self.con.execute(
-                    "INSERT OR REPLACE INTO sync_errors VALUES (?, ?, ?, ?)",
-                    [state.store, failure.id, failure.error, synced_at],
-                )
-            self.con.execute(
-                "INSERT INTO stores VALUES (?, ?, ?, NULL) ON CONFLICT (store) DO UPDATE SET "
-                "platform = excluded.platform",
-                [state.store, state.platform, synced_at],
-            )
-            if changed:
-                ids = [rows.order_id for rows in changed]
                 for table in ORDER_CHILDREN:
                     self.con.execute(
                         f"DELETE FROM {table} WHERE store = ? "
                         "AND order_id IN (SELECT unnest(?::VARCHAR[]))",
-                        [state.store, ids],
+                        [store, ids],
                     )
-                for table in ("orders", *ORDER_CHILDREN):
-                    batch = [row for rows in changed for row in rows.tables.get(table, ())]
-                    sql = _UPSERT[table] if table == "orders" else _INSERT[table]
-                    _insert_columns(self.con, sql, batch, len(TABLES[table].columns))
-            # an order that could not be read still exists: never mark it deleted
-            present = [*seen, *(failure.id for failure in failures)]
-            if state.run_mode in ("full", "placed_window") and present:
-                self.con.execute(
-                    "INSERT OR IGNORE INTO sync_seen SELECT ?, ?, unnest(?::VARCHAR[])",
-                    [state.store, state.run_id, present],
-                )
-            self._put_state(state)
+            # last one wins should a page carry an order twice: keys stay unique
+            changed = {
+                (page.state.store, rows.order_id): rows for page in pages for rows in page.changed
+            }
+            for table in ("orders", *ORDER_CHILDREN):
+                batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
+                _insert_columns(self.con, _INSERT[table], batch, len(TABLES[table].columns))
+            for page in pages:
+                self._put_state(page.state)
+
+    def _page_bookkeeping(self, page: PageWrite) -> None:
+        state, seen = page.state, page.seen
+        if seen:
+            self.con.execute(
+                "DELETE FROM sync_errors WHERE store = ? "
+                "AND order_id IN (SELECT unnest(?::VARCHAR[]))",
+                [state.store, list(seen)],
+            )
+        for failure in page.failures:
+            self.con.execute(
+                "INSERT OR REPLACE INTO sync_errors VALUES (?, ?, ?, ?)",
+                [state.store, failure.id, failure.error, page.synced_at],
+            )
+        self.con.execute(
+            "INSERT INTO stores VALUES (?, ?, ?, NULL) ON CONFLICT (store) DO UPDATE SET "
+            "platform = excluded.platform",
+            [state.store, state.platform, page.synced_at],
+        )
+        if page.deleted:
+            self.con.execute(
+                "UPDATE orders SET deleted_at = ? WHERE store = ? AND deleted_at IS NULL "
+                "AND id IN (SELECT unnest(?::VARCHAR[]))",
+                [page.synced_at, state.store, list(page.deleted)],
+            )
+        # an order that could not be read still exists: never mark it deleted
+        present = [*seen, *(failure.id for failure in page.failures)]
+        if state.run_mode in ("full", "placed_window") and present:
+            self.con.execute(
+                "INSERT INTO sync_seen SELECT ?, ?, unnest(?::VARCHAR[])",
+                [state.store, state.run_id, present],
+            )
 
     def finish_run(
         self, state: RunState, completed: RunState, deleted_scope: datetime | bool | None
@@ -279,6 +375,30 @@ class Database:
                 row = self.con.execute(f"SELECT count(*) FROM {table} {where}", params).fetchone()
                 out[table] = int(row[0]) if row else 0
         return out
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """One page of one store, ready to write: its rows, the ids seen, and the state after it."""
+
+    state: RunState
+    changed: Sequence[OrderRows]
+    seen: Sequence[str]
+    synced_at: datetime
+    failures: Sequence[ReadFailure] = ()
+    #: Ids among ``changed`` that already have rows (deleted before the new rows go in).
+    stored: Sequence[str] = ()
+    #: Orders the platform no longer has (marked deleted, rows kept).
+    deleted: Sequence[str] = ()
+
+
+def _by_store(pages: Sequence[PageWrite]) -> dict[str, list[str]]:
+    """The ids whose old rows a batch replaces, per store."""
+    out: dict[str, list[str]] = {}
+    for page in pages:
+        if page.stored:
+            out.setdefault(page.state.store, []).extend(page.stored)
+    return out
 
 
 class _transaction:

@@ -11,10 +11,12 @@ from .fulfillment_orders import FulfillmentOrderHandlers
 from .fulfillment_service import FulfillmentServiceHandlers
 from .orders import OrderHandlers
 from .refunds import RefundHandlers
+from .transactions import TransactionHandlers
 
 __all__ = [
     "FulfillmentOrderHandlers",
     "FulfillmentServiceHandlers",
     "OrderHandlers",
     "RefundHandlers",
+    "TransactionHandlers",
 ]
