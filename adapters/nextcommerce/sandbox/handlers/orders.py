@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -10,10 +9,11 @@ from typing import Any
 from unified_orders.countries import address_problems
 from unified_orders.sandbox import EmulatorError, SandboxRequest
 
-from ...rules import API_ROOT, FO_OPEN_STATUSES, REQUIRED_ADDRESS_FIELDS
+from ...rules import FO_OPEN_STATUSES, REQUIRED_ADDRESS_FIELDS
 from ..records import add_transaction, new_order, open_fulfillment_order, refund_transaction
 from ..render import render_list_item, render_order
 from ..state import Json, NextCommerceBackend, as_int, bad_request, d, detail, not_a_dict
+from .paging import cursor_page
 
 __all__ = ["OrderHandlers"]
 
@@ -57,22 +57,9 @@ class OrderHandlers:
             statuses,
             request.arg("order_number"),
         )
-        offset = 0
-        cursor = request.arg("cursor")
-        if cursor:
-            match = re.fullmatch(r"o(\d+)", cursor)
-            if match is None:
-                raise detail("Invalid cursor", 404)
-            offset = int(match.group(1))
-        page = orders[offset : offset + self.page_size]
-        more = offset + self.page_size < len(orders)
-        host = request.headers.get("host", "sandbox.29next.store")
-        base = f"https://{host}{API_ROOT}orders/"
-        return 200, {
-            "next": f"{base}?cursor=o{offset + self.page_size}" if more else None,
-            "previous": (f"{base}?cursor=o{max(offset - self.page_size, 0)}" if offset else None),
-            "results": [render_list_item(self.backend, o) for o in page],
-        }
+        render = lambda order: render_list_item(self.backend, order)  # noqa: E731
+        page = cursor_page(request, orders, render, path="orders/", prefix="o", size=self.page_size)
+        return 200, page
 
     def get_order(self, request: SandboxRequest, number: str) -> tuple[int, Any]:
         """``ordersRetrieve``; an order seeded unreadable answers a malformed payload or a 500."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from unified_orders.sandbox import SandboxRequest
 
-from ...rules import API_ROOT
 from ..render import render_transaction
-from ..state import NextCommerceBackend, detail
+from ..state import Json, NextCommerceBackend
+from .paging import cursor_page
 
 __all__ = ["TransactionHandlers"]
 
@@ -34,22 +33,12 @@ class TransactionHandlers:
                     continue
                 found.append((str(txn["date_created"]), txn["id"], order, txn))
         found.sort(key=lambda item: (item[0], item[1]))
-        offset = 0
-        cursor = request.arg("cursor")
-        if cursor:
-            match = re.fullmatch(r"t(\d+)", cursor)
-            if match is None:
-                raise detail("Invalid cursor", 404)
-            offset = int(match.group(1))
-        page = found[offset : offset + self.page_size]
-        more = offset + self.page_size < len(found)
-        host = request.headers.get("host", "sandbox.29next.store")
-        base = f"https://{host}{API_ROOT}transactions/"
-        return 200, {
-            "next": f"{base}?cursor=t{offset + self.page_size}" if more else None,
-            "previous": None,
-            "results": [
-                {**render_transaction(self.backend, order, txn), "order": order["number"]}
-                for _, _, order, txn in page
-            ],
-        }
+
+        def render(item: tuple[str, Any, Json, Json]) -> Json:
+            _, _, order, txn = item
+            return {**render_transaction(self.backend, order, txn), "order": order["number"]}
+
+        page = cursor_page(
+            request, found, render, path="transactions/", prefix="t", size=self.page_size
+        )
+        return 200, page
