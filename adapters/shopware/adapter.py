@@ -36,6 +36,10 @@ from .returns import ReturnsMixin
 __all__ = ["ShopwareAdapter"]
 
 
+#: Ids per page of the id-only listing (Shopware 6.6+ refuses a search limit above 500).
+IDS_PAGE = 500
+
+
 class ShopwareAdapter(ReturnsMixin, RefundsMixin):
     """Shopware 6 Admin API adapter."""
 
@@ -98,6 +102,14 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
         )
         ids = [str(hit["id"]) for hit in hits if hit.get("id")]
         return Page([OrderChange(i) for i in ids], str(page + 1) if len(hits) >= limit else None)
+
+    def order_ids(self, cursor: str | None) -> Op[Page[str]]:
+        """Every order's id, 500 per search (the most a search may ask), ids only, oldest first
+        (orders placed meanwhile land on the last page, so none shifts into a page read)."""
+        page = int(cursor) if cursor else 1
+        hits = yield from self._search("order", t.ids_criteria(page, IDS_PAGE))
+        ids = [str(hit["id"]) for hit in hits if hit.get("id")]
+        return Page(ids, str(page + 1) if len(hits) >= IDS_PAGE else None)
 
     @staticmethod
     def _translate(raw: Mapping[str, Any], shop: t.ShopCurrency | None) -> Order:

@@ -361,6 +361,9 @@ class Adapter:
     #: :meth:`order_changes` (``sync`` warns about each); e.g. ``{"deleted orders"}``. Only
     #: ``sync --full`` finds those.
     unseen_changes: ClassVar[frozenset[str]] = frozenset()
+    #: True where :meth:`order_ids` lists every order's id cheaply (an incremental sync then
+    #: finds deleted orders on every run).
+    lists_order_ids: ClassVar[bool] = False
 
     def __init__(self, settings: AdapterSettings) -> None:
         self.settings = settings
@@ -481,6 +484,12 @@ class Adapter:
         """
         return Page([])
         yield  # pragma: no cover - makes this a generator
+
+    def order_ids(self, cursor: str | None) -> Op[Page[str]]:
+        """One page of the ids of every order the store has, and nothing else: an incremental
+        sync compares them with the stored orders to find deleted ones without reading any
+        order. Only called where :attr:`lists_order_ids` is True."""
+        raise self._refuse(Capability.ORDERS_LIST)
 
     def create_order(self, order: Order) -> Op[Order]:
         """Create an order from a canonical one (migration)."""

@@ -36,7 +36,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoDeprecatedCustomRule
-from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS, FIRST_PAGES
+from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS, FIRST_PAGES, LISTED_FIRST
 from unified_orders_adapters.shopify.graphql.paging import FOLLOW_UPS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,7 +178,8 @@ def test_a_plain_list_asked_with_first_is_counted_or_read_again_whole(
         assert (owner, field) in {("Order", f) for f in FIRST_PAGES}, f"{name}: {owner}.{field}"
         [size] = [a.value for a in node.arguments or () if a.name.value == "first"]
         assert isinstance(size, IntValueNode)
-        assert int(size.value) == FIRST_PAGES[field]
+        sizes = LISTED_FIRST if name == "OrdersPage" else FIRST_PAGES
+        assert int(size.value) == sizes[field]
     whole = {"transactions": "OrderTransactions", "fulfillments": "OrderFulfillmentList"}
     for field, follow_up in {**whole, "refunds": "OrderRefundIds"}.items():
         assert not [x for x in selected_lists(schema, follow_up) if x[1] == field], (

@@ -150,3 +150,45 @@ def test_an_incremental_sync_finds_a_refund_on_an_old_order(platform: str, tmp_p
         found = con.execute("SELECT count(*) FROM refunds WHERE id = ?", [refund_id]).fetchone()
     assert found == (1,), f"{platform}: the incremental sync missed refund {refund_id}"
     asyncio.run(store.aclose())
+
+
+def test_an_incremental_shopware_sync_finds_a_deleted_order(tmp_path: Path) -> None:
+    store = sandbox("shopware")
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db).ok
+    emulator = store.sandbox
+    orders = emulator.table("order")  # type: ignore[union-attr]
+    gone = sorted(orders)[0]
+    del orders[gone]  # a shop admin deleted it (the Admin API lists no tombstones)
+    emulator.changed()  # type: ignore[union-attr]
+    again = run_sync({"s": store}, db).results[0]
+    assert again.ok, again.error
+    assert again.mode == "updated_since"
+    assert again.deleted == 1
+    assert "deleted orders" not in again.unseen
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT id FROM orders WHERE deleted_at IS NOT NULL AND store = 's'"
+        ).fetchall()
+    assert rows == [(gone,)]
+    asyncio.run(store.aclose())
+
+
+def test_an_order_the_id_listing_skips_is_read_before_it_is_called_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sandbox("shopware")
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db).ok
+    adapter = store.adapter
+    listed = type(adapter).order_ids
+
+    def skipping(self: object, cursor: str | None) -> object:  # a page shifted by a deletion
+        page = yield from listed(adapter, cursor)
+        return type(page)(page.items[1:], page.next_cursor)
+
+    monkeypatch.setattr(type(adapter), "order_ids", skipping)
+    again = run_sync({"s": store}, db).results[0]
+    assert again.ok, again.error
+    assert again.deleted == 0  # the skipped order was read, and it is there
+    asyncio.run(store.aclose())

@@ -78,7 +78,7 @@ def address_from_platform(body: Mapping[str, Any] | None) -> Address | None:
     """An Oscar-style address (``line4`` is the city, ``state``, ``postcode``) as canonical."""
     if not body:
         return None
-    return Address(
+    return Address.trusted(
         first_name=body.get("first_name") or None,
         last_name=body.get("last_name") or None,
         line1=body.get("line1") or None,
@@ -156,7 +156,7 @@ def _refunded_by_line(body: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _line_from_platform(
-    body: Mapping[str, Any], currency: str, fulfilled: int, refunded: int
+    body: Mapping[str, Any], key: str, currency: str, fulfilled: int, refunded: int
 ) -> LineItem:
     cur = body.get("currency") or currency
     report = body.get("report_values")
@@ -176,8 +176,8 @@ def _line_from_platform(
     requires_shipping = bool(body.get("requires_shipping", True))
     # (unit - unit_excl) * quantity without its shop figure: one Money, not three
     total_tax = Money.of((unit.amount - unit_excl.amount) * quantity, cur)
-    return LineItem(
-        id=key_of(body, "id"),
+    return LineItem.trusted(
+        id=key,
         sku=body.get("sku") or None,
         title=title,
         quantity=quantity,
@@ -208,13 +208,9 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
     fulfilled = _fulfilled_by_line(body)
     refunded = _refunded_by_line(body)
     lines = [
-        _line_from_platform(
-            line,
-            currency,
-            fulfilled.get(key_of(line, "id"), 0),
-            refunded.get(key_of(line, "id"), 0),
-        )
+        _line_from_platform(line, key, currency, fulfilled.get(key, 0), refunded.get(key, 0))
         for line in body.get("lines") or []
+        for key in (key_of(line, "id"),)
     ]
     total = money(body.get("total_incl_tax"), currency, report, "total_incl_tax")
     total_excl = money(body.get("total_excl_tax"), currency, report, "total_excl_tax")
@@ -245,7 +241,7 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
     payment = str(body.get("payment_status") or "")
     fulfillment = str(body.get("fulfillment_status") or "")
     user = body.get("user") or {}
-    return Order(
+    return Order.trusted(
         id=key_of(body, "number"),
         number=key_of(body, "number"),
         platform=PLATFORM,

@@ -91,7 +91,7 @@ def transaction_from_platform(body: Mapping[str, Any], currency: str) -> Transac
     if body.get("amount_available_for_refund") is not None:
         refundable = Money.of(decimal_of(body["amount_available_for_refund"]), cur)
     status = str(body.get("status") or "")
-    return Transaction(
+    return Transaction.trusted(
         id=key_of(body, "id"),
         kind=_transaction_kind(body),
         platform_kind=body.get("type"),
@@ -108,7 +108,7 @@ def transaction_from_platform(body: Mapping[str, Any], currency: str) -> Transac
 
 def _refund_transaction(body: Mapping[str, Any], currency: str) -> RefundTransaction:
     txn = transaction_from_platform(body, currency)
-    return RefundTransaction(
+    return RefundTransaction.trusted(
         id=txn.id,
         kind=txn.kind if txn.kind is not TransactionKind.UNKNOWN else TransactionKind.REFUND,
         status=txn.status,
@@ -159,7 +159,7 @@ def refund_from_platform(body: Mapping[str, Any], currency: str) -> Refund:
         excl = money(item.get("amount_excl_tax"), currency, report, "amount_excl_tax")
         incl = money(item.get("amount_incl_tax"), currency, report, "amount_incl_tax")
         lines.append(
-            RefundLine(
+            RefundLine.trusted(
                 line_id=key_of(item, "line_item_id"),
                 quantity=count_of(item.get("quantity")),
                 restock=_restock(item.get("restock_type")),
@@ -177,7 +177,7 @@ def refund_from_platform(body: Mapping[str, Any], currency: str) -> Refund:
         excl = money(item.get("amount_excl_tax"), currency, report, "amount_excl_tax")
         incl = money(item.get("amount_incl_tax"), currency, report, "amount_incl_tax")
         adjustments.append(
-            RefundAdjustment(
+            RefundAdjustment.trusted(
                 kind=str(item.get("type")), amount=incl, tax=incl - excl, raw=dict(item)
             )
         )
@@ -188,11 +188,11 @@ def refund_from_platform(body: Mapping[str, Any], currency: str) -> Refund:
                 if shipping is None or shipping.tax is None
                 else shipping.tax + incl - excl
             )
-            shipping = RefundShipping(amount=amount, tax=tax)
+            shipping = RefundShipping.trusted(amount=amount, tax=tax)
     transactions = [_refund_transaction(t, currency) for t in body.get("transactions") or []]
     raw_note = body.get("note")
     note, key = split_note(str(raw_note) if raw_note else None)
-    return Refund(
+    return Refund.trusted(
         id=key_of(body, "id"),
         order_id=str(body.get("order_number")),
         status=_refund_status(transactions),
@@ -308,7 +308,7 @@ def calculation_from_platform(
         excl = money(item.get("amount_excl_tax"), currency)
         incl = money(item.get("amount_incl_tax"), currency)
         lines.append(
-            RefundLine(
+            RefundLine.trusted(
                 line_id=key_of(item, "line_id"),
                 quantity=count_of(item.get("quantity")),
                 restock=_restock(item.get("restock_type")),
@@ -324,7 +324,7 @@ def calculation_from_platform(
     ship = body.get("refund_shipping") or {}
     if request.shipping is not None:
         refundable = ship.get("refundable_amount")
-        shipping = RefundShipping(
+        shipping = RefundShipping.trusted(
             amount=money(ship.get("amount_incl_tax"), currency),
             tax=money(ship.get("total_tax"), currency),
             maximum_refundable=money(refundable, currency)

@@ -6,8 +6,9 @@ the 2026-04 schema by the contract tests); :mod:`.plumbing` sends them. ``refund
 other writes (``orderCancel``, ``returnCreate``, ``returnRequest``, ...) document no idempotency
 and go through the core's exactly-once logic.
 
-Orders are read with ``OrderGet``, ``OrderFulfillments`` and one ``RefundGet`` per refund, every
-nested collection then read to the end (:mod:`.paging`: page documents while ``hasNextPage``,
+A listing page is one ``OrdersPage`` query: the orders with their nested data (follow-ups only
+for a collection with more). One order is read with ``OrderGet``, ``OrderFulfillments`` and one
+``RefundGet`` per refund. Every nested collection is read to the end (:mod:`.paging`: page documents while ``hasNextPage``,
 plain lists again without ``first`` when cut short), and translated by :mod:`.translate` through
 the same canonical rules as REST, so both dialects give equal canonical orders. Nothing is ever
 dropped: an order that cannot be read completely is an error (in ``list_orders``, a per-order
@@ -24,6 +25,7 @@ from unified_orders.adapter import (
     CancelOptions,
     CancelRestock,
     Op,
+    OrderChange,
     OrderQuery,
     Page,
     RefundOptions,
@@ -40,6 +42,7 @@ from unified_orders.models import (
 from unified_orders.pagination import read_each
 
 from . import translate as tg
+from .documents import LISTED_FIRST
 from .fulfillments import FulfillmentOperations
 from .returns import ReturnOperations
 
@@ -154,16 +157,85 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
         return refunds
 
     def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
-        """``orders(first: 50, query: "created_at:>='…' name:\"#1001\" …", sortKey: ID)``, then
-        each order read in full; the cursor is ``pageInfo.endCursor``. An order that cannot be
-        read is a :class:`~unified_orders.adapter.ReadFailure` of the page, never a failed page."""
+        """``OrdersPage``: ``orders(first: 3, query: "created_at:>='…' name:\"#1001\" …",
+        sortKey: ID)`` with each order's nested data in the same query; follow-up reads only for
+        a collection that has more (:meth:`_listed_order`). The cursor is
+        ``pageInfo.endCursor``. An order that cannot be read completely is a
+        :class:`~unified_orders.adapter.ReadFailure` of the page, never a failed page."""
         variables: dict[str, Any] = {"query": search_query(query), "after": cursor}
         data = yield from self._gql("OrdersPage", variables)
         connection = data.get("orders") or {}
-        ids = [tg.legacy(node["id"]) or "" for node in connection.get("nodes") or []]
-        items, failures = yield from read_each(ids, self.get_order)
+        nodes = [n for n in connection.get("nodes") or [] if isinstance(n, Mapping)]
+        items, failures = yield from read_each(
+            nodes, self._listed_order, lambda n: tg.legacy(n.get("id")) or ""
+        )
         page = connection.get("pageInfo") or {}
         return Page(items, page.get("endCursor") if page.get("hasNextPage") else None, failures)
+
+    def _listed_order(self, listed: Mapping[str, Any]) -> Op[Order]:
+        """An order of an ``OrdersPage`` with every collection read to the end: a connection
+        paged on while ``hasNextPage``, a plain list read whole when it may have been cut
+        short (:data:`~.documents.LISTED_FIRST`); a small order costs no request."""
+        order_gid = str(listed["id"])
+        node = yield from self._complete(listed, "order")
+        transactions = yield from self._whole_list(
+            "OrderTransactions",
+            "transactions",
+            order_gid,
+            node,
+            node.get("transactionsCount"),
+            LISTED_FIRST["transactions"],
+        )
+        fulfillments = yield from self._whole_list(
+            "OrderFulfillmentList",
+            "fulfillments",
+            order_gid,
+            node,
+            node.get("fulfillmentsCount"),
+            LISTED_FIRST["fulfillments"],
+        )
+        refunds = yield from self._whole_list(
+            "OrderRefunds", "refunds", order_gid, node, None, LISTED_FIRST["refunds"]
+        )
+        orders = list((node.get("fulfillmentOrders") or {}).get("nodes") or [])
+        return tg.order_from_graphql(
+            node,
+            lines=list((node.get("lineItems") or {}).get("nodes") or []),
+            transactions=transactions,
+            fulfillments=(yield from self._complete_each(fulfillments, "fulfillment")),
+            fulfillment_orders=(yield from self._complete_each(orders, "fulfillmentOrder")),
+            refunds=(yield from self._complete_each(refunds, "refund")),
+        )
+
+    def order_changes(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
+        """Orders deleted since ``since``: the ``events`` feed, ``query: "subject_type:ORDER
+        action:destroy created_at:>='…'"``, ``sortKey: CREATED_AT``, 100 a page.
+
+        Every other change moves the order's ``updatedAt``, which the listing filters on
+        (INFERRED for refunds, fulfillments and returns: Shopify documents ``updated_at`` as
+        the last change to the order). INFERRED: the action Shopify records for a deleted order
+        is ``destroy`` (the REST events' verb); the schema names the filters but not the value.
+        """
+        terms = f"subject_type:ORDER action:destroy created_at:>={_search_time(since)}"
+        data = yield from self._gql("OrderDeletions", {"query": terms, "after": cursor})
+        connection = data.get("events") or {}
+        changes = [
+            OrderChange(order_id, deleted=True)
+            for node in connection.get("nodes") or []
+            if isinstance(node, Mapping)
+            and str(node.get("subjectType")).upper() == "ORDER"
+            and str(node.get("action")).lower() == "destroy"
+            and (order_id := tg.legacy(node.get("subjectId")))
+        ]
+        page = connection.get("pageInfo") or {}
+        more = page.get("endCursor") if page.get("hasNextPage") else None
+        if page.get("hasNextPage") and (not more or more == cursor):
+            raise PlatformError(
+                "events: Shopify says more deletions follow but gives no new cursor",
+                platform=self.platform,
+                code="bad_cursor",
+            )
+        return Page(changes, more)
 
     def create_order(self, order: Order) -> Op[Order]:
         """``orderCreate`` (migration: no receipts, inventory bypassed), then the order read.

@@ -12,6 +12,10 @@ asked with a small ``first`` and their counts (``transactionsCount``, ``fulfillm
 count exists for refunds, so a full first page counts as "maybe more"), and read again without
 ``first`` (the whole list, per the schema) only when that page may have been cut short.
 
+``OrdersPage`` reads a page of orders with their nested data in one query (smaller nested pages,
+:data:`.fragments.ORDERS_READ_PAGE` orders, under Shopify's 1,000-point single-query limit), and
+``OrderDeletions`` the ``events`` feed of deleted orders.
+
 Page sizes are literals, so each document's requested cost is fixed: :func:`requested_cost`
 estimates it once for pacing (``Request.cost``) with Shopify's published rules (:mod:`.costs`).
 """
@@ -21,11 +25,38 @@ from __future__ import annotations
 from functools import cache
 
 from .costs import estimate_cost
+from .fragments import (
+    ADDRESS,
+    FULFILLMENT,
+    FULFILLMENT_LINE,
+    FULFILLMENT_ORDER,
+    FULFILLMENT_ORDER_LINE,
+    LINE_ITEM,
+    LISTED_FIRST,
+    LISTED_ORDER,
+    MONEY,
+    ORDER,
+    ORDER_ADJUSTMENT,
+    ORDERS_READ_PAGE,
+    PAGE_INFO,
+    REFUND,
+    REFUND_LINE,
+    REFUND_SHIPPING_LINE,
+    RETURN,
+    RETURN_LINE,
+    RETURNABLE_LINE,
+    SHIPPING_LINE,
+    TRANSACTION,
+    fulfillment_fragment,
+    fulfillment_order_fragment,
+    refund_fragment,
+)
 
 __all__ = [
     "DOCUMENTS",
     "FIRST_PAGES",
-    "ORDERS_PAGE",
+    "LISTED_FIRST",
+    "ORDERS_READ_PAGE",
     "ORDER_LINES_PAGE",
     "PAGES",
     "document",
@@ -35,154 +66,8 @@ __all__ = [
 
 #: Order lines read per request (a follow-up query pages through longer orders).
 ORDER_LINES_PAGE = 25
-#: Orders per page of ``orders.list`` (each is then read with ``OrderGet``).
-ORDERS_PAGE = 50
 #: The ``first:`` of the plain lists in the first read (a list this long may have been cut).
 FIRST_PAGES = {"transactions": 25, "fulfillments": 10, "refunds": 20}
-
-PAGE_INFO = "pageInfo { hasNextPage endCursor }"
-
-MONEY = """
-fragment Money on MoneyBag {
-  shopMoney { amount currencyCode }
-  presentmentMoney { amount currencyCode }
-}
-"""
-
-ADDRESS = """
-fragment Address on MailingAddress {
-  firstName lastName company address1 address2 city provinceCode zip countryCodeV2 phone
-}
-"""
-
-TRANSACTION = """
-fragment Transaction on OrderTransaction {
-  id kind status gateway createdAt
-  amountSet { ...Money }
-  parentTransaction { id }
-}
-"""
-
-LINE_ITEM = """
-fragment LineItemParts on LineItem {
-  id name title sku quantity currentQuantity requiresShipping isGiftCard
-  originalUnitPriceSet { ...Money }
-  discountAllocations { allocatedAmountSet { ...Money } }
-  taxLines { rate priceSet { ...Money } }
-  product { id }
-  variant { id }
-}
-"""
-
-SHIPPING_LINE = """
-fragment ShippingLineParts on ShippingLine {
-  id title isRemoved
-  originalPriceSet { ...Money }
-  discountedPriceSet { ...Money }
-  taxLines { priceSet { ...Money } }
-}
-"""
-
-FULFILLMENT_ORDER_LINE = """
-fragment FulfillmentOrderLineParts on FulfillmentOrderLineItem {
-  id totalQuantity remainingQuantity lineItem { id }
-}
-"""
-
-FULFILLMENT_ORDER = f"""
-fragment FulfillmentOrderParts on FulfillmentOrder {{
-  id orderId status requestStatus createdAt
-  assignedLocation {{ name location {{ id }} }}
-  fulfillmentHolds {{ id reason reasonNotes }}
-  supportedActions {{ action }}
-  lineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...FulfillmentOrderLineParts }} }}
-}}
-"""
-
-FULFILLMENT_LINE = """
-fragment FulfillmentLineParts on FulfillmentLineItem { id quantity lineItem { id } }
-"""
-
-FULFILLMENT = f"""
-fragment FulfillmentParts on Fulfillment {{
-  id status
-  location {{ id }}
-  fulfillmentLineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...FulfillmentLineParts }} }}
-}}
-"""
-
-REFUND_LINE = """
-fragment RefundLineParts on RefundLineItem {
-  id quantity restockType
-  location { id }
-  lineItem { id }
-  subtotalSet { ...Money }
-  totalTaxSet { ...Money }
-}
-"""
-
-REFUND_SHIPPING_LINE = """
-fragment RefundShippingLineParts on RefundShippingLine {
-  subtotalAmountSet { ...Money } taxAmountSet { ...Money }
-}
-"""
-
-ORDER_ADJUSTMENT = """
-fragment OrderAdjustmentParts on OrderAdjustment {
-  id reason amountSet { ...Money } taxAmountSet { ...Money }
-}
-"""
-
-REFUND = f"""
-fragment RefundParts on Refund {{
-  id note createdAt
-  refundLineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...RefundLineParts }} }}
-  refundShippingLines(first: 2) {{ {PAGE_INFO} nodes {{ ...RefundShippingLineParts }} }}
-  orderAdjustments(first: 5) {{ {PAGE_INFO} nodes {{ ...OrderAdjustmentParts }} }}
-  transactions(first: 5) {{ {PAGE_INFO} nodes {{ ...Transaction }} }}
-  return {{ id }}
-}}
-"""
-
-ORDER = f"""
-fragment OrderParts on Order {{
-  id name email note createdAt updatedAt cancelledAt cancelReason closedAt taxesIncluded
-  currencyCode presentmentCurrencyCode displayFinancialStatus displayFulfillmentStatus
-  shippingAddress {{ ...Address }}
-  billingAddress {{ ...Address }}
-  subtotalPriceSet {{ ...Money }}
-  totalTaxSet {{ ...Money }}
-  totalPriceSet {{ ...Money }}
-  totalDiscountsSet {{ ...Money }}
-  shippingLines(first: 5, includeRemovals: true) {{ {PAGE_INFO} nodes {{ ...ShippingLineParts }} }}
-  lineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...LineItemParts }} }}
-  transactionsCount {{ count precision }}
-  transactions(first: 25) {{ ...Transaction }}
-  refunds(first: 20) {{ id }}
-}}
-"""
-
-RETURN_LINE = """
-fragment ReturnLineParts on ReturnLineItemType {
-  id quantity processedQuantity returnReasonNote customerNote
-  ... on ReturnLineItem { fulfillmentLineItem { id lineItem { id } } }
-}
-"""
-
-RETURN = f"""
-fragment ReturnParts on Return {{
-  id name status createdAt closedAt requestApprovedAt
-  order {{ id }}
-  decline {{ reason note }}
-  returnLineItems(first: 25) {{ {PAGE_INFO} nodes {{ ...ReturnLineParts }} }}
-}}
-"""
-
-RETURNABLE_LINE = """
-fragment ReturnableLineParts on ReturnableFulfillmentLineItem {
-  quantity fulfillmentLineItem { id lineItem { id } }
-}
-"""
 
 USER_ERRORS = "userErrors { field message }"
 CODED_ERRORS = "userErrors { field message code }"
@@ -281,15 +166,46 @@ DOCUMENTS: dict[str, str] = {
     "RefundGet": _doc(
         "query RefundGet($id: ID!) { refund(id: $id) { ...RefundParts } }", *_REFUND_FRAGMENTS
     ),
+    # A page of orders with their nested data: one query (follow-ups only where more follow).
     "OrdersPage": _doc(
+        f"""
+        query OrdersPage($query: String, $after: String) {{
+          orders(first: {ORDERS_READ_PAGE}, after: $after, query: $query, sortKey: ID) {{
+            {PAGE_INFO}
+            nodes {{ ...ListedOrderParts }}
+          }}
+        }}
+        """,
+        LISTED_ORDER,
+        LINE_ITEM,
+        SHIPPING_LINE,
+        fulfillment_fragment("ListedFulfillmentParts", 3),
+        FULFILLMENT_LINE,
+        fulfillment_order_fragment("ListedFulfillmentOrderParts", 5),
+        FULFILLMENT_ORDER_LINE,
+        refund_fragment("ListedRefundParts", 5, 1, 2, 2),
+        REFUND_LINE,
+        REFUND_SHIPPING_LINE,
+        ORDER_ADJUSTMENT,
+        TRANSACTION,
+        ADDRESS,
+        MONEY,
+    ),
+    # The change feed: orders deleted since a time (``events`` of subject type ORDER).
+    "OrderDeletions": _doc(
+        f"""
+        query OrderDeletions($query: String!, $after: String) {{
+          events(first: 100, after: $after, query: $query, sortKey: CREATED_AT) {{
+            {PAGE_INFO}
+            nodes {{ id createdAt action ... on BasicEvent {{ subjectId subjectType }} }}
+          }}
+        }}
         """
-        query OrdersPage($query: String, $after: String) {
-          orders(first: 50, after: $after, query: $query, sortKey: ID) {
-            pageInfo { hasNextPage endCursor }
-            nodes { id }
-          }
-        }
-        """
+    ),
+    # Every refund of an order in full (a plain list: no ``first`` reads it whole).
+    "OrderRefunds": _doc(
+        "query OrderRefunds($id: ID!) { order(id: $id) { id refunds { ...RefundParts } } }",
+        *_REFUND_FRAGMENTS,
     ),
     "OrderCreate": _doc(
         f"""

@@ -95,17 +95,23 @@ class Paging(GraphQLPlumbing):
         return done
 
     def _whole_list(
-        self, name: str, field: str, order_gid: str, order: Mapping[str, Any], count: Any
+        self,
+        name: str,
+        field: str,
+        order_gid: str,
+        order: Mapping[str, Any],
+        count: Any,
+        first: int | None = None,
     ) -> Op[list[Any]]:
         """The plain list ``order[field]`` as read with ``first``, or, when that may have been
         cut short, the whole list read again with document ``name`` and checked against its
-        exact ``count``.
+        exact ``count``. ``first`` is the size it was read with (default :data:`FIRST_PAGES`).
 
         INFERRED: Shopify's counts count what its lists hold (``fulfillmentsCount`` says it
         includes cancelled fulfillments, as ``fulfillments`` does).
         """
         items = list(order.get(field) or [])
-        if not cut_short(items, count, FIRST_PAGES[field]):
+        if not cut_short(items, count, first or FIRST_PAGES[field]):
             return items
         data = yield from self._gql(name, {"id": order_gid})
         whole = list(self._found(data, "order", "order", order_gid).get(field) or [])

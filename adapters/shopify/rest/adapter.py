@@ -122,6 +122,10 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
     order_filters: ClassVar[frozenset[str]] = frozenset(
         {"created_since", "created_until", "updated_since", "updated_until", "status"}
     )
+    #: No deletion feed is read here (``events.json`` is not implemented): an incremental sync
+    #: finds deleted orders by an id-only listing (:meth:`order_ids`) instead, so nothing is
+    #: unseen. The GraphQL dialect reads the ``events`` feed.
+    lists_order_ids: ClassVar[bool] = True
 
     def __init__(self, settings: ShopifySettings) -> None:
         super().__init__(settings)
@@ -209,6 +213,20 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         # one order that cannot be read is named in the page's failures, never fails the page
         items, failures = yield from read_each(listed, self._complete, name=_order_name)
         return Page(items, next_cursor, failures)
+
+    def order_ids(self, cursor: str | None) -> Op[Page[str]]:
+        """``GET orders.json?status=any&fields=id&limit=250``: every order's id and nothing else,
+        following ``page_info`` cursors (a cursor request carries only ``limit`` and ``fields``)."""
+        params: dict[str, Any] = {"limit": PAGE_SIZE, "fields": "id"}
+        if cursor is not None:
+            params["page_info"] = cursor
+        else:
+            params["status"] = "any"
+        response = yield Request("GET", "orders.json", params=params)
+        links = link_header_urls(response.header("link"))
+        next_cursor = query_value(links["next"], "page_info") if "next" in links else None
+        ids = [str(order["id"]) for order in _body(response, "orders") if order.get("id")]
+        return Page(ids, next_cursor)
 
     def create_order(self, order: Order) -> Op[Order]:
         """``POST orders.json`` from a canonical order (migration; no receipts, no stock moves)."""

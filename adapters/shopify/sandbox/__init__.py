@@ -170,6 +170,12 @@ class ShopifyEmulator(RestHandlers, BaseEmulator):
         with self.lock:
             return self.state.seed_orders(n)
 
+    def delete_order(self, order_id: str) -> None:
+        """Delete an order, as a merchant does in the admin; Shopify keeps a ``destroy`` event
+        for it (the ``events`` query)."""
+        with self.lock:
+            self.state.delete_order(order_id)
+
     def seed_large_order(self, shape: str | LargeOrder = "warehouse", **changes: Any) -> str:
         """Add a large order (a shape named in ``data/large_orders.json``, with ``changes``, or a
         :class:`~.seed.LargeOrder`); returns its id."""

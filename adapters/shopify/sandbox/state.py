@@ -59,6 +59,29 @@ class ShopifyState(OrderRules):
             self.number_fulfillment_lines()
         return ids
 
+    def delete_order(self, order_id: int | str) -> dict[str, Any]:
+        """Delete an order with its transactions, fulfillment orders and returns (404 when
+        absent), and record the ``destroy`` event Shopify keeps for it; returns the event."""
+        order = self.order(order_id)
+        key = str(order["id"])
+        del self.data["orders"][key]
+        self.data["transactions"].pop(key, None)
+        for table in ("fulfillment_orders", "returns"):
+            rows = self.data[table]
+            for row_id in [k for k, row in rows.items() if str(row["order_id"]) == key]:
+                del rows[row_id]
+        event = {
+            "id": self.new_id(),
+            "created_at": self.now(),
+            "subject_id": order["id"],
+            "subject_type": "ORDER",
+            # INFERRED: the action and message Shopify records for a deleted order.
+            "action": "destroy",
+            "message": f"Order {order.get('name')} was deleted.",
+        }
+        self.data.setdefault("events", {})[str(event["id"])] = event
+        return event
+
     def add_seed_order(self, seed: SeedOrder) -> dict[str, Any]:
         """Build a seeded order: its holds get ids first, then the order, then any old refund."""
         fo_state = dict(seed.fulfillment_order)

@@ -52,6 +52,8 @@ class Store:
             "idempotency": {},
             # what the gateway answers refunds, by order id (absent: success)
             "refund_outcomes": {},
+            # the store's events (``events`` query), by id: deleted orders
+            "events": {},
         }
 
     # --- plumbing -------------------------------------------------------------------------------
@@ -103,7 +105,14 @@ class Store:
     def load(self, data: dict[str, Any]) -> None:
         """Replace all state (dumps from before the GraphQL parts existed get them)."""
         self.data = copy.deepcopy(data)
-        for key in ("fulfillment_line_items", "returns", "jobs", "idempotency", "refund_outcomes"):
+        for key in (
+            "fulfillment_line_items",
+            "returns",
+            "jobs",
+            "idempotency",
+            "refund_outcomes",
+            "events",
+        ):
             self.data.setdefault(key, {})
         self.number_fulfillment_lines()
 

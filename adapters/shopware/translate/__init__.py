@@ -18,7 +18,13 @@ The state machines these read live in :mod:`..states`; ids, JSON numbers and tax
 
 from __future__ import annotations
 
-from .criteria import ORDER_ASSOCIATIONS, RETURN_ASSOCIATIONS, changes_criteria, order_criteria
+from .criteria import (
+    ORDER_ASSOCIATIONS,
+    RETURN_ASSOCIATIONS,
+    changes_criteria,
+    ids_criteria,
+    order_criteria,
+)
 from .errors import error_from_response
 from .order_to_platform import (
     DELIVERY_STATE_FOR,
@@ -58,6 +64,7 @@ from .shop_currency import ShopCurrency, with_shop_amounts
 from .values import (
     EXTERNAL_PREFIX,
     SHIPPED_FIELD,
+    STATE_PATHS,
     Amounts,
     amounts_of,
     calculated_price,
@@ -86,6 +93,7 @@ __all__ = [
     "RETURN_ASSOCIATIONS",
     "RETURN_STATUS",
     "SHIPPED_FIELD",
+    "STATE_PATHS",
     "TRANSACTION_STATE_FOR",
     "Amounts",
     "CreateRefs",
@@ -101,6 +109,7 @@ __all__ = [
     "discount_shares",
     "error_from_response",
     "fulfillment_order_from_delivery",
+    "ids_criteria",
     "iso_time",
     "line_from_platform",
     "money",

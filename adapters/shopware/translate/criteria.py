@@ -11,7 +11,13 @@ from unified_orders.models import OrderStatus
 
 from .values import storage_time
 
-__all__ = ["ORDER_ASSOCIATIONS", "RETURN_ASSOCIATIONS", "changes_criteria", "order_criteria"]
+__all__ = [
+    "ORDER_ASSOCIATIONS",
+    "RETURN_ASSOCIATIONS",
+    "changes_criteria",
+    "ids_criteria",
+    "order_criteria",
+]
 
 ORDER_ASSOCIATIONS: dict[str, Any] = {
     "lineItems": {},
@@ -146,6 +152,17 @@ def changes_criteria(since: datetime, page: int, limit: int, *, returns: bool) -
             {"type": "multi", "operator": "or", "queries": [_touched(p, since) for p in paths]}
         ],
         "sort": [{"field": "id", "order": "ASC"}],
+        "includes": {"order": ["id"]},
+        "total-count-mode": "none",
+    }
+
+
+def ids_criteria(page: int, limit: int) -> dict[str, Any]:
+    """The ``search/order`` body of one page of an id-only listing of every order."""
+    return {
+        "page": page,
+        "limit": limit,
+        "sort": [{"field": "createdAt", "order": "ASC"}, {"field": "id", "order": "ASC"}],
         "includes": {"order": ["id"]},
         "total-count-mode": "none",
     }

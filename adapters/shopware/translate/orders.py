@@ -160,7 +160,7 @@ def address_from_platform(address: Mapping[str, Any] | None) -> Address | None:
         )
         or None
     )
-    return Address(
+    return Address.trusted(
         first_name=address.get("firstName"),
         last_name=address.get("lastName"),
         company=address.get("company"),
@@ -228,7 +228,7 @@ def _transactions(order: Mapping[str, Any], cur: Amounts) -> list[Transaction]:
             kind = TransactionKind.SALE
             refundable = cur.zero() if state == "refunded" else amount
         result.append(
-            Transaction(
+            Transaction.trusted(
                 id=str(txn["id"]),
                 kind=kind,
                 platform_kind="order_transaction",
@@ -244,7 +244,7 @@ def _transactions(order: Mapping[str, Any], cur: Amounts) -> list[Transaction]:
         for capture in captures:
             capture_state = state_name(capture) or "pending"
             result.append(
-                Transaction(
+                Transaction.trusted(
                     id=str(capture["id"]),
                     kind=TransactionKind.CAPTURE,
                     platform_kind="order_transaction_capture",
@@ -294,7 +294,7 @@ def line_from_platform(
     if discount is not None and discount[0].amount:
         off = discount[0]
         total, tax = total - discount[0], tax - discount[1]
-    return LineItem(
+    return LineItem.trusted(
         id=str(line["id"]),
         sku=payload.get("productNumber"),
         title=str(line.get("label") or ""),
@@ -400,7 +400,9 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         )
         if not item.get("parentId")
     ]
-    shares = discount_shares(top, cur)
+    # without a promotion every share is zero, which a line reads as no share
+    promoted = any(item.get("type") in DISCOUNT_LINE_TYPES for item in top)
+    shares = discount_shares(top, cur) if promoted else {}
     lines: list[LineItem] = []
     for item in top:
         if item.get("type") in NEGATIVE_LINE_TYPES:
@@ -432,7 +434,7 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
     if amounts.discount is not None and not amounts.discount.amount:
         amounts = replace(amounts, discount=None)  # no promotion: no discount figure
     customer = order.get("orderCustomer") or {}
-    return Order(
+    return Order.trusted(
         id=str(order["id"]),
         number=order.get("orderNumber"),
         platform=PLATFORM,

@@ -125,7 +125,7 @@ def _refund(order_id: str, key: str, rows: list[Row], cur: Amounts) -> Refund:
             shipping_total = shipping_total + ship
             unlined = unlined + other
         transactions.append(
-            RefundTransaction(
+            RefundTransaction.trusted(
                 id=str(refund["id"]),
                 status=_REFUND_TXN_STATUS.get(state, TransactionStatus.UNKNOWN),
                 platform_status=state,
@@ -136,14 +136,14 @@ def _refund(order_id: str, key: str, rows: list[Row], cur: Amounts) -> Refund:
             )
         )
     first = rows[0][0]
-    return Refund(
+    return Refund.trusted(
         id=str(first["id"]),
         order_id=order_id,
         status=_refund_status(states),
         lines=list(lines.values()),
-        shipping=RefundShipping(amount=shipping_total) if shipping_total.amount else None,
+        shipping=RefundShipping.trusted(amount=shipping_total) if shipping_total.amount else None,
         transactions=transactions,
-        adjustments=[RefundAdjustment(kind="refund_discrepancy", amount=unlined)]
+        adjustments=[RefundAdjustment.trusted(kind="refund_discrepancy", amount=unlined)]
         if unlined.amount
         else [],
         total=cur.sum(t.amount for t in transactions),
@@ -183,7 +183,7 @@ def _merged(before: RefundLine | None, part: RefundLine) -> RefundLine:
 
 def _refund_line(position: Mapping[str, Any], cur: Amounts) -> RefundLine:
     subtotal, tax, total = _line_refund_amounts(position, cur)
-    return RefundLine(
+    return RefundLine.trusted(
         line_id=str(position["orderLineItemId"]),
         quantity=int(position.get("quantity") or 0),
         restock=Restock.NO_RESTOCK,

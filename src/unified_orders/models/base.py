@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import types
+import typing
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticUndefined
 
 __all__ = ["CanonicalModel"]
 
@@ -28,3 +33,143 @@ class CanonicalModel(BaseModel):
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.model_dump_json()))
+
+    @classmethod
+    def trusted(cls, **fields: Any) -> Self:
+        """Build from values a translator already checked, skipping pydantic's validation.
+
+        For translators only (user input always goes through validation). Each value must
+        already be of its field's exact type (``str``, an enum member, ``Money``, a list of
+        models...), so the instance is the one validation would build; a value that is not
+        (platform data of an undocumented type) makes this fall back to validation, which
+        raises as before. A class with validators of its own (the requests) is always validated.
+        """
+        plan = _PLANS.get(cls) or _plan(cls)
+        # The names and exact types passed, checked once per distinct combination.
+        signature = (tuple(fields), tuple(map(type, fields.values())))
+        factories = plan.checked.get(signature)
+        if factories is None:
+            factories = plan.check(signature)
+            if factories is None:
+                return cls.model_validate(fields)  # converts or raises, as validation does
+        values = plan.defaults.copy()
+        values.update(fields)
+        for name, factory in factories[0]:
+            values[name] = factory()
+        model = _new(cls)
+        _set_dict(model, values)
+        # shared by the instances of one signature: the models are frozen, and pydantic copies
+        # the set before changing it (model_copy)
+        _set_fields(model, factories[1])
+        _set_extra(model, None)
+        _set_private(model, None)
+        return model
+
+
+class _Plan:
+    """What :meth:`CanonicalModel.trusted` needs of one class, worked out once."""
+
+    __slots__ = ("checked", "checks", "defaults", "factories", "required", "validators")
+
+    def __init__(self, cls: type[CanonicalModel]) -> None:
+        self.checks: dict[str, frozenset[type]] = {}
+        self.defaults: dict[str, Any] = {}
+        self.factories: list[tuple[str, Callable[[], Any]]] = []
+        self.checked: dict[Signature, Factories] = {}
+        """Signatures found fit, with the default factories they leave to call."""
+        decorators = cls.__pydantic_decorators__
+        self.validators = bool(
+            decorators.validators
+            or decorators.field_validators
+            or decorators.model_validators
+            or decorators.root_validators
+        )
+        """Whether the class has validators of its own (then it is always validated)."""
+        required = set()
+        for name, info in cls.model_fields.items():
+            self.checks[name] = _exact_types(info.annotation)
+            if info.default_factory is not None:
+                self.factories.append((name, info.default_factory))  # type: ignore[arg-type]
+                self.defaults[name] = None  # keeps the field order
+            elif info.default is PydanticUndefined:
+                required.add(name)
+                self.defaults[name] = None
+            else:
+                self.defaults[name] = info.default
+        self.required = frozenset(required)
+
+    def check(self, signature: Signature) -> Factories | None:
+        """The factories to call for fields of these names and types; None: validate instead."""
+        names, kinds = signature
+        if self.validators:
+            return None
+        for name, kind in zip(names, kinds, strict=True):
+            allowed = self.checks.get(name)
+            if allowed is None or (allowed and kind not in allowed):
+                return None
+        if not self.required <= set(names):
+            return None
+        factories = tuple((name, f) for name, f in self.factories if name not in names)
+        found = (factories, set(names))
+        if len(self.checked) < MAX_SIGNATURES:
+            self.checked[signature] = found
+        return found
+
+
+Signature = tuple[tuple[str, ...], tuple[type, ...]]
+#: The default factories to call and the fields-set, for one signature.
+Factories = tuple[tuple[tuple[str, Callable[[], Any]], ...], set[str]]
+#: Distinct name/type combinations remembered per class (translators use a handful).
+MAX_SIGNATURES = 512
+
+
+def _exact_types(annotation: Any) -> frozenset[type]:
+    """The types a value may have to be kept as is by validation; empty: anything (``Any``)."""
+    if annotation is Any:
+        return frozenset()
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        found: set[type] = set()
+        for arg in typing.get_args(annotation):
+            found |= _exact_types(arg)
+        return frozenset(found)
+    if origin is list:
+        return frozenset({list})
+    if annotation is None or annotation is type(None):
+        return frozenset({type(None)})
+    if isinstance(annotation, type) and (
+        issubclass(annotation, BaseModel | Enum)
+        or annotation in (str, int, bool)
+        or annotation.__module__ in ("datetime", "decimal")
+    ):
+        return frozenset({annotation})
+    raise TypeError(f"no trusted build for a field of type {annotation!r}")
+
+
+_PLANS: dict[type[CanonicalModel], _Plan] = {}
+
+
+def _plan(cls: type[CanonicalModel]) -> _Plan:
+    plan = _PLANS[cls] = _Plan(cls)
+    return plan
+
+
+# Slot setters of pydantic's BaseModel (faster than object.__setattr__ by name).
+_new = object.__new__
+
+
+def _slot_setter(name: str) -> Any:
+    descriptor = BaseModel.__dict__.get(name)
+    if descriptor is not None and hasattr(descriptor, "__set__"):
+        return descriptor.__set__
+
+    def setter(obj: Any, value: Any) -> None:
+        object.__setattr__(obj, name, value)
+
+    return setter
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")

@@ -14,7 +14,6 @@ differ from one rounded per order by a minor unit.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -94,7 +93,17 @@ class OrderAmounts:
 
     def fields(self) -> dict[str, Any]:
         """The amounts as ``Order`` keyword arguments."""
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        return {
+            "subtotal": self.subtotal,
+            "discount": self.discount,
+            "shipping": self.shipping,
+            "shipping_tax": self.shipping_tax,
+            "tax": self.tax,
+            "total": self.total,
+            "taxes_included": self.taxes_included,
+            "adjustment": self.adjustment,
+            "tax_adjustment": self.tax_adjustment,
+        }
 
 
 def order_amounts(

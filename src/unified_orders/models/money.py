@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
@@ -21,7 +22,8 @@ class MoneyTypeError(TypeError, ValueError):
     """A money amount of the wrong type (a float, a bool). A ValueError too, so pydantic reports it."""
 
 
-_currency_code = currency_code
+# Platforms repeat a handful of codes: each is checked once (refusals are not cached).
+_currency_code = lru_cache(maxsize=1024)(currency_code)
 
 
 def to_decimal(value: Any, *, what: str = "amount") -> Decimal:
@@ -88,7 +90,9 @@ class Money(BaseModel):
             raise TypeError("currency must be an ISO 4217 code such as 'USD'")
         if shop is not None and not isinstance(shop, Money):
             raise TypeError("shop must be Money")
-        return cls._make(to_decimal(amount), _currency_code(currency), shop)
+        if type(amount) is not Decimal or not amount.is_finite():
+            amount = to_decimal(amount)
+        return cls._make(amount, _currency_code(currency), shop)
 
     @classmethod
     def _make(
@@ -96,7 +100,7 @@ class Money(BaseModel):
         amount: Decimal,
         currency: str,
         shop: Money | None,
-        fields: frozenset[str] | None = None,
+        fields: set[str] | None = None,
     ) -> Money:
         # The hot path of translation: every argument is already checked, so set the instance
         # state pydantic would set, without re-validating (model_construct is slower still).
@@ -235,8 +239,10 @@ class Money(BaseModel):
         return f"{self.amount} {self.currency}"
 
 
-_FIELDS = frozenset(Money.model_fields)
-_AMOUNT_CURRENCY = frozenset({"amount", "currency"})
+# Fields-sets shared by every Money built here: pydantic wants a set (``exclude_unset`` fails on a
+# frozenset) and copies it before changing it (``model_copy``); Money is frozen otherwise.
+_FIELDS = set(Money.model_fields)
+_AMOUNT_CURRENCY = {"amount", "currency"}
 # Slot setters of pydantic's BaseModel (faster than object.__setattr__ by name).
 _new = object.__new__
 

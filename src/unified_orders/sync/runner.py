@@ -246,13 +246,20 @@ class _StoreSync:
         if state.run_mode != "full":
             self.result.unseen = sorted(self.store.adapter.unseen_changes)
         self.progress.started(self.name, self.store.platform, state.run_mode)
-        if state.run_phase != "changes":
-            state = await self._listing(state)
-            if self._changes_since(state) is not None:
-                state = replace(state, run_phase="changes", run_cursor=None)
+        phases = self._phases(state)
+        current = state.run_phase or "listing"  # runs saved before phases were listing runs
+        if current not in phases:  # a phase this store no longer has: start the run over
+            current, state = "listing", replace(state, run_phase="listing", run_cursor=None)
+        for phase in phases[phases.index(current) :]:
+            if phase != current:
+                current, state = phase, replace(state, run_phase=phase, run_cursor=None)
                 await self._save(state)
-        if state.run_phase == "changes":
-            state = await self._changes(state)
+            if phase == "listing":
+                state = await self._listing(state)
+            elif phase == "changes":
+                state = await self._changes(state)
+            else:
+                state = await self._ids(state)
         await self._finish(state)
         self.result.ok = True
         self.result.seconds = time.monotonic() - started
@@ -277,6 +284,38 @@ class _StoreSync:
             cursor = page.next_cursor
             if cursor is None:
                 return state
+
+    def _phases(self, state: RunState) -> list[str]:
+        """The run's phases in order: the listing, then (incremental runs) the change feed and,
+        where the platform lists ids cheaply, the id listing that finds deleted orders."""
+        phases = ["listing"]
+        if self._changes_since(state) is not None:
+            phases.append("changes")
+        if state.run_mode == "updated_since" and self.store.adapter.lists_order_ids:
+            phases.append("ids")
+        return phases
+
+    async def _ids(self, state: RunState) -> RunState:
+        """Note every id the platform has (orders stored but not listed are then marked deleted
+        when the run finishes)."""
+        cursor = state.run_cursor
+        while True:
+            page = await self.store.run(self.store.adapter.order_ids(cursor))
+            state = replace(state, run_cursor=page.next_cursor)
+            await self.writer.write(PageWrite(state, [], [], _now(), present=page.items))
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        # A listing shifted by a concurrent change can skip an id: read each stored order the
+        # listing did not name before calling it deleted.
+        assert state.run_id is not None
+        missing = await asyncio.to_thread(self.db.unlisted_ids, self.name, state.run_id)
+        limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
+        read = await asyncio.gather(*(self._reread(order_id, limit) for order_id in missing))
+        there = [order_id for order_id, item in zip(missing, read, strict=True) if item is not None]
+        if there:
+            await self.writer.write(PageWrite(state, [], [], _now(), present=there))
+        return state
 
     def _changes_since(self, state: RunState) -> datetime | None:
         """Where an incremental run's change feed starts (None: a full run reads everything)."""
@@ -418,7 +457,7 @@ class _StoreSync:
             run_phase=None,
         )
         scope: datetime | bool | None = False
-        if state.run_mode == "full":
+        if state.run_mode == "full" or state.run_phase == "ids":
             scope = None
         elif state.run_mode == "placed_window" and state.run_since is not None:
             # One day of margin: the platform's "placed date" is a day in the store's time zone.

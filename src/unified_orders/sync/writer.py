@@ -259,6 +259,19 @@ class Database:
             for order_id, digest, deleted_at in rows
         }
 
+    def unlisted_ids(self, store: str, run_id: str) -> list[str]:
+        """Stored (not deleted) orders of ``store`` that run ``run_id`` has not noted as seen."""
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT id FROM orders WHERE store = ? AND deleted_at IS NULL AND id NOT IN "
+                "(SELECT order_id FROM sync_seen WHERE store = ? AND run_id = ?) ORDER BY id",
+                [store, store, run_id],
+            )
+            .fetchall()
+        )
+        return [str(row[0]) for row in rows]
+
     def write_page(
         self,
         state: RunState,
@@ -327,8 +340,8 @@ class Database:
                 [page.synced_at, state.store, list(page.deleted)],
             )
         # an order that could not be read still exists: never mark it deleted
-        present = [*seen, *(failure.id for failure in page.failures)]
-        if state.run_mode in ("full", "placed_window") and present:
+        present = [*seen, *(failure.id for failure in page.failures), *page.present]
+        if (state.run_mode in ("full", "placed_window") or page.present) and present:
             self.con.execute(
                 "INSERT INTO sync_seen SELECT ?, ?, unnest(?::VARCHAR[])",
                 [state.store, state.run_id, present],
@@ -390,6 +403,8 @@ class PageWrite:
     stored: Sequence[str] = ()
     #: Orders the platform no longer has (marked deleted, rows kept).
     deleted: Sequence[str] = ()
+    #: Ids an id-only listing named: recorded as present (not read, nothing else changes).
+    present: Sequence[str] = ()
 
 
 def _by_store(pages: Sequence[PageWrite]) -> dict[str, list[str]]:

@@ -225,16 +225,29 @@ def test_a_refunded_order_reads_every_refund_and_transaction(
 
 # --- one order that cannot be read never fails the listing or the sync ------------------------------
 def broken_for(emulator: ShopifyEmulator, order_id: str) -> httpx.MockTransport:
-    """The emulator, except that reading ``order_id`` fails with a GraphQL error."""
+    """The emulator, except that reading ``order_id`` fails with a GraphQL error: its listing
+    node says more lines follow, and that follow-up read fails."""
     inner = emulator_transport(emulator)
+    wanted_gid = f"gid://shopify/Order/{order_id}"
 
     def answer(request: httpx.Request) -> httpx.Response:
         body: Any = uo.jsonutil.loads(request.content) if request.content else {}
         wanted = (body.get("variables") or {}).get("id")
-        if body.get("operationName") == "OrderGet" and wanted == f"gid://shopify/Order/{order_id}":
+        if body.get("operationName") in ("OrderGet", "OrderLineItemsPage") and wanted == wanted_gid:
             error = {"message": "Internal error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
             return httpx.Response(200, json={"errors": [error]})
-        return inner.handle_request(request)
+        response = inner.handle_request(request)
+        if body.get("operationName") != "OrdersPage":
+            return response
+        listed = uo.jsonutil.loads(response.read())
+        for node in listed["data"]["orders"]["nodes"]:
+            if node["id"] == wanted_gid:
+                node["lineItems"]["pageInfo"] = {"hasNextPage": True, "endCursor": "broken"}
+        return httpx.Response(
+            response.status_code,
+            content=uo.jsonutil.dumps(listed),
+            headers={"content-type": "application/json"},
+        )
 
     return httpx.MockTransport(answer)
 
@@ -245,10 +258,11 @@ def test_an_unreadable_order_is_a_read_failure_of_its_page(emulator: ShopifyEmul
     store = uo.connect(
         "shopify", sandbox=True, rate_limit=False, transport=broken_for(emulator, broken)
     )
-    [page] = list(store.orders.pages())
-    assert [f.id for f in page.failures] == [broken]
-    assert "Internal error" in page.failures[0].error
-    read = {o.id: o for o in page.items}
+    pages = list(store.orders.pages())
+    failures = [f for page in pages for f in page.failures]
+    assert [f.id for f in failures] == [broken]
+    assert "Internal error" in failures[0].error
+    read = {o.id: o for page in pages for o in page.items}
     assert len(read) == len(emulator.state.data["orders"]) - 1
     assert len(read[large].lines) == 180
     with pytest.raises(uo.PlatformError, match=f"1 order\\(s\\) could not be read: {broken}"):

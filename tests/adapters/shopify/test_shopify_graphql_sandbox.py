@@ -9,7 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS, requested_cost
+from unified_orders_adapters.shopify.graphql.documents import (
+    DOCUMENTS,
+    ORDERS_READ_PAGE,
+    requested_cost,
+)
 from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
 
 import unified_orders as uo
@@ -278,7 +282,9 @@ def test_list_filters_by_updated_at_and_pages(
     assert len(everything) == 60
     assert len({o.id for o in everything}) == 60
     pages = [e for e in transport.exchanges if e.body["operationName"] == "OrdersPage"]
-    assert [p.body["variables"]["after"] is None for p in pages] == [True, False]
+    assert [p.body["variables"]["after"] is None for p in pages] == [True] + [False] * (
+        -(-60 // ORDERS_READ_PAGE) - 1
+    )
     newest = max(o.updated_at for o in everything if o.updated_at is not None)
     recent = list(store.orders.list(updated_since=newest))
     assert [o.updated_at for o in recent] == [newest]

@@ -1,4 +1,4 @@
-"""The query root fields: ``order``, ``orders``, ``refund``, ``job``, ``return``,
+"""The query root fields: ``order``, ``orders``, ``events``, ``refund``, ``job``, ``return``,
 ``fulfillmentOrder`` and ``fulfillment`` (``returnableFulfillments`` and
 ``returnableFulfillment`` are with the returns, :mod:`.returns`)."""
 
@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ShopifyError
-from .search import search_terms
-from .values import Obj, connection, gid, gid_number
+from .search import event_terms, search_terms
+from .values import Obj, connection, gid, gid_number, timestamp
 from .views import Resolvers
 
 __all__ = ["QueryResolvers", "search_terms"]
@@ -23,6 +23,7 @@ class QueryResolvers(Resolvers):
         return {
             "order": self.order,
             "orders": self.orders,
+            "events": self.events,
             "refund": self.refund,
             "job": self.job,
             "return": self.return_,
@@ -42,6 +43,34 @@ class QueryResolvers(Resolvers):
         if args.get("reverse"):
             found.reverse()
         return connection([self.views.order(o) for o in found], args)
+
+    def events(self, args: Mapping[str, Any]) -> Obj:
+        """``events(query:, sortKey:, reverse:, first:, after:)``: the store's ``BasicEvent``s
+        (deleted orders), filtered by the search terms the adapter sends."""
+        terms = event_terms(str(args.get("query") or ""))
+        found = [e for e in self.state.data.get("events", {}).values() if all(t(e) for t in terms)]
+        found.sort(
+            key=lambda e: (
+                (e["created_at"], int(e["id"]))
+                if args.get("sortKey") == "CREATED_AT"
+                else (int(e["id"]),)
+            )
+        )
+        if args.get("reverse"):
+            found.reverse()
+        views = [
+            {
+                "__typename": "BasicEvent",
+                "id": gid("BasicEvent", e["id"]),
+                "createdAt": timestamp(e["created_at"]),
+                "action": e["action"],
+                "message": e["message"],
+                "subjectId": gid("Order", e["subject_id"]),
+                "subjectType": e["subject_type"],
+            }
+            for e in found
+        ]
+        return connection(views, args)
 
     def refund(self, args: Mapping[str, Any]) -> Obj | None:
         """``refund(id:)``."""

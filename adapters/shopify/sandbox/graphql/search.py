@@ -19,7 +19,7 @@ from unified_orders.lookup import email_key, number_key
 
 from .values import Fail, Obj
 
-__all__ = ["search_terms"]
+__all__ = ["event_terms", "search_terms"]
 
 _TERM = re.compile(
     r"""\s*(?P<field>[a-z_]+):(?P<op>>=|<=|>|<)?"""
@@ -77,7 +77,26 @@ def _term(field: str, op: str, text: str) -> Callable[[Obj], bool]:
     raise Fail(f"the sandbox does not support the search term {field}:{text}", path=["orders"])
 
 
-def search_terms(query: str) -> list[Callable[[Obj], bool]]:
+def _event_term(field: str, op: str, text: str) -> Callable[[Obj], bool]:
+    if field == "created_at":
+        return _time_term(field, op, text)
+    if op:
+        raise Fail(f"{field} takes no comparator {op!r} in the sandbox", path=["events"])
+    if field in ("subject_type", "action"):
+        # INFERRED: values match whatever their case (the schema's example is PRODUCT).
+        return lambda event: str(event.get(field) or "").lower() == text.lower()
+    raise Fail(f"the sandbox does not support the search term {field}:{text}", path=["events"])
+
+
+def event_terms(query: str) -> list[Callable[[Obj], bool]]:
+    """Predicates for the terms of an ``events(query:)`` string: ``subject_type``, ``action``
+    and ``created_at`` (as the 2026-04 schema documents them); unknown terms are refused."""
+    return search_terms(query, _event_term)
+
+
+def search_terms(
+    query: str, term: Callable[[str, str, str], Callable[[Obj], bool]] = _term
+) -> list[Callable[[Obj], bool]]:
     """Predicates for the terms of an ``orders(query:)`` string; unknown terms are refused."""
     terms: list[Callable[[Obj], bool]] = []
     position = 0
@@ -87,6 +106,6 @@ def search_terms(query: str) -> list[Callable[[Obj], bool]]:
             rest = query[position:].split()[0]
             raise Fail(f"the sandbox does not support the search term {rest!r}", path=["orders"])
         field, op, value = match.group("field", "op", "value")
-        terms.append(_term(field, op or "", _unquoted(value)))
+        terms.append(term(field, op or "", _unquoted(value)))
         position = match.end()
     return terms
