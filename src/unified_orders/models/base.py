@@ -11,6 +11,8 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticUndefined
 
+from . import slots
+
 __all__ = ["CanonicalModel"]
 
 
@@ -56,13 +58,13 @@ class CanonicalModel(BaseModel):
         values.update(fields)
         for name, factory in factories[0]:
             values[name] = factory()
-        model = _new(cls)
-        _set_dict(model, values)
+        model = slots.new(cls)
+        slots.set_dict(model, values)
         # shared by the instances of one signature: the models are frozen, and pydantic copies
         # the set before changing it (model_copy)
-        _set_fields(model, factories[1])
-        _set_extra(model, None)
-        _set_private(model, None)
+        slots.set_fields(model, factories[1])
+        slots.set_extra(model, None)
+        slots.set_private(model, None)
         return model
 
 
@@ -152,24 +154,3 @@ _PLANS: dict[type[CanonicalModel], _Plan] = {}
 def _plan(cls: type[CanonicalModel]) -> _Plan:
     plan = _PLANS[cls] = _Plan(cls)
     return plan
-
-
-# Slot setters of pydantic's BaseModel (faster than object.__setattr__ by name).
-_new = object.__new__
-
-
-def _slot_setter(name: str) -> Any:
-    descriptor = BaseModel.__dict__.get(name)
-    if descriptor is not None and hasattr(descriptor, "__set__"):
-        return descriptor.__set__
-
-    def setter(obj: Any, value: Any) -> None:
-        object.__setattr__(obj, name, value)
-
-    return setter
-
-
-_set_dict = _slot_setter("__dict__")
-_set_fields = _slot_setter("__pydantic_fields_set__")
-_set_extra = _slot_setter("__pydantic_extra__")
-_set_private = _slot_setter("__pydantic_private__")

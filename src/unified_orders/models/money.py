@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 
+from . import slots
 from .currencies import currency_code, known_minor_unit, minor_unit
 
 __all__ = ["Money", "MoneyTypeError", "minor_unit", "to_decimal"]
@@ -105,11 +106,11 @@ class Money(BaseModel):
         # The hot path of translation: every argument is already checked, so set the instance
         # state pydantic would set, without re-validating (model_construct is slower still).
         # ``fields`` is the fields-set pydantic would record (all three by default).
-        money = _new(cls)
-        _set_dict(money, {"amount": amount, "currency": currency, "shop": shop})
-        _set_fields(money, _FIELDS if fields is None else fields)
-        _set_extra(money, None)
-        _set_private(money, None)
+        money = slots.new(cls)
+        slots.set_dict(money, {"amount": amount, "currency": currency, "shop": shop})
+        slots.set_fields(money, _FIELDS if fields is None else fields)
+        slots.set_extra(money, None)
+        slots.set_private(money, None)
         return money
 
     @classmethod
@@ -243,22 +244,3 @@ class Money(BaseModel):
 # frozenset) and copies it before changing it (``model_copy``); Money is frozen otherwise.
 _FIELDS = set(Money.model_fields)
 _AMOUNT_CURRENCY = {"amount", "currency"}
-# Slot setters of pydantic's BaseModel (faster than object.__setattr__ by name).
-_new = object.__new__
-
-
-def _slot_setter(name: str) -> Any:
-    descriptor = BaseModel.__dict__.get(name)
-    if descriptor is not None and hasattr(descriptor, "__set__"):
-        return descriptor.__set__
-
-    def setter(obj: Any, value: Any) -> None:
-        object.__setattr__(obj, name, value)
-
-    return setter
-
-
-_set_dict = _slot_setter("__dict__")
-_set_fields = _slot_setter("__pydantic_fields_set__")
-_set_extra = _slot_setter("__pydantic_extra__")
-_set_private = _slot_setter("__pydantic_private__")
