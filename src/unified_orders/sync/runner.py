@@ -310,8 +310,7 @@ class _StoreSync:
         # listing did not name before calling it deleted.
         assert state.run_id is not None
         missing = await asyncio.to_thread(self.db.unlisted_ids, self.name, state.run_id)
-        limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
-        read = await asyncio.gather(*(self._reread(order_id, limit) for order_id in missing))
+        read = await self._reread_all(missing)
         there = [order_id for order_id, item in zip(missing, read, strict=True) if item is not None]
         if there:
             await self.writer.write(PageWrite(state, [], [], _now(), present=there))
@@ -339,8 +338,7 @@ class _StoreSync:
                 for order_id in dict.fromkeys(c.order_id for c in feed.items)
                 if order_id not in deleted
             ]
-            limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
-            read = await asyncio.gather(*(self._reread(order_id, limit) for order_id in wanted))
+            read = await self._reread_all(wanted)
             orders = [item for item in read if isinstance(item, Order)]
             failures = [item for item in read if isinstance(item, ReadFailure)]
             deleted += [
@@ -351,6 +349,11 @@ class _StoreSync:
             cursor = feed.next_cursor
             if cursor is None:
                 return state
+
+    async def _reread_all(self, order_ids: Sequence[str]) -> list[Order | ReadFailure | None]:
+        """Each order as it is now (a few at a time), in the order of ``order_ids``."""
+        limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
+        return list(await asyncio.gather(*(self._reread(i, limit) for i in order_ids)))
 
     async def _reread(self, order_id: str, limit: asyncio.Semaphore) -> Order | ReadFailure | None:
         """The order as it is now; None when the platform no longer has it."""

@@ -272,19 +272,6 @@ class Database:
         )
         return [str(row[0]) for row in rows]
 
-    def write_page(
-        self,
-        state: RunState,
-        changed: Sequence[OrderRows],
-        seen: Sequence[str],
-        synced_at: datetime,
-        failures: Sequence[ReadFailure] = (),
-        stored: Sequence[str] | None = None,
-    ) -> None:
-        """Write one page of one store in its own transaction (see :meth:`write_pages`)."""
-        replaced = [rows.order_id for rows in changed] if stored is None else stored
-        self.write_pages([PageWrite(state, changed, seen, synced_at, failures, replaced)])
-
     def write_pages(self, pages: Sequence[PageWrite]) -> None:
         """Write pages of any stores in ONE transaction: for each page, replace the changed
         orders' rows, note the seen ids, record the orders that could not be read (and forget
