@@ -32,7 +32,7 @@ from .errors import (
     RateLimited,
     UnsupportedOperation,
 )
-from .exchange import Op, Page, Pause, ReadFailure, Request, Response
+from .exchange import Op, OrderDetails, Page, Pause, ReadFailure, Request, Response
 from .lookup import IdKind, OrderQuery, OrderReference, number_matches
 from .models import (
     Address,
@@ -60,6 +60,7 @@ __all__ = [
     "IdKind",
     "Op",
     "OrderChange",
+    "OrderDetails",
     "OrderQuery",
     "OrderReference",
     "Page",

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-__all__ = ["Op", "Page", "Pause", "ReadFailure", "Request", "Response"]
+if TYPE_CHECKING:
+    from .models import FulfillmentOrder, Return
+
+__all__ = ["Op", "OrderDetails", "Page", "Pause", "ReadFailure", "Request", "Response"]
 
 T = TypeVar("T")
 
@@ -95,13 +98,25 @@ class ReadFailure:
 
 
 @dataclass(frozen=True)
+class OrderDetails:
+    """What a read of an order brought along besides the order: its returns and fulfillment
+    orders, each complete, or None when that read did not carry them (the sync asks for them)."""
+
+    returns: list[Return] | None = None
+    fulfillment_orders: list[FulfillmentOrder] | None = None
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a listing and the cursor of the next page (None on the last page).
 
     ``failures`` are objects the page named that could not be read: one large or malformed order
-    never fails a whole listing, and is never dropped without a word either.
+    never fails a whole listing, and is never dropped without a word either. ``details`` holds,
+    by order id, what the listing read along with its orders (see :class:`OrderDetails`), so a
+    sync does not ask for it again order by order.
     """
 
     items: list[T]
     next_cursor: str | None = None
     failures: list[ReadFailure] = field(default_factory=list)
+    details: dict[str, OrderDetails] = field(default_factory=dict)

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..adapter import Adapter, Capability, OrderQuery, Page, ReadFailure
+from ..adapter import Adapter, Capability, OrderDetails, OrderQuery, Page, ReadFailure
 from ..errors import (
     AuthenticationError,
     InvalidRequest,
@@ -384,7 +384,12 @@ class _StoreSync:
         stored = [rows.order_id for rows in changed if rows.order_id in known]
         if changed and (self.read_returns or self.read_fos):
             limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
-            await asyncio.gather(*(self._details(rows, limit, synced_at) for rows in changed))
+            await asyncio.gather(
+                *(
+                    self._details(rows, page.details.get(rows.order_id), limit, synced_at)
+                    for rows in changed
+                )
+            )
         updated = [rows.updated_at for rows in built if rows.updated_at is not None]
         max_updated = max(
             [*updated, *([state.run_max_updated] if state.run_max_updated else [])], default=None
@@ -409,17 +414,30 @@ class _StoreSync:
         return state
 
     async def _details(
-        self, rows: OrderRows, limit: asyncio.Semaphore, synced_at: datetime
+        self,
+        rows: OrderRows,
+        given: OrderDetails | None,
+        limit: asyncio.Semaphore,
+        synced_at: datetime,
     ) -> None:
-        async with limit:
-            returns: list[Return] | None = None
-            fos: list[FulfillmentOrder] | None = None
-            if self.read_returns:
-                returns = await self._optional(self.store.returns.list(rows.order_id), "returns")
-            if self.read_fos:
-                fos = await self._optional(
-                    self.store.fulfillments.list(rows.order_id), "fulfillment orders"
-                )
+        """Returns and fulfillment orders of a changed order: from the read that listed it where
+        that read carried them, else one request per kind."""
+        returns: list[Return] | None = None
+        fos: list[FulfillmentOrder] | None = None
+        if self.read_returns:
+            returns = given.returns if given else None
+        if self.read_fos:
+            fos = given.fulfillment_orders if given else None
+        if (self.read_returns and returns is None) or (self.read_fos and fos is None):
+            async with limit:
+                if self.read_returns and returns is None:
+                    returns = await self._optional(
+                        self.store.returns.list(rows.order_id), "returns"
+                    )
+                if self.read_fos and fos is None:
+                    fos = await self._optional(
+                        self.store.fulfillments.list(rows.order_id), "fulfillment orders"
+                    )
         details_rows(rows, self.store.platform, returns, fos, synced_at)
 
     async def _optional(self, call: Awaitable[Any], what: str) -> Any:
