@@ -6,9 +6,9 @@
 
 Sections (targets from issue 9; results are recorded in bench/README.md, never asserted in tests):
 
-- translation: platform JSON bytes -> canonical Order for each adapter's largest sandbox order,
-  as a ratio to ``json.loads`` of the same bytes (target <= 2.0x): the median of paired CPU-time
-  ratios, the two timed interleaved round by round;
+- translation: platform JSON bytes -> canonical Order for each adapter's (and each Shopify
+  dialect's) largest sandbox order, as a ratio to ``json.loads`` of the same bytes (target <=
+  2.0x): the median of paired CPU-time ratios, the two timed interleaved round by round;
 - ratelimit: a sync against a sandbox with its platform limit switched on (emulator enforcing,
   client pacing): requests per second as a fraction of the limit (target >= 0.9, zero 429s);
 - concurrency: wall time of 50 sandbox stores synced at once against 1 (target <= 1.3x);
@@ -65,9 +65,18 @@ class Capture(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return httpx.Response(response.status_code, headers=response.headers, content=content)
 
 
-def translation(platform: str, seed: int) -> dict[str, Any]:
+#: Translation runs: (label, platform, connect settings): every adapter and every dialect.
+DIALECTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("nextcommerce", "nextcommerce", {}),
+    ("shopify", "shopify", {}),  # the GraphQL default
+    ("shopify-rest", "shopify", {"api": "rest"}),
+    ("shopware", "shopware", {}),
+)
+
+
+def translation(platform: str, seed: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Replay the responses of ``orders.get`` of the largest order through the adapter."""
-    store = uo.connect(platform, sandbox=True)
+    store = uo.connect(platform, sandbox=True, **(settings or {}))
     emulator = store.sandbox
     assert emulator is not None
     emulator.seed_orders(seed)  # type: ignore[attr-defined]
@@ -297,8 +306,9 @@ def main() -> None:
         print(
             "\n## translation: canonical Order from platform JSON bytes vs json.loads (target <= 2.0x)"
         )
-        for platform in present:
-            print(f"{platform:13} {translation(platform, 5 if quick else 30)}")
+        for label, platform, settings in DIALECTS:
+            if platform in present:
+                print(f"{label:13} {translation(platform, 5 if quick else 30, settings)}")
     if "ratelimit" in only:
         print(
             "\n## rate-limit use: requests / (burst + rate x span), limit on (target >= 0.9, zero 429s)"

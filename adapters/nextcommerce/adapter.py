@@ -253,6 +253,11 @@ class NextCommerceAdapter(Adapter):
         An order that cannot be read (a malformed payload, a failed retrieve) is a
         ``Page.failures`` entry, never a failed page. ``next`` links are followed only on this
         store's own host: the bearer token never goes anywhere else.
+
+        The page brings no ``Page.details``: an order carries its ``fulfillments`` (shipments),
+        not its fulfillment orders, the platform has no returns, and ``fulfillmentOrdersList``
+        filters by one ``order_number`` or by creation date (a fulfillment order split off later
+        is created later), so no read gives a page of orders' fulfillment orders completely.
         """
         params: dict[str, str] = {}
         url = "orders/"

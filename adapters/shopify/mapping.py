@@ -52,6 +52,7 @@ from unified_orders.models import (
     TransactionAllocation,
     TransactionStatus,
 )
+from unified_orders.models.identities import line_total
 
 from .rules import RESTOCKING
 from .vocabulary import numeric_id
@@ -116,7 +117,7 @@ def line_item(
 ) -> LineItem:
     """A canonical line from what a dialect read (``shopify_current`` is Shopify's
     ``current_quantity``; ``rates`` the tax lines' rates that are set)."""
-    return LineItem(
+    return LineItem.trusted(
         id=line_id,
         sku=sku,
         title=title,
@@ -126,7 +127,7 @@ def line_item(
         fulfilled_quantity=fulfilled,
         refunded_quantity=refunded,
         unit_price=unit_price,
-        total=unit_price * quantity - discount,
+        total=line_total(unit_price, quantity, discount),
         total_discount=discount,
         total_tax=tax,
         tax_rate=str(rates[0]) if len(rates) == 1 else None,
@@ -154,7 +155,7 @@ def refund_line(
     """A refunded (or calculated) line from Shopify's ``subtotal`` and tax: the canonical
     ``subtotal`` is before tax and ``total = subtotal + tax``, whatever the shop's tax basis."""
     # INFERRED: Shopify's refund line ``subtotal`` includes tax exactly when the shop's prices do.
-    return RefundLine(
+    return RefundLine.trusted(
         line_id=line_id,
         quantity=quantity,
         restock=restock,
@@ -211,7 +212,7 @@ def refund_shipping(
         subtotal = -Money.sum((a.amount for a in shipping_adjustments), currency)
     else:
         return None
-    return RefundShipping(amount=subtotal + tax, tax=tax)
+    return RefundShipping.trusted(amount=subtotal + tax, tax=tax)
 
 
 def refund(
@@ -231,7 +232,7 @@ def refund(
     paid back, its idempotency key from the marker at the end of its note (the marker stripped)."""
     paid = [t for t in transactions if t.status is TransactionStatus.SUCCESS]
     clean_note, key = split_note(None if note is None else str(note))
-    return Refund(
+    return Refund.trusted(
         id=refund_id,
         order_id=order_id,
         status=refund_status(transactions),

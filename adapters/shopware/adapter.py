@@ -1,7 +1,8 @@
 """The Shopware 6 Admin API adapter: the operations, as sans-I/O generators.
 
 :class:`ShopwareAdapter` is the entry point. Orders and deliveries (as fulfillment orders) are
-here; refunds are in :mod:`.refunds`, Commercial returns in :mod:`.returns`, and the connection,
+here; refunds are in :mod:`.refunds`, Commercial returns in :mod:`.returns`, what a listing reads
+along with its orders (returns, deliveries) in :mod:`.details`, and the connection,
 request helpers and the state-transition walker in :mod:`.base`. Orders are read through
 ``search/order`` with every association the canonical model needs; every state change goes
 through the transition endpoints (:meth:`~.base.ShopwareBase.transition`).
@@ -9,7 +10,8 @@ through the transition endpoints (:meth:`~.base.ShopwareBase.transition`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -18,20 +20,22 @@ from unified_orders.adapter import (
     Capability,
     Op,
     OrderChange,
+    OrderDetails,
     OrderQuery,
     OrderReference,
     Page,
+    ReadFailure,
     Request,
 )
 from unified_orders.errors import InvalidRequest, NotFound, PlatformError, Problem
 from unified_orders.models import Address, FulfillmentOrder, Order
-from unified_orders.pagination import READ_ERRORS, translate_each
+from unified_orders.pagination import READ_ERRORS
 
 from . import states
 from . import translate as t
+from .details import DetailsMixin
 from .platform import is_id, stable_id
 from .refunds import RefundsMixin
-from .returns import ReturnsMixin
 
 __all__ = ["ShopwareAdapter"]
 
@@ -40,9 +44,11 @@ __all__ = ["ShopwareAdapter"]
 IDS_PAGE = 500
 
 
-class ShopwareAdapter(ReturnsMixin, RefundsMixin):
+class ShopwareAdapter(DetailsMixin, RefundsMixin):
     """Shopware 6 Admin API adapter."""
 
+    #: The orders a change feed names are re-read in one search (:meth:`read_orders`).
+    reads_orders_by_id: ClassVar[bool] = True
     #: Every filter is a criteria filter of ``search/order``.
     order_filters: ClassVar[frozenset[str]] = frozenset(
         {
@@ -79,16 +85,35 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
             ) from error
 
     def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
-        """One page of orders, oldest first; the cursor is the next page number. An order that
+        """One page of orders, oldest first, in one search with every association: the cursor
+        is the next page number. Each order's returns (Commercial) and deliveries (as
+        fulfillment orders) come along in ``Page.details`` (:mod:`.details`). An order that
         cannot be translated is a ``Page.failures`` entry, never a failed page."""
         page = int(cursor) if cursor else 1
         limit = self.settings.page_size
-        shop = yield from self._shop_currency()
-        hits = yield from self._search("order", t.order_criteria(query, page, limit))
-        orders, failures = translate_each(
-            hits, lambda hit: self._translate(hit, shop), lambda hit: str(hit.get("id"))
-        )
-        return Page(orders, str(page + 1) if len(hits) >= limit else None, failures)
+        read, hits = yield from self._orders_with_details(t.order_criteria(query, page, limit))
+        return replace(read, next_cursor=str(page + 1) if hits >= limit else None)
+
+    def read_orders(self, order_ids: Sequence[str]) -> Op[Page[Order]]:
+        """The orders with these ids, with their returns and deliveries: one search per 500
+        ids (an id the shop no longer has is left out)."""
+        ids = [self._check_id(order_id, "order_id") for order_id in order_ids]
+        items: list[Order] = []
+        failures: list[ReadFailure] = []
+        details: dict[str, OrderDetails] = {}
+        for start in range(0, len(ids), IDS_PAGE):
+            chunk = ids[start : start + IDS_PAGE]
+            criteria = {
+                "ids": chunk,
+                "associations": t.ORDER_ASSOCIATIONS,
+                "limit": len(chunk),
+                "total-count-mode": "none",
+            }
+            read, _ = yield from self._orders_with_details(criteria)
+            items += read.items
+            failures += read.failures
+            details.update(read.details)
+        return Page(items, None, failures, details)
 
     def order_changes(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
         """Orders whose payments, captures, capture refunds, deliveries or returns changed since
@@ -110,11 +135,6 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
         hits = yield from self._search("order", t.ids_criteria(page, IDS_PAGE))
         ids = [str(hit["id"]) for hit in hits if hit.get("id")]
         return Page(ids, str(page + 1) if len(hits) >= IDS_PAGE else None)
-
-    @staticmethod
-    def _translate(raw: Mapping[str, Any], shop: t.ShopCurrency | None) -> Order:
-        order = t.order_from_platform(raw)
-        return t.with_shop_amounts(order, raw, shop) if shop is not None else order
 
     def create_order(self, order: Order) -> Op[Order]:
         """Create an order from a canonical one (migration), with its delivery and transaction.
@@ -320,14 +340,10 @@ class ShopwareAdapter(ReturnsMixin, RefundsMixin):
 
     # --- fulfillment ------------------------------------------------------------------------
     def list_fulfillment_orders(self, order_id: str) -> Op[list[FulfillmentOrder]]:
-        """The order's deliveries as fulfillment orders, with the actions each allows now."""
+        """The order's deliveries as fulfillment orders, with the actions each allows now (from
+        the delivery machine's transitions, read once: :mod:`.details`)."""
         raw = yield from self._order_raw(self._check_id(order_id, "order_id"))
-        result = []
-        for delivery in raw.get("deliveries") or []:
-            available = yield from self._available("order_delivery", str(delivery["id"]))
-            actions = sorted({str(a["actionName"]) for a in available})
-            result.append(t.fulfillment_order_from_delivery(delivery, raw, actions))
-        return result
+        return (yield from self._fulfillment_orders(raw))
 
     def request_fulfillment(
         self,

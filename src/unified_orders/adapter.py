@@ -16,7 +16,7 @@ the ``yield``, so an operation may catch and handle them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from .bulk import BulkExport
 from .errors import (
     AuthenticationError,
     NotFound,
@@ -272,6 +273,9 @@ class Adapter:
     #: True where :meth:`order_ids` lists every order's id cheaply (an incremental sync then
     #: finds deleted orders on every run).
     lists_order_ids: ClassVar[bool] = False
+    #: True where :meth:`read_orders` reads many orders by id in one request (an incremental
+    #: sync then re-reads the orders a change feed names a page at a time, not one by one).
+    reads_orders_by_id: ClassVar[bool] = False
 
     def __init__(self, settings: AdapterSettings) -> None:
         self.settings = settings
@@ -398,6 +402,18 @@ class Adapter:
         sync compares them with the stored orders to find deleted ones without reading any
         order. Only called where :attr:`lists_order_ids` is True."""
         raise self._refuse(Capability.ORDERS_LIST)
+
+    def read_orders(self, order_ids: Sequence[str]) -> Op[Page[Order]]:
+        """The orders with these ids as they are now, with what the read brought along
+        (``Page.details``); an id the store no longer has is left out, an order that cannot be
+        read is a ``Page.failures`` entry. Only called where :attr:`reads_orders_by_id` is
+        True."""
+        raise self._refuse(Capability.ORDERS_GET)
+
+    def bulk_export(self) -> BulkExport | None:
+        """The platform's bulk export of orders (:mod:`unified_orders.bulk`), which a sync uses
+        for full runs; None when the platform (or this dialect) has none."""
+        return None
 
     def create_order(self, order: Order) -> Op[Order]:
         """Create an order from a canonical one (migration)."""

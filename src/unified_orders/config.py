@@ -10,13 +10,17 @@
     [stores.play]
     platform = "shopware"
     sandbox = true                          # an in-memory sandbox store
+    sandbox_server = "http://127.0.0.1:8765"  # ...served by `unified-orders sandbox serve`
 
 The file is found by ``--config``, else ``UNIFIED_ORDERS_CONFIG``, else ``config.toml`` in the user
 config dir (platformdirs). With no file at all, the built-in sandbox stores exist
 (``sandbox-<platform>`` for each of the three built-in platforms whose adapter is registered); a
 file may keep them with ``include_sandbox_stores = true``. Errors name the store, the key and what
 was expected; a secret written in plain text is accepted with a warning, and so is a file holding
-secrets that other users can read (:meth:`Config.warnings`).
+secrets that other users can read (:meth:`Config.warnings`). A sandbox store with
+``sandbox_server`` (every sandbox store while ``UNIFIED_ORDERS_SANDBOX_SERVER`` is set) is
+answered by that server's emulator of the store with the same name (:meth:`StoreConfig.resolve`
+gives ``connect`` the store's URL there).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ __all__ = [
     "APP_NAME",
     "BUILTIN_SANDBOX_PLATFORMS",
     "CONFIG_ENV",
+    "SANDBOX_SERVER_ENV",
+    "SANDBOX_SERVER_KEY",
     "Config",
     "StoreConfig",
     "default_config_path",
@@ -50,8 +56,12 @@ __all__ = [
 
 APP_NAME = "unified-orders"
 CONFIG_ENV = "UNIFIED_ORDERS_CONFIG"
+#: A store key (and a variable for every sandbox store): a running ``unified-orders sandbox
+#: serve`` answers for the store, so processes share its state.
+SANDBOX_SERVER_KEY = "sandbox_server"
+SANDBOX_SERVER_ENV = "UNIFIED_ORDERS_SANDBOX_SERVER"
 _ENV_SUFFIX = "_env"
-_TOP_LEVEL = {"stores", "include_sandbox_stores"}
+_TOP_LEVEL = {"stores", "include_sandbox_stores", "database"}
 
 
 def _shipped_platforms() -> tuple[str, ...]:
@@ -162,8 +172,11 @@ class StoreConfig:
                 f"platform; expected one of: {known}"
             )
         fields = spec.settings.model_fields
+        served = self._sandbox_server(env)
         resolved: dict[str, Any] = {}
         for key, value in self.settings.items():
+            if key == SANDBOX_SERVER_KEY:
+                continue  # not an adapter setting: connect() takes it
             if key.endswith(_ENV_SUFFIX) and key not in fields:
                 target = key[: -len(_ENV_SUFFIX)]
                 if target not in fields:
@@ -194,7 +207,34 @@ class StoreConfig:
             spec.settings.model_validate(resolved)
         except ValidationError as error:
             raise ConfigurationError(self._explain(error, fields)) from None
+        if served is not None:
+            resolved[SANDBOX_SERVER_KEY] = served
         return resolved
+
+    def _sandbox_server(self, env: Mapping[str, str]) -> str | None:
+        """This store's URL on a sandbox server: from its ``sandbox_server`` key, else (for a
+        sandbox store) from ``$UNIFIED_ORDERS_SANDBOX_SERVER``; None: an in-process emulator."""
+        from .sandbox.protocol import server_root, store_url
+
+        if SANDBOX_SERVER_KEY in self.settings:
+            where, value = f"key {SANDBOX_SERVER_KEY!r}", self.settings[SANDBOX_SERVER_KEY]
+            if not self.sandbox:
+                raise ConfigurationError(
+                    f"{self._where()}: {where} is only for sandbox stores; add sandbox = true "
+                    "(the emulator then runs in the server)"
+                )
+        elif self.sandbox and env.get(SANDBOX_SERVER_ENV):
+            where, value = f"environment variable {SANDBOX_SERVER_ENV}", env[SANDBOX_SERVER_ENV]
+        else:
+            return None
+        try:
+            root = server_root(value)
+        except ValueError as error:
+            raise ConfigurationError(
+                f"{self._where()}: {where}: {error}, got {value!r}; expected the address "
+                "`unified-orders sandbox serve` prints, such as 'http://127.0.0.1:8765'"
+            ) from None
+        return store_url(root, self.name)
 
     def _explain(self, error: ValidationError, fields: Mapping[str, Any]) -> str:
         problems = []
@@ -223,6 +263,9 @@ class Config:
 
     stores: dict[str, StoreConfig] = field(default_factory=dict)
     path: Path | None = None
+    #: ``database = "..."``: where ``sync``/``report``/``export`` go without ``--db`` (a DuckDB
+    #: file or a ``postgresql://`` URL; keep its password in PGPASSWORD or ~/.pgpass).
+    database: str | None = None
 
     def warnings(self) -> list[str]:
         """Things worth saying about the file as a whole: secrets in a file others can read."""
@@ -301,7 +344,13 @@ def parse_config(text: str, path: Path) -> Config:
     if unknown:
         raise ConfigurationError(
             f"{path}: unknown top-level key {unknown[0]!r}; expected [stores.<name>] tables "
-            "and optionally include_sandbox_stores = true"
+            "and optionally include_sandbox_stores = true and database = '...'"
+        )
+    database = data.get("database")
+    if database is not None and (not isinstance(database, str) or not database.strip()):
+        raise ConfigurationError(
+            f"{path}: key 'database': expected a DuckDB file path or a postgresql:// URL, "
+            f"got {database!r}"
         )
     include = data.get("include_sandbox_stores", False)
     if not isinstance(include, bool):
@@ -314,7 +363,7 @@ def parse_config(text: str, path: Path) -> Config:
     stores = builtin_sandbox_stores() if include else {}
     for name, table in tables.items():
         stores[name] = _store(name, table, str(path))
-    return Config(stores=stores, path=path)
+    return Config(stores=stores, path=path, database=database)
 
 
 def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:

@@ -46,8 +46,16 @@ def _adapter(platform: str, settings: dict[str, Any]) -> Adapter:
 
 
 def _transport(
-    adapter: Adapter, transport: Transport | None
+    adapter: Adapter, transport: Transport | None, sandbox_server: str | None = None
 ) -> tuple[Transport | None, Emulator | None]:
+    if sandbox_server is not None:  # the emulator lives in the server's process, not here
+        from .http.served import ServedStoreTransport
+
+        if not adapter.settings.sandbox or transport is not None:
+            raise ConfigurationError(
+                "sandbox_server needs sandbox=True and no transport (it is the transport)"
+            )
+        return ServedStoreTransport(sandbox_server, adapter.platform), None
     if not adapter.settings.sandbox:
         return transport, None
     emulator = adapter.emulator()
@@ -56,21 +64,34 @@ def _transport(
     return (transport or emulator_transport(emulator)), emulator
 
 
-def connect(platform: str, *, transport: Transport | None = None, **settings: Any) -> Store:
+def connect(
+    platform: str,
+    *,
+    transport: Transport | None = None,
+    sandbox_server: str | None = None,
+    **settings: Any,
+) -> Store:
     """Connect to a store: ``connect("shopify", shop=..., access_token=...)``.
 
     ``sandbox=True`` gives an in-memory emulator with demo data; ``transport`` replaces the HTTP
-    transport (any httpx transport, for tests and proxies).
+    transport (any httpx transport, for tests and proxies). With ``sandbox=True`` and
+    ``sandbox_server="http://127.0.0.1:8765/stores/NAME"`` the requests go to store ``NAME`` of a
+    running ``unified-orders sandbox serve`` instead (``store.sandbox`` is then None: the
+    emulator lives in the server).
     """
     adapter = _adapter(platform, settings)
-    chosen, emulator = _transport(adapter, transport)
+    chosen, emulator = _transport(adapter, transport, sandbox_server)
     return Store(adapter, SyncDriver(adapter, chosen), emulator)
 
 
 def connect_async(
-    platform: str, *, transport: Transport | None = None, **settings: Any
+    platform: str,
+    *,
+    transport: Transport | None = None,
+    sandbox_server: str | None = None,
+    **settings: Any,
 ) -> AsyncStore:
     """Like :func:`connect`, for asyncio: the same namespaces, awaitable."""
     adapter = _adapter(platform, settings)
-    chosen, emulator = _transport(adapter, transport)
+    chosen, emulator = _transport(adapter, transport, sandbox_server)
     return AsyncStore(adapter, AsyncDriver(adapter, chosen), emulator)

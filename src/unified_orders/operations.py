@@ -82,7 +82,10 @@ def list_orders_page(adapter: Adapter, query: OrderQuery, cursor: str | None) ->
         return page
     # the platform's filters narrow what is read; what matches is decided here, exactly
     return Page(
-        [order for order in page.items if query.matches(order)], page.next_cursor, page.failures
+        [order for order in page.items if query.matches(order)],
+        page.next_cursor,
+        page.failures,
+        page.details,
     )
 
 

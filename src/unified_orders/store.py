@@ -128,6 +128,11 @@ class AsyncStore(_Base):
         """Run an adapter-specific operation (one outside the canonical namespaces)."""
         return await self._driver.run(op)
 
+    def download_lines(self, url: str) -> AsyncIterator[bytes]:
+        """Stream the lines of a result file on another host (a bulk export's), credentials
+        never sent along."""
+        return self._driver.download_lines(url)
+
     async def aclose(self) -> None:
         """Close the store's connections."""
         await self._driver.aclose()

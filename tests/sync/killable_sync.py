@@ -1,7 +1,10 @@
 """Run one sync of a slow toy store in this process (the kill-and-resume test SIGKILLs it).
 
-Usage: python killable_sync.py DB ORDERS PAGE_SIZE DELAY
-Prints one line per written page on stdout (LogProgress), flushed.
+Usage: python killable_sync.py DB ORDERS PAGE_SIZE DELAY [STORE...]
+DB is a DuckDB file or a postgresql:// URL; the stores (default: one, ``slow``) are toy stores
+with the same seeded orders. Prints one line per written page on stdout (LogProgress), flushed.
+Exits 0 when every store synced, 11 when the only failures were stores another process was
+syncing (busy), else 1.
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ def main() -> int:
         int(sys.argv[3]),
         float(sys.argv[4]),
     )
+    names = sys.argv[5:] or ["slow"]
     sync_toy.register()
     store = lambda: uo.connect_async(  # noqa: E731
         "synctoy", sandbox=True, orders=orders, page_size=page_size, delay=delay
     )
-    summary = run_sync({"slow": store}, db, progress=LogProgress(sys.stdout))
-    return 0 if summary.ok else 1
+    summary = run_sync(dict.fromkeys(names, store), db, progress=LogProgress(sys.stdout))
+    if summary.ok:
+        return 0
+    return 11 if all(result.busy for result in summary.failed) else 1
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
+from pg_cluster import one
 
 from unified_orders.sync.batching import BatchWriter
+from unified_orders.sync.databases import open_destination
 from unified_orders.sync.writer import Database, PageWrite, RunState
 
 SYNCED = datetime(2026, 1, 1)
@@ -75,17 +78,18 @@ def test_a_page_that_cannot_be_written_fails_only_its_store() -> None:
     assert sorted(written) == sorted(f"s{i}" for i in range(6) if i != 3 for _ in range(2))
 
 
-def test_a_batch_saves_every_store_cursor_in_one_transaction(tmp_path: Path) -> None:
-    path = tmp_path / "b.duckdb"
-    database = Database(path)
+def test_a_batch_saves_every_store_cursor_in_one_transaction(db: Path | str) -> None:
+    database = open_destination(db)
     try:
         database.write_pages([page("a", "c1"), page("b", "c9")])
         assert database.state("a", "toy").run_cursor == "c1"
         assert database.state("b", "toy").run_cursor == "c9"
+        with pytest.raises(Exception, match=r"(?i)null"):  # no store name: the batch fails...
+            database.write_pages([page("a", "c2"), page(None, "c3")])  # type: ignore[arg-type]
+        assert database.state("a", "toy").run_cursor == "c1"  # ...as a whole
     finally:
         database.close()
-    with duckdb.connect(str(path), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM stores").fetchone() == (2,)
+    assert one(db, "SELECT count(*) FROM stores") == 2
 
 
 def test_a_file_of_the_indexed_schema_is_rebuilt_without_growing_indexes(tmp_path: Path) -> None:

@@ -7,40 +7,61 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pg_cluster import execute
 from typer.testing import CliRunner
 
 from unified_orders.cli.cmd_sync import app
 from unified_orders.sync import report
+from unified_orders.sync.databases import open_destination
 from unified_orders.sync.period import describe_period, is_empty, parse_moment
-from unified_orders.sync.writer import connect_db
 
 NOW = datetime(2026, 12, 2, 15, 30, 45, 123456, tzinfo=UTC)  # a Wednesday, ISO week 49
 
 
-def refund_db(path: Path, refunds: Iterable[tuple[str, datetime | None, str]]) -> Path:
-    """A database with one order per refund: ``(store, created_at, amount)``; store ``eu`` is a
-    Shopware shop in EUR, every other store a Shopify shop in USD."""
-    con = connect_db(path)
+def refund_db(
+    target: Path | str, refunds: Iterable[tuple[str, datetime | None, str]]
+) -> Path | str:
+    """A database (a DuckDB file or a PostgreSQL URL) with one order per refund: ``(store,
+    created_at, amount)``; store ``eu`` is a Shopware shop in EUR, every other store a Shopify
+    shop in USD."""
+    open_destination(target).close()  # the schema
     synced = datetime(2027, 2, 1)
+    statements: list[tuple[str, list[Any]]] = []
     for n, (store, created, amount) in enumerate(refunds):
         platform, currency = ("shopware", "EUR") if store == "eu" else ("shopify", "USD")
         when = created.astimezone(UTC).replace(tzinfo=None) if created else None
-        con.execute(
-            "INSERT INTO orders (store, platform, id, status, currency, shop_currency, total, "
-            "total_shop, created_at, content_hash, synced_at) "
-            "VALUES (?, ?, ?, 'open', ?, ?, 100, 100, ?, 'h', ?)",
-            [store, platform, f"o{n}", currency, currency, when, synced],
+        statements.append(
+            (
+                "INSERT INTO orders (store, platform, id, status, currency, shop_currency, total, "
+                "total_shop, created_at, content_hash, synced_at) "
+                "VALUES (?, ?, ?, 'open', ?, ?, 100, 100, ?, 'h', ?)",
+                [store, platform, f"o{n}", currency, currency, when, synced],
+            )
         )
-        con.execute(
-            "INSERT INTO refunds (store, platform, order_id, id, status, currency, shop_currency, "
-            "total, total_shop, quantity, restocked_quantity, created_at, synced_at) "
-            "VALUES (?, ?, ?, ?, 'success', ?, ?, ?, ?, 1, 0, ?, ?)",
-            [store, platform, f"o{n}", f"r{n}", currency, currency, amount, amount, when, synced],
+        statements.append(
+            (
+                "INSERT INTO refunds (store, platform, order_id, id, status, currency, "
+                "shop_currency, total, total_shop, quantity, restocked_quantity, created_at, "
+                "synced_at) VALUES (?, ?, ?, ?, 'success', ?, ?, ?, ?, 1, 0, ?, ?)",
+                [
+                    store,
+                    platform,
+                    f"o{n}",
+                    f"r{n}",
+                    currency,
+                    currency,
+                    Decimal(amount),
+                    Decimal(amount),
+                    when,
+                    synced,
+                ],
+            )
         )
-    con.close()
-    return path
+    execute(target, iter(statements))
+    return target
 
 
 def at(text: str) -> datetime:
@@ -51,9 +72,9 @@ def groups(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
     return [(r["group"], r["currency"], r["refunds"], r["amount"]) for r in rows]
 
 
-def test_iso_weeks_start_on_monday_and_belong_to_the_iso_year(tmp_path: Path) -> None:
-    db = refund_db(
-        tmp_path / "w.duckdb",
+def test_iso_weeks_start_on_monday_and_belong_to_the_iso_year(db: Path | str) -> None:
+    refund_db(
+        db,
         [
             ("us", at("2024-12-29T23:59:59"), "1.00"),  # Sunday: 2024-W52
             ("us", at("2024-12-30T00:00:00"), "2.00"),  # Monday, still December: 2025-W01
@@ -75,9 +96,9 @@ def test_iso_weeks_start_on_monday_and_belong_to_the_iso_year(tmp_path: Path) ->
     ]
 
 
-def test_months_split_at_utc_midnight_and_by_currency(tmp_path: Path) -> None:
-    db = refund_db(
-        tmp_path / "m.duckdb",
+def test_months_split_at_utc_midnight_and_by_currency(db: Path | str) -> None:
+    refund_db(
+        db,
         [
             ("us", at("2026-11-30T23:59:59"), "1.00"),
             ("us", at("2026-12-01T00:00:00"), "2.00"),
@@ -96,9 +117,9 @@ def test_months_split_at_utc_midnight_and_by_currency(tmp_path: Path) -> None:
     assert [r["group"] for r in days] == ["2026-12-01", "2026-12-15"]
 
 
-def test_orders_and_returns_reports_group_by_week_and_month(tmp_path: Path) -> None:
-    db = refund_db(
-        tmp_path / "o.duckdb",
+def test_orders_and_returns_reports_group_by_week_and_month(db: Path | str) -> None:
+    refund_db(
+        db,
         [("us", at("2026-12-01T09:00:00"), "1.00"), ("us", at("2026-12-08T09:00:00"), "2.00")],
     )
     weeks = report(db, "orders", group_by="week")
@@ -113,8 +134,8 @@ def test_orders_and_returns_reports_group_by_week_and_month(tmp_path: Path) -> N
     assert report(db, "returns", group_by="month") == []  # no returns, no refunded returns
 
 
-def test_rows_without_a_date_fall_in_unknown(tmp_path: Path) -> None:
-    db = refund_db(tmp_path / "u.duckdb", [("us", None, "3.00"), ("us", NOW, "1.00")])
+def test_rows_without_a_date_fall_in_unknown(db: Path | str) -> None:
+    refund_db(db, [("us", None, "3.00"), ("us", NOW, "1.00")])
     for group_by in ("day", "week", "month"):
         labels = [r["group"] for r in report(db, "refunds", group_by=group_by)]
         assert labels[-1] == "unknown"
@@ -171,9 +192,9 @@ def test_periods_are_described_and_checked_for_emptiness() -> None:
 # --- the command ----------------------------------------------------------------------------------
 
 
-def test_command_groups_by_week_as_json_lines_and_tables(tmp_path: Path) -> None:
-    db = refund_db(
-        tmp_path / "c.duckdb",
+def test_command_groups_by_week_as_json_lines_and_tables(db: Path | str) -> None:
+    refund_db(
+        db,
         [("us", at("2026-12-06T23:59:59"), "3.00"), ("us", at("2026-12-07T00:00:00"), "4.25")],
     )
     result = CliRunner().invoke(app, ["report", "refunds", "--db", str(db), "--group-by", "week"])

@@ -1,4 +1,5 @@
-"""A sync killed with SIGKILL at arbitrary points resumes to exactly the rows of a clean run."""
+"""A sync killed with SIGKILL at arbitrary points resumes to exactly the rows of a clean run
+(into a DuckDB file, and into PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
+from pg_cluster import is_url, one, query
 
 from unified_orders.sync.schema import ORDER_CHILDREN, TABLES
 
@@ -20,7 +21,7 @@ ORDERS, PAGE, DELAY = "30", "3", "0.004"
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 
-def start(db: Path) -> subprocess.Popen[str]:
+def start(db: Path | str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(SCRIPT), str(db), ORDERS, PAGE, DELAY],
         stdout=subprocess.PIPE,
@@ -29,18 +30,22 @@ def start(db: Path) -> subprocess.Popen[str]:
     )
 
 
-def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
+def snapshot(db: Path | str) -> dict[str, list[tuple[object, ...]]]:
     out = {}
-    with duckdb.connect(str(db), read_only=True) as con:
-        for name in ("orders", *ORDER_CHILDREN):
-            columns = [c for c in TABLES[name].column_names if c != "synced_at"]
-            rows = con.execute(f"SELECT {', '.join(columns)} FROM {name}").fetchall()
-            out[name] = sorted(rows, key=repr)
+    for name in ("orders", *ORDER_CHILDREN):
+        columns = [c for c in TABLES[name].column_names if c != "synced_at"]
+        out[name] = sorted(query(db, f"SELECT {', '.join(columns)} FROM {name}"), key=repr)
     return out
 
 
-def test_kill_9_mid_sync_then_resume_equals_a_clean_run(tmp_path: Path) -> None:
-    clean = tmp_path / "clean.duckdb"
+def test_kill_9_mid_sync_then_resume_equals_a_clean_run(
+    db: Path | str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    clean = (
+        request.getfixturevalue("pg_cluster").database()
+        if is_url(db)
+        else tmp_path / "clean.duckdb"
+    )
     done = subprocess.run(
         [sys.executable, str(SCRIPT), str(clean), ORDERS, PAGE, "0"],
         capture_output=True,
@@ -49,7 +54,6 @@ def test_kill_9_mid_sync_then_resume_equals_a_clean_run(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
 
-    db = tmp_path / "killed.duckdb"
     chance = random.Random(9)
     kills = 0
     pages_seen = []
@@ -69,12 +73,9 @@ def test_kill_9_mid_sync_then_resume_equals_a_clean_run(tmp_path: Path) -> None:
             kills += 1
         process.wait(timeout=30)
         pages_seen.append(seen)
-        with duckdb.connect(str(db), read_only=True) as con:
-            written = con.execute("SELECT count(*) FROM orders").fetchone()
-            state = con.execute("SELECT run_id, run_pages FROM sync_state").fetchone()
-        assert written is not None
-        assert written[0] < int(ORDERS)
-        assert state is not None
+        written = one(db, "SELECT count(*) FROM orders")
+        state = one(db, "SELECT run_id, run_pages FROM sync_state")
+        assert written < int(ORDERS)
         assert state[0] is not None
     assert kills == 3
 
@@ -83,6 +84,5 @@ def test_kill_9_mid_sync_then_resume_equals_a_clean_run(tmp_path: Path) -> None:
     assert resumed.returncode == 0, err
     assert "resumed" in out
     assert snapshot(db) == snapshot(clean)
-    with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT run_id FROM sync_state").fetchone() == (None,)
-        assert con.execute("SELECT count(*) FROM sync_seen").fetchone() == (0,)
+    assert one(db, "SELECT run_id FROM sync_state") is None
+    assert one(db, "SELECT count(*) FROM sync_seen") == 0

@@ -59,7 +59,7 @@ HOLD_REASON_FROM_PLATFORM: dict[str, HoldReason] = {
 
 def _hold_from_platform(body: Mapping[str, Any]) -> FulfillmentHold:
     reason = str(body.get("reason") or "")
-    return FulfillmentHold(
+    return FulfillmentHold.trusted(
         reason=HOLD_REASON_FROM_PLATFORM.get(reason, HoldReason.OTHER),
         platform_reason=reason or None,
         note=body.get("reason_message") or None,
@@ -74,7 +74,7 @@ def fulfillment_order_from_platform(
     status = str(body.get("status") or "")
     location = body.get("assigned_location") or {}
     lines = [
-        FulfillmentOrderLine(
+        FulfillmentOrderLine.trusted(
             id=key_of(item, "id"),
             line_id=key_of(item, "order_line_id"),
             quantity=count_of(item.get("quantity", item.get("fulfillable_quantity"))),
@@ -83,7 +83,7 @@ def fulfillment_order_from_platform(
         )
         for item in body.get("line_items") or []
     ]
-    return FulfillmentOrder(
+    return FulfillmentOrder.trusted(
         id=key_of(body, "id"),
         order_id=str(body.get("order_number")),
         status=FULFILLMENT_ORDER_STATUS.get(status, FulfillmentOrderStatus.UNKNOWN),
@@ -159,19 +159,27 @@ def locations_from_platform(body: Any) -> list[Location]:
     if isinstance(payload, list):
         for item in payload:
             if isinstance(item, Mapping) and item.get("id") is not None:
-                out.append(Location(id=key_of(item, "id"), name=item.get("name"), raw=dict(item)))
+                out.append(
+                    Location.trusted(id=key_of(item, "id"), name=item.get("name"), raw=dict(item))
+                )
     elif isinstance(payload, Mapping):
         if payload.get("id") is not None and not isinstance(payload.get("id"), Mapping):
             out.append(
-                Location(id=key_of(payload, "id"), name=payload.get("name"), raw=dict(payload))
+                Location.trusted(
+                    id=key_of(payload, "id"), name=payload.get("name"), raw=dict(payload)
+                )
             )
         else:
             for key, value in payload.items():
                 if isinstance(value, Mapping):
                     location_id = value.get("id", key)
                     out.append(
-                        Location(id=str(location_id), name=value.get("name"), raw=dict(value))
+                        Location.trusted(
+                            id=str(location_id), name=value.get("name"), raw=dict(value)
+                        )
                     )
                 else:
-                    out.append(Location(id=str(key), name=str(value) if value else None, raw=value))
+                    out.append(
+                        Location.trusted(id=str(key), name=str(value) if value else None, raw=value)
+                    )
     return out

@@ -23,10 +23,20 @@ from unified_orders.models import (
     Order,
     OrderStatus,
 )
-from unified_orders.models.identities import order_amounts
+from unified_orders.models.identities import line_total, order_amounts
 
 from .refunds import refund_from_platform, transaction_from_platform
-from .values import PLATFORM, count_of, datetime_of, id_of, key_of, money, money_string
+from .values import (
+    PLATFORM,
+    count_of,
+    datetime_of,
+    decimal_of,
+    id_of,
+    key_of,
+    money,
+    money_string,
+    report_twin,
+)
 
 __all__ = [
     "FINANCIAL_STATUS",
@@ -164,7 +174,7 @@ def _line_from_platform(
     # INFERRED: price_excl_tax / price_incl_tax are unit prices before the line's discount, and
     # total_discount is the line's discount with tax (the spec says neither).
     unit = money(body.get("price_incl_tax"), cur, report, "price_incl_tax")
-    unit_excl = money(body.get("price_excl_tax"), cur, report, "price_excl_tax")
+    unit_excl = decimal_of(body.get("price_excl_tax"))  # its shop twin is not needed
     discount = money(body.get("total_discount"), cur, report, "total_discount")
     rate = None
     rates = [t.get("rate") for t in body.get("tax_lines") or [] if t.get("rate") is not None]
@@ -175,7 +185,7 @@ def _line_from_platform(
         title = f"{title} - {body['variant_title']}" if title else str(body["variant_title"])
     requires_shipping = bool(body.get("requires_shipping", True))
     # (unit - unit_excl) * quantity without its shop figure: one Money, not three
-    total_tax = Money.of((unit.amount - unit_excl.amount) * quantity, cur)
+    total_tax = Money.of((unit.amount - unit_excl) * quantity, cur)
     return LineItem.trusted(
         id=key,
         sku=body.get("sku") or None,
@@ -185,7 +195,7 @@ def _line_from_platform(
         fulfilled_quantity=fulfilled,
         refunded_quantity=refunded,
         unit_price=unit,
-        total=unit * quantity - discount,
+        total=line_total(unit, quantity, discount),
         total_discount=discount,
         total_tax=total_tax,
         tax_rate=rate,
@@ -213,21 +223,28 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
         for key in (key_of(line, "id"),)
     ]
     total = money(body.get("total_incl_tax"), currency, report, "total_incl_tax")
-    total_excl = money(body.get("total_excl_tax"), currency, report, "total_excl_tax")
     shipping = money(body.get("shipping_incl_tax"), currency, report, "shipping_incl_tax")
-    shipping_excl = money(body.get("shipping_excl_tax"), currency, report, "shipping_excl_tax")
-    tax = money(body.get("total_tax"), currency)
-    if tax.shop is None and total.shop is not None and total_excl.shop is not None:
-        tax = Money.of(tax.amount, currency, shop=total.shop - total_excl.shop)
-    shipping_tax = (
-        money(body.get("shipping_tax"), currency)
-        if body.get("shipping_tax") not in (None, "")
-        else Money.of(shipping.amount - shipping_excl.amount, currency)
+    # the tax-exclusive figures only enter differences: their amounts and shop twins suffice
+    total_excl = decimal_of(body.get("total_excl_tax"))
+    total_excl_shop = report_twin(total_excl, currency, report, "total_excl_tax")
+    shipping_excl = decimal_of(body.get("shipping_excl_tax"))
+    shipping_excl_shop = report_twin(shipping_excl, currency, report, "shipping_excl_tax")
+    tax = Money.of(
+        decimal_of(body.get("total_tax")),
+        currency,
+        shop=total.shop - total_excl_shop
+        if total.shop is not None and total_excl_shop is not None
+        else None,
     )
-    if shipping_tax.shop is None and shipping.shop is not None and shipping_excl.shop is not None:
-        shipping_tax = Money.of(
-            shipping_tax.amount, currency, shop=shipping.shop - shipping_excl.shop
-        )
+    shipping_tax = Money.of(
+        decimal_of(body.get("shipping_tax"))
+        if body.get("shipping_tax") not in (None, "")
+        else shipping.amount - shipping_excl,
+        currency,
+        shop=shipping.shop - shipping_excl_shop
+        if shipping.shop is not None and shipping_excl_shop is not None
+        else None,
+    )
     amounts = order_amounts(
         lines,
         currency,

@@ -22,6 +22,7 @@ __all__ = [
     "money",
     "money_string",
     "platform_int",
+    "report_twin",
 ]
 
 PLATFORM = "nextcommerce"
@@ -46,22 +47,38 @@ def money(
     ``shop`` is left out where the report figure is the same amount in the same currency (the
     store reports in the order's currency): the amount already is the shop-currency figure.
     """
-    amount = decimal_of(value)
-    shop = None
-    if report:
-        report_currency = report.get("currency")
-        report_value = report.get(key)
-        if report_currency and report_value is not None:
-            shop_amount, shop_currency = decimal_of(report_value), str(report_currency).upper()
-            if shop_currency != currency.upper() or shop_amount != amount:
-                shop = Money.of(shop_amount, shop_currency)
+    amount = Decimal(value) if type(value) is str and value else decimal_of(value)
+    shop = report_twin(amount, currency, report, key) if report else None
     return Money.of(amount, currency, shop=shop)
+
+
+def report_twin(
+    amount: Decimal, currency: str, report: Mapping[str, Any] | None, key: str
+) -> Money | None:
+    """The ``shop`` of :func:`money` for ``amount``: its ``report_values`` figure, where that is
+    another amount or another currency."""
+    if not report:
+        return None
+    report_currency = report.get("currency")
+    report_value = report.get(key)
+    if report_currency and report_value is not None:
+        shop_amount, shop_currency = decimal_of(report_value), str(report_currency).upper()
+        if shop_currency != currency.upper() or shop_amount != amount:
+            return Money.of(shop_amount, shop_currency)
+    return None
 
 
 def count_of(value: Any) -> int:
     """Coerce the spec's string-typed quantities (``"2"``) to int."""
+    if type(value) is int:
+        return value
     if value is None or value == "":
         return 0
+    if type(value) is str:
+        try:
+            return int(value)  # the usual "2"; "2.0" and the like go through Decimal
+        except ValueError:
+            pass
     return int(Decimal(str(value)))
 
 

@@ -12,7 +12,8 @@ asked with a small ``first`` and their counts (``transactionsCount``, ``fulfillm
 count exists for refunds, so a full first page counts as "maybe more"), and read again without
 ``first`` (the whole list, per the schema) only when that page may have been cut short.
 
-``OrdersPage`` reads a page of orders with their nested data in one query (smaller nested pages,
+``OrderGet`` reads one order with every nested collection (its fulfillment orders too) in one
+query, ``OrdersPage`` a page of orders the same way, returns included (smaller nested pages,
 :data:`.fragments.ORDERS_READ_PAGE` orders, under Shopify's 1,000-point single-query limit), and
 ``OrderDeletions`` the ``events`` feed of deleted orders.
 
@@ -22,21 +23,21 @@ estimates it once for pacing (``Request.cost``) with Shopify's published rules (
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 from .costs import estimate_cost
 from .fragments import (
-    ADDRESS,
     FULFILLMENT,
     FULFILLMENT_LINE,
     FULFILLMENT_ORDER,
     FULFILLMENT_ORDER_LINE,
     LINE_ITEM,
+    LISTED,
     LISTED_FIRST,
-    LISTED_ORDER,
     MONEY,
-    ORDER,
     ORDER_ADJUSTMENT,
+    ORDER_READ,
     ORDERS_READ_PAGE,
     PAGE_INFO,
     REFUND,
@@ -47,9 +48,7 @@ from .fragments import (
     RETURNABLE_LINE,
     SHIPPING_LINE,
     TRANSACTION,
-    fulfillment_fragment,
-    fulfillment_order_fragment,
-    refund_fragment,
+    order_fragments,
 )
 
 __all__ = [
@@ -66,8 +65,8 @@ __all__ = [
 
 #: Order lines read per request (a follow-up query pages through longer orders).
 ORDER_LINES_PAGE = 25
-#: The ``first:`` of the plain lists in the first read (a list this long may have been cut).
-FIRST_PAGES = {"transactions": 25, "fulfillments": 10, "refunds": 20}
+#: The ``first:`` of the plain lists in ``OrderGet`` (a list this long may have been cut).
+FIRST_PAGES = ORDER_READ.plain_firsts
 
 USER_ERRORS = "userErrors { field message }"
 CODED_ERRORS = "userErrors { field message code }"
@@ -109,7 +108,6 @@ def _returning(name: str, argument: str, kind: str) -> str:
     )
 
 
-_ORDER_FRAGMENTS = (ORDER, LINE_ITEM, SHIPPING_LINE, TRANSACTION, ADDRESS, MONEY)
 _FO_FRAGMENTS = (FULFILLMENT_ORDER, FULFILLMENT_ORDER_LINE)
 _REFUND_FRAGMENTS = (
     REFUND,
@@ -123,29 +121,17 @@ _RETURN_FRAGMENTS = (RETURN, RETURN_LINE)
 
 DOCUMENTS: dict[str, str] = {
     # --- orders -------------------------------------------------------------------------------
+    # One order with every nested collection (fulfillment orders included): one query;
+    # follow-ups only where a connection has more.
     "OrderGet": _doc(
-        "query OrderGet($id: ID!) { order(id: $id) { ...OrderParts } }", *_ORDER_FRAGMENTS
+        f"query OrderGet($id: ID!) {{ order(id: $id) {{ ...{ORDER_READ.order_fragment} }} }}",
+        *order_fragments(ORDER_READ),
     ),
     # Plain lists: no ``first``, so the whole list (asked only when the first read may be cut).
     "OrderTransactions": _doc(
         "query OrderTransactions($id: ID!) { order(id: $id) { id transactions { ...Transaction } } }",
         TRANSACTION,
         MONEY,
-    ),
-    "OrderFulfillments": _doc(
-        f"""
-        query OrderFulfillments($id: ID!) {{
-          order(id: $id) {{
-            id
-            fulfillmentsCount {{ count precision }}
-            fulfillments(first: 10) {{ ...FulfillmentParts }}
-            fulfillmentOrders(first: 5) {{ {PAGE_INFO} nodes {{ ...FulfillmentOrderParts }} }}
-          }}
-        }}
-        """,
-        FULFILLMENT,
-        FULFILLMENT_LINE,
-        *_FO_FRAGMENTS,
     ),
     "OrderFulfillmentList": _doc(
         """
@@ -156,40 +142,29 @@ DOCUMENTS: dict[str, str] = {
         FULFILLMENT,
         FULFILLMENT_LINE,
     ),
-    "OrderRefundIds": _doc(
-        """
-        query OrderRefundIds($id: ID!) {
-          order(id: $id) { id presentmentCurrencyCode taxesIncluded refunds { id } }
-        }
-        """
-    ),
-    "RefundGet": _doc(
-        "query RefundGet($id: ID!) { refund(id: $id) { ...RefundParts } }", *_REFUND_FRAGMENTS
-    ),
     # A page of orders with their nested data: one query (follow-ups only where more follow).
     "OrdersPage": _doc(
         f"""
         query OrdersPage($query: String, $after: String) {{
           orders(first: {ORDERS_READ_PAGE}, after: $after, query: $query, sortKey: ID) {{
             {PAGE_INFO}
-            nodes {{ ...ListedOrderParts }}
+            nodes {{ ...{LISTED.order_fragment} }}
           }}
         }}
         """,
-        LISTED_ORDER,
-        LINE_ITEM,
-        SHIPPING_LINE,
-        fulfillment_fragment("ListedFulfillmentParts", 3),
-        FULFILLMENT_LINE,
-        fulfillment_order_fragment("ListedFulfillmentOrderParts", 5),
-        FULFILLMENT_ORDER_LINE,
-        refund_fragment("ListedRefundParts", 5, 1, 2, 2),
-        REFUND_LINE,
-        REFUND_SHIPPING_LINE,
-        ORDER_ADJUSTMENT,
-        TRANSACTION,
-        ADDRESS,
-        MONEY,
+        *order_fragments(LISTED),
+    ),
+    # The same page for an app that may not read returns (no ``read_returns`` access scope).
+    "OrdersPageWithoutReturns": _doc(
+        f"""
+        query OrdersPageWithoutReturns($query: String, $after: String) {{
+          orders(first: {ORDERS_READ_PAGE}, after: $after, query: $query, sortKey: ID) {{
+            {PAGE_INFO}
+            nodes {{ ...{LISTED.order_fragment} }}
+          }}
+        }}
+        """,
+        *order_fragments(replace(LISTED, returns=0, return_lines=0)),
     ),
     # The change feed: orders deleted since a time (``events`` of subject type ORDER).
     "OrderDeletions": _doc(
@@ -204,7 +179,11 @@ DOCUMENTS: dict[str, str] = {
     ),
     # Every refund of an order in full (a plain list: no ``first`` reads it whole).
     "OrderRefunds": _doc(
-        "query OrderRefunds($id: ID!) { order(id: $id) { id refunds { ...RefundParts } } }",
+        """
+        query OrderRefunds($id: ID!) {
+          order(id: $id) { id presentmentCurrencyCode taxesIncluded refunds { ...RefundParts } }
+        }
+        """,
         *_REFUND_FRAGMENTS,
     ),
     "OrderCreate": _doc(

@@ -1,6 +1,6 @@
 """Reading nested collections to the end: every connection page by page, every plain list whole.
 
-A first read (``OrderGet``, ``RefundGet``, a mutation's answer, ...) holds the first page of each
+A first read (``OrderGet``, ``OrdersPage``, a mutation's answer, ...) holds the first page of each
 connection with its ``pageInfo``. :meth:`Paging._complete` follows each one whose ``hasNextPage``
 is true with its page document (:data:`FOLLOW_UPS`), so pages are asked only while Shopify says
 more follow, and never a second time for a cursor already read. The plain lists on ``Order``

@@ -4,6 +4,10 @@ Operations are sans-I/O generators (see :mod:`unified_orders.adapter`); :mod:`.t
 and writes the JSON. Orders are read with their transactions (``orders/{id}/transactions.json``)
 so refunds can be planned against captured payments, and, where some units are not yet
 fulfilled, with their fulfillment orders so every line carries the location a restock needs.
+A listing hands those fulfillment orders to the sync (``Page.details``); the others it asks for
+order by order: REST has no read of several orders' fulfillment orders (``fulfillment_orders``
+is an endpoint of each order; ``assigned_fulfillment_orders`` lists only a fulfillment service's
+own), and no returns.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from unified_orders.adapter import (
     CancelRestock,
     Capability,
     Op,
+    OrderDetails,
     OrderQuery,
     Page,
     RefundOptions,
@@ -46,7 +51,7 @@ from unified_orders.models import (
     Restock,
     ShippingRefund,
 )
-from unified_orders.pagination import link_header_urls, query_value, read_each
+from unified_orders.pagination import READ_ERRORS, link_header_urls, query_value, read_each
 from unified_orders.ratelimit import TokenBucket
 
 from ..base import REST_CAPABILITIES, ShopifyAdapterBase
@@ -167,16 +172,30 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
     # --- orders -------------------------------------------------------------------------------
     def _complete(self, order: Mapping[str, Any]) -> Op[Order]:
         """Read an order's transactions (and fulfillment orders where needed), then translate."""
+        read, _ = yield from self._read(order)
+        return read
+
+    def _read(self, order: Mapping[str, Any]) -> Op[tuple[Order, OrderDetails]]:
+        """:meth:`_complete`, with the fulfillment orders it read (where it needed them: they
+        are a request of their own per order) as :class:`OrderDetails`."""
         oid = order["id"]
         response = yield Request("GET", f"orders/{oid}/transactions.json")
         transactions = _body(response, "transactions")
-        fulfillment_orders: list[Any] = []
+        fulfillment_orders: list[Any] | None = None
         if translate.needs_assigned_locations(order):
             response = yield Request("GET", f"orders/{oid}/fulfillment_orders.json")
             fulfillment_orders = _body(response, "fulfillment_orders")
-        return translate.order_from_rest(
-            order, transactions=transactions, fulfillment_orders=fulfillment_orders
+        read = translate.order_from_rest(
+            order, transactions=transactions, fulfillment_orders=fulfillment_orders or []
         )
+        details = OrderDetails()
+        if fulfillment_orders is not None:
+            try:
+                found = [translate.fulfillment_order_from_rest(fo) for fo in fulfillment_orders]
+            except READ_ERRORS:
+                found = None  # the sync asks again, and meets the same error as before
+            details = OrderDetails(fulfillment_orders=found)
+        return read, details
 
     def get_order(self, order_id: str) -> Op[Order]:
         """``GET orders/{id}.json`` plus its transactions and fulfillment orders."""
@@ -211,8 +230,13 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         next_cursor = query_value(links["next"], "page_info") if "next" in links else None
         listed = [order for order in _body(response, "orders") if _may_match(order, query)]
         # one order that cannot be read is named in the page's failures, never fails the page
-        items, failures = yield from read_each(listed, self._complete, name=_order_name)
-        return Page(items, next_cursor, failures)
+        read, failures = yield from read_each(listed, self._read, name=_order_name)
+        return Page(
+            [order for order, _ in read],
+            next_cursor,
+            failures,
+            {order.id: details for order, details in read},
+        )
 
     def order_ids(self, cursor: str | None) -> Op[Page[str]]:
         """``GET orders.json?status=any&fields=id&limit=250``: every order's id and nothing else,

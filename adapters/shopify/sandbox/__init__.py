@@ -33,6 +33,7 @@ from unified_orders.sandbox import (
     WallClock,
 )
 
+from .bulk import BulkSandbox
 from .graphql import GraphQLSandbox
 from .handlers import API_PATH, RestHandlers
 from .origin import logical_clock
@@ -83,6 +84,7 @@ class ShopifyEmulator(RestHandlers, BaseEmulator):
         self.clock = clock
         self.bucket = LeakyBucket(BUCKET_SIZE, LEAK_RATE, clock, enforce=rate_limit)
         self.graphql = GraphQLSandbox(self.state, clock, rate_limit)
+        self.bulk = BulkSandbox.install(self)  # Bulk Operations and their result files
 
     # --- the REST leaky bucket (tests and benchmarks read and tune these) -----------------------
     @property

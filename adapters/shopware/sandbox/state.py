@@ -33,6 +33,7 @@ __all__ = [
     "BACK",
     "CENT",
     "COMMERCIAL_ENTITIES",
+    "EXTENSIONS",
     "MANY",
     "ONE",
     "RELATIONS",
@@ -67,6 +68,7 @@ RELATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
         "billingAddress": (ONE, "order_address", "billingAddressId"),
         "addresses": (MANY, "order_address", "orderId"),
         "salesChannel": (ONE, "sales_channel", "salesChannelId"),
+        "returns": (MANY, "order_return", "orderId"),  # Commercial: an entity extension
     },
     "order_delivery": {
         "stateMachineState": (ONE, "state_machine_state", "stateId"),
@@ -96,6 +98,11 @@ RELATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
         "countryState": (ONE, "country_state", "countryStateId"),
     },
     "state_machine_state": {"stateMachine": (ONE, "state_machine", "stateMachineId")},
+    "state_machine_transition": {
+        "stateMachine": (ONE, "state_machine", "stateMachineId"),
+        "fromStateMachineState": (ONE, "state_machine_state", "fromStateId"),
+        "toStateMachineState": (ONE, "state_machine_state", "toStateId"),
+    },
     "order_return": {
         "state": (ONE, "state_machine_state", "stateId"),
         "lineItems": (MANY, "order_return_line_item", "orderReturnId"),
@@ -109,6 +116,10 @@ RELATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
 }
 """``{entity: {association: (kind, other entity, foreign key)}}``: ONE follows this row's key,
 MANY and BACK find the rows whose key is this row's id (BACK renders the first one)."""
+EXTENSIONS = {"order": {"returns"}}
+"""Associations a plugin adds (entity extensions): plain JSON answers them under ``extensions``
+(INFERRED from how Shopware serialises extension fields), and only a shop with the plugin knows
+them."""
 COMMERCIAL_ENTITIES = {"order_return", "order_return_line_item", "order_return_line_item_reason"}
 SEARCHABLE = {
     "order",
@@ -118,6 +129,7 @@ SEARCHABLE = {
     "order_transaction_capture_refund",
     "state_machine_state",
     "state_machine",
+    "state_machine_transition",
     "currency",
     "country",
     "country_state",
@@ -156,6 +168,11 @@ def iso(moment: datetime) -> str:
 def round_cents(value: Decimal) -> Decimal:
     """``value`` rounded half-up to cents."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _sort_key(field: str) -> Callable[[Row], tuple[bool, str]]:
+    """Sorts rows by one of their fields, rows without it last."""
+    return lambda row: (row.get(field) is None, str(row.get(field) or ""))
 
 
 def _copy(value: Any) -> Any:
@@ -364,10 +381,16 @@ class ShopwareState(BaseEmulator):
             if related is None:
                 continue
             other, rows, many = related
-            nested = (criteria or {}).get("associations") if isinstance(criteria, Mapping) else None
-            rendered = [self.render(other, item, nested) for item in rows]
+            given = criteria if isinstance(criteria, Mapping) else {}
+            for sort in reversed(given.get("sort") or []):  # an association's own sort
+                rows.sort(
+                    key=_sort_key(str(sort["field"])),
+                    reverse=str(sort.get("order") or "ASC").upper() == "DESC",
+                )
+            rendered = [self.render(other, item, given.get("associations")) for item in rows]
+            into = out.setdefault("extensions", {}) if name in EXTENSIONS.get(entity, ()) else out
             if many:
-                out[name] = rendered
+                into[name] = rendered
             elif rendered:
-                out[name] = rendered[0]
+                into[name] = rendered[0]
         return out

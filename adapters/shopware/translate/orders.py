@@ -19,7 +19,6 @@ after the order's promotions: that is what a refund of the line pays back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -111,29 +110,29 @@ A ``credit`` (added to an order later, for a credit note) is not: it is no part 
 
 def primary_transaction(order: Mapping[str, Any]) -> dict[str, Any] | None:
     """``primaryOrderTransaction`` (6.7.1+), else the newest transaction by ``createdAt``."""
-    transactions: list[dict[str, Any]] = [dict(x) for x in order.get("transactions") or []]
+    transactions: list[Mapping[str, Any]] = list(order.get("transactions") or [])
     wanted = order.get("primaryOrderTransactionId")
-    for txn in transactions:
-        if wanted and txn.get("id") == wanted:
-            return dict(txn)
+    if wanted:
+        for txn in transactions:
+            if txn.get("id") == wanted:
+                return dict(txn)
     if not transactions:
         return None
-    newest: dict[str, Any] = max(
-        transactions, key=lambda txn: (str(txn.get("createdAt") or ""), str(txn["id"]))
-    )
+    newest = max(transactions, key=lambda txn: (str(txn.get("createdAt") or ""), str(txn["id"])))
     return dict(newest)
 
 
 def primary_delivery(order: Mapping[str, Any]) -> dict[str, Any] | None:
     """``primaryOrderDelivery`` (6.7.1+), else the delivery with the highest shipping costs."""
-    deliveries: list[dict[str, Any]] = [dict(x) for x in order.get("deliveries") or []]
+    deliveries: list[Mapping[str, Any]] = list(order.get("deliveries") or [])
     wanted = order.get("primaryOrderDeliveryId")
-    for delivery in deliveries:
-        if wanted and delivery.get("id") == wanted:
-            return dict(delivery)
+    if wanted:
+        for delivery in deliveries:
+            if delivery.get("id") == wanted:
+                return dict(delivery)
     if not deliveries:
         return None
-    costliest: dict[str, Any] = max(
+    costliest = max(
         deliveries,
         key=lambda d: (dec((d.get("shippingCosts") or {}).get("totalPrice")), str(d["id"])),
     )
@@ -175,11 +174,13 @@ def address_from_platform(address: Mapping[str, Any] | None) -> Address | None:
     )
 
 
-def _shipped_quantities(order: Mapping[str, Any]) -> dict[str, int]:
-    """Units shipped per line id, from the deliveries' states and positions."""
+def _shipped_quantities(
+    order: Mapping[str, Any], primary: Mapping[str, Any] | None
+) -> dict[str, int]:
+    """Units shipped per line id, from the deliveries' states and positions (``primary``: the
+    order's :func:`primary_delivery`)."""
     shipped: dict[str, int] = {}
     top = [li for li in order.get("lineItems") or [] if not li.get("parentId")]
-    primary = primary_delivery(order)
     for delivery in order.get("deliveries") or []:
         state = state_name(delivery)
         positions = list(delivery.get("positions") or [])
@@ -261,8 +262,7 @@ def _transactions(order: Mapping[str, Any], cur: Amounts) -> list[Transaction]:
     return result
 
 
-def _tax_rate(price: Mapping[str, Any] | None) -> str | None:
-    taxes = calculated_taxes(price)
+def _rate_of(taxes: list[dict[str, Any]]) -> str | None:
     if len(taxes) != 1:
         return None
     return str((dec(taxes[0]["taxRate"]) / 100).normalize())
@@ -289,7 +289,8 @@ def line_from_platform(
     digital = _is_digital(line)
     payload = line.get("payload") or {}
     total = cur(price.get("totalPrice", line.get("totalPrice")))
-    tax = cur(tax_total(price))
+    taxes = calculated_taxes(price)
+    tax = cur(sum((dec(t.get("tax")) for t in taxes), Decimal(0)))  # tax_total, taxes read once
     off = None
     if discount is not None and discount[0].amount:
         off = discount[0]
@@ -306,7 +307,7 @@ def line_from_platform(
         total=total,
         total_discount=off,
         total_tax=tax,
-        tax_rate=_tax_rate(price),
+        tax_rate=_rate_of(taxes),
         requires_shipping=bool(line.get("good", True)) and not digital,
         is_digital=digital,
         product_id=line.get("productId"),
@@ -391,7 +392,8 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
     currency = cur.currency
     price = order.get("price") or {}
     tax_status = _tax_status(order)
-    shipped = _shipped_quantities(order)
+    delivery = primary_delivery(order)
+    shipped = _shipped_quantities(order, delivery)
     refunded = refunded_quantities(order)
     top = [
         item
@@ -415,7 +417,6 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         )
     state = state_name(order)
     transaction = primary_transaction(order)
-    delivery = primary_delivery(order)
     txn_state = state_name(transaction)
     delivery_state = state_name(delivery)
     total = cur(price.get("totalPrice", order.get("amountTotal")))
@@ -431,8 +432,9 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         total=total,
         taxes_included=tax_status == "gross",
     )
+    fields = amounts.fields()
     if amounts.discount is not None and not amounts.discount.amount:
-        amounts = replace(amounts, discount=None)  # no promotion: no discount figure
+        fields["discount"] = None  # no promotion: no discount figure
     customer = order.get("orderCustomer") or {}
     return Order.trusted(
         id=str(order["id"]),
@@ -449,7 +451,7 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         lines=lines,
         shipping_address=address_from_platform((delivery or {}).get("shippingOrderAddress")),
         billing_address=address_from_platform(order.get("billingAddress")),
-        **amounts.fields(),
+        **fields,
         transactions=_transactions(order, cur),
         refunds=refunds_from_platform(order, cur),
         created_at=parse_time(order.get("orderDateTime") or order.get("createdAt")),
@@ -476,7 +478,7 @@ def fulfillment_order_from_delivery(
         else:
             left = 0
         lines.append(
-            FulfillmentOrderLine(
+            FulfillmentOrderLine.trusted(
                 id=str(position["id"]),
                 line_id=str(position["orderLineItemId"]),
                 quantity=quantity,
@@ -484,7 +486,7 @@ def fulfillment_order_from_delivery(
                 raw=dict(position),
             )
         )
-    return FulfillmentOrder(
+    return FulfillmentOrder.trusted(
         id=str(delivery["id"]),
         order_id=str(order["id"]),
         status=FULFILLMENT_ORDER_STATUS.get(state, FulfillmentOrderStatus.UNKNOWN),

@@ -24,7 +24,7 @@ def return_from_platform(data: Mapping[str, Any]) -> Return:
     """A canonical return from an ``order_return`` loaded with ``state`` and ``lineItems``."""
     state = state_name(data, "state") or "open"
     lines = [
-        ReturnLine(
+        ReturnLine.trusted(
             id=str(item["id"]),
             line_id=str(item["orderLineItemId"]),
             quantity=int(item.get("quantity") or 0),
@@ -34,7 +34,7 @@ def return_from_platform(data: Mapping[str, Any]) -> Return:
         )
         for item in sorted(data.get("lineItems") or [], key=lambda i: str(i["id"]))
     ]
-    return Return(
+    return Return.trusted(
         id=str(data["id"]),
         order_id=str(data["orderId"]),
         status=RETURN_STATUS.get(state, ReturnStatus.UNKNOWN),

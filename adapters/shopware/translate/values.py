@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from unified_orders.models import Money
@@ -67,14 +67,18 @@ class Amounts:
 
     def __call__(self, value: Any) -> Money:
         """``value`` (a JSON number) as exact Money in this currency."""
-        amount = dec(value)
+        amount = value if type(value) is Decimal else dec(value)
         if not amount.is_finite():
             return Money.of(amount, self.currency)  # refused there, as Money refuses it
-        code, quantum = _quantum(self.currency, self.decimals)
+        code, quantum = self._rounding
         if quantum is not None:
             amount = amount.quantize(quantum, rounding=ROUND_HALF_UP)
         # what Money.of would build: the amount is exact and finite, the code checked
         return Money._make(amount, code, None)
+
+    @cached_property
+    def _rounding(self) -> tuple[str, Decimal | None]:
+        return _quantum(self.currency, self.decimals)
 
     def zero(self) -> Money:
         """Zero in this currency, at its precision."""
@@ -222,9 +226,10 @@ def collect_state_names(
                 names[str(node["id"])] = str(node["technicalName"])
             if paths is None:
                 children = [v for v in node.values() if type(v) not in _SCALARS]
-            else:
-                found = [node.get(key) for key in paths if key in node]
-                children = [v for v in found if type(v) not in _SCALARS]
+            elif node.keys().isdisjoint(paths):
+                continue  # most dicts (lines, prices, addresses): nothing to walk into
+            else:  # a missing key reads as None, a scalar
+                children = [v for key in paths if type(v := node.get(key)) not in _SCALARS]
         elif isinstance(node, list):
             children = [v for v in node if type(v) not in _SCALARS]
         else:

@@ -22,7 +22,10 @@ _CLI = "unified_orders.cli"
 #: checks each summary against the command's own help).
 COMMANDS = {
     "stores": Lazy(f"{_CLI}.cmd_stores:stores", "The configured stores."),
-    "sandbox": Lazy(f"{_CLI}.cmd_stores:sandbox", "The sandbox stores' saved state."),
+    "sandbox": Lazy(
+        f"{_CLI}.cmd_sandbox:sandbox",
+        "The sandbox stores: reset their saved state, or serve them to other processes.",
+    ),
     "coverage": Lazy(
         f"{_CLI}.cmd_stores:coverage",
         "The capability matrix: what each platform (or store) can do, with hints for the gaps.",
@@ -40,7 +43,7 @@ COMMANDS = {
     ),
     "sync": Lazy(
         f"{_CLI}.cmd_sync:sync_command",
-        "Sync orders, refunds, returns and fulfillment orders of every store into DuckDB.",
+        "Sync orders, refunds, returns and fulfillment orders of every store into the database.",
     ),
     "report": Lazy(
         f"{_CLI}.cmd_sync:report_command",
@@ -48,6 +51,10 @@ COMMANDS = {
     ),
     "export": Lazy(
         f"{_CLI}.cmd_sync:export_command", "Write each table to <out>/<table>.<format>."
+    ),
+    "worker": Lazy(
+        f"{_CLI}.cmd_worker:worker",
+        "Run a Temporal worker for `sync --engine temporal` and bulk refunds.",
     ),
     "completion": Lazy(
         f"{_CLI}.completion:completion",

@@ -50,6 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from ..errors import AmbiguousWrite, RefundFailed, UnifiedOrdersError
 from ..locks import path_lock
@@ -79,6 +80,9 @@ from .errors import CliError, ExitCode, describe
 from .output import records_table
 from .session import Session
 
+if TYPE_CHECKING:
+    from .engine_opts import EngineTarget
+
 __all__ = ["BulkOptions", "Group", "ledger_path", "read_groups", "run_bulk"]
 
 PROBLEMS = {"invalid", "failed", "ambiguous", "conflict"}
@@ -94,6 +98,8 @@ class BulkOptions:
     notify: bool = False
     retry_unfinished: bool = False
     encoding: str = "utf-8-sig"
+    #: send through Temporal workflows (``--engine temporal``) instead of in this process
+    engine: EngineTarget | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,13 @@ def _send_all(
             if id(group) in sending:
                 group.outcome = "previewed"
                 group.message = "not sent: the run was not confirmed"
+            results.write(group)
+        return None
+    if options.engine is not None:
+        from .bulk_engine import send_on_engine
+
+        send_on_engine(session, ledger, to_send, options.notify, options.engine)
+        for group in groups:
             results.write(group)
         return None
     with (

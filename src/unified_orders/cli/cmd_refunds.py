@@ -19,6 +19,13 @@ from ..models import RefundCalculation, RefundRequest
 from ..writes import refunds_with_key
 from .bulk import BulkOptions, run_bulk
 from .completion import refund_lines
+from .engine_opts import (
+    DEFAULT_TASK_QUEUE,
+    EngineOpt,
+    TaskQueueOpt,
+    TemporalOpt,
+    engine_target,
+)
 from .errors import CliError, ExitCode
 from .lines import parse_amount, parse_refund_line, parse_shipping
 from .output import calculation_tables, fields_table, money, refund_tables, refunds_table
@@ -174,10 +181,15 @@ def create(
         str,
         typer.Option(help="Bulk: the CSV's text encoding, e.g. latin-1 (default: UTF-8)."),
     ] = "utf-8-sig",
+    engine: EngineOpt = None,
+    temporal: TemporalOpt = None,
+    task_queue: TaskQueueOpt = DEFAULT_TASK_QUEUE,
 ) -> None:
     """Create a refund: shows the preview, then asks (or needs --yes). Or a bulk run with --from-csv."""
     session = session_of(ctx)
     out = session.output
+    if engine is not None and from_csv is None:
+        raise CliError("--engine runs a bulk refund: give --from-csv FILE", ExitCode.USAGE)
     if from_csv is not None:
         if store or order or line or shipping or amount or everything or note or idempotency_key:
             raise CliError(
@@ -196,6 +208,7 @@ def create(
                 notify=notify,
                 retry_unfinished=retry_unfinished,
                 encoding=encoding,
+                engine=engine_target(engine, temporal, task_queue),
             ),
         )
         return

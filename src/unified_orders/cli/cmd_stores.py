@@ -1,4 +1,4 @@
-"""``stores list|check``, ``sandbox reset`` and ``coverage``."""
+"""``stores list|check`` and ``coverage``."""
 
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ if TYPE_CHECKING:
 
     from ..adapter import Capability
 
-__all__ = ["coverage", "sandbox", "stores"]
+__all__ = ["coverage", "stores"]
 
 stores = typer.Typer(help="The configured stores.", no_args_is_help=True)
-sandbox = typer.Typer(help="The sandbox stores' saved state.", no_args_is_help=True)
 
 StoresArg = Annotated[
     list[str] | None,
@@ -92,20 +91,6 @@ def check_stores(ctx: typer.Context, names: StoresArg = None) -> None:
             f"{len(failures)} of {len(chosen)} store(s) failed the check: {names_failed}",
             exit_code_for(failures[0][1]),
         )
-
-
-@sandbox.command("reset")
-def reset(ctx: typer.Context, names: StoresArg = None) -> None:
-    """Forget the sandbox stores' changes: the next command starts from fresh demo data."""
-    session = session_of(ctx)
-    out = session.output
-    deleted = session.states.reset(names)
-    for name in deleted:
-        out.note(f"reset {name}")
-    if not out.tables:  # and for scripts, one JSON line per store reset
-        out.items([{"store": name, "reset": True} for name in deleted], render=lambda _: None)
-    if not deleted:
-        out.note("nothing to reset: the sandbox stores hold fresh demo data")
 
 
 def coverage(

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
+from ..sync.destination import DEFAULT_DB, is_postgres_url, target_text
 from ..sync.export import ExportFormat, export
 from ..sync.period import describe_period, is_empty, moment_text, parse_moment
 from ..sync.progress import auto_progress
@@ -32,7 +33,7 @@ from ..sync.report import (
 from ..sync.runner import DEFAULT_WINDOW_DAYS, StoreSource, run_sync
 from ..sync.schema import DATA_TABLES
 from ..sync.sources import sandbox_stores
-from ..sync.writer import DEFAULT_DB
+from .engine_opts import DEFAULT_TASK_QUEUE, EngineOpt, TaskQueueOpt, TemporalOpt
 from .errors import CliError, ExitCode
 from .fields import fields_of, pick, pick_rows
 from .results import json_text
@@ -40,17 +41,35 @@ from .results import json_text
 __all__ = ["app", "resolve_stores"]
 
 app = typer.Typer(
-    help="Sync every store into one DuckDB file; report and export from it.",
+    help="Sync every store into one database (a DuckDB file or PostgreSQL); report and export "
+    "from it.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 DbOpt = Annotated[
-    Path, typer.Option("--db", help="The DuckDB file.", dir_okay=False, envvar="UNIFIED_ORDERS_DB")
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="FILE|URL",
+        help="The DuckDB file, or a postgresql:// URL (pip install 'unified-orders[postgres]'). "
+        f"Default: the stores config's database, else {DEFAULT_DB}.",
+        envvar="UNIFIED_ORDERS_DB",
+        show_default=False,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
 TableOpt = Annotated[bool, typer.Option("--table", help="Table output.")]
+
+
+def resolve_db(ctx: typer.Context | None, db: str | None) -> str | Path:
+    """The database: ``--db`` (or ``$UNIFIED_ORDERS_DB``), else the stores config's
+    ``database``, else ``unified-orders.duckdb``; a URL stays text, anything else is a path."""
+    if not db:
+        config = getattr(ctx.obj, "config", None) if ctx is not None else None
+        db = getattr(config, "database", None) or DEFAULT_DB
+    return db if is_postgres_url(db) else Path(db).expanduser()
 
 
 def resolve_stores(ctx: typer.Context | None, names: list[str] | None) -> Mapping[str, StoreSource]:
@@ -96,7 +115,7 @@ def sync_command(
     stores: Annotated[
         list[str] | None, typer.Argument(help="Stores to sync (default: every configured store).")
     ] = None,
-    db: DbOpt = Path(DEFAULT_DB),
+    db: DbOpt = None,
     full: Annotated[
         bool, typer.Option("--full", help="Re-read every order (and find deleted ones).")
     ] = False,
@@ -123,6 +142,13 @@ def sync_command(
             help="Keep each order's platform payload (compressed) in orders.raw.",
         ),
     ] = True,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk/--no-bulk",
+            help="Read full runs with the platform's bulk export (Shopify Bulk Operations).",
+        ),
+    ] = True,
     memory_limit: Annotated[
         str | None,
         typer.Option(
@@ -134,16 +160,25 @@ def sync_command(
     ] = None,
     json_flag: JsonOpt = False,
     table_flag: TableOpt = False,
+    engine: EngineOpt = None,
+    temporal: TemporalOpt = None,
+    task_queue: TaskQueueOpt = DEFAULT_TASK_QUEUE,
 ) -> None:
-    """Sync orders, refunds, returns and fulfillment orders of every store into DuckDB."""
+    """Sync orders, refunds, returns and fulfillment orders of every store into the database."""
     as_json = _json_wanted(ctx, json_flag, table_flag)
     fields = fields_of(ctx, "sync")
+    if engine is not None:  # one workflow per store, on the workers (each with its own --db)
+        from .engine_sync import sync_jobs, sync_on_engine
+
+        jobs = sync_jobs(ctx, stores, full, lookback, window_days, details, keep_raw)
+        sync_on_engine(engine, temporal, task_queue, jobs, as_json=as_json, fields=fields)
+        return
     chosen = resolve_stores(ctx, stores)
     if not chosen:
         raise typer.BadParameter("no stores to sync (no adapters registered?)")
     summary = run_sync(
         chosen,
-        db,
+        resolve_db(ctx, db),
         lookback=timedelta(minutes=lookback),
         window_days=window_days,
         full=full,
@@ -151,6 +186,7 @@ def sync_command(
         keep_raw=keep_raw,
         progress=auto_progress(sys.stderr),
         memory_limit=memory_limit,
+        bulk=bulk,
     )
     if as_json:
         done = summary.to_dict()
@@ -158,15 +194,17 @@ def sync_command(
     else:
         for result in summary.results:
             typer.echo(f"{result.store} ({result.platform}): {result.describe()}")
-        typer.echo(f"wrote {db} in {summary.seconds:.1f}s")
+        typer.echo(f"wrote {summary.db_path} in {summary.seconds:.1f}s")
     if not summary.ok:
-        # a store the platform would not let us read: a platform error (the others finished)
-        raise typer.Exit(int(ExitCode.PLATFORM))
+        # only stores another process is syncing (PostgreSQL): busy; else a store the platform
+        # would not let us read: a platform error (the others finished either way)
+        busy = all(result.busy for result in summary.failed)
+        raise typer.Exit(int(ExitCode.BUSY if busy else ExitCode.PLATFORM))
 
 
-def _require_db(db: Path) -> None:
-    """A database to read from must exist (``sync`` creates it)."""
-    if not db.exists():
+def _require_db(db: str | Path) -> None:
+    """A database file to read from must exist (``sync`` creates it)."""
+    if isinstance(db, Path) and not db.exists():
         raise CliError(
             f"the database {db} does not exist: run `unified-orders sync` first (or give --db)",
             ExitCode.CONFIGURATION,
@@ -207,7 +245,7 @@ def report_command(
             "(2026-12).",
         ),
     ] = GroupBy.PLATFORM,
-    db: DbOpt = Path(DEFAULT_DB),
+    db: DbOpt = None,
     json_flag: JsonOpt = False,
     table_flag: TableOpt = False,
 ) -> None:
@@ -223,9 +261,10 @@ def report_command(
             f"--since {since} ({moment_text(start)}) is not before --until {until} "
             f"({moment_text(end)}): that period is empty"
         )
-    _require_db(db)
-    rows = report(db, kind, since=start, until=end, group_by=group_by)
-    for store, count in unreadable_orders(db).items():
+    db_path = resolve_db(ctx, db)
+    _require_db(db_path)
+    rows = report(db_path, kind, since=start, until=end, group_by=group_by)
+    for store, count in unreadable_orders(db_path).items():
         typer.echo(
             f"warning: {count} order(s) of store {store!r} could not be read by the last sync "
             "and are missing from this report (see the sync_errors table)",
@@ -233,7 +272,7 @@ def report_command(
         )
     period = describe_period(start, end)
     if not rows:
-        where = " ".join(part for part in (period, f"in {db}") if part)
+        where = " ".join(part for part in (period, f"in {target_text(db_path)}") if part)
         typer.echo(f"no {kind.value} {where}", err=True)
         return
     if as_json:
@@ -259,14 +298,15 @@ def export_command(
             "--table-name", "-t", help=f"Tables (repeat; default all: {', '.join(DATA_TABLES)})."
         ),
     ] = None,
-    db: DbOpt = Path(DEFAULT_DB),
+    db: DbOpt = None,
 ) -> None:
     """Write each table to <out>/<table>.<format>."""
     as_json = _json_wanted(ctx, False, False)
     fields = fields_of(ctx, "export")
-    _require_db(db)
+    db_path = resolve_db(ctx, db)
+    _require_db(db_path)
     try:
-        written = export(db, fmt, out, tables)
+        written = export(db_path, fmt, out, tables)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     except (OSError, duckdb.IOException) as error:

@@ -38,6 +38,7 @@ SHOWN: dict[str, str | tuple[str, ...] | None] = {
     "stores list": ("name", "platform", "sandbox", "source", "settings"),
     "stores check": ("store", "platform", "ok", "order", "detail"),
     "sandbox reset": ("store", "reset"),
+    "sandbox serve": ("url", "stores"),
     "coverage": ("capability", "platforms"),
     "orders get": ORDER,
     "orders list": ORDER,
@@ -65,6 +66,7 @@ SHOWN: dict[str, str | tuple[str, ...] | None] = {
     "report": None,
     "export": ("table", "format", "path"),
     "completion": (),
+    "worker": (),
 }
 
 

@@ -5,6 +5,11 @@ platform name and the emulator's ``dump_state()``. It is loaded before a command
 after (and after every write of a bulk run), so ``refunds calculate`` then ``refunds create`` then
 ``orders get`` tell one story. ``unified-orders sandbox reset`` deletes the files.
 
+While ``unified-orders sandbox serve`` serves a store, the server holds that store's state (and
+its lock) and leaves ``<store>.served`` beside the state file, naming its address and process; a
+command that would open the store in-process stops at once with :class:`SandboxServed` (exit 11)
+saying to point the store at the server, rather than waiting on the lock or working on a copy.
+
 A sandbox store the CLI opens runs on the real clock: what a command writes there (refunds,
 returns, cancellations, holds) is dated now, in UTC, so ``report --since today`` after a ``sync``
 shows it. The seeded demo orders keep the fixed dates of the emulators' logical clocks.
@@ -24,9 +29,14 @@ from .. import jsonutil
 from ..adapter import Emulator
 from ..config import APP_NAME
 from ..errors import ConfigurationError
-from ..locks import path_lock
+from ..locks import LockTimeout, path_lock
 
-__all__ = ["DATA_DIR_ENV", "SandboxStates", "data_dir", "use_wall_clock"]
+__all__ = ["DATA_DIR_ENV", "SandboxServed", "SandboxStates", "data_dir", "use_wall_clock"]
+
+
+class SandboxServed(LockTimeout):
+    """The store's state is held by a running sandbox server: use the store through it."""
+
 
 DATA_DIR_ENV = "UNIFIED_ORDERS_DATA_DIR"
 
@@ -58,10 +68,55 @@ class SandboxStates:
         return self.root / f"{safe}.json"
 
     def lock(self, store: str) -> contextlib.AbstractContextManager[None]:
-        """An exclusive lock on one store's state, across processes."""
+        """An exclusive lock on one store's state, across processes; :class:`SandboxServed` at
+        once when a sandbox server holds it."""
+        url = self.served_by(store)
+        if url is not None:
+            raise SandboxServed(
+                f"sandbox store {store!r} is served by `unified-orders sandbox serve` at {url}, "
+                f'which holds its state; point the store at it (sandbox_server = "{url}" in '
+                f"its config, or UNIFIED_ORDERS_SANDBOX_SERVER={url}), or stop the server first"
+            )
         path = self.path(store)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return path_lock(path, f"the sandbox state of store {store!r}")
+
+    def _served_path(self, store: str) -> Path:
+        return self.path(store).with_suffix(".served")
+
+    def served_by(self, store: str) -> str | None:
+        """The address of the live sandbox server serving ``store``, or None."""
+        try:
+            marker: Any = jsonutil.loads(self._served_path(store).read_text(encoding="utf-8"))
+            url, pid = marker["url"], marker["pid"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(url, str) or not isinstance(pid, int) or not _alive(pid):
+            return None  # left by a server that was killed: its lock died with it
+        return url
+
+    def served_stores(self) -> dict[str, str]:
+        """Every store a live sandbox server serves, with the server's address."""
+        found: dict[str, str] = {}
+        for marker in sorted(self.root.glob("*.served")) if self.root.exists() else []:
+            try:
+                name = jsonutil.loads(marker.read_text(encoding="utf-8"))["store"]
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            url = self.served_by(name) if isinstance(name, str) else None
+            if url is not None:
+                found[name] = url
+        return found
+
+    def mark_served(self, store: str, url: str) -> None:
+        """Say (to other processes) that the server at ``url``, this process, serves ``store``;
+        call with the store's lock held."""
+        marker = {"store": store, "url": url, "pid": os.getpid()}
+        self._served_path(store).write_text(jsonutil.dumps(marker), encoding="utf-8")
+
+    def unmark_served(self, store: str) -> None:
+        """Take the marker of :meth:`mark_served` away (the server stopped)."""
+        self._served_path(store).unlink(missing_ok=True)
 
     def load(self, store: str, platform: str, emulator: Emulator) -> bool:
         """Load a saved state into ``emulator`` and put it on the wall clock; False when there is
@@ -118,3 +173,16 @@ class SandboxStates:
                     path.unlink()
                     deleted.append(name)
         return deleted
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (where that cannot be asked safely, assume it does)."""
+    if pid == os.getpid() or os.name == "nt":  # os.kill would end the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it runs, as another user
+        return True
+    return True

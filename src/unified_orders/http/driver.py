@@ -8,7 +8,7 @@ import email.utils
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 
@@ -27,6 +27,7 @@ from .. import jsonutil
 from ..adapter import Adapter, Op, Pause, Request, Response
 from ..errors import PlatformError, RateLimited, ResponseLost, UnifiedOrdersError
 from ..ratelimit import reserve_all
+from .download import stream_lines
 
 __all__ = [
     "AsyncDriver",
@@ -386,6 +387,10 @@ class AsyncDriver(_Session):
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()
+
+    def download_lines(self, url: str) -> AsyncIterator[bytes]:
+        """The lines of a file on another host, streamed, with no credentials (:mod:`.download`)."""
+        return stream_lines(self._client, url, platform=self.adapter.platform)
 
     async def run(self, op: Op[T]) -> T:
         """Drive a sans-I/O operation to its result."""

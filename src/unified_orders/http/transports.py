@@ -39,7 +39,10 @@ def emulator_transport(emulator: Emulator) -> httpx.MockTransport:
             request.method, request.url.path, query, headers, body
         )
         out = {"content-type": "application/json", **dict(extra)}
-        data = b"" if payload is None else jsonutil.dumps(payload).encode()
+        if isinstance(payload, bytes):  # a file the emulator serves as is (a bulk export's)
+            data = payload
+        else:
+            data = b"" if payload is None else jsonutil.dumps(payload).encode()
         return httpx.Response(status, content=data, headers=out)
 
     return httpx.MockTransport(handle)

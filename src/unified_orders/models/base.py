@@ -15,6 +15,9 @@ from . import slots
 
 __all__ = ["CanonicalModel"]
 
+_new, _set_dict, _set_fields = slots.new, slots.set_dict, slots.set_fields
+_set_extra, _set_private = slots.set_extra, slots.set_private
+
 
 class CanonicalModel(BaseModel):
     """A frozen pydantic model whose ``raw`` platform payload is left out of equality and dumps.
@@ -48,23 +51,27 @@ class CanonicalModel(BaseModel):
         """
         plan = _PLANS.get(cls) or _plan(cls)
         # The names and exact types passed, checked once per distinct combination.
-        signature = (tuple(fields), tuple(map(type, fields.values())))
-        factories = plan.checked.get(signature)
-        if factories is None:
-            factories = plan.check(signature)
-            if factories is None:
+        signature = (*fields, *map(type, fields.values()))
+        found = plan.checked.get(signature)
+        if found is None:
+            found = plan.check(signature, len(fields))
+            if found is None:
                 return cls.model_validate(fields)  # converts or raises, as validation does
-        values = plan.defaults.copy()
-        values.update(fields)
-        for name, factory in factories[0]:
-            values[name] = factory()
-        model = slots.new(cls)
-        slots.set_dict(model, values)
+        factories, fields_set, complete = found
+        if complete:
+            values = fields  # every field, in field order: already the instance's dict
+        else:
+            values = plan.defaults.copy()
+            values.update(fields)
+            for name, factory in factories:
+                values[name] = factory()
+        model = _new(cls)
+        _set_dict(model, values)
         # shared by the instances of one signature: the models are frozen, and pydantic copies
         # the set before changing it (model_copy)
-        slots.set_fields(model, factories[1])
-        slots.set_extra(model, None)
-        slots.set_private(model, None)
+        _set_fields(model, fields_set)
+        _set_extra(model, None)
+        _set_private(model, None)
         return model
 
 
@@ -77,7 +84,7 @@ class _Plan:
         self.checks: dict[str, frozenset[type]] = {}
         self.defaults: dict[str, Any] = {}
         self.factories: list[tuple[str, Callable[[], Any]]] = []
-        self.checked: dict[Signature, Factories] = {}
+        self.checked: dict[Signature, Found] = {}
         """Signatures found fit, with the default factories they leave to call."""
         decorators = cls.__pydantic_decorators__
         self.validators = bool(
@@ -100,9 +107,9 @@ class _Plan:
                 self.defaults[name] = info.default
         self.required = frozenset(required)
 
-    def check(self, signature: Signature) -> Factories | None:
-        """The factories to call for fields of these names and types; None: validate instead."""
-        names, kinds = signature
+    def check(self, signature: Signature, count: int) -> Found | None:
+        """What to do for fields of these names and types; None: validate instead."""
+        names, kinds = signature[:count], signature[count:]
         if self.validators:
             return None
         for name, kind in zip(names, kinds, strict=True):
@@ -112,15 +119,17 @@ class _Plan:
         if not self.required <= set(names):
             return None
         factories = tuple((name, f) for name, f in self.factories if name not in names)
-        found = (factories, set(names))
+        complete = names == tuple(self.defaults)
+        found = (factories, set(names), complete)
         if len(self.checked) < MAX_SIGNATURES:
             self.checked[signature] = found
         return found
 
 
-Signature = tuple[tuple[str, ...], tuple[type, ...]]
-#: The default factories to call and the fields-set, for one signature.
-Factories = tuple[tuple[tuple[str, Callable[[], Any]], ...], set[str]]
+#: The names passed, then their exact types.
+Signature = tuple[Any, ...]
+#: The default factories to call, the fields-set, and whether the names are every field in order.
+Found = tuple[tuple[tuple[str, Callable[[], Any]], ...], set[str], bool]
 #: Distinct name/type combinations remembered per class (translators use a handful).
 MAX_SIGNATURES = 512
 

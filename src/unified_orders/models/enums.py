@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import cast
 
 __all__ = [
     "FinancialStatus",
@@ -24,10 +25,14 @@ class _ClosedSet(StrEnum):
     @classmethod
     def parse(cls, value: object) -> _ClosedSet:
         """The member for ``value``, or ``unknown``; the caller keeps the platform's own string."""
-        try:
-            return cls(str(value).lower()) if value is not None else cls("unknown")
-        except ValueError:
-            return cls("unknown")
+        key = str(value).lower() if value is not None else "unknown"
+        member = cls._value2member_map_.get(key)  # what cls(key) finds, without its machinery
+        if member is None:
+            try:
+                member = cls(key)
+            except ValueError:
+                member = cls("unknown")
+        return cast(_ClosedSet, member)
 
 
 class OrderStatus(_ClosedSet):

@@ -21,6 +21,7 @@ from typing import Any
 
 from .enums import RefundStatus, TransactionStatus
 from .money import Money
+from .money import _money as _plain
 from .orders import LineItem, Order
 from .refunds import Refund, RefundCalculation, RefundLine
 
@@ -29,6 +30,7 @@ __all__ = [
     "Discrepancy",
     "OrderAmounts",
     "calculation_discrepancies",
+    "line_total",
     "order_amounts",
     "order_discrepancies",
     "refund_discrepancies",
@@ -61,10 +63,73 @@ class Discrepancy:
 def total_of(items: Iterable[Money], currency: str) -> Money:
     """The sum of ``items`` (zero when empty), keeping the shop-currency twin where every item has
     one (``Money.sum`` starts from a zero without one)."""
-    total: Money | None = None
-    for item in items:
-        total = item if total is None else total + item
-    return total if total is not None else Money.zero(currency)
+    found = items if isinstance(items, list) else list(items)
+    if not found:
+        return Money.zero(currency)
+    first = found[0]
+    if len(found) == 1:
+        return first
+    code = first.currency
+    if type(first) is not Money:
+        return _added(found)
+    # the same additions, in the same order, as ``first + item + ...``: one Money at the end
+    amount = first.amount
+    for item in found[1:]:
+        if type(item) is not Money or item.currency != code:
+            return _added(found)  # raises as ``+`` does, or adds Money of a subclass
+        amount = amount + item.amount
+    shop = first.shop
+    if shop is not None:
+        shop_code, shop_amount = shop.currency, shop.amount
+        for item in found[1:]:
+            twin = item.shop
+            if twin is None or twin.currency != shop_code:
+                shop = None
+                break
+            shop_amount = shop_amount + twin.amount
+        else:
+            shop = _plain(shop_amount, shop_code, None)
+    return _plain(amount, code, shop)
+
+
+def line_total(unit_price: Money, quantity: int, discount: Money) -> Money:
+    """``unit_price * quantity - discount`` (a line's total), built as one Money."""
+    if (
+        type(unit_price) is not Money
+        or type(discount) is not Money
+        or type(quantity) is not int
+        or unit_price.currency != discount.currency
+    ):
+        return unit_price * quantity - discount  # raises, or keeps a subclass, as the operators
+    unit_shop, discount_shop = unit_price.shop, discount.shop
+    shop = None
+    if (
+        unit_shop is not None
+        and discount_shop is not None
+        and unit_shop.currency == discount_shop.currency
+    ):
+        shop = _plain(unit_shop.amount * quantity - discount_shop.amount, unit_shop.currency, None)
+    return _plain(unit_price.amount * quantity - discount.amount, unit_price.currency, shop)
+
+
+def _added(items: list[Money]) -> Money:
+    total = items[0]
+    for item in items[1:]:
+        total = total + item
+    return total
+
+
+def _left_over(whole: Money, parts: list[Money]) -> Money | None:
+    """``whole - (parts[0] + parts[1] + ...)``, None when it is zero."""
+    explained = total_of(parts, whole.currency)
+    if (
+        type(whole) is Money
+        and type(explained) is Money
+        and whole.currency == explained.currency
+        and whole.amount - explained.amount == 0
+    ):
+        return None  # what ``_nonzero(whole - explained)`` gives, without building it
+    return _nonzero(whole - explained)
 
 
 def _amount(money: Money | None) -> Decimal:
@@ -123,18 +188,20 @@ def order_amounts(
     platform's, and what the lines and shipping do not explain of them becomes ``adjustment`` and
     ``tax_adjustment`` (None where nothing is left over).
     """
-    subtotal = total_of((line.total for line in lines), currency)
+    subtotal = total_of([line.total for line in lines], currency)
     discounts = [line.total_discount for line in lines if line.total_discount is not None]
     discount = total_of(discounts, currency) if discounts else None
-    charged = subtotal + shipping if taxes_included else subtotal + shipping + tax
-    adjustment = _nonzero(total - charged)
+    charged = [subtotal, shipping] if taxes_included else [subtotal, shipping, tax]
+    adjustment = _left_over(total, charged)
     tax_adjustment = None
     line_taxes = [line.total_tax for line in lines]
     if all(t is not None for t in line_taxes):
-        explained = total_of((t for t in line_taxes if t is not None), currency)
+        explained: list[Money] = [t for t in line_taxes if t is not None]
+        if not explained:
+            explained = [Money.zero(currency)]  # a zero without a shop twin, as total_of([])
         if shipping_tax is not None:
-            explained = explained + shipping_tax
-        tax_adjustment = _nonzero(tax - explained)
+            explained.append(shipping_tax)
+        tax_adjustment = _left_over(tax, explained)
     return OrderAmounts(
         subtotal=subtotal,
         discount=discount,

@@ -18,6 +18,9 @@ from .currencies import currency_code, known_minor_unit, minor_unit
 
 __all__ = ["Money", "MoneyTypeError", "minor_unit", "to_decimal"]
 
+_new, _set_dict, _set_fields = slots.new, slots.set_dict, slots.set_fields
+_set_extra, _set_private = slots.set_extra, slots.set_private
+
 
 class MoneyTypeError(TypeError, ValueError):
     """A money amount of the wrong type (a float, a bool). A ValueError too, so pydantic reports it."""
@@ -91,8 +94,19 @@ class Money(BaseModel):
             raise TypeError("currency must be an ISO 4217 code such as 'USD'")
         if shop is not None and not isinstance(shop, Money):
             raise TypeError("shop must be Money")
-        if type(amount) is not Decimal or not amount.is_finite():
+        kind = type(amount)
+        if kind is str:
+            try:
+                exact = Decimal(amount)  # what to_decimal does for a str (spaces allowed)
+            except InvalidOperation:
+                exact = to_decimal(amount)  # raises its ValueError
+            if not exact.is_finite():
+                exact = to_decimal(amount)  # raises
+            amount = exact
+        elif kind is not Decimal or not amount.is_finite():
             amount = to_decimal(amount)
+        if cls is Money:
+            return _money(amount, _currency_code(currency), shop)
         return cls._make(amount, _currency_code(currency), shop)
 
     @classmethod
@@ -106,16 +120,28 @@ class Money(BaseModel):
         # The hot path of translation: every argument is already checked, so set the instance
         # state pydantic would set, without re-validating (model_construct is slower still).
         # ``fields`` is the fields-set pydantic would record (all three by default).
-        money = slots.new(cls)
-        slots.set_dict(money, {"amount": amount, "currency": currency, "shop": shop})
-        slots.set_fields(money, _FIELDS if fields is None else fields)
-        slots.set_extra(money, None)
-        slots.set_private(money, None)
+        money = _new(cls)
+        _set_dict(money, {"amount": amount, "currency": currency, "shop": shop})
+        _set_fields(money, _FIELDS if fields is None else fields)
+        _set_extra(money, None)
+        _set_private(money, None)
         return money
 
     @classmethod
     def zero(cls, currency: str) -> Money:
         """Zero in ``currency``, at the currency's precision."""
+        if cls is Money and type(currency) is str:
+            # one shared instance per code: Money is frozen (model_copy copies)
+            found = _ZEROS.get(currency)
+            if found is None:
+                found = _ZEROS[currency] = cls._zero(currency)
+                if len(_ZEROS) > 1024:
+                    _ZEROS.clear()
+            return found
+        return cls._zero(currency)
+
+    @classmethod
+    def _zero(cls, currency: str) -> Money:
         digits = known_minor_unit(currency) if isinstance(currency, str) else None
         amount = Decimal(0).scaleb(-digits) if digits is not None else Decimal(0)
         if isinstance(currency, str):
@@ -175,27 +201,37 @@ class Money(BaseModel):
         if self.shop is None or other.shop is None or self.shop.currency != other.shop.currency:
             return None
         amount = self.shop.amount + sign * other.shop.amount
-        return Money._make(amount, self.shop.currency, None)
+        return _money(amount, self.shop.currency, None)
 
     def __add__(self, other: object) -> Money:
-        other = self._check(other)
-        shop = self._shop_combine(other, 1)
-        return Money._make(self.amount + other.amount, self.currency, shop)
+        if type(other) is not Money or other.currency != self.currency:
+            other = self._check(other)
+        shop, other_shop = self.shop, other.shop
+        if shop is not None and other_shop is not None and shop.currency == other_shop.currency:
+            shop = _money(shop.amount + other_shop.amount, shop.currency, None)
+        else:
+            shop = None
+        return _money(self.amount + other.amount, self.currency, shop)
 
     def __sub__(self, other: object) -> Money:
-        other = self._check(other)
-        shop = self._shop_combine(other, -1)
-        return Money._make(self.amount - other.amount, self.currency, shop)
+        if type(other) is not Money or other.currency != self.currency:
+            other = self._check(other)
+        shop, other_shop = self.shop, other.shop
+        if shop is not None and other_shop is not None and shop.currency == other_shop.currency:
+            shop = _money(shop.amount - other_shop.amount, shop.currency, None)
+        else:
+            shop = None
+        return _money(self.amount - other.amount, self.currency, shop)
 
     def __neg__(self) -> Money:
         shop = -self.shop if self.shop is not None else None
-        return Money._make(-self.amount, self.currency, shop)
+        return _money(-self.amount, self.currency, shop)
 
     def __mul__(self, factor: object) -> Money:
         if isinstance(factor, float) or not isinstance(factor, int | Decimal):
             raise TypeError("Money can be multiplied by an int or a Decimal only")
         shop = self.shop * factor if self.shop is not None else None
-        return Money._make(self.amount * factor, self.currency, shop)
+        return _money(self.amount * factor, self.currency, shop)
 
     __rmul__ = __mul__
 
@@ -244,3 +280,14 @@ class Money(BaseModel):
 # frozenset) and copies it before changing it (``model_copy``); Money is frozen otherwise.
 _FIELDS = set(Money.model_fields)
 _AMOUNT_CURRENCY = {"amount", "currency"}
+_ZEROS: dict[str, Money] = {}
+
+
+def _money(amount: Decimal, currency: str, shop: Money | None) -> Money:
+    """``Money._make`` for the arithmetic: a plain Money, every field set."""
+    money = _new(Money)
+    _set_dict(money, {"amount": amount, "currency": currency, "shop": shop})
+    _set_fields(money, _FIELDS)
+    _set_extra(money, None)
+    _set_private(money, None)
+    return money

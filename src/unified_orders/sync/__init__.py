@@ -1,16 +1,21 @@
-"""The reporting pipeline: sync every store into one DuckDB schema, then report and export.
+"""The reporting pipeline: sync every store into one schema (a DuckDB file, or PostgreSQL with
+the ``postgres`` extra), then report and export.
 
 >>> from unified_orders.sync import run_sync, report, sandbox_stores
 >>> summary = run_sync(sandbox_stores(), "unified-orders.duckdb")
 >>> report("unified-orders.duckdb", "refunds", group_by="platform")
 
 Modules, one job each: ``schema`` (tables and their docs), ``rows`` (canonical models -> rows),
-``payloads`` (the compressed ``orders.raw``), ``writer`` (DuckDB writes and sync state),
-``batching`` (the one writer of a sync), ``runner`` (concurrent, resumable sync), ``progress``,
+``payloads`` (the compressed ``orders.raw``), ``destination`` (the seam: what a sync hands a
+database, the ``Destination`` and ``Reader`` protocols), ``writer`` (the DuckDB destination),
+``postgres`` (the PostgreSQL destination, the one module importing psycopg), ``databases``
+(opening the one a path or URL names), ``batching`` (the one writer of a sync), ``runner`` (concurrent, resumable sync), ``progress``,
 ``sources`` (the default sandbox stores), ``report``, ``export``. The ``sync``, ``report`` and
 ``export`` commands live with the other commands, in ``unified_orders.cli.cmd_sync``.
 """
 
+from .databases import open_destination, open_reader
+from .destination import Destination, StoreBusy
 from .export import ExportFormat, export
 from .payloads import payload
 from .progress import LogProgress, NullProgress, Progress, RichProgress, auto_progress
@@ -35,6 +40,7 @@ __all__ = [
     "DEFAULT_WINDOW_DAYS",
     "TABLES",
     "Database",
+    "Destination",
     "ExportFormat",
     "GroupBy",
     "LogProgress",
@@ -42,12 +48,15 @@ __all__ = [
     "Progress",
     "ReportKind",
     "RichProgress",
+    "StoreBusy",
     "StoreResult",
     "StoreSource",
     "SyncSummary",
     "auto_progress",
     "connect_db",
     "export",
+    "open_destination",
+    "open_reader",
     "payload",
     "report",
     "report_json",

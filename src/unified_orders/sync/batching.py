@@ -4,7 +4,7 @@ Each store task hands its page to :meth:`BatchWriter.write` and waits until that
 committed, so a store never runs ahead of its saved cursor (kill-safety is unchanged: a page and
 the cursor after it are in the same transaction). While one batch is being written, pages of the
 other stores queue; the next transaction takes all of them at once. With many stores the number
-of transactions (and of DuckDB's per-statement costs) grows with the batches, not the pages.
+of transactions (and of the database's per-statement costs) grows with the batches, not the pages.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-from .writer import Database, PageWrite
+from .destination import Destination, PageWrite
 
 __all__ = ["BatchWriter"]
 
@@ -32,7 +32,7 @@ class _Job:
 class BatchWriter:
     """Writes queued pages of all stores, one transaction per batch; use as an async context."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Destination) -> None:
         self.db = db
         self.transactions = 0
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()

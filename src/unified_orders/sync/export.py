@@ -1,6 +1,12 @@
 """Export synced tables to files: Parquet (typed) with DuckDB's own COPY; CSV and JSON Lines as
 text a spreadsheet or a script reads the same way the CLI's JSON reads.
 
+Both destinations export all three formats with the same content. From a PostgreSQL database,
+Parquet is written by streaming the rows into a scratch in-memory DuckDB table of the same types
+(spilling to a temporary directory beyond 128 MB) and COPYing that, so the files match a DuckDB
+export column for column; the rows come from one repeatable-read snapshot, even while syncs
+write.
+
 In CSV and JSON Lines every amount is a decimal string with its currency's digits, as the shop
 shows it (``12.50`` USD, ``1200`` JPY, ``1.125`` KWD), never padded to the database's ten places
 and never cut: a figure with more digits (a unit price of ``0.3333``) keeps them. Timestamps are
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -23,9 +30,11 @@ import duckdb
 
 from .. import jsonutil
 from ..models.currencies import known_minor_unit
+from .databases import open_reader
+from .destination import Reader
 from .payloads import payload_text
 from .schema import DATA_TABLES, MONEY, TABLES, Table
-from .writer import connect_db
+from .writer import DuckDBReader
 
 __all__ = ["ExportFormat", "amount_text", "export", "timestamp_text"]
 
@@ -85,12 +94,17 @@ def _formatters(table: Table) -> list[Callable[[Any, tuple[Any, ...]], Any]]:
     return formatters
 
 
-def _records(con: Any, table: Table) -> Iterator[list[Any]]:
+def _select(table: Table) -> str:
+    """Every column of the table, in key order."""
+    return (
+        f"SELECT {', '.join(table.column_names)} FROM {table.name} ORDER BY {', '.join(table.key)}"
+    )
+
+
+def _records(reader: Reader, table: Table) -> Iterator[list[Any]]:
     """The table's rows in key order, each value in its text form."""
     formatters = _formatters(table)
-    columns = ", ".join(table.column_names)
-    cursor = con.execute(f"SELECT {columns} FROM {table.name} ORDER BY {', '.join(table.key)}")
-    while batch := cursor.fetchmany(BATCH):
+    for batch in reader.stream(_select(table), BATCH):
         for row in batch:
             yield [format_(value, row) for format_, value in zip(formatters, row, strict=True)]
 
@@ -101,10 +115,10 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _write_csv(con: Any, table: Table, file: TextIO) -> None:
+def _write_csv(reader: Reader, table: Table, file: TextIO) -> None:
     writer = csv.writer(file, lineterminator="\n")
     writer.writerow(table.column_names)
-    for record in _records(con, table):
+    for record in _records(reader, table):
         writer.writerow([_csv_cell(value) for value in record])
 
 
@@ -113,10 +127,10 @@ def _write_csv(con: Any, table: Table, file: TextIO) -> None:
 _JSON_TEXT = frozenset({"JSON", "BLOB"})
 
 
-def _write_jsonl(con: Any, table: Table, file: TextIO) -> None:
+def _write_jsonl(reader: Reader, table: Table, file: TextIO) -> None:
     names = table.column_names
     kinds = [column.type for column in table.columns]
-    for record in _records(con, table):
+    for record in _records(reader, table):
         row = {
             name: jsonutil.loads(value) if kind in _JSON_TEXT and value is not None else value
             for name, kind, value in zip(names, kinds, record, strict=True)
@@ -133,6 +147,7 @@ def export(
     """Write each table (default: every data table) to ``<out_dir>/<table>.<fmt>``.
 
     Rows are ordered by the table's key, so two exports of the same data are identical.
+    ``db_path`` is a DuckDB file or a ``postgresql://`` URL.
     """
     chosen = ExportFormat(fmt)
     names = list(tables) if tables else list(DATA_TABLES)
@@ -141,7 +156,7 @@ def export(
         raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables: {', '.join(DATA_TABLES)}")
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
-    con = connect_db(db_path, read_only=True)
+    reader = open_reader(db_path)
     written = []
     try:
         for name in names:
@@ -149,36 +164,76 @@ def export(
             # written beside, then renamed: a killed export never leaves a valid-looking part
             partial = target / f".{name}.{chosen.value}.partial"
             try:
-                _write(con, TABLES[name], chosen, partial)
+                _write(reader, TABLES[name], chosen, partial)
                 partial.chmod(0o600)  # exports hold customer data
                 os.replace(partial, path)
             finally:
                 partial.unlink(missing_ok=True)
             written.append(path)
     finally:
-        con.close()
+        reader.close()
     return written
 
 
-def _write(con: Any, table: Table, fmt: ExportFormat, path: Path) -> None:
+def _write(reader: Reader, table: Table, fmt: ExportFormat, path: Path) -> None:
     if fmt is ExportFormat.PARQUET:
-        quoted = str(path).replace("'", "''")
-        order = ", ".join(table.key)
-        # the compressed payload goes in as its JSON text
-        source = (
-            _with_payload_text(con, table.name, order) if table.name == "orders" else table.name
-        )
-        con.execute(
-            f"COPY (SELECT * FROM {source} ORDER BY {order}) TO '{quoted}' (FORMAT parquet)"
-        )
+        if isinstance(reader, DuckDBReader):
+            _copy_parquet(reader.con, table, path)
+        else:
+            _parquet_through_duckdb(reader, table, path)
         return
     # readable by the owner only from the first byte: exports hold customer data
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(descriptor, "w", encoding="utf-8", newline="") as file:
         if fmt is ExportFormat.CSV:
-            _write_csv(con, table, file)
+            _write_csv(reader, table, file)
         else:
-            _write_jsonl(con, table, file)
+            _write_jsonl(reader, table, file)
+
+
+def _copy_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> None:
+    """DuckDB's own COPY of the table (``orders.raw`` as its JSON text) in key order."""
+    # the compressed payload goes in as its JSON text
+    source = (
+        _with_payload_text(con, table.name, ", ".join(table.key))
+        if table.name == "orders"
+        else table.name
+    )
+    _copy(con, source, table, path)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, source: str, table: Table, path: Path) -> None:
+    quoted = str(path).replace("'", "''")
+    order = ", ".join(table.key)
+    con.execute(f"COPY (SELECT * FROM {source} ORDER BY {order}) TO '{quoted}' (FORMAT parquet)")
+
+
+#: What the scratch DuckDB of a PostgreSQL Parquet export may hold in memory before spilling.
+SCRATCH_MEMORY = "128MB"
+
+
+def _parquet_through_duckdb(reader: Reader, table: Table, path: Path) -> None:
+    """Parquet from any reader: its rows (in key order) into a scratch in-memory DuckDB table
+    typed as the DuckDB file's, then DuckDB's COPY, so the file matches a DuckDB export."""
+    with tempfile.TemporaryDirectory(prefix="unified-orders-export-") as spill:
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": SCRATCH_MEMORY,
+            "temp_directory": spill,
+        }
+        with duckdb.connect(":memory:", config=config) as scratch:
+            kinds = ["JSON" if c.name == "raw" else c.type for c in table.columns]
+            columns = ", ".join(f"{c.name} {k}" for c, k in zip(table.columns, kinds, strict=True))
+            scratch.execute(f"CREATE TABLE {table.name} ({columns})")
+            insert = f"INSERT INTO {table.name} SELECT " + ", ".join(
+                f"unnest(${i + 1}::{k.replace(' NOT NULL', '')}[])" for i, k in enumerate(kinds)
+            )
+            at = table.column_names.index("raw") if "raw" in table.column_names else None
+            for rows in reader.stream(_select(table), _CHUNK):
+                values = [list(column) for column in zip(*rows, strict=True)]
+                if at is not None:
+                    values[at] = [payload_text(blob) for blob in values[at]]
+                scratch.execute(insert, values)
+            _copy(scratch, table.name, table, path)
 
 
 #: Orders decompressed per step when exporting (bounded memory; DuckDB spills beyond its cap).

@@ -9,6 +9,10 @@ Rows group by platform, store, or a period of the UTC calendar: ``day`` (``2026-
 ``week`` (ISO 8601 weeks, Monday to Sunday, labelled with the ISO week-numbering year:
 ``2026-W49``; 1 January 2027 is in ``2026-W53``) or ``month`` (``2026-12``). A row without a date
 falls in the group ``unknown``.
+
+The queries are written once for both destinations (DuckDB and PostgreSQL): only the calendar
+labels differ in spelling (``strftime`` in DuckDB, ``to_char`` in PostgreSQL), and every count or
+sum of counts is cast to BIGINT so both return the same Python types.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from ..models.money import minor_unit
-from .writer import connect_db
+from .databases import open_reader
+from .destination import Reader
 
 __all__ = ["GroupBy", "ReportKind", "report", "report_json", "report_table", "unreadable_orders"]
 
@@ -46,14 +51,26 @@ class GroupBy(StrEnum):
     MONTH = "month"
 
 
-#: strftime patterns of the calendar groups (``created_at`` is a naive UTC timestamp).
-_PERIOD_LABELS = {GroupBy.DAY: "%Y-%m-%d", GroupBy.WEEK: "%G-W%V", GroupBy.MONTH: "%Y-%m"}
+#: The calendar label of a naive UTC ``created_at``, per dialect: ISO weeks with the ISO
+#: week-numbering year in both.
+_PERIOD_LABELS = {
+    "duckdb": {
+        GroupBy.DAY: "strftime({}, '%Y-%m-%d')",
+        GroupBy.WEEK: "strftime({}, '%G-W%V')",
+        GroupBy.MONTH: "strftime({}, '%Y-%m')",
+    },
+    "postgres": {
+        GroupBy.DAY: "to_char({}, 'YYYY-MM-DD')",
+        GroupBy.WEEK: "to_char({}, 'IYYY-\"W\"IW')",
+        GroupBy.MONTH: "to_char({}, 'YYYY-MM')",
+    },
+}
 
 
-def _group(alias: str, group_by: GroupBy) -> str:
-    label = _PERIOD_LABELS.get(group_by)
+def _group(alias: str, group_by: GroupBy, dialect: str) -> str:
+    label = _PERIOD_LABELS[dialect].get(group_by)
     if label is not None:
-        return f"coalesce(strftime({alias}.created_at, '{label}'), 'unknown')"
+        return f"coalesce({label.format(f'{alias}.created_at')}, 'unknown')"
     return f"{alias}.{group_by.value}"
 
 
@@ -83,63 +100,63 @@ def _as_datetime(value: datetime | date) -> datetime:
 _LIVE = "JOIN orders o ON o.store = {a}.store AND o.id = {a}.order_id AND o.deleted_at IS NULL"
 
 
-def _refunds(group_by: GroupBy, where: str) -> str:
+def _refunds(group: str, where: str) -> str:
     return f"""
-        SELECT {_group("r", group_by)} AS "group", r.shop_currency AS currency,
+        SELECT {group} AS "group", r.shop_currency AS currency,
                count(*) AS refunds, count(DISTINCT r.order_id || '@' || r.store) AS orders,
-               coalesce(sum(r.quantity), 0) AS units,
-               coalesce(sum(r.restocked_quantity), 0) AS restocked_units,
+               CAST(coalesce(sum(r.quantity), 0) AS BIGINT) AS units,
+               CAST(coalesce(sum(r.restocked_quantity), 0) AS BIGINT) AS restocked_units,
                coalesce(sum(r.total_shop), 0) AS amount,
                count(*) FILTER (WHERE r.total_shop IS NULL) AS unconverted
         FROM refunds r {_LIVE.format(a="r")}
         WHERE true {where}
-        GROUP BY ALL ORDER BY 1, 2"""
+        GROUP BY 1, 2 ORDER BY 1, 2"""
 
 
-def _returns(group_by: GroupBy, where: str) -> str:
+def _returns(group: str, where: str) -> str:
     return f"""
-        SELECT {_group("r", group_by)} AS "group",
+        SELECT {group} AS "group",
                count(*) AS returns,
                count(*) FILTER (WHERE r.status IN ('requested', 'open', 'in_progress')) AS open,
                count(*) FILTER (WHERE r.status = 'closed') AS closed,
                count(*) FILTER (WHERE r.status IN ('declined', 'canceled')) AS declined_or_canceled,
-               coalesce(sum(r.quantity), 0) AS units
+               CAST(coalesce(sum(r.quantity), 0) AS BIGINT) AS units
         FROM returns r {_LIVE.format(a="r")}
         WHERE true {where}
-        GROUP BY ALL ORDER BY 1"""
+        GROUP BY 1 ORDER BY 1"""
 
 
-def _refund_returns(group_by: GroupBy, where: str) -> str:
+def _refund_returns(group: str, where: str) -> str:
     # Platforms without a returns API (Next Commerce) record a return as a refund with restock
     # "return": count those units so the report covers every platform.
     return f"""
-        SELECT {_group("r", group_by)} AS "group", coalesce(sum(l.quantity), 0) AS units
+        SELECT {group} AS "group", CAST(coalesce(sum(l.quantity), 0) AS BIGINT) AS units
         FROM refund_lines l
         JOIN refunds r ON r.store = l.store AND r.id = l.refund_id
         {_LIVE.format(a="r")}
         WHERE l.restock = 'return' {where}
-        GROUP BY ALL ORDER BY 1"""
+        GROUP BY 1 ORDER BY 1"""
 
 
-def _orders(group_by: GroupBy, where: str) -> str:
+def _orders(group: str, where: str) -> str:
     return f"""
         WITH refunded AS (
             SELECT store, order_id, sum(total_shop) AS amount,
                    count(*) FILTER (WHERE total_shop IS NULL) AS unconverted
-            FROM refunds GROUP BY ALL
+            FROM refunds GROUP BY store, order_id
         )
-        SELECT {_group("o", group_by)} AS "group", o.shop_currency AS currency,
+        SELECT {group} AS "group", o.shop_currency AS currency,
                count(*) AS orders,
                count(*) FILTER (WHERE o.status = 'canceled') AS canceled,
                coalesce(sum(o.total_shop) FILTER (WHERE o.status <> 'canceled'), 0) AS sales,
                coalesce(sum(f.amount) FILTER (WHERE o.status <> 'canceled'), 0) AS refunded,
                coalesce(sum(o.total_shop) FILTER (WHERE o.status <> 'canceled'), 0)
                  - coalesce(sum(f.amount) FILTER (WHERE o.status <> 'canceled'), 0) AS net,
-               count(*) FILTER (WHERE o.total_shop IS NULL)
-                 + coalesce(sum(f.unconverted), 0) AS unconverted
+               CAST(count(*) FILTER (WHERE o.total_shop IS NULL)
+                 + coalesce(sum(f.unconverted), 0) AS BIGINT) AS unconverted
         FROM orders o LEFT JOIN refunded f ON f.store = o.store AND f.order_id = o.id
         WHERE o.deleted_at IS NULL {where}
-        GROUP BY ALL ORDER BY 1, 2"""
+        GROUP BY 1, 2 ORDER BY 1, 2"""
 
 
 def report(
@@ -153,23 +170,25 @@ def report(
     """Report rows (dicts; amounts as Decimal) for ``kind`` in ``[since, until)``.
 
     Refunds and returns are dated by their own ``created_at``; orders by when they were placed.
+    ``db_path`` is a DuckDB file or a ``postgresql://`` URL.
     """
     kind = ReportKind(kind)
-    group = GroupBy(group_by)
-    con = connect_db(db_path, read_only=True)
+    group_kind = GroupBy(group_by)
+    reader = open_reader(db_path)
     try:
         alias = "o" if kind is ReportKind.ORDERS else "r"
+        group = _group(alias, group_kind, reader.dialect)
         where, params = _window(alias, since, until)
         sql = {
             ReportKind.REFUNDS: _refunds,
             ReportKind.RETURNS: _returns,
             ReportKind.ORDERS: _orders,
         }[kind](group, where)
-        rows = _dicts(con.execute(sql, params))
+        rows = _dicts(reader, sql, params)
         if kind is ReportKind.RETURNS:
             extra = {
                 r["group"]: r["units"]
-                for r in _dicts(con.execute(_refund_returns(group, where), params))
+                for r in _dicts(reader, _refund_returns(group, where), params)
             }
             by_group = {row["group"]: row for row in rows}
             for key, units in extra.items():
@@ -189,12 +208,12 @@ def report(
                 row.setdefault("refunded_as_returned_units", 0)
         return [_tidy(row) for row in rows]
     finally:
-        con.close()
+        reader.close()
 
 
-def _dicts(result: Any) -> list[dict[str, Any]]:
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+def _dicts(reader: Reader, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    names, rows = reader.fetch(sql, params)
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _tidy(row: dict[str, Any]) -> dict[str, Any]:
@@ -223,15 +242,15 @@ def _amount(value: Decimal, currency: str | None) -> Decimal:
 def unreadable_orders(db_path: str | Path) -> dict[str, int]:
     """Per store, how many orders the last syncs could not read (the ``sync_errors`` table):
     a report over those stores is short by them."""
-    con = connect_db(db_path, read_only=True)
+    reader = open_reader(db_path)
     try:
-        found = con.execute(
+        _, found = reader.fetch(
             "SELECT store, count(*) FROM sync_errors GROUP BY store ORDER BY store"
-        ).fetchall()
+        )
     except Exception:  # a database written before the table existed
         return {}
     finally:
-        con.close()
+        reader.close()
     return {str(store): int(count) for store, count in found}
 
 

@@ -18,7 +18,7 @@ from ..models import FulfillmentOrder, Money, Order, Restock, Return
 from .payloads import compress
 from .schema import MONEY_SCALE, TABLES
 
-__all__ = ["OrderRows", "RowError", "details_rows", "order_rows", "utc"]
+__all__ = ["OrderRows", "RowError", "details_rows", "order_rows", "rehash", "utc"]
 
 Row = tuple[Any, ...]
 
@@ -242,6 +242,14 @@ _SKIP = {
     name: [i for i, c in enumerate(TABLES[name].column_names) if c in ("synced_at", "content_hash")]
     for name in TABLES
 }
+
+
+def rehash(rows: OrderRows) -> None:
+    """Hash ``rows`` again after rows were added to them (the ``orders`` row carries it)."""
+    rows.content_hash = content_hash(rows.tables)
+    head = list(rows.tables["orders"][0])
+    head[_HASH] = rows.content_hash
+    rows.tables["orders"] = [tuple(head)]
 
 
 def content_hash(tables: dict[str, list[Row]]) -> str:

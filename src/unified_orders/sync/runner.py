@@ -43,9 +43,18 @@ from ..models import FulfillmentOrder, Order, Return
 from ..pagination import READ_ERRORS
 from ..store import AsyncStore
 from .batching import BatchWriter
+from .bulk import bulk_listing, uses_bulk
+from .databases import open_destination
+from .destination import (
+    DEFAULT_DB,
+    Destination,
+    PageWrite,
+    RunState,
+    StoreBusy,
+    placed_window_start,
+)
 from .progress import NullProgress, Progress
-from .rows import OrderRows, details_rows, order_rows
-from .writer import DEFAULT_DB, Database, PageWrite, RunState, placed_window_start
+from .rows import OrderRows, details_rows, order_rows, rehash
 
 __all__ = [
     "DEFAULT_LOOKBACK",
@@ -94,6 +103,8 @@ class StoreResult:
     unreadable: int = 0
     seconds: float = 0.0
     error: str | None = None
+    #: The store was not synced because another process is syncing it into the same database.
+    busy: bool = False
     #: Kinds of change this run could not see (an incremental run on a platform that has no
     #: feed for them); only a full run finds those.
     unseen: list[str] = field(default_factory=list)
@@ -124,7 +135,8 @@ class StoreResult:
 class SyncSummary:
     """The result of a sync over several stores."""
 
-    db_path: Path
+    #: The DuckDB file, or the PostgreSQL URL without its password.
+    db_path: Path | str
     results: list[StoreResult] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -175,7 +187,7 @@ class _StoreSync:
         self,
         name: str,
         store: AsyncStore,
-        db: Database,
+        db: Destination,
         *,
         lookback: timedelta,
         window_days: int,
@@ -185,6 +197,7 @@ class _StoreSync:
         progress: Progress,
         writer: BatchWriter,
         write_lock: asyncio.Lock,
+        bulk: bool = False,
     ) -> None:
         self.name = name
         self.store = store
@@ -193,6 +206,7 @@ class _StoreSync:
         self.window_days = window_days
         self.full = full
         self.keep_raw = keep_raw
+        self.bulk = bulk  # a full run reads in bulk where the platform can (sync/bulk.py)
         self.progress = progress
         self.writer = writer
         self.write_lock = write_lock
@@ -249,13 +263,15 @@ class _StoreSync:
         phases = self._phases(state)
         current = state.run_phase or "listing"  # runs saved before phases were listing runs
         if current not in phases:  # a phase this store no longer has: start the run over
-            current, state = "listing", replace(state, run_phase="listing", run_cursor=None)
+            current, state = phases[0], replace(state, run_phase=phases[0], run_cursor=None)
         for phase in phases[phases.index(current) :]:
             if phase != current:
                 current, state = phase, replace(state, run_phase=phase, run_cursor=None)
                 await self._save(state)
             if phase == "listing":
                 state = await self._listing(state)
+            elif phase == "bulk":
+                state = await bulk_listing(self, state)
             elif phase == "changes":
                 state = await self._changes(state)
             else:
@@ -288,7 +304,7 @@ class _StoreSync:
     def _phases(self, state: RunState) -> list[str]:
         """The run's phases in order: the listing, then (incremental runs) the change feed and,
         where the platform lists ids cheaply, the id listing that finds deleted orders."""
-        phases = ["listing"]
+        phases = ["bulk" if uses_bulk(self.store, state, self.bulk) else "listing"]
         if self._changes_since(state) is not None:
             phases.append("changes")
         if state.run_mode == "updated_since" and self.store.adapter.lists_order_ids:
@@ -338,13 +354,13 @@ class _StoreSync:
                 for order_id in dict.fromkeys(c.order_id for c in feed.items)
                 if order_id not in deleted
             ]
-            read = await self._reread_all(wanted)
+            read, details = await self._reread_with_details(wanted)
             orders = [item for item in read if isinstance(item, Order)]
             failures = [item for item in read if isinstance(item, ReadFailure)]
             deleted += [
                 order_id for order_id, item in zip(wanted, read, strict=True) if item is None
             ]
-            page = Page(orders, feed.next_cursor, failures)
+            page = Page(orders, feed.next_cursor, failures, details)
             state = await self._write(state, page, deleted=deleted)
             cursor = feed.next_cursor
             if cursor is None:
@@ -352,8 +368,22 @@ class _StoreSync:
 
     async def _reread_all(self, order_ids: Sequence[str]) -> list[Order | ReadFailure | None]:
         """Each order as it is now (a few at a time), in the order of ``order_ids``."""
+        read, _ = await self._reread_with_details(order_ids)
+        return read
+
+    async def _reread_with_details(
+        self, order_ids: Sequence[str]
+    ) -> tuple[list[Order | ReadFailure | None], dict[str, OrderDetails]]:
+        """:meth:`_reread_all`, and what the reads brought along: one read of them all where
+        the adapter reads orders by id (``Adapter.read_orders``), else one read per order."""
+        adapter = self.store.adapter
+        if adapter.reads_orders_by_id and order_ids:
+            page = await self.store.run(adapter.read_orders(list(order_ids)))
+            found: dict[str, Order | ReadFailure] = {order.id: order for order in page.items}
+            found.update({failure.id: failure for failure in page.failures})
+            return [found.get(order_id) for order_id in order_ids], page.details
         limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
-        return list(await asyncio.gather(*(self._reread(i, limit) for i in order_ids)))
+        return list(await asyncio.gather(*(self._reread(i, limit) for i in order_ids))), {}
 
     async def _reread(self, order_id: str, limit: asyncio.Semaphore) -> Order | ReadFailure | None:
         """The order as it is now; None when the platform no longer has it."""
@@ -378,16 +408,19 @@ class _StoreSync:
         built = [
             order_rows(self.name, order, synced_at, keep_raw=self.keep_raw) for order in page.items
         ]
+        for rows in built:
+            self._brought(rows, page.details.get(rows.order_id), synced_at)
         ids = [rows.order_id for rows in built]
         known = await asyncio.to_thread(self.db.stored_hashes, self.name, ids)
         changed = [rows for rows in built if known.get(rows.order_id) != rows.content_hash]
         stored = [rows.order_id for rows in changed if rows.order_id in known]
-        if changed and (self.read_returns or self.read_fos):
+        wanting = [rows for rows in changed if "fulfillment_orders" not in rows.tables]
+        if wanting and (self.read_returns or self.read_fos):
             limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
             await asyncio.gather(
                 *(
                     self._details(rows, page.details.get(rows.order_id), limit, synced_at)
-                    for rows in changed
+                    for rows in wanting
                 )
             )
         updated = [rows.updated_at for rows in built if rows.updated_at is not None]
@@ -412,6 +445,19 @@ class _StoreSync:
         self.result.changed = state.run_changed
         self.progress.page(self.name, len(built), len(changed))
         return state
+
+    def _brought(self, rows: OrderRows, given: OrderDetails | None, synced_at: datetime) -> None:
+        """Add to ``rows`` the details the read brought along, where it brought every kind this
+        sync reads, and hash them in: a change of an order's returns or fulfillment orders alone
+        (which need not touch the order's own rows) is then a change of the order."""
+        if given is None or not (self.read_returns or self.read_fos):
+            return
+        returns = given.returns if self.read_returns else None
+        fos = given.fulfillment_orders if self.read_fos else None
+        if (self.read_returns and returns is None) or (self.read_fos and fos is None):
+            return
+        details_rows(rows, self.store.platform, returns, fos, synced_at)
+        rehash(rows)
 
     async def _details(
         self,
@@ -500,20 +546,27 @@ async def sync_stores(
     keep_raw: bool = True,
     progress: Progress | None = None,
     memory_limit: str | None = None,
+    bulk: bool = True,
 ) -> SyncSummary:
-    """Sync every store into the DuckDB file at ``db_path``, concurrently; see :func:`run_sync`."""
+    """Sync every store into ``db_path`` (a DuckDB file or a ``postgresql://`` URL),
+    concurrently; see :func:`run_sync`."""
     started = time.monotonic()
     reporter = progress or NullProgress()
-    db = Database(db_path, memory_limit=memory_limit)
+    db = open_destination(db_path, memory_limit=memory_limit)
     write_lock = asyncio.Lock()
-    summary = SyncSummary(Path(db_path))
+    summary = SyncSummary(db.location)
 
     async def one(name: str, source: StoreSource) -> StoreResult:
         platform = "?"
         store: AsyncStore | None = None
         result = StoreResult(name, platform)
+        claimed = False
         try:
             store = await _connect(source)
+            result.platform = store.platform
+            # another process syncing this store into the same database: StoreBusy, at once
+            await asyncio.to_thread(db.claim_store, name)
+            claimed = True
             job = _StoreSync(
                 name,
                 store,
@@ -526,6 +579,7 @@ async def sync_stores(
                 progress=reporter,
                 writer=writer,
                 write_lock=write_lock,
+                bulk=bulk,
             )
             result = job.result
             await job.run()
@@ -534,9 +588,13 @@ async def sync_stores(
         except Exception as error:
             result.ok = False
             result.error = _describe(error)
+            result.busy = isinstance(error, StoreBusy)
             log.warning("sync of %s failed: %s", name, result.error)
-            await _record_failure(db, write_lock, name, result, store)
+            if not result.busy:  # the state is the other process's to write
+                await _record_failure(db, write_lock, name, result, store)
         finally:
+            if claimed:
+                await asyncio.to_thread(db.release_store, name)
             if store is not None and not isinstance(source, AsyncStore):
                 await store.aclose()
         reporter.finished(result)
@@ -555,7 +613,7 @@ async def sync_stores(
 
 
 async def _record_failure(
-    db: Database, lock: asyncio.Lock, name: str, result: StoreResult, store: AsyncStore | None
+    db: Destination, lock: asyncio.Lock, name: str, result: StoreResult, store: AsyncStore | None
 ) -> None:
     platform = store.platform if store is not None else result.platform
     result.platform = platform
@@ -583,8 +641,10 @@ def run_sync(
     keep_raw: bool = True,
     progress: Progress | None = None,
     memory_limit: str | None = None,
+    bulk: bool = True,
 ) -> SyncSummary:
-    """Sync ``stores`` (name -> AsyncStore or factory) into DuckDB; blocking.
+    """Sync ``stores`` (name -> AsyncStore or factory) into ``db_path``: a DuckDB file or a
+    ``postgresql://`` URL (``pip install 'unified-orders[postgres]'``); blocking.
 
     Stores run concurrently; a failing store is reported in the summary and the others finish.
     An interrupted run (even ``kill -9``) is resumed by the next call from its last written page.
@@ -592,7 +652,12 @@ def run_sync(
     the placed-date window re-read for stores without an updated-at filter; ``full`` re-reads
     everything (and finds deleted orders); ``details`` reads returns and fulfillment orders of
     new or changed orders; ``keep_raw`` stores the platform payload in ``orders.raw``;
-    ``memory_limit`` caps DuckDB's memory (see :func:`~unified_orders.sync.writer.connect_db`).
+    ``memory_limit`` caps DuckDB's memory (see :func:`~unified_orders.sync.writer.connect_db`);
+    ``bulk`` reads full runs with the platform's bulk export where it has one (Shopify Bulk
+    Operations; :mod:`~unified_orders.sync.bulk`).
+    Into PostgreSQL, other processes may sync other stores at the same time; a store another
+    process is syncing fails at once with ``StoreResult.busy`` (its lock, see
+    :class:`~unified_orders.sync.destination.StoreBusy`).
     """
     return asyncio.run(
         sync_stores(
@@ -605,5 +670,6 @@ def run_sync(
             keep_raw=keep_raw,
             progress=progress,
             memory_limit=memory_limit,
+            bulk=bulk,
         )
     )

@@ -20,6 +20,8 @@ __all__ = [
     "Column",
     "Table",
     "create_schema_sql",
+    "postgres_schema_sql",
+    "postgres_type",
     "schema_markdown",
 ]
 
@@ -369,6 +371,34 @@ def create_schema_sql() -> list[str]:
         if table.indexed:
             columns += f",\n  PRIMARY KEY ({', '.join(table.key)})"
         statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {columns}\n)")
+    return statements
+
+
+#: Schema types whose PostgreSQL name differs (everything else is spelled the same).
+_POSTGRES_TYPES = {"BLOB": "BYTEA", "JSON": "JSONB"}
+
+
+def postgres_type(type_: str) -> str:
+    """The PostgreSQL spelling of a schema column type (``BLOB NOT NULL`` -> ``BYTEA NOT NULL``)."""
+    base, _, rest = type_.partition(" ")
+    return " ".join(part for part in (_POSTGRES_TYPES.get(base, base), rest) if part)
+
+
+def postgres_schema_sql() -> list[str]:
+    """The same tables for PostgreSQL: every table keeps its key as a PRIMARY KEY (PostgreSQL
+    indexes live on disk, so the growing tables need not go without), and the tables of an order's
+    rows get an index by (store, order_id), by which the writer replaces them."""
+    statements = [
+        "CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    ]
+    for table in TABLES.values():
+        columns = ",\n  ".join(f"{c.name} {postgres_type(c.type)}" for c in table.columns)
+        columns += f",\n  PRIMARY KEY ({', '.join(table.key)})"
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {columns}\n)")
+        if table.name in ORDER_CHILDREN and table.key[:2] != ("store", "order_id"):
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {table.name}_by_order ON {table.name} (store, order_id)"
+            )
     return statements
 
 

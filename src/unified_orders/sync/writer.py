@@ -1,4 +1,4 @@
-"""The DuckDB side of a sync: schema, per-store sync state, and page-at-a-time upserts.
+"""The DuckDB destination (the embedded default): schema, per-store sync state, page upserts.
 
 Every page of a store is written in ONE transaction together with the store's sync state (the
 cursor of the next page), so a process killed at any point (``kill -9`` included) leaves the
@@ -12,23 +12,36 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from ..adapter import ReadFailure
 from ..errors import ConfigurationError
 from ..locks import LockTimeout
-from .rows import OrderRows
+from .destination import (
+    DEFAULT_DB,
+    PageWrite,
+    RunState,
+    placed_window_start,
+    present_ids,
+    replaced_ids,
+)
 from .schema import ORDER_CHILDREN, SCHEMA_VERSION, TABLES, create_schema_sql
 
-__all__ = ["Database", "PageWrite", "RunState", "connect_db"]
-
-DEFAULT_DB = "unified-orders.duckdb"
+# RunState, PageWrite, placed_window_start and DEFAULT_DB live in .destination (shared with the
+# PostgreSQL destination); they are re-exported here, where callers have always found them.
+__all__ = [
+    "DEFAULT_DB",
+    "Database",
+    "DuckDBReader",
+    "PageWrite",
+    "RunState",
+    "connect_db",
+    "placed_window_start",
+]
 
 
 #: Caps DuckDB's memory (e.g. "256MB", or "none" for DuckDB's own default, 80% of RAM).
@@ -158,39 +171,15 @@ def _insert_sql(table: str) -> str:
 _INSERT = {name: _insert_sql(name) for name in TABLES}
 
 
-@dataclass(frozen=True)
-class RunState:
-    """A store's sync state as stored in ``sync_state``."""
-
-    store: str
-    platform: str
-    strategy: str | None = None
-    watermark: datetime | None = None
-    run_id: str | None = None
-    run_mode: str | None = None
-    run_since: datetime | None = None
-    run_started_at: datetime | None = None
-    run_cursor: str | None = None
-    run_pages: int = 0
-    run_orders: int = 0
-    run_changed: int = 0
-    run_max_updated: datetime | None = None
-    last_completed_at: datetime | None = None
-    last_error: str | None = None
-    last_error_at: datetime | None = None
-    run_phase: str | None = None
-
-    @property
-    def in_progress(self) -> bool:
-        """Whether a run was started and has not completed (it will be resumed)."""
-        return self.run_id is not None
-
-
 _STATE_COLUMNS = TABLES["sync_state"].column_names
 
 
 class Database:
-    """One DuckDB connection used by every store of a sync; writes are serialised by a lock."""
+    """One DuckDB connection used by every store of a sync; writes are serialised by a lock.
+
+    DuckDB lets one process write a file, so no other process can sync any store into it:
+    claiming a store is a no-op here.
+    """
 
     def __init__(self, path: str | Path, *, memory_limit: str | None = None) -> None:
         self.path = Path(path)
@@ -198,6 +187,17 @@ class Database:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[duckdb.DuckDBPyConnection] = []
+
+    @property
+    def location(self) -> Path:
+        """The file."""
+        return self.path
+
+    def claim_store(self, store: str) -> None:
+        """Nothing to do: DuckDB's one-writer lock keeps other processes off the whole file."""
+
+    def release_store(self, store: str) -> None:
+        """Nothing to do (see :meth:`claim_store`)."""
 
     def close(self) -> None:
         """Close the connections (committed data is durable)."""
@@ -281,7 +281,7 @@ class Database:
         with self._lock, _transaction(self.con):
             for page in pages:
                 self._page_bookkeeping(page)
-            for store, ids in _by_store(pages).items():
+            for store, ids in replaced_ids(pages).items():
                 self.con.execute(
                     "DELETE FROM orders WHERE store = ? AND id IN (SELECT unnest(?::VARCHAR[]))",
                     [store, ids],
@@ -326,9 +326,8 @@ class Database:
                 "AND id IN (SELECT unnest(?::VARCHAR[]))",
                 [page.synced_at, state.store, list(page.deleted)],
             )
-        # an order that could not be read still exists: never mark it deleted
-        present = [*seen, *(failure.id for failure in page.failures), *page.present]
-        if (state.run_mode in ("full", "placed_window") or page.present) and present:
+        present = present_ids(page)
+        if present:
             self.con.execute(
                 "INSERT INTO sync_seen SELECT ?, ?, unnest(?::VARCHAR[])",
                 [state.store, state.run_id, present],
@@ -377,32 +376,6 @@ class Database:
         return out
 
 
-@dataclass(frozen=True)
-class PageWrite:
-    """One page of one store, ready to write: its rows, the ids seen, and the state after it."""
-
-    state: RunState
-    changed: Sequence[OrderRows]
-    seen: Sequence[str]
-    synced_at: datetime
-    failures: Sequence[ReadFailure] = ()
-    #: Ids among ``changed`` that already have rows (deleted before the new rows go in).
-    stored: Sequence[str] = ()
-    #: Orders the platform no longer has (marked deleted, rows kept).
-    deleted: Sequence[str] = ()
-    #: Ids an id-only listing named: recorded as present (not read, nothing else changes).
-    present: Sequence[str] = ()
-
-
-def _by_store(pages: Sequence[PageWrite]) -> dict[str, list[str]]:
-    """The ids whose old rows a batch replaces, per store."""
-    out: dict[str, list[str]] = {}
-    for page in pages:
-        if page.stored:
-            out.setdefault(page.state.store, []).extend(page.stored)
-    return out
-
-
 class _transaction:
     """BEGIN ... COMMIT, or ROLLBACK on any error."""
 
@@ -432,7 +405,25 @@ def _insert_columns(
     con.execute(sql, columns)
 
 
-def placed_window_start(now: datetime, days: int) -> datetime:
-    """The first day (00:00 UTC) of a placed-date window of ``days`` days ending ``now``."""
-    start = now - timedelta(days=days)
-    return start.replace(hour=0, minute=0, second=0, microsecond=0)
+class DuckDBReader:
+    """A read-only connection to a DuckDB file for reports and exports."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: str | Path) -> None:
+        self.con = connect_db(path, read_only=True)
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Any]]:
+        """Column names and every row of a query."""
+        result = self.con.execute(sql, list(params))
+        return [d[0] for d in result.description or ()], result.fetchall()
+
+    def stream(self, sql: str, size: int) -> Iterator[list[Any]]:
+        """The rows of a query, ``size`` at a time."""
+        cursor = self.con.execute(sql)
+        while batch := cursor.fetchmany(size):
+            yield batch
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from shopify_helpers import drive, wire
 from unified_orders_adapters.shopify.graphql.adapter import ShopifyGraphQLAdapter
-from unified_orders_adapters.shopify.graphql.documents import requested_cost
+from unified_orders_adapters.shopify.graphql.documents import FIRST_PAGES, requested_cost
 from unified_orders_adapters.shopify.rest.adapter import ShopifyRestAdapter
 from unified_orders_adapters.shopify.rules import RETURN_MOVES, RETURN_STATUSES, RETURN_TRANSITIONS
 from unified_orders_adapters.shopify.sandbox import ShopifyEmulator
@@ -105,7 +105,7 @@ def test_a_small_order_costs_its_first_reads_alone_each_charged_its_requested_co
     emulator = ShopifyEmulator(shop="acme.myshopify.com")
     order = next(o for o in emulator.state.orders() if o["name"] == "#1003")  # one old refund
     sent, read = drive(adapter().get_order(str(order["id"])), sandboxed(emulator))
-    assert [r.json["operationName"] for r in sent] == ["OrderGet", "OrderFulfillments", "RefundGet"]
+    assert [r.json["operationName"] for r in sent] == ["OrderGet"]  # one query (issue 16)
     assert [r.cost for r in sent] == [requested_cost(r.json["operationName"]) for r in sent]
     assert all(r.safe_to_retry for r in sent)
     assert len(read.refunds) == 1
@@ -167,14 +167,18 @@ def transaction(number: int) -> dict[str, Any]:
     }
 
 
+#: The transactions ``OrderGet`` asks for at first.
+FIRST = FIRST_PAGES["transactions"]
+
+
 @pytest.mark.parametrize(
     ("count", "listed", "follow_up"),
     [
-        ({"count": 25, "precision": "EXACT"}, 25, False),  # a full page the count proves whole
-        ({"count": 26, "precision": "EXACT"}, 26, True),
-        ({"count": 25, "precision": "AT_LEAST"}, 25, True),  # a bound proves nothing
-        (None, 25, True),
-        (None, 24, False),  # fewer than asked for: nothing was cut
+        ({"count": FIRST, "precision": "EXACT"}, FIRST, False),  # a full page proved whole
+        ({"count": FIRST + 1, "precision": "EXACT"}, FIRST + 1, True),
+        ({"count": FIRST, "precision": "AT_LEAST"}, FIRST, True),  # a bound proves nothing
+        (None, FIRST, True),
+        (None, FIRST - 1, False),  # fewer than asked for: nothing was cut
     ],
 )
 def test_plain_lists_are_read_again_whole_only_when_cut_short(
@@ -186,7 +190,7 @@ def test_plain_lists_are_read_again_whole_only_when_cut_short(
         name = request.json["operationName"]
         if name == "OrderTransactions":
             return {"data": {"order": {"id": "gid://shopify/Order/1", "transactions": everything}}}
-        first = everything[:25]
+        first = everything[:FIRST]
         return {"data": {"order": order_node(transactionsCount=count, transactions=first)}}
 
     sent, order = drive(adapter().get_order("1"), answer)

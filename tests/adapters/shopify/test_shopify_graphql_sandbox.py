@@ -475,7 +475,7 @@ def test_throttled_answers_are_retried_after_the_restore_time(emulator: ShopifyE
     )
     order_id = next(iter(emulator.state.data["orders"]))
     assert store.orders.get(order_id).id == order_id
-    assert len(calls) == 3  # OrderGet (throttled), OrderGet again, OrderFulfillments
+    assert len(calls) == 2  # OrderGet (throttled), OrderGet again
     adapter: Any = store.adapter
     assert adapter.bucket.capacity == 2000.0
 

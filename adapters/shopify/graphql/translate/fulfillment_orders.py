@@ -23,7 +23,7 @@ __all__ = ["fulfillment_order_from_graphql", "locations_from_graphql"]
 
 def _hold(node: Mapping[str, Any]) -> FulfillmentHold:
     platform_reason = str(lower(node.get("reason")) or "other")
-    return FulfillmentHold(
+    return FulfillmentHold.trusted(
         id=legacy(node.get("id")) or None,
         reason=HOLD_REASONS.get(platform_reason, HoldReason.OTHER),
         platform_reason=platform_reason,
@@ -39,7 +39,7 @@ def fulfillment_order_from_graphql(
     statuses, hold reasons and supported actions in REST's lower-case spelling)."""
     status = str(lower(node.get("status")) or "")
     location = (node.get("assignedLocation") or {}).get("location") or {}
-    return FulfillmentOrder(
+    return FulfillmentOrder.trusted(
         id=str(legacy(node["id"])),
         order_id=str(legacy(node.get("orderId"))),
         status=FULFILLMENT_ORDER_STATUS.get(status, FulfillmentOrderStatus.UNKNOWN),
@@ -47,7 +47,7 @@ def fulfillment_order_from_graphql(
         request_status=lower(node.get("requestStatus")),
         location_id=legacy(location.get("id")) or None,
         lines=[
-            FulfillmentOrderLine(
+            FulfillmentOrderLine.trusted(
                 id=str(legacy(item["id"])),
                 line_id=str(legacy((item.get("lineItem") or {}).get("id"))),
                 quantity=int(item.get("totalQuantity") or 0),
@@ -72,6 +72,8 @@ def locations_from_graphql(node: Mapping[str, Any]) -> list[Location]:
             continue
         location = row.get("location") or {}
         found.append(
-            Location(id=legacy(location["id"]) or "", name=location.get("name"), raw=dict(row))
+            Location.trusted(
+                id=legacy(location["id"]) or "", name=location.get("name"), raw=dict(row)
+            )
         )
     return found

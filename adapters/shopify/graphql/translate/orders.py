@@ -49,7 +49,7 @@ def address_from_graphql(node: Mapping[str, Any] | None) -> Address | None:
     """A canonical Address from a GraphQL ``MailingAddress``."""
     if not node:
         return None
-    return Address(
+    return Address.trusted(
         first_name=blank(node.get("firstName")),
         last_name=blank(node.get("lastName")),
         company=blank(node.get("company")),
@@ -68,7 +68,7 @@ def transaction_from_graphql(node: Mapping[str, Any], currency: str) -> Transact
     """A canonical Transaction from a GraphQL ``OrderTransaction`` (its presentment amount)."""
     kind = str(lower(node.get("kind")) or "")
     status = str(lower(node.get("status")) or "")
-    return Transaction(
+    return Transaction.trusted(
         id=str(legacy(node["id"])),
         kind=TransactionKind.parse(kind),
         platform_kind=kind or None,
@@ -111,10 +111,18 @@ def _line(
         )
     else:
         unit_price = discount = money_of(None, currency)
-    for allocation in node.get("discountAllocations") or []:
-        discount = discount + money(allocation.get("allocatedAmountSet"), currency)
+    allocations = node.get("discountAllocations")
+    if allocations:
+        discount = total_of(
+            [discount, *(money(a.get("allocatedAmountSet"), currency) for a in allocations)],
+            currency,
+        )
     tax_lines = node.get("taxLines") or []
-    tax = Money.sum((money(t.get("priceSet"), currency) for t in tax_lines), currency)
+    # Money.sum: from a zero without a shop twin
+    tax = total_of(
+        [Money.zero(currency), *(money(t.get("priceSet"), currency) for t in tax_lines)],
+        currency,
+    )
     requires_shipping = bool(node.get("requiresShipping", True))
     return mapping.line_item(
         line_id=line_id,
@@ -255,7 +263,7 @@ def order_from_graphql(
         total=money(node.get("totalPriceSet"), currency),
         taxes_included=taxes_included,
     )
-    return Order(
+    return Order.trusted(
         id=order_id,
         number=node.get("name"),
         platform=PLATFORM,

@@ -46,7 +46,7 @@ __all__ = ["calculation_from_graphql", "refund_from_graphql", "suggested_total"]
 
 def _refund_transaction(node: Mapping[str, Any], currency: str) -> RefundTransaction:
     status = str(lower(node.get("status")) or "")
-    return RefundTransaction(
+    return RefundTransaction.trusted(
         id=str(legacy(node["id"])),
         kind=TransactionKind.REFUND,
         status=transaction_status(status),
@@ -87,7 +87,7 @@ def refund_from_graphql(
     ]
     shipping_rows = nodes(node.get("refundShippingLines"))
     adjustments = [
-        RefundAdjustment(
+        RefundAdjustment.trusted(
             kind="shipping_refund",
             amount=negated_money(row.get("subtotalAmountSet"), currency),
             tax=negated_money(row.get("taxAmountSet"), currency),
@@ -97,7 +97,7 @@ def refund_from_graphql(
         for row in shipping_rows
     ]
     adjustments.extend(
-        RefundAdjustment(
+        RefundAdjustment.trusted(
             kind="refund_discrepancy",
             amount=mapping.discrepancy(money_or_naught(adj.get("amountSet"), currency)),
             tax=mapping.discrepancy(money_or_naught(adj.get("taxAmountSet"), currency)),

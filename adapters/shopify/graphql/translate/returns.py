@@ -31,7 +31,7 @@ def return_from_graphql(node: Mapping[str, Any]) -> Return:
     for row in nodes(node.get("returnLineItems")):
         fli = row.get("fulfillmentLineItem") or {}
         lines.append(
-            ReturnLine(
+            ReturnLine.trusted(
                 id=legacy(row["id"]) or "",
                 line_id=legacy((fli.get("lineItem") or {}).get("id")) or "",
                 quantity=int(row.get("quantity") or 0),
@@ -40,7 +40,7 @@ def return_from_graphql(node: Mapping[str, Any]) -> Return:
                 raw=dict(row),
             )
         )
-    return Return(
+    return Return.trusted(
         id=legacy(node["id"]) or "",
         order_id=legacy((node.get("order") or {}).get("id")) or "",
         status=RETURN_STATUS.get(status, ReturnStatus.UNKNOWN),

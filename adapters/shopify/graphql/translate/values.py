@@ -28,9 +28,11 @@ def legacy(value: Any) -> str | None:
     """The numeric id of a GID (``gid://shopify/Order/123`` -> ``"123"``); None stays None."""
     if value is None or value == "":
         return None
-    text = str(value)
+    text = value if type(value) is str else str(value)
     if text.startswith("gid://"):
-        text = text.rsplit("/", 1)[-1].split("?", 1)[0]
+        text = text[text.rfind("/") + 1 :]
+        if "?" in text:
+            text = text.split("?", 1)[0]
     return text
 
 
@@ -72,14 +74,21 @@ def money(bag: Mapping[str, Any] | None, currency: str) -> Money:
         return Money.zero(currency)
     shop_part = bag.get("shopMoney")
     part = bag.get("presentmentMoney") or shop_part
-    shop = (
-        Money.of(amount_of(shop_part.get("amount")), shop_part.get("currencyCode") or currency)
-        if shop_part
-        else None
-    )
+    shop = None
+    if shop_part:
+        amount = shop_part.get("amount")
+        shop = Money.of(
+            amount if type(amount) is str else amount_of(amount),
+            shop_part.get("currencyCode") or currency,
+        )
     if not part:
         return Money.of("0", currency, shop=shop)
-    return Money.of(amount_of(part.get("amount")), part.get("currencyCode") or currency, shop=shop)
+    amount = part.get("amount")
+    return Money.of(
+        amount if type(amount) is str else amount_of(amount),
+        part.get("currencyCode") or currency,
+        shop=shop,
+    )
 
 
 def money_or_naught(bag: Mapping[str, Any] | None, currency: str) -> Money:

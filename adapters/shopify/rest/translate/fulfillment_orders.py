@@ -34,7 +34,7 @@ def fulfillment_order_from_rest(
     for hold in data.get("fulfillment_holds") or []:
         platform_reason = str(hold.get("reason") or "other")
         holds.append(
-            FulfillmentHold(
+            FulfillmentHold.trusted(
                 id=platform_id(hold.get("id")),
                 reason=HOLD_REASONS.get(platform_reason, HoldReason.OTHER),
                 platform_reason=platform_reason,
@@ -42,7 +42,7 @@ def fulfillment_order_from_rest(
                 raw=dict(hold),
             )
         )
-    return FulfillmentOrder(
+    return FulfillmentOrder.trusted(
         id=str(data["id"]),
         order_id=str(data["order_id"]),
         status=FULFILLMENT_ORDER_STATUS.get(status, FulfillmentOrderStatus.UNKNOWN),
@@ -50,7 +50,7 @@ def fulfillment_order_from_rest(
         request_status=data.get("request_status"),
         location_id=platform_id(data.get("assigned_location_id")),
         lines=[
-            FulfillmentOrderLine(
+            FulfillmentOrderLine.trusted(
                 id=str(x["id"]),
                 line_id=str(x["line_item_id"]),
                 quantity=int(x.get("quantity") or 0),
@@ -74,5 +74,7 @@ def locations_from_rest(data: Mapping[str, Any]) -> list[Location]:
         if not row.get("movable", True):
             continue
         location = row.get("location") or {}
-        found.append(Location(id=str(location["id"]), name=location.get("name"), raw=dict(row)))
+        found.append(
+            Location.trusted(id=str(location["id"]), name=location.get("name"), raw=dict(row))
+        )
     return found

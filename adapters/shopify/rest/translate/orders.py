@@ -52,7 +52,7 @@ def transaction_from_rest(data: Mapping[str, Any], currency: str) -> Transaction
     """A canonical Transaction from a REST transaction."""
     kind = str(data.get("kind") or "")
     status = str(data.get("status") or "")
-    return Transaction(
+    return Transaction.trusted(
         id=str(data["id"]),
         kind=TransactionKind.parse(kind),
         platform_kind=kind or None,
@@ -142,10 +142,18 @@ def _line(
         if data.get("total_discount_set")
         else money_of(data.get("total_discount"), currency)
     )
-    for allocation in data.get("discount_allocations") or []:
-        discount = discount + money_from_set(allocation.get("amount_set"), currency)
+    allocations = data.get("discount_allocations")
+    if allocations:
+        discount = total_of(
+            [discount, *(money_from_set(a.get("amount_set"), currency) for a in allocations)],
+            currency,
+        )
     tax_lines = data.get("tax_lines") or []
-    tax = Money.sum((money_from_set(t.get("price_set"), currency) for t in tax_lines), currency)
+    # Money.sum: from a zero without a shop twin
+    tax = total_of(
+        [Money.zero(currency), *(money_from_set(t.get("price_set"), currency) for t in tax_lines)],
+        currency,
+    )
     requires_shipping = bool(data.get("requires_shipping", True))
     return mapping.line_item(
         line_id=str(data["id"]),
@@ -227,7 +235,7 @@ def order_from_rest(
     )
     financial = order.get("financial_status")
     fulfillment = order.get("fulfillment_status")
-    return Order(
+    return Order.trusted(
         id=str(order["id"]),
         number=order.get("name"),
         platform=PLATFORM,

@@ -34,7 +34,7 @@ __all__ = ["calculation_from_rest", "refund_from_rest", "suggested_total"]
 def _refund_transaction(data: Mapping[str, Any], currency: str) -> RefundTransaction:
     status = str(data.get("status") or "")
     kind = str(data.get("kind") or "refund")
-    return RefundTransaction(
+    return RefundTransaction.trusted(
         id=str(data["id"]),
         kind=TransactionKind.parse(kind),
         status=transaction_status(status),
@@ -86,7 +86,7 @@ def _adjustment(data: Mapping[str, Any], currency: str) -> RefundAdjustment:
     )
     if kind == "refund_discrepancy":
         amount, tax = mapping.discrepancy(amount), mapping.discrepancy(tax)
-    return RefundAdjustment(
+    return RefundAdjustment.trusted(
         kind=kind, amount=amount, tax=tax, reason=data.get("reason"), raw=dict(data)
     )
 

@@ -23,20 +23,23 @@ def money_from_set(bag: Mapping[str, Any] | None, fallback_currency: str) -> Mon
     shop_bag = bag.get("shop_money") or {}
     pres_bag = bag.get("presentment_money") or shop_bag
 
-    def one(part: Mapping[str, Any]) -> Money:
-        currency = part.get("currency_code") or part.get("currency") or fallback_currency
-        return Money.of(amount_of(part.get("amount", "0")), currency)
-
-    presentment = one(pres_bag)
-    shop = one(shop_bag) if shop_bag else None
-    return Money(amount=presentment.amount, currency=presentment.currency, shop=shop)
+    shop = (
+        Money.of(
+            amount_of(shop_bag.get("amount", "0")),
+            shop_bag.get("currency_code") or shop_bag.get("currency") or fallback_currency,
+        )
+        if shop_bag
+        else None
+    )
+    currency = pres_bag.get("currency_code") or pres_bag.get("currency") or fallback_currency
+    return Money.of(amount_of(pres_bag.get("amount", "0")), currency, shop=shop)
 
 
 def address_from_rest(data: Mapping[str, Any] | None) -> Address | None:
     """A canonical Address from a REST address object."""
     if not data:
         return None
-    return Address(
+    return Address.trusted(
         first_name=blank(data.get("first_name")),
         last_name=blank(data.get("last_name")),
         company=blank(data.get("company")),

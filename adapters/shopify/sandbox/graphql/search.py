@@ -5,7 +5,8 @@ escapes), time fields with a comparator.
 Terms: ``created_at`` / ``updated_at`` (``>``, ``>=``, ``<``, ``<=``, or equal), ``name`` (the
 order name; INFERRED: ``#`` optional and any case, as the admin search finds ``1001`` for
 ``#1001``), ``email`` (the order's email, any case) and ``status`` (``open``, ``closed``,
-``cancelled``, ``not_closed``), as the 2026-04 schema documents them. Anything else is refused,
+``cancelled``, ``not_closed``), as the 2026-04 schema documents them, and ``id`` (an order's
+legacy id); groups of terms joined by ``OR``. Anything else is refused,
 so a filter the sandbox does not know never passes silently.
 """
 
@@ -74,6 +75,8 @@ def _term(field: str, op: str, text: str) -> Callable[[Obj], bool]:
         return lambda order: email_key(str(order.get("email") or "")) == address
     if field == "status" and text.lower() in _STATUS:
         return _STATUS[text.lower()]
+    if field == "id":  # an order's legacy id (a bulk sync reads some orders again by id)
+        return lambda order: str(order.get("id")) == text
     raise Fail(f"the sandbox does not support the search term {field}:{text}", path=["orders"])
 
 
@@ -97,7 +100,12 @@ def event_terms(query: str) -> list[Callable[[Obj], bool]]:
 def search_terms(
     query: str, term: Callable[[str, str, str], Callable[[Obj], bool]] = _term
 ) -> list[Callable[[Obj], bool]]:
-    """Predicates for the terms of an ``orders(query:)`` string; unknown terms are refused."""
+    """Predicates for the terms of an ``orders(query:)`` string; unknown terms are refused.
+    Groups of terms joined by ``OR`` match when any group does."""
+    groups = query.split(" OR ")
+    if len(groups) > 1:
+        each = [search_terms(group, term) for group in groups]
+        return [lambda item: any(all(t(item) for t in terms) for terms in each)]
     terms: list[Callable[[Obj], bool]] = []
     position = 0
     while position < len(query.rstrip()):

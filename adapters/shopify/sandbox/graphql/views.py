@@ -294,6 +294,15 @@ class Views:
             return {"count": len(items), "precision": "EXACT"}
 
         def returns() -> list[Obj]:
+            if "read_returns" in state.data.get("denied_scopes", ()):
+                # INFERRED from Shopify's access-denied errors: a field the app's scopes do not
+                # cover fails the query with ACCESS_DENIED and the field's path.
+                raise Fail(
+                    "Access denied for returns field. Required access: `read_returns` access "
+                    "scope.",
+                    "ACCESS_DENIED",
+                    ["orders", "nodes", "returns"],
+                )
             found = [r for r in state.data["returns"].values() if str(r["order_id"]) == str(oid)]
             return [self.return_(r) for r in sorted(found, key=lambda r: int(r["id"]))]
 

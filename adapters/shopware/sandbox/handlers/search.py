@@ -2,8 +2,8 @@
 
 Criteria: ``ids``, ``filter``/``post-filter`` (equals, equalsAny, range, multi, not, contains,
 prefix, suffix) on dotted association paths, ``sort``, ``page``/``limit`` (more than
-:data:`MAX_LIMIT` is refused, as on 6.6+), ``associations`` loaded only when asked, and
-``total-count-mode``.
+:data:`MAX_LIMIT` is refused, as on 6.6+), ``associations`` loaded only when asked (with their own
+``sort``; a plugin's association only where the plugin is), and ``total-count-mode``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,15 @@ from unified_orders.sandbox import Reply, SandboxRequest
 
 from ...platform import parse_time
 from ..errors import refusal
-from ..state import COMMERCIAL_ENTITIES, SEARCHABLE, VERSIONS, Row, ShopwareState
+from ..state import (
+    COMMERCIAL_ENTITIES,
+    EXTENSIONS,
+    SEARCHABLE,
+    VERSIONS,
+    Row,
+    ShopwareState,
+    sandbox_id,
+)
 
 __all__ = ["MAX_LIMIT", "SearchHandlers"]
 
@@ -58,7 +66,39 @@ class SearchHandlers(ShopwareState):
         if name not in SEARCHABLE or (name in COMMERCIAL_ENTITIES and not self.commercial):
             raise self.missing_route(request)
         criteria = request.body if request.body is not None else {}
+        if not self.commercial:
+            unknown = sorted(set(criteria.get("associations") or {}) & EXTENSIONS.get(name, set()))
+            if unknown:
+                # INFERRED: the DAL's answer to an association no installed plugin defines
+                raise refusal(
+                    400,
+                    "FRAMEWORK__ASSOCIATION_NOT_FOUND",
+                    f"Can not find association by name {unknown[0]}",
+                )
+        if name == "state_machine_transition":
+            self._ensure_transitions()
         return 200, self.search(name, criteria), {}
+
+    def _ensure_transitions(self) -> None:
+        """The ``state_machine_transition`` rows of this shop's version, made on first use from
+        the same tables the transition routes follow."""
+        table = self.table("state_machine_transition")
+        if table:
+            return
+        for machine, (_, _, transitions) in self.machines().items():
+            machine_id = sandbox_id("machine", machine)
+            stamp = self.table("state_machine")[machine_id].get("createdAt")
+            for action, source, target in transitions:
+                row_id = sandbox_id("transition", machine, action, source, target)
+                table[row_id] = {
+                    "id": row_id,
+                    "actionName": action,
+                    "stateMachineId": machine_id,
+                    "fromStateId": self.state_id(machine, source),
+                    "toStateId": self.state_id(machine, target),
+                    "createdAt": stamp,
+                }
+        self.changed()
 
     def search(self, entity: str, criteria: Mapping[str, Any]) -> dict[str, Any]:
         """One page of ``entity`` rows matching ``criteria``: ``{"total": ..., "data": [...]}``."""

@@ -1,0 +1,185 @@
+"""What a sync writes into and reports read from: the seam both databases implement.
+
+A destination is a DuckDB file (the embedded default, :mod:`.writer`) or a PostgreSQL database
+(``postgresql://...``, :mod:`.postgres`); :mod:`.databases` opens the right one. Both hold the
+same tables (:data:`~.schema.TABLES`), write each batch of pages together with the cursors after
+them in one transaction, and replace an order's rows by (store, id), so a re-run converges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from ..adapter import ReadFailure
+from ..locks import LockTimeout
+from .rows import OrderRows
+
+__all__ = [
+    "DEFAULT_DB",
+    "POSTGRES_SCHEMES",
+    "Destination",
+    "PageWrite",
+    "Reader",
+    "RunState",
+    "StoreBusy",
+    "is_postgres_url",
+    "placed_window_start",
+    "target_text",
+]
+
+DEFAULT_DB = "unified-orders.duckdb"
+#: URL schemes that name a PostgreSQL database (anything else is a DuckDB file path).
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    """Whether ``target`` is a ``postgresql://`` (or ``postgres://``) URL rather than a file."""
+    return isinstance(target, str) and target.split("://", 1)[0].lower() in POSTGRES_SCHEMES
+
+
+def target_text(target: str | Path) -> str:
+    """``target`` fit to print: a URL's password replaced by ``***``."""
+    if not is_postgres_url(target):
+        return str(target)
+    parts = urlsplit(str(target))
+    if parts.password is None:
+        return str(target)
+    host = parts.netloc.rsplit("@", 1)[1]
+    netloc = f"{parts.username or ''}:***@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class StoreBusy(LockTimeout):
+    """Another process is syncing this store into the same database (CLI exit code 11, busy)."""
+
+
+@dataclass(frozen=True)
+class RunState:
+    """A store's sync state as stored in ``sync_state``."""
+
+    store: str
+    platform: str
+    strategy: str | None = None
+    watermark: datetime | None = None
+    run_id: str | None = None
+    run_mode: str | None = None
+    run_since: datetime | None = None
+    run_started_at: datetime | None = None
+    run_cursor: str | None = None
+    run_pages: int = 0
+    run_orders: int = 0
+    run_changed: int = 0
+    run_max_updated: datetime | None = None
+    last_completed_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    run_phase: str | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether a run was started and has not completed (it will be resumed)."""
+        return self.run_id is not None
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """One page of one store, ready to write: its rows, the ids seen, and the state after it."""
+
+    state: RunState
+    changed: Sequence[OrderRows]
+    seen: Sequence[str]
+    synced_at: datetime
+    failures: Sequence[ReadFailure] = ()
+    #: Ids among ``changed`` that already have rows (deleted before the new rows go in).
+    stored: Sequence[str] = ()
+    #: Orders the platform no longer has (marked deleted, rows kept).
+    deleted: Sequence[str] = ()
+    #: Ids an id-only listing named: recorded as present (not read, nothing else changes).
+    present: Sequence[str] = ()
+
+
+def replaced_ids(pages: Sequence[PageWrite]) -> dict[str, list[str]]:
+    """The ids whose old rows a batch replaces, per store."""
+    out: dict[str, list[str]] = {}
+    for page in pages:
+        if page.stored:
+            out.setdefault(page.state.store, []).extend(page.stored)
+    return out
+
+
+def present_ids(page: PageWrite) -> list[str]:
+    """The ids a page proves present (to note in ``sync_seen``); an order that could not be read
+    still exists, so it is never marked deleted."""
+    present = [*page.seen, *(failure.id for failure in page.failures), *page.present]
+    if page.state.run_mode in ("full", "placed_window") or page.present:
+        return present
+    return []
+
+
+class Destination(Protocol):
+    """A database a sync writes into. Methods block; the runner calls them from threads."""
+
+    @property
+    def location(self) -> str | Path:
+        """What to print for it (a file path, or a URL without its password)."""
+
+    def claim_store(self, store: str) -> None:
+        """Keep other processes off ``store`` until :meth:`release_store`; raise
+        :class:`StoreBusy` at once when another process has it."""
+
+    def release_store(self, store: str) -> None:
+        """Let other processes sync ``store`` again."""
+
+    def state(self, store: str, platform: str) -> RunState:
+        """The saved state of ``store`` (a fresh one when it has never been synced)."""
+
+    def save_state(self, state: RunState) -> None:
+        """Write a store's state in its own transaction."""
+
+    def stored_hashes(self, store: str, ids: Sequence[str]) -> dict[str, str | None]:
+        """``{order id: content_hash}`` of the stored orders among ``ids`` (None: deleted)."""
+
+    def unlisted_ids(self, store: str, run_id: str) -> list[str]:
+        """Stored (not deleted) orders of ``store`` that run ``run_id`` has not noted as seen."""
+
+    def write_pages(self, pages: Sequence[PageWrite]) -> None:
+        """Write pages of any stores, each with the state after it, in ONE transaction."""
+
+    def finish_run(
+        self, state: RunState, completed: RunState, deleted_scope: datetime | bool | None
+    ) -> int:
+        """Complete a run (mark unseen orders in scope deleted); how many were newly deleted."""
+
+    def counts(self, store: str | None = None) -> dict[str, int]:
+        """Row counts per data table (of one store, or all)."""
+
+    def close(self) -> None:
+        """Close the connections (committed data is durable)."""
+
+
+class Reader(Protocol):
+    """A read-only view of a destination for reports and exports (``?`` placeholders)."""
+
+    @property
+    def dialect(self) -> str:
+        """``duckdb`` or ``postgres``: the SQL dialect of :meth:`fetch` and :meth:`stream`."""
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Any]]:
+        """Column names and every row of a query."""
+
+    def stream(self, sql: str, size: int) -> Iterator[list[Any]]:
+        """The rows of a query, ``size`` at a time (bounded memory)."""
+
+    def close(self) -> None:
+        """End the read (and its snapshot)."""
+
+
+def placed_window_start(now: datetime, days: int) -> datetime:
+    """The first day (00:00 UTC) of a placed-date window of ``days`` days ending ``now``."""
+    start = now - timedelta(days=days)
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
