@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -49,6 +49,9 @@ from .models import (
     ReturnRequest,
 )
 from .ratelimit import TokenBucket
+
+if TYPE_CHECKING:
+    from .webhooks.rules import WebhookRules
 
 __all__ = [
     "Adapter",
@@ -279,6 +282,9 @@ class Adapter:
 
     def __init__(self, settings: AdapterSettings) -> None:
         self.settings = settings
+        #: Where a sandbox store's state lives when another process holds it (its ``sandbox
+        #: serve`` server and store name), so processes sharing it share its write locks too.
+        self.sandbox_served_by: str | None = None
 
     # --- connection -----------------------------------------------------------------------
     @property
@@ -511,6 +517,8 @@ class AdapterSpec:
     version: str
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    webhooks: WebhookRules | None = None
+    """The platform's webhook rules (its adapter's ``webhooks`` module), if it has any."""
 
 
 def error_for_status(platform: str, response: Response, message: str, **kw: Any) -> PlatformError:

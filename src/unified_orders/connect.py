@@ -55,7 +55,9 @@ def _transport(
             raise ConfigurationError(
                 "sandbox_server needs sandbox=True and no transport (it is the transport)"
             )
-        return ServedStoreTransport(sandbox_server, adapter.platform), None
+        served = ServedStoreTransport(sandbox_server, adapter.platform)
+        adapter.sandbox_served_by = f"{served.root} {served.store}"
+        return served, None
     if not adapter.settings.sandbox:
         return transport, None
     emulator = adapter.emulator()

@@ -39,6 +39,7 @@ from .models import (
     Return,
     ReturnRequest,
 )
+from .webhooks.subscriptions import AsyncWebhooks, Webhooks
 
 __all__ = ["AsyncStore", "Store"]
 
@@ -46,9 +47,11 @@ T = TypeVar("T")
 
 
 def _store_key(adapter: Adapter) -> str:
-    """What identifies a store for locking: its platform and API root (the emulator's identity
-    for a sandbox, whose state lives in this process only)."""
+    """What identifies a store for locking: its platform and API root (for a sandbox, the
+    ``sandbox serve`` store it goes to, else the emulator of this process)."""
     if adapter.settings.sandbox:
+        if adapter.sandbox_served_by is not None:
+            return f"{adapter.platform}:served:{adapter.sandbox_served_by}"
         return f"{adapter.platform}:sandbox:{id(adapter)}"
     return f"{adapter.platform}:{adapter.base_url}"
 
@@ -96,6 +99,7 @@ class Store(_Base):
         self.refunds = Refunds(self)
         self.returns = Returns(self)
         self.fulfillments = Fulfillments(self)
+        self.webhooks = Webhooks(self)
 
     def run(self, op: Op[T]) -> T:
         """Run an adapter-specific operation (one outside the canonical namespaces), e.g.
@@ -123,6 +127,7 @@ class AsyncStore(_Base):
         self.refunds = AsyncRefunds(self)
         self.returns = AsyncReturns(self)
         self.fulfillments = AsyncFulfillments(self)
+        self.webhooks = AsyncWebhooks(self)
 
     async def run(self, op: Op[T]) -> T:
         """Run an adapter-specific operation (one outside the canonical namespaces)."""
