@@ -9,6 +9,7 @@ a refund with restock ``return``.
 - ``rules.py``      the platform's rules, read by the adapter and the sandbox alike;
 - ``adapter.py``    ``NextCommerceAdapter``: the operations, sans I/O;
 - ``translate/``    platform JSON <-> canonical models, both ways;
+- ``webhooks.py``   webhook deliveries: signature, de-duplication, routing, canonical events;
 - ``sandbox/``      the in-memory store behind ``uo.connect("nextcommerce", sandbox=True)``
   (imported lazily, only by ``NextCommerceAdapter.emulator()``).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 from unified_orders.adapter import AdapterSpec
 from unified_orders.hookspecs import hookimpl
 
+from . import webhooks
 from .adapter import CAPABILITIES, NextCommerceAdapter
 from .settings import API_VERSION, NextCommerceSettings
 
@@ -35,5 +37,6 @@ def unified_orders_adapters() -> list[AdapterSpec]:
             capabilities=CAPABILITIES,
             version=API_VERSION,
             description="Next Commerce (29 Next) Admin API 2024-04-01",
+            webhooks=webhooks,
         )
     ]

@@ -63,6 +63,7 @@ from .rules import (
     VERSION_HEADER,
 )
 from .settings import NextCommerceSettings
+from .subscriptions import NextCommerceSubscriptions
 from .translate.listing import listed_match
 from .translate.refunds import amount_problems
 
@@ -177,6 +178,10 @@ class NextCommerceAdapter(Adapter):
     def base_url(self) -> str:
         """``https://{store}.29next.store/api/admin/``."""
         return f"https://{self.settings.store or SANDBOX_STORE}.29next.store{API_ROOT}"
+
+    def webhook_subscriptions(self) -> NextCommerceSubscriptions:
+        """The webhook subscription operations behind ``store.webhooks``."""
+        return NextCommerceSubscriptions()
 
     def emulator(self) -> NextCommerceEmulator | None:
         """The in-memory store behind ``sandbox=True`` (one per adapter)."""

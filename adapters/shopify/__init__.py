@@ -9,6 +9,7 @@
 - ``graphql/``       the GraphQL Admin API dialect (the default): adapter, documents, translate;
 - ``rest/``          the REST Admin API dialect: adapter, translate;
 - ``sandbox/``       the in-memory Shopify store answering both dialects.
+- ``webhooks.py``    webhook deliveries: signature, de-duplication, routing, canonical events.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from unified_orders.adapter import Adapter, AdapterSpec
 from unified_orders.hookspecs import hookimpl
 
+from . import webhooks
 from .base import GRAPHQL_CAPABILITIES
 from .settings import ShopifySettings
 
@@ -47,5 +49,6 @@ def unified_orders_adapters() -> list[AdapterSpec]:
             version=VERSION,
             description="Shopify Admin API (GraphQL by default; api='rest' for REST, no returns)",
             extra={"dialects": ("graphql", "rest"), "default_api": "graphql"},
+            webhooks=webhooks,
         )
     ]

@@ -55,6 +55,9 @@ REST_CAPABILITIES = frozenset(
         Capability.FULFILLMENTS_REQUEST_CANCELLATION,
         Capability.FULFILLMENTS_AVAILABLE_LOCATIONS,
         Capability.FULFILLMENTS_MOVE,
+        Capability.WEBHOOKS_SUBSCRIBE,
+        Capability.WEBHOOKS_LIST,
+        Capability.WEBHOOKS_UNSUBSCRIBE,
     }
 )
 

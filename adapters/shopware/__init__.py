@@ -9,6 +9,8 @@
   refunds, keyed by ``externalReference``; ``assign.py`` puts a refund's lines onto captures) and
   ``returns.py`` (Commercial ReturnManagement);
 - ``sandbox/``      the in-memory Shopware shop (imported only when a sandbox is asked for).
+- ``webhooks.py``   webhook deliveries (an installed app's per-shop secret): signature,
+  de-duplication, routing, canonical events.
 
 ``uo.connect("shopware", base_url="https://shop.example", client_id="SWIA...",
 client_secret="...")``; ``uo.connect("shopware", sandbox=True)`` needs no credentials.
@@ -19,6 +21,7 @@ from __future__ import annotations
 from unified_orders.adapter import AdapterSpec
 from unified_orders.hookspecs import hookimpl
 
+from . import webhooks
 from .adapter import ShopwareAdapter
 from .base import BASE_CAPABILITIES, RETURN_CAPABILITIES
 from .settings import ShopwareSettings
@@ -42,5 +45,6 @@ def unified_orders_adapters() -> list[AdapterSpec]:
                 "Shopware 6 Admin API: orders, capture refunds, state transitions, deliveries; "
                 "returns need Shopware Commercial ReturnManagement"
             ),
+            webhooks=webhooks,
         )
     ]

@@ -36,6 +36,7 @@ from . import translate as t
 from .details import DetailsMixin
 from .platform import is_id, stable_id
 from .refunds import RefundsMixin
+from .subscriptions import ShopwareSubscriptions
 
 __all__ = ["ShopwareAdapter"]
 
@@ -67,6 +68,10 @@ class ShopwareAdapter(DetailsMixin, RefundsMixin):
         """32 hex characters are an order id; anything else is an ``orderNumber`` (``10001``)."""
         lowered = text.lower()
         return OrderReference(id=lowered) if is_id(lowered) else OrderReference(number=text)
+
+    def webhook_subscriptions(self) -> ShopwareSubscriptions:
+        """Refuses (webhooks need an installed app): see :mod:`.subscriptions`."""
+        return ShopwareSubscriptions()
 
     def get_order(self, order_id: str) -> Op[Order]:
         """One order, read through ``search/order`` with every association the model needs;

@@ -44,6 +44,7 @@ from . import states
 from . import translate as t
 from .platform import DEFAULT_CURRENCY, PLATFORM, is_id
 from .settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_URL, ShopwareSettings
+from .subscriptions import WEBHOOKS_HINT
 
 if TYPE_CHECKING:
     from .sandbox import ShopwareEmulator
@@ -104,6 +105,9 @@ NO_CAPTURE = (
     "through the payment provider's own plugin or dashboard, then record it on the order"
 )
 HINTS: dict[Capability, str] = {
+    Capability.WEBHOOKS_SUBSCRIBE: WEBHOOKS_HINT,
+    Capability.WEBHOOKS_LIST: WEBHOOKS_HINT,
+    Capability.WEBHOOKS_UNSUBSCRIBE: WEBHOOKS_HINT,
     Capability.RETURNS_DECLINE: Hint(
         "Shopware returns (order_return.state) have no declined state: open, in_progress, done "
         "and cancelled only. Use returns.cancel, which reads back as canceled, not declined",

@@ -10,6 +10,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from . import webhooks as webhooks
     from .adapter import (
         Adapter,
         AdapterSettings,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         RefundFailed,
         UnifiedOrdersError,
         UnsupportedOperation,
+        WebhookSignatureError,
     )
     from .hookspecs import hookimpl
     from .models import (
@@ -77,6 +79,7 @@ if TYPE_CHECKING:
     )
     from .plugins import AdapterInfo
     from .store import AsyncStore, Store
+    from .webhooks import Event, EventType
 
 __version__ = "0.1.0"
 
@@ -92,6 +95,8 @@ __all__ = [
     "Capability",
     "ConfigurationError",
     "Emulator",
+    "Event",
+    "EventType",
     "FinancialStatus",
     "FulfillmentHold",
     "FulfillmentOrder",
@@ -141,6 +146,7 @@ __all__ = [
     "TransactionStatus",
     "UnifiedOrdersError",
     "UnsupportedOperation",
+    "WebhookSignatureError",
     "adapters",
     "connect",
     "connect_async",
@@ -164,6 +170,8 @@ _HOME = {
     "connect": "connect",
     "connect_async": "connect",
     "Emulator": "adapter",
+    "Event": "webhooks",
+    "EventType": "webhooks",
     "FinancialStatus": "models",
     "FulfillmentHold": "models",
     "FulfillmentOrder": "models",
@@ -214,12 +222,20 @@ _HOME = {
     "TransactionStatus": "models",
     "UnifiedOrdersError": "errors",
     "UnsupportedOperation": "errors",
+    "WebhookSignatureError": "errors",
 }
+
+#: Public subpackages, imported on first use as well (``uo.webhooks.receive(...)``).
+_SUBPACKAGES = frozenset({"webhooks"})
 
 
 def __getattr__(name: str) -> Any:
     """A public name, imported from its module on first use (PEP 562)."""
     home = _HOME.get(name)
+    if home is None and name in _SUBPACKAGES:
+        from importlib import import_module
+
+        return import_module(f"{__name__}.{name}")
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from importlib import import_module

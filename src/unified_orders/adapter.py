@@ -155,6 +155,9 @@ class Capability(StrEnum):
     FULFILLMENTS_REQUEST_CANCELLATION = "fulfillments.request_cancellation"
     FULFILLMENTS_AVAILABLE_LOCATIONS = "fulfillments.available_locations"
     FULFILLMENTS_MOVE = "fulfillments.move"
+    WEBHOOKS_SUBSCRIBE = "webhooks.subscribe"
+    WEBHOOKS_LIST = "webhooks.list"
+    WEBHOOKS_UNSUBSCRIBE = "webhooks.unsubscribe"
 
     @classmethod
     def for_return_action(cls, action: ReturnAction) -> Capability:

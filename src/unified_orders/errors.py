@@ -13,6 +13,7 @@
      |    +-- RateLimited          still throttled after the retry budget
      +-- AmbiguousWrite            a write whose outcome could not be established, even after re-reading
      +-- RefundFailed              the platform recorded the refund as failed or pending: no money moved
+     +-- WebhookSignatureError     a webhook delivery's signature is missing or does not match
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "ResponseLost",
     "UnifiedOrdersError",
     "UnsupportedOperation",
+    "WebhookSignatureError",
 ]
 
 
@@ -193,3 +195,15 @@ class ResponseLost(AmbiguousWrite):
         self.request = request
         self.response = response
         super().__init__(message)
+
+
+class WebhookSignatureError(UnifiedOrdersError):
+    """A webhook delivery is not signed by the platform: its signature ``header`` is missing or
+    does not match the body under the secret. Never carries the secret, signature or body."""
+
+    def __init__(self, platform: str, header: str, *, missing: bool = False) -> None:
+        self.platform = platform
+        self.header = header
+        self.missing = missing
+        problem = "has no" if missing else "has a wrong"
+        super().__init__(f"{platform}: webhook delivery {problem} {header} signature")

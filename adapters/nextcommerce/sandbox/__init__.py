@@ -57,6 +57,7 @@ from .seed import (
     seed_unreadable_order,
 )
 from .state import Json, NextCommerceBackend, detail, logical_clock
+from .webhooks import NextCommerceWebhooks, WebhookHandlers
 
 __all__ = ["NextCommerceEmulator"]
 
@@ -67,6 +68,7 @@ class NextCommerceEmulator(
     FulfillmentOrderHandlers,
     FulfillmentServiceHandlers,
     TransactionHandlers,
+    WebhookHandlers,
     BaseEmulator,
 ):
     """The in-memory Next Commerce store. ``seed_orders(n)`` adds n generated orders.
@@ -94,6 +96,8 @@ class NextCommerceEmulator(
         wall_clock: WallClock | None = None,
     ) -> None:
         super().__init__(write_clock=logical_clock())
+        #: Subscriptions' deliveries (``webhooks.outbox`` has the fault hooks); see .webhooks.
+        self.webhooks = NextCommerceWebhooks(self)
         self.rate_limit = rate_limit
         self.page_size = page_size
         self.window = SlidingWindow(RATE_LIMIT, RATE_WINDOW, clock)
@@ -118,8 +122,9 @@ class NextCommerceEmulator(
         self.backend = NextCommerceBackend(data, self.write_clock)
 
     def changed(self) -> None:
-        """Forget the derived indexes: the state may have changed."""
+        """Forget the derived indexes: the state may have changed; emit webhooks for it."""
         self.backend.forget()
+        self.webhooks.changed()
 
     # --- the gate -------------------------------------------------------------------------------
     def admit(self, request: SandboxRequest) -> None:

@@ -35,5 +35,11 @@ ROUTES = Router(
         Route("GET", f"{FO}/available-locations/", "available_locations"),
         Route("POST", f"{FO}/move/", "move"),
         Route("POST", f"{FO}/fulfillments/", "create_fulfillment"),
+        Route("GET", "webhooks/", "list_webhooks"),
+        Route("POST", "webhooks/", "create_webhook"),
+        Route("GET", "webhooks/{hook_id:int}/", "get_webhook"),
+        Route("PATCH", "webhooks/{hook_id:int}/", "update_webhook"),
+        Route("PUT", "webhooks/{hook_id:int}/", "update_webhook"),
+        Route("DELETE", "webhooks/{hook_id:int}/", "delete_webhook"),
     ]
 )

@@ -51,6 +51,7 @@ from unified_orders.models import (
 )
 from unified_orders.pagination import read_each
 
+from ..subscriptions import ShopifySubscriptions
 from . import translate as tg
 from .bulk import ShopifyBulkExport
 from .documents import FIRST_PAGES, LISTED_FIRST
@@ -136,6 +137,10 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
         )
 
     # --- orders -------------------------------------------------------------------------------
+    def webhook_subscriptions(self) -> ShopifySubscriptions:
+        """The webhook subscription operations behind ``store.webhooks``."""
+        return ShopifySubscriptions()
+
     def get_order(self, order_id: str) -> Op[Order]:
         """``OrderGet``: the order with every nested collection in one query (:meth:`read_order`);
         an order whose collections fit costs that one request."""

@@ -56,6 +56,7 @@ from unified_orders.ratelimit import TokenBucket
 
 from ..base import REST_CAPABILITIES, ShopifyAdapterBase
 from ..settings import ShopifySettings
+from ..subscriptions import ShopifySubscriptions
 from ..vocabulary import PLATFORM, numeric_id
 from . import translate
 
@@ -196,6 +197,10 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
                 found = None  # the sync asks again, and meets the same error as before
             details = OrderDetails(fulfillment_orders=found)
         return read, details
+
+    def webhook_subscriptions(self) -> ShopifySubscriptions:
+        """The webhook subscription operations behind ``store.webhooks`` (GraphQL documents)."""
+        return ShopifySubscriptions()
 
     def get_order(self, order_id: str) -> Op[Order]:
         """``GET orders/{id}.json`` plus its transactions and fulfillment orders."""

@@ -40,6 +40,7 @@ from .origin import logical_clock
 from .routes import ROUTES
 from .seed import LargeOrder, build_large_order
 from .state import ShopifyState
+from .webhooks import ShopifyWebhooks, WebhookResolvers
 
 __all__ = ["BUCKET_SIZE", "LEAK_RATE", "ShopifyEmulator"]
 
@@ -85,6 +86,15 @@ class ShopifyEmulator(RestHandlers, BaseEmulator):
         self.bucket = LeakyBucket(BUCKET_SIZE, LEAK_RATE, clock, enforce=rate_limit)
         self.graphql = GraphQLSandbox(self.state, clock, rate_limit)
         self.bulk = BulkSandbox.install(self)  # Bulk Operations and their result files
+        #: Subscriptions' signed deliveries (``webhooks.outbox`` has the fault hooks).
+        self.webhooks = ShopifyWebhooks(lambda: self.state, shop)
+        hooks = WebhookResolvers(self.state, lambda: self.graphql.version)
+        self.graphql.roots.update(hooks.roots())
+        self.graphql.mutations.update(hooks.mutations())
+
+    def changed(self) -> None:
+        """The state may have changed: emit webhooks for it."""
+        self.webhooks.changed()
 
     # --- the REST leaky bucket (tests and benchmarks read and tune these) -----------------------
     @property
@@ -177,6 +187,7 @@ class ShopifyEmulator(RestHandlers, BaseEmulator):
         for it (the ``events`` query)."""
         with self.lock:
             self.state.delete_order(order_id)
+            self.changed()
 
     def seed_large_order(self, shape: str | LargeOrder = "warehouse", **changes: Any) -> str:
         """Add a large order (a shape named in ``data/large_orders.json``, with ``changes``, or a

@@ -33,6 +33,7 @@ from . import seed
 from .errors import refusal
 from .handlers import OAuthHandlers, ReturnHandlers, SearchHandlers, WriteHandlers
 from .routes import ROUTES
+from .webhooks import ShopwareWebhooks
 
 __all__ = ["ShopwareEmulator"]
 
@@ -58,12 +59,19 @@ class ShopwareEmulator(OAuthHandlers, SearchHandlers, WriteHandlers, ReturnHandl
         seed: bool = True,
         wall_clock: WallClock | None = None,
     ) -> None:
+        #: App webhooks (configured directly: ``webhooks.install``), signed deliveries.
+        self.webhooks = ShopwareWebhooks(lambda: self.state)
         super().__init__(version=version, commercial=commercial, clock=clock)
         self.client_id = client_id
         self.client_secret = client_secret
         if seed:
             self._seed()
         self.wall_clock = wall_clock  # after seeding: demo data keeps its dates
+
+    def changed(self) -> None:
+        """Forget derived indexes; emit the app webhooks for what changed."""
+        super().changed()
+        self.webhooks.changed()
 
     def _seed(self) -> None:
         seed.seed_reference(self)

@@ -52,6 +52,10 @@ COMMANDS = {
     "export": Lazy(
         f"{_CLI}.cmd_sync:export_command", "Write each table to <out>/<table>.<format>."
     ),
+    "webhooks": Lazy(
+        f"{_CLI}.cmd_webhooks:webhooks",
+        "Receive webhook deliveries into the database, and manage the stores' subscriptions.",
+    ),
     "worker": Lazy(
         f"{_CLI}.cmd_worker:worker",
         "Run a Temporal worker for `sync --engine temporal` and bulk refunds.",

@@ -42,6 +42,7 @@ from ..errors import (
     RefundFailed,
     UnifiedOrdersError,
     UnsupportedOperation,
+    WebhookSignatureError,
 )
 
 __all__ = [
@@ -129,7 +130,7 @@ def exit_code_for(error: BaseException) -> ExitCode:
         return ExitCode.INTERRUPTED
     if isinstance(error, ConfigurationError):
         return ExitCode.CONFIGURATION
-    if isinstance(error, InvalidRequest):
+    if isinstance(error, InvalidRequest | WebhookSignatureError):
         return ExitCode.VALIDATION
     if isinstance(error, UnsupportedOperation):
         return ExitCode.UNSUPPORTED

@@ -67,6 +67,10 @@ SHOWN: dict[str, str | tuple[str, ...] | None] = {
     "export": ("table", "format", "path"),
     "completion": (),
     "worker": (),
+    "webhooks serve": ("url", "stores"),
+    "webhooks subscribe": "unified_orders.webhooks.subscriptions:WebhookSubscription",
+    "webhooks list": "unified_orders.webhooks.subscriptions:WebhookSubscription",
+    "webhooks unsubscribe": ("store", "id", "unsubscribed"),
 }
 
 

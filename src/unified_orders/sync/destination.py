@@ -101,6 +101,9 @@ class PageWrite:
     deleted: Sequence[str] = ()
     #: Ids an id-only listing named: recorded as present (not read, nothing else changes).
     present: Sequence[str] = ()
+    #: Whether ``state`` is saved with the page; False for a write outside the store's sync run
+    #: (the webhook receiver's re-read), which must never put back an older cursor.
+    saves_state: bool = True
 
 
 def replaced_ids(pages: Sequence[PageWrite]) -> dict[str, list[str]]:

@@ -230,7 +230,8 @@ class PostgresDatabase:
                 batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
                 self._upsert(table, batch)
             for page in pages:
-                self._put_state(page.state)
+                if page.saves_state:
+                    self._put_state(page.state)
 
     def _upsert(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:

@@ -342,6 +342,24 @@ TABLES: dict[str, Table] = {
             ),
             ("store", "run_id", "order_id"),
         ),
+        Table(
+            "webhook_inbox",
+            "One row per webhook delivery `webhooks serve` accepted (a platform's retry or "
+            "duplicate of a delivery is the same row).",
+            (
+                _c("platform", "VARCHAR NOT NULL", "platform that sent it"),
+                _c("store", "VARCHAR NOT NULL", "configured store name"),
+                _c("delivery_id", "VARCHAR NOT NULL", "the platform's id of the delivery"),
+                _c("topic", "VARCHAR", "the platform's own topic or event name"),
+                _c("received_at", "TIMESTAMP NOT NULL", "when it was accepted (UTC)"),
+                _c("processed_at", "TIMESTAMP", "when its orders were re-read, NULL until then"),
+                _c("order_ids", "VARCHAR", "comma-separated orders it named"),
+                _c("error", "VARCHAR", "why processing failed, NULL after a success"),
+                _c("headers", "VARCHAR", "the headers the platform's rules read, as JSON"),
+                _c("body", "BLOB", "the delivery as received, zlib-compressed"),
+            ),
+            ("platform", "store", "delivery_id"),
+        ),
     )
 }
 

@@ -300,7 +300,8 @@ class Database:
                 batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
                 _insert_columns(self.con, _INSERT[table], batch, len(TABLES[table].columns))
             for page in pages:
-                self._put_state(page.state)
+                if page.saves_state:
+                    self._put_state(page.state)
 
     def _page_bookkeeping(self, page: PageWrite) -> None:
         state, seen = page.state, page.seen

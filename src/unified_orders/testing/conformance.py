@@ -68,6 +68,9 @@ def _call_for(capability: Capability, store: Store) -> Any:
             "1"
         ),
         Capability.FULFILLMENTS_MOVE: lambda: store.fulfillments.move("1", "2"),
+        Capability.WEBHOOKS_SUBSCRIBE: lambda: store.webhooks.subscribe("https://h.example.com"),
+        Capability.WEBHOOKS_LIST: lambda: store.webhooks.list(),
+        Capability.WEBHOOKS_UNSUBSCRIBE: lambda: store.webhooks.unsubscribe("1"),
     }
     return calls[capability]()
 

@@ -1,0 +1,94 @@
+"""The receiver's inbox and order refresh on both destinations: a delivery kept once by
+(platform, store, delivery id), pending until processed; an order re-read into the sync's rows,
+not rewritten when unchanged; the inbox table made in a database older than it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import unified_orders as uo
+from unified_orders.sync.databases import open_destination
+from unified_orders.webhooks_server import Delivery, Inbox
+from unified_orders.webhooks_server.refresh import refresh_order
+
+
+def delivery(delivery_id: str, store: str = "shop") -> Delivery:
+    return Delivery("shopify", store, delivery_id, "orders/updated", {"x-a": "b"}, b'{"id": 1}')
+
+
+def test_a_delivery_is_kept_once_and_pending_until_processed(db: Path | str) -> None:
+    destination = open_destination(db)
+    inbox = Inbox(destination)
+    try:
+        assert inbox.record(delivery("d1")) is True
+        assert inbox.record(delivery("d1")) is False
+        assert inbox.record(delivery("d1", store="other")) is True  # another store's id space
+        assert inbox.count() == 2
+        pending = inbox.pending()
+        assert [p.key for p in pending] == [("shopify", "shop", "d1"), ("shopify", "other", "d1")]
+        assert pending[0].body == b'{"id": 1}'
+        assert pending[0].headers == {"x-a": "b"}
+        inbox.done_many([(("shopify", "shop", "d1"), ["1"], None)])
+        assert [p.key for p in inbox.pending()] == [("shopify", "other", "d1")]
+    finally:
+        inbox.close()
+        destination.close()
+
+
+def test_an_order_is_re_read_into_the_sync_rows_once(db: Path | str) -> None:
+    destination = open_destination(db)
+    store = uo.connect_async("shopify", sandbox=True)
+
+    async def refresh(order_id: str) -> bool:
+        return await refresh_order(destination, "shop", store, order_id, asyncio.Lock())
+
+    try:
+        order_id = "820982911946154531"  # #1003, with a refund
+        assert asyncio.run(refresh(order_id)) is True
+        assert asyncio.run(refresh(order_id)) is False  # unchanged: not rewritten
+        counts = destination.counts("shop")
+        assert counts["orders"] == 1
+        assert counts["refunds"] == 1
+    finally:
+        asyncio.run(store.aclose())
+        destination.close()
+
+
+def test_the_inbox_table_is_made_where_an_older_version_made_none(pg_url: str) -> None:
+    destination = open_destination(pg_url)
+    destination.con.execute("DROP TABLE webhook_inbox")  # type: ignore[attr-defined]
+    inbox = Inbox(destination)
+    try:
+        assert inbox.record(delivery("d1")) is True
+    finally:
+        inbox.close()
+        destination.close()
+
+
+def test_a_re_read_never_moves_the_cursor_of_a_sync_in_progress(
+    db: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver writes rows beside a running sync of the same store: it must never save
+    the store's sync state (an older cursor read before the sync's latest page)."""
+    destination = open_destination(db)
+    store = uo.connect_async("shopify", sandbox=True)
+    try:
+        before = destination.state("shop", "shopify")
+        running = replace(before, run_id="run-1", run_mode="full", run_cursor="page-7")
+        destination.save_state(running)
+        stale = destination.state("shop", "shopify")
+        destination.save_state(replace(stale, run_cursor="page-8"))  # the sync moves on
+        # the race: the receiver read the state just before the sync's latest page landed
+        monkeypatch.setattr(destination, "state", lambda store, platform: stale)
+        order_id = "820982911946154531"
+        asyncio.run(refresh_order(destination, "shop", store, order_id, asyncio.Lock()))
+        monkeypatch.undo()
+        assert destination.state("shop", "shopify").run_cursor == "page-8"
+        assert destination.counts("shop")["orders"] == 1
+    finally:
+        asyncio.run(store.aclose())
+        destination.close()
