@@ -80,8 +80,10 @@ def subscribe(
     topic: TopicOpt = None,
     secret_env: SecretEnvOpt = None,
 ) -> None:
-    """Have the store's platform deliver events to --url (idempotent: a topic the URL
-    already gets is not subscribed again). Prints the subscriptions of --url to those topics.
+    """Have the store's platform deliver events to --url (idempotent).
+
+    A topic the URL already gets is not subscribed again. Prints the subscriptions of --url to
+    those topics.
 
     Exit codes: 3 no signing secret (Next Commerce), 4 a bad URL or topic, 5 the platform
     cannot subscribe through its API (Shopware: webhooks need an installed app), 6 the
