@@ -61,9 +61,9 @@ def test_a_second_sync_on_a_database_another_process_writes_exits_11(
         holder.close()
     assert result.code == 11, str(result)
     assert result.stderr.strip().splitlines()[-1] == (
-        f"busy: the database {db} is in use by another process (a running sync holds DuckDB's "
-        "one writer lock); wait for it to finish and run this again, or use --db with another "
-        "file"
+        f"busy: the database {db} is in use by another process (a running sync or webhooks "
+        "serve holds DuckDB's one writer lock); wait for it to finish and run this again, use "
+        "--db with another file, or use PostgreSQL to share one database"
     )
     assert waited >= BUSY_WAIT_SECONDS  # it waited for the other writer first
     after = finish(start(config, "sync", "sandbox-nextcommerce", "--db", str(db)))

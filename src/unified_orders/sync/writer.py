@@ -151,9 +151,10 @@ def _connect(
                 raise ConfigurationError(f"cannot open the database {path}: {error}") from None
             if time.monotonic() >= deadline:
                 raise LockTimeout(
-                    f"the database {path} is in use by another process (a running sync holds "
-                    "DuckDB's one writer lock); wait for it to finish and run this again, or "
-                    "use --db with another file"
+                    f"the database {path} is in use by another process (a running sync or "
+                    "webhooks serve holds DuckDB's one writer lock); wait for it to finish and "
+                    "run this again, use --db with another file, or use PostgreSQL to share one "
+                    "database"
                 ) from None
             time.sleep(0.2)
         except duckdb.Error as error:
