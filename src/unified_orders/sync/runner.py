@@ -21,12 +21,11 @@ orders the platform no longer has as deleted.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,9 @@ from .destination import (
     placed_window_start,
 )
 from .progress import NullProgress, Progress
+from .results import StoreResult, SyncSummary
 from .rows import OrderRows, details_rows, order_rows, rehash
+from .sources import StoreSource, connect_source
 
 __all__ = [
     "DEFAULT_LOOKBACK",
@@ -74,9 +75,6 @@ DEFAULT_WINDOW_DAYS = 30
 #: Orders of one store whose returns / fulfillment orders are read at the same time.
 DETAIL_CONCURRENCY = 4
 
-StoreSource = AsyncStore | Callable[[], AsyncStore | Awaitable[AsyncStore]]
-"""A store to sync: an ``AsyncStore``, or a factory (sync or async) that connects one."""
-
 
 def strategy_for(adapter: Adapter) -> str:
     """``updated_since`` when the platform filters orders by updated time, else ``placed_window``.
@@ -87,92 +85,8 @@ def strategy_for(adapter: Adapter) -> str:
     return "updated_since" if "updated_since" in adapter.order_filters else "placed_window"
 
 
-@dataclass
-class StoreResult:
-    """What happened to one store."""
-
-    store: str
-    platform: str
-    ok: bool = False
-    mode: str = ""
-    resumed: bool = False
-    orders: int = 0
-    changed: int = 0
-    pages: int = 0
-    deleted: int = 0
-    unreadable: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    #: The store was not synced because another process is syncing it into the same database.
-    busy: bool = False
-    #: Kinds of change this run could not see (an incremental run on a platform that has no
-    #: feed for them); only a full run finds those.
-    unseen: list[str] = field(default_factory=list)
-
-    def describe(self) -> str:
-        """One line: the outcome and the counts."""
-        if not self.ok:
-            return f"FAILED after {self.orders} orders: {self.error}"
-        resumed = ", resumed" if self.resumed else ""
-        unreadable = (
-            f", {self.unreadable} could NOT be read (see the sync_errors table)"
-            if self.unreadable
-            else ""
-        )
-        unseen = (
-            f"; cannot see {', '.join(self.unseen)} (run --full to find them)"
-            if self.unseen
-            else ""
-        )
-        return (
-            f"ok ({self.mode}{resumed}): {self.orders} orders read, {self.changed} written, "
-            f"{self.deleted} marked deleted{unreadable}, {self.pages} pages in "
-            f"{self.seconds:.1f}s{unseen}"
-        )
-
-
-@dataclass
-class SyncSummary:
-    """The result of a sync over several stores."""
-
-    #: The DuckDB file, or the PostgreSQL URL without its password.
-    db_path: Path | str
-    results: list[StoreResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """True when every store synced."""
-        return all(result.ok for result in self.results)
-
-    @property
-    def failed(self) -> list[StoreResult]:
-        """Stores that failed."""
-        return [result for result in self.results if not result.ok]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "db_path": str(self.db_path),
-            "ok": self.ok,
-            "seconds": round(self.seconds, 3),
-            "stores": [vars(result) for result in self.results],
-        }
-
-
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-async def _connect(source: StoreSource) -> AsyncStore:
-    if isinstance(source, AsyncStore):
-        return source
-    made = source()
-    if inspect.isawaitable(made):
-        made = await made
-    if not isinstance(made, AsyncStore):
-        raise TypeError(f"a store factory returned {type(made).__name__}, not an AsyncStore")
-    return made
 
 
 async def _page(store: AsyncStore, query: OrderQuery, cursor: str | None) -> Page[Order]:
@@ -562,7 +476,7 @@ async def sync_stores(
         result = StoreResult(name, platform)
         claimed = False
         try:
-            store = await _connect(source)
+            store = await connect_source(source)
             result.platform = store.platform
             # another process syncing this store into the same database: StoreBusy, at once
             await asyncio.to_thread(db.claim_store, name)

@@ -1,8 +1,10 @@
-"""Where the stores of a sync come from when nothing is configured: the built-in sandboxes."""
+"""The stores of a sync: what may be given (:data:`StoreSource`), how it is connected, and the
+built-in sandboxes used when nothing is configured."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -11,7 +13,22 @@ from ..connect import connect_async
 from ..plugins import registry
 from ..store import AsyncStore
 
-__all__ = ["sandbox_stores"]
+__all__ = ["StoreSource", "connect_source", "sandbox_stores"]
+
+StoreSource = AsyncStore | Callable[[], AsyncStore | Awaitable[AsyncStore]]
+"""A store to sync: an ``AsyncStore``, or a factory (sync or async) that connects one."""
+
+
+async def connect_source(source: StoreSource) -> AsyncStore:
+    """The store ``source`` names: itself, or what its factory makes (awaited if need be)."""
+    if isinstance(source, AsyncStore):
+        return source
+    made = source()
+    if inspect.isawaitable(made):
+        made = await made
+    if not isinstance(made, AsyncStore):
+        raise TypeError(f"a store factory returned {type(made).__name__}, not an AsyncStore")
+    return made
 
 
 def sandbox_stores(
