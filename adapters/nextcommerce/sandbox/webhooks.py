@@ -154,7 +154,6 @@ class NextCommerceWebhooks:
         self.store = store
         self.outbox = Outbox()
         self.watcher = ChangeWatcher(self._facts)
-        self.watching = False
 
     @property
     def backend(self) -> NextCommerceBackend:
@@ -165,14 +164,7 @@ class NextCommerceWebhooks:
     def changed(self) -> None:
         """Emit what changed since the last call (the emulator's ``changed`` hook); with no
         subscription nothing is compared, and the first one starts from the state it sees."""
-        if not _subscriptions(self.backend.data):
-            self.watching = False
-            return
-        if not self.watching:
-            self.watcher.reset()
-            self.watching = True
-            return
-        for change in self.watcher.changes():
+        for change in self.watcher.changes_while(bool(_subscriptions(self.backend.data))):
             self._emit(change)
 
     def _facts(self) -> Facts:

@@ -169,18 +169,10 @@ class ShopifyWebhooks:
         self.secret = APP_SECRET
         self.outbox = Outbox()
         self.watcher = ChangeWatcher(self._facts)
-        self.watching = False
 
     def changed(self) -> None:
         """Emit what changed since the last call (the emulator's ``changed`` hook)."""
-        if not _table(self.state_of()):
-            self.watching = False
-            return
-        if not self.watching:
-            self.watcher.reset()
-            self.watching = True
-            return
-        for change in self.watcher.changes():
+        for change in self.watcher.changes_while(bool(_table(self.state_of()))):
             for topic, body in self._events(change):
                 self._deliver(topic, body)
 

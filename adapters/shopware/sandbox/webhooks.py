@@ -56,7 +56,6 @@ class ShopwareWebhooks:
         self.state_of = state
         self.outbox = Outbox()
         self.watcher = ChangeWatcher(self._facts)
-        self.watching = False
 
     def install(
         self,
@@ -91,14 +90,7 @@ class ShopwareWebhooks:
 
     def changed(self) -> None:
         """Emit what changed since the last call (the emulator's ``changed`` hook)."""
-        if not self._hooks():
-            self.watching = False
-            return
-        if not self.watching:
-            self.watcher.reset()
-            self.watching = True
-            return
-        for change in self.watcher.changes():
+        for change in self.watcher.changes_while(bool(self._hooks())):
             for event, payload in self._events(change):
                 self._deliver(event, payload)
 

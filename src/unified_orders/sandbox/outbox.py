@@ -43,6 +43,19 @@ class ChangeWatcher:
     def __init__(self, facts: Callable[[], Facts]) -> None:
         self.facts = facts
         self.last: Facts | None = None
+        self.watching = False
+
+    def changes_while(self, subscribed: bool) -> list[Change]:
+        """What changed, watched only while someone is ``subscribed``: nothing is compared
+        without a subscriber, and the first call with one starts from the state it sees."""
+        if not subscribed:
+            self.watching = False
+            return []
+        if not self.watching:
+            self.reset()
+            self.watching = True
+            return []
+        return self.changes()
 
     def reset(self) -> None:
         """Take the current facts as the baseline (nothing is reported for them)."""
