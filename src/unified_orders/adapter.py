@@ -289,6 +289,15 @@ class Adapter:
         #: serve`` server and store name), so processes sharing it share its write locks too.
         self.sandbox_served_by: str | None = None
 
+    @property
+    def in_flight_settle(self) -> tuple[float, ...]:
+        """Pauses between re-reads of a write found by key but not finished (a refund still
+        pending): another caller may be finishing it. None where nothing else writes the store
+        (an in-process sandbox); short against a ``sandbox serve`` store."""
+        if self.settings.sandbox:
+            return () if self.sandbox_served_by is None else (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
+        return (0.5, 1.0, 2.0, 4.0, 8.0)
+
     # --- connection -----------------------------------------------------------------------
     @property
     def capabilities(self) -> frozenset[Capability]:

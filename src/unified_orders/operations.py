@@ -53,6 +53,7 @@ from .writes import (
     find_cancellation,
     find_refund,
     find_return,
+    finished_refund,
     new_idempotency_key,
     refunds_with_key,
 )
@@ -229,8 +230,8 @@ def create_refund(
     order = yield from fresh(adapter, ref, locked)
     done = refunds_with_key(order.refunds, key)
     if done:
-        # the same key again: the refund it made, not a second one
-        return _settled(done[0], key)
+        # the same key again: the refund it made, not a second one (once it is finished)
+        return _settled((yield from finished_refund(adapter, order.id, done[0], key)), key)
     prepared = _prepare(adapter, order, request)
     calculation = request_or_calculation
     if not isinstance(calculation, RefundCalculation) or calculation.order_id != order.id:

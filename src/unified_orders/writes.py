@@ -22,11 +22,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from .adapter import Adapter, Op, Pause, Request, Response
 from .errors import AmbiguousWrite, ResponseLost, UnifiedOrdersError
-from .models import Order, OrderStatus, Refund, RefundCalculation, Return, ReturnRequest
+from .models import (
+    Order,
+    OrderStatus,
+    Refund,
+    RefundCalculation,
+    RefundStatus,
+    Return,
+    ReturnRequest,
+)
 
 __all__ = [
     "Reconciled",
@@ -168,6 +177,29 @@ def _same_lines(refund: Refund, calculation: RefundCalculation) -> bool:
 def refunds_with_key(refunds: Sequence[Refund], key: str) -> list[Refund]:
     """The refunds that carry idempotency key ``key``."""
     return [refund for refund in refunds if refund.idempotency_key == key]
+
+
+#: A pending refund older than this is the platform's own pending, not a write in progress.
+IN_FLIGHT_SECONDS = 120.0
+
+
+def finished_refund(adapter: Adapter, order_id: str, refund: Refund, key: str) -> Op[Refund]:
+    """``refund`` (found by ``key``) once it is no longer pending, or as it is after a bounded wait.
+
+    A recent pending refund may be another caller's write still in progress (Shopware makes a
+    capture refund open, then processes it), so it is re-read for a while before it is reported
+    pending; an old one is reported at once.
+    """
+    created = refund.created_at
+    age = (datetime.now(UTC) - created).total_seconds() if created and created.tzinfo else 0.0
+    waits = list(adapter.in_flight_settle) if age < IN_FLIGHT_SECONDS else []
+    while refund.status is RefundStatus.PENDING and waits:
+        yield Pause(seconds=waits.pop(0))
+        order = yield from adapter.get_order(order_id)
+        again = refunds_with_key(order.refunds, key)
+        if again:
+            refund = again[0]
+    return refund
 
 
 def find_refund(

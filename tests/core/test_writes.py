@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ class Ledger(uo.Emulator):
     def __init__(self) -> None:
         self.refunds: list[dict[str, Any]] = []
         self.status = "success"
+        self.reads = 0
+        self.finish_after_reads = 10**9
 
     def handle(
         self,
@@ -35,6 +38,10 @@ class Ledger(uo.Emulator):
         body: Any,
     ) -> tuple[int, Any, Mapping[str, str]]:
         if method == "GET" and path == "/orders/1":
+            self.reads += 1
+            for refund in self.refunds:
+                if refund["status"] == "pending" and self.reads > self.finish_after_reads:
+                    refund["status"] = "success"  # another caller finished its write
             return 200, {"refunds": self.refunds}, {}
         if method == "POST" and path == "/orders/1/refunds":
             refund = {
@@ -70,6 +77,7 @@ class LedgerAdapter(uo.Adapter):
                 order_id="1",
                 status=uo.RefundStatus(r.get("status", "success")),
                 idempotency_key=r.get("key") if self.stores_idempotency_keys else None,
+                created_at=r.get("created"),
                 total=usd(r["amount"]),
                 lines=[
                     uo.RefundLine(
@@ -271,6 +279,54 @@ def test_a_refund_the_platform_recorded_as_failed_is_an_error() -> None:
     with pytest.raises(uo.RefundFailed):  # the same key names the same failed refund
         store.refunds.create("1", REQUEST, idempotency_key="declined")
     assert len(ledger.refunds) == 1
+
+
+class BusyLedgerAdapter(LedgerAdapter):
+    """As if other callers wrote the store too: a pending refund found by key is waited for."""
+
+    @property
+    def in_flight_settle(self) -> tuple[float, ...]:
+        return (0.0, 0.0, 0.0)
+
+
+def pending(ledger: Ledger, key: str, created: datetime | None = None) -> None:
+    refund = {"id": "9", "quantity": 1, "amount": "25.00", "key": key, "status": "pending"}
+    ledger.refunds.append(refund | ({"created": created} if created else {}))
+
+
+def test_a_pending_refund_found_by_key_is_waited_for_while_another_caller_finishes_it() -> None:
+    store, ledger, _ = store_with({}, BusyLedgerAdapter)
+    pending(ledger, "racing")
+    ledger.finish_after_reads = 2  # the other caller's write completes after our second read
+    refund = store.refunds.create("1", REQUEST, idempotency_key="racing")
+    assert (refund.id, refund.status) == ("9", uo.RefundStatus.SUCCESS)
+    assert len(ledger.refunds) == 1
+    assert ledger.reads == 3
+
+
+def test_a_refund_still_pending_after_the_wait_is_reported_pending_and_not_made_again() -> None:
+    store, ledger, _ = store_with({}, BusyLedgerAdapter)
+    pending(ledger, "stuck")
+    with pytest.raises(uo.RefundFailed, match="still pending"):
+        store.refunds.create("1", REQUEST, idempotency_key="stuck")
+    assert len(ledger.refunds) == 1
+    assert ledger.reads == 4  # the first read and three waits
+
+
+def test_an_old_pending_refund_is_the_platforms_own_pending_and_not_waited_for() -> None:
+    store, ledger, _ = store_with({}, BusyLedgerAdapter)
+    pending(ledger, "old", created=datetime.now(UTC) - timedelta(hours=1))
+    with pytest.raises(uo.RefundFailed, match="still pending"):
+        store.refunds.create("1", REQUEST, idempotency_key="old")
+    assert ledger.reads == 1
+
+
+def test_an_in_process_sandbox_has_no_other_writer_to_wait_for() -> None:
+    store, ledger, _ = store_with({})
+    pending(ledger, "alone")
+    with pytest.raises(uo.RefundFailed, match="still pending"):
+        store.refunds.create("1", REQUEST, idempotency_key="alone")
+    assert ledger.reads == 1
 
 
 @pytest.mark.parametrize("key", ["", "has space", "x" * 65, "[uo:nested]"])
