@@ -109,7 +109,7 @@ class ReturnsMixin(ShopwareBase):
             )
         return (yield from self.get_return(str(return_id)))
 
-    def add_return_items(
+    def add_return_lines(
         self, order_id: str, return_id: str, lines: Mapping[str, int], note: str | None = None
     ) -> Op[Return]:
         """Shopware-only: add order lines to an existing return, then recalculate its price."""

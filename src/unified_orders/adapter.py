@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from .bulk import BulkExport
+from .capabilities import Capability, RestockPolicy
 from .errors import (
     AuthenticationError,
     NotFound,
@@ -37,6 +37,7 @@ from .exchange import Op, OrderDetails, Page, Pause, ReadFailure, Request, Respo
 from .lookup import IdKind, OrderQuery, OrderReference, number_matches
 from .models import (
     Address,
+    Fulfillment,
     FulfillmentOrder,
     HoldReason,
     Location,
@@ -44,9 +45,19 @@ from .models import (
     Refund,
     RefundCalculation,
     RefundRequest,
-    Restock,
     Return,
+    ReturnLineRequest,
     ReturnRequest,
+    Tracking,
+)
+from .options import (
+    CancelOptions,
+    CancelRestock,
+    FulfillmentOptions,
+    OrderChange,
+    RefundOptions,
+    ReturnAction,
+    ReturnProcessOptions,
 )
 from .ratelimit import TokenBucket
 
@@ -61,6 +72,7 @@ __all__ = [
     "CancelRestock",
     "Capability",
     "Emulator",
+    "FulfillmentOptions",
     "IdKind",
     "Op",
     "OrderChange",
@@ -75,112 +87,8 @@ __all__ = [
     "Response",
     "RestockPolicy",
     "ReturnAction",
+    "ReturnProcessOptions",
 ]
-
-
-@dataclass(frozen=True)
-class OrderChange:
-    """An order a platform's change feed names: changed since a time (re-read it), or deleted."""
-
-    order_id: str
-    deleted: bool = False
-
-
-class CancelRestock(StrEnum):
-    """What a platform's order cancel does with stock, whatever ``CancelOptions.restock`` asks."""
-
-    #: restocks exactly when asked (``restock=True``)
-    ON_REQUEST = "on_request"
-    #: restocks only through the refund the cancel makes: ``restock`` needs ``refund``
-    WITH_REFUND = "with_refund"
-    #: restocks on every cancel: ``restock=False`` cannot prevent it
-    ALWAYS = "always"
-    #: no restock switch: ``restock`` is ignored and the platform's own rule decides
-    UNCONTROLLED = "uncontrolled"
-
-
-@dataclass(frozen=True)
-class CancelOptions:
-    """How to cancel an order."""
-
-    reason: str
-    refund: bool = False
-    restock: bool = False
-    notify: bool = False
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class RefundOptions:
-    """Extra settings of a refund write."""
-
-    note: str | None = None
-    notify: bool = False
-    idempotency_key: str | None = None
-
-
-class ReturnAction(StrEnum):
-    """A move in a return's lifecycle."""
-
-    APPROVE = "approve"
-    DECLINE = "decline"
-    CLOSE = "close"
-    CANCEL = "cancel"
-    REOPEN = "reopen"
-
-
-class Capability(StrEnum):
-    """An operation a store can perform; values are the facade's ``namespace.method`` names."""
-
-    ORDERS_GET = "orders.get"
-    ORDERS_LIST = "orders.list"
-    ORDERS_CREATE = "orders.create"
-    ORDERS_CANCEL = "orders.cancel"
-    ORDERS_UPDATE_SHIPPING_ADDRESS = "orders.update_shipping_address"
-    REFUNDS_CALCULATE = "refunds.calculate"
-    REFUNDS_CREATE = "refunds.create"
-    REFUNDS_LIST = "refunds.list"
-    RETURNS_CREATE = "returns.create"
-    RETURNS_GET = "returns.get"
-    RETURNS_LIST = "returns.list"
-    RETURNS_APPROVE = "returns.approve"
-    RETURNS_DECLINE = "returns.decline"
-    RETURNS_CLOSE = "returns.close"
-    RETURNS_CANCEL = "returns.cancel"
-    RETURNS_REOPEN = "returns.reopen"
-    FULFILLMENTS_LIST = "fulfillments.list"
-    FULFILLMENTS_HOLD = "fulfillments.hold"
-    FULFILLMENTS_RELEASE_HOLD = "fulfillments.release_hold"
-    FULFILLMENTS_REQUEST_FULFILLMENT = "fulfillments.request_fulfillment"
-    FULFILLMENTS_REQUEST_CANCELLATION = "fulfillments.request_cancellation"
-    FULFILLMENTS_AVAILABLE_LOCATIONS = "fulfillments.available_locations"
-    FULFILLMENTS_MOVE = "fulfillments.move"
-    WEBHOOKS_SUBSCRIBE = "webhooks.subscribe"
-    WEBHOOKS_LIST = "webhooks.list"
-    WEBHOOKS_UNSUBSCRIBE = "webhooks.unsubscribe"
-
-    @classmethod
-    def for_return_action(cls, action: ReturnAction) -> Capability:
-        """The capability behind a return lifecycle action."""
-        return cls(f"returns.{action.value}")
-
-
-@dataclass(frozen=True)
-class RestockPolicy:
-    """Which restock types a platform allows, by the state of the refunded units.
-
-    ``unfulfilled`` / ``fulfilled`` / ``fulfilled_digital`` are the types allowed for units in that
-    state; a refund of ``n`` units with a given type needs ``n`` units in a state that allows it.
-    ``location_required`` lists types that need a location. ``infer_unfulfilled`` and
-    ``infer_fulfilled`` fill in a type the caller left out.
-    """
-
-    unfulfilled: frozenset[Restock]
-    fulfilled: frozenset[Restock]
-    fulfilled_digital: frozenset[Restock]
-    location_required: frozenset[Restock] = frozenset()
-    infer_unfulfilled: Restock = Restock.CANCEL
-    infer_fulfilled: Restock = Restock.NO_RESTOCK
 
 
 class AdapterSettings(BaseModel):
@@ -459,6 +367,10 @@ class Adapter:
         """Refunds of one order."""
         raise self._refuse(Capability.REFUNDS_LIST)
 
+    def get_refund(self, refund_id: str) -> Op[Refund]:
+        """Read one refund by its id."""
+        raise self._refuse(Capability.REFUNDS_GET)
+
     def create_return(
         self, order: Order, request: ReturnRequest, idempotency_key: str
     ) -> Op[Return]:
@@ -476,6 +388,26 @@ class Adapter:
     def change_return(self, return_id: str, action: ReturnAction, note: str | None) -> Op[Return]:
         """Move a return through its lifecycle."""
         raise self._refuse(Capability.for_return_action(action))
+
+    def add_return_items(self, ret: Return, lines: Sequence[ReturnLineRequest]) -> Op[Return]:
+        """Add units of order lines to an open return (a line already in it grows)."""
+        raise self._refuse(Capability.RETURNS_ADD_ITEMS)
+
+    def calculate_return(self, ret: Return, order: Order) -> Op[RefundCalculation]:
+        """What refunding the return's units would pay back, by the platform's own calculator
+        where it has one."""
+        raise self._refuse(Capability.RETURNS_CALCULATE)
+
+    def process_return(
+        self,
+        ret: Return,
+        order: Order,
+        calculation: RefundCalculation | None,
+        options: ReturnProcessOptions,
+    ) -> Op[tuple[Return, Refund | None]]:
+        """Close the return and, with a calculation, refund it (carrying
+        ``options.idempotency_key``); the return as it is after, and its refund."""
+        raise self._refuse(Capability.RETURNS_PROCESS)
 
     def list_fulfillment_orders(self, order_id: str) -> Op[list[FulfillmentOrder]]:
         """Fulfillment orders of one order."""
@@ -516,6 +448,27 @@ class Adapter:
     ) -> Op[FulfillmentOrder]:
         """Move (some of) a fulfillment order to another location."""
         raise self._refuse(Capability.FULFILLMENTS_MOVE)
+
+    def create_fulfillment(
+        self,
+        fulfillment_order_id: str,
+        lines: Mapping[str, int] | None,
+        tracking: Sequence[Tracking],
+        options: FulfillmentOptions,
+    ) -> Op[Fulfillment]:
+        """Ship (some of) a fulfillment order's lines, by fulfillment-order line id (all that is
+        left when None), with its tracking; partial lines honoured or refused, never widened."""
+        raise self._refuse(Capability.FULFILLMENTS_CREATE)
+
+    def update_tracking(
+        self, fulfillment_id: str, tracking: Sequence[Tracking], notify: bool
+    ) -> Op[Fulfillment]:
+        """Replace a shipment's tracking."""
+        raise self._refuse(Capability.FULFILLMENTS_UPDATE_TRACKING)
+
+    def cancel_fulfillment_order(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
+        """Cancel a fulfillment order (where the platform has such a cancel)."""
+        raise self._refuse(Capability.FULFILLMENTS_CANCEL)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import unified_orders as uo
-from unified_orders import store as store_module
+from unified_orders.namespaces import base as store_module
 from unified_orders.testing import RecordingTransport, instrumented_sandbox
 
 DIALECTS = {

@@ -8,7 +8,7 @@ a lock of its own (its state is this process's only).
 from __future__ import annotations
 
 import unified_orders as uo
-from unified_orders.store import _store_key
+from unified_orders.namespaces.base import store_key as _store_key
 
 URL = "http://127.0.0.1:8765/stores/sandbox-shopify"
 

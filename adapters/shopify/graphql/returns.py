@@ -166,7 +166,7 @@ class ReturnOperations(Paging):
         payload = yield from self._mutate(name, field, variables, state=status.lower())
         return (yield from self._return_answer(payload, return_id))
 
-    def process_return(
+    def process_return_lines(
         self,
         return_id: str,
         lines: Mapping[str, int] | None = None,

@@ -399,7 +399,7 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
             for r in _body(response, "refunds")
         ]
 
-    def get_refund(self, order_id: str, refund_id: str) -> Op[Refund]:
+    def get_order_refund(self, order_id: str, refund_id: str) -> Op[Refund]:
         """``GET orders/{id}/refunds/{refund_id}.json`` (REST-dialect extra)."""
         oid = numeric_id(order_id, "order_id")
         rid = numeric_id(refund_id, "refund_id")

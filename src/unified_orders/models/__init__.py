@@ -4,16 +4,26 @@ from .base import CanonicalModel
 from .enums import (
     FinancialStatus,
     FulfillmentOrderStatus,
+    FulfillmentShipmentStatus,
     FulfillmentStatus,
     HoldReason,
     OrderStatus,
     RefundStatus,
     Restock,
+    ReturnLineStatus,
     ReturnStatus,
     TransactionKind,
     TransactionStatus,
 )
-from .fulfillment import FulfillmentHold, FulfillmentOrder, FulfillmentOrderLine, Location
+from .fulfillment import (
+    Fulfillment,
+    FulfillmentHold,
+    FulfillmentLine,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
+    Location,
+    Tracking,
+)
 from .money import Money, minor_unit
 from .orders import Address, LineItem, Order, Transaction
 from .refunds import (
@@ -34,10 +44,13 @@ __all__ = [
     "Address",
     "CanonicalModel",
     "FinancialStatus",
+    "Fulfillment",
     "FulfillmentHold",
+    "FulfillmentLine",
     "FulfillmentOrder",
     "FulfillmentOrderLine",
     "FulfillmentOrderStatus",
+    "FulfillmentShipmentStatus",
     "FulfillmentStatus",
     "HoldReason",
     "LineItem",
@@ -58,9 +71,11 @@ __all__ = [
     "Return",
     "ReturnLine",
     "ReturnLineRequest",
+    "ReturnLineStatus",
     "ReturnRequest",
     "ReturnStatus",
     "ShippingRefund",
+    "Tracking",
     "Transaction",
     "TransactionAllocation",
     "TransactionKind",

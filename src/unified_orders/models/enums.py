@@ -8,11 +8,13 @@ from typing import cast
 __all__ = [
     "FinancialStatus",
     "FulfillmentOrderStatus",
+    "FulfillmentShipmentStatus",
     "FulfillmentStatus",
     "HoldReason",
     "OrderStatus",
     "RefundStatus",
     "Restock",
+    "ReturnLineStatus",
     "ReturnStatus",
     "TransactionKind",
     "TransactionStatus",
@@ -120,6 +122,20 @@ class ReturnStatus(_ClosedSet):
     UNKNOWN = "unknown"
 
 
+class ReturnLineStatus(_ClosedSet):
+    """Where the units of one return line are (Shopware's return line states; Shopify's
+    processed quantities read as ``processed``)."""
+
+    REQUESTED = "requested"
+    OPEN = "open"
+    SHIPPED = "shipped"
+    RETURNED = "returned"
+    PROCESSED = "processed"
+    DECLINED = "declined"
+    CANCELED = "canceled"
+    UNKNOWN = "unknown"
+
+
 class FulfillmentOrderStatus(_ClosedSet):
     """Lifecycle of a fulfillment order (a group of lines shipped from one location)."""
 
@@ -130,6 +146,18 @@ class FulfillmentOrderStatus(_ClosedSet):
     INCOMPLETE = "incomplete"
     CLOSED = "closed"
     CANCELED = "canceled"
+    UNKNOWN = "unknown"
+
+
+class FulfillmentShipmentStatus(_ClosedSet):
+    """The state of a shipment (a :class:`~unified_orders.models.Fulfillment`)."""
+
+    PENDING = "pending"
+    OPEN = "open"
+    SUCCESS = "success"
+    CANCELED = "canceled"
+    FAILURE = "failure"
+    ERROR = "error"
     UNKNOWN = "unknown"
 
 

@@ -7,9 +7,17 @@ from datetime import datetime
 from pydantic import Field
 
 from .base import CanonicalModel
-from .enums import FulfillmentOrderStatus, HoldReason
+from .enums import FulfillmentOrderStatus, FulfillmentShipmentStatus, HoldReason
 
-__all__ = ["FulfillmentHold", "FulfillmentOrder", "FulfillmentOrderLine", "Location"]
+__all__ = [
+    "Fulfillment",
+    "FulfillmentHold",
+    "FulfillmentLine",
+    "FulfillmentOrder",
+    "FulfillmentOrderLine",
+    "Location",
+    "Tracking",
+]
 
 
 class Location(CanonicalModel):
@@ -56,3 +64,38 @@ class FulfillmentOrder(CanonicalModel):
     supported_actions: list[str] = Field(default_factory=list)
     replaced_by: list[str] = Field(default_factory=list)
     created_at: datetime | None = None
+
+
+class Tracking(CanonicalModel):
+    """How one parcel can be followed: the carrier, its tracking number and link.
+
+    A shipment with several parcels carries several (``Fulfillment.tracking``) where the platform
+    keeps several numbers (Shopify); elsewhere more than one is refused, saying so.
+    """
+
+    company: str | None = None
+    number: str | None = None
+    url: str | None = None
+
+
+class FulfillmentLine(CanonicalModel):
+    """Units of one order line in a shipment (``fo_line_id``: the fulfillment-order line)."""
+
+    line_id: str
+    quantity: int
+    fo_line_id: str | None = None
+
+
+class Fulfillment(CanonicalModel):
+    """A shipment: units of an order sent out, with tracking."""
+
+    id: str
+    order_id: str
+    fulfillment_order_id: str | None = None
+    status: FulfillmentShipmentStatus = FulfillmentShipmentStatus.UNKNOWN
+    platform_status: str | None = None
+    lines: list[FulfillmentLine] = Field(default_factory=list)
+    tracking: list[Tracking] = Field(default_factory=list)
+    location_id: str | None = None
+    created_at: datetime | None = None
+    idempotency_key: str | None = None

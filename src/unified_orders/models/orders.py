@@ -14,6 +14,7 @@ from .enums import (
     TransactionKind,
     TransactionStatus,
 )
+from .fulfillment import Fulfillment
 from .money import Money
 from .refunds import Refund
 
@@ -149,6 +150,7 @@ class Order(CanonicalModel):
     tax_adjustment: Money | None = None
     transactions: list[Transaction] = Field(default_factory=list)
     refunds: list[Refund] = Field(default_factory=list)
+    fulfillments: list[Fulfillment] = Field(default_factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
     canceled_at: datetime | None = None

@@ -202,3 +202,5 @@ class Refund(CanonicalModel):
     note: str | None = None
     created_at: datetime | None = None
     idempotency_key: str | None = None
+    #: The return this refund paid for, where the platform links them (Shopify, Shopware).
+    return_id: str | None = None

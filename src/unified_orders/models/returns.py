@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from .base import CanonicalModel
-from .enums import ReturnStatus
+from .enums import ReturnLineStatus, ReturnStatus
 
 __all__ = ["Return", "ReturnLine", "ReturnLineRequest", "ReturnRequest"]
 
@@ -37,13 +37,17 @@ class ReturnRequest(CanonicalModel):
 
 
 class ReturnLine(CanonicalModel):
-    """A line of a return."""
+    """A line of a return: ``status`` says where its units are, ``processed_quantity`` how many
+    were processed (refunded, restocked or disposed of) where the platform counts them."""
 
     id: str
     line_id: str
     quantity: int
     reason: str | None = None
     note: str | None = None
+    status: ReturnLineStatus = ReturnLineStatus.UNKNOWN
+    platform_status: str | None = None
+    processed_quantity: int | None = None
 
 
 class Return(CanonicalModel):

@@ -68,6 +68,17 @@ def _call_for(capability: Capability, store: Store) -> Any:
             "1"
         ),
         Capability.FULFILLMENTS_MOVE: lambda: store.fulfillments.move("1", "2"),
+        Capability.FULFILLMENTS_CREATE: lambda: store.fulfillments.create("1"),
+        Capability.FULFILLMENTS_UPDATE_TRACKING: lambda: store.fulfillments.update_tracking(
+            "1", uo.Tracking(number="1Z")
+        ),
+        Capability.FULFILLMENTS_CANCEL: lambda: store.fulfillments.cancel("1"),
+        Capability.RETURNS_ADD_ITEMS: lambda: store.returns.add_items(
+            "1", [uo.ReturnLineRequest(line_id="1", quantity=1)]
+        ),
+        Capability.RETURNS_CALCULATE: lambda: store.returns.calculate("1"),
+        Capability.RETURNS_PROCESS: lambda: store.returns.process("1"),
+        Capability.REFUNDS_GET: lambda: store.refunds.get("1"),
         Capability.WEBHOOKS_SUBSCRIBE: lambda: store.webhooks.subscribe("https://h.example.com"),
         Capability.WEBHOOKS_LIST: lambda: store.webhooks.list(),
         Capability.WEBHOOKS_UNSUBSCRIBE: lambda: store.webhooks.unsubscribe("1"),

@@ -144,7 +144,7 @@ def test_process_return_refunds_the_returned_units(
         order.id, uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id=line.id, quantity=1)])
     )
     adapter: Any = store.adapter
-    processed = store._driver.run(adapter.process_return(opened.id))
+    processed = store._driver.run(adapter.process_return_lines(opened.id))
     assert processed.raw["returnLineItems"]["nodes"][0]["processedQuantity"] == 1
     after = store.orders.get(order.id)
     [refund] = after.refunds
@@ -156,7 +156,7 @@ def test_process_return_refunds_the_returned_units(
     with pytest.raises(uo.IllegalTransition, match="can't be canceled"):
         store.returns.cancel(opened.id)
     with pytest.raises(uo.InvalidRequest, match="nothing left to process"):
-        store._driver.run(adapter.process_return(opened.id))
+        store._driver.run(adapter.process_return_lines(opened.id))
 
 
 def test_active_returns_block_cancel(recorded: tuple[uo.Store, RecordingTransport]) -> None:

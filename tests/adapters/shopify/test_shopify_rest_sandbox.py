@@ -195,7 +195,7 @@ def test_refund_unfulfilled_line_restocks_with_assigned_location(
         if fo.status.value == "open"
     )
     assert refund.id in {r.id for r in store.refunds.list(order.id)}
-    single = store.adapter.get_refund(order.id, refund.id)  # type: ignore[attr-defined]
+    single = store.adapter.get_order_refund(order.id, refund.id)  # type: ignore[attr-defined]
     assert store._driver.run(single).id == refund.id
 
 

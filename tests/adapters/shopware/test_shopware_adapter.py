@@ -553,7 +553,7 @@ def test_return_lifecycle_with_the_licence(sw: Recorded) -> None:
     assert [(x.line_id, x.quantity, x.note) for x in created.lines] == [(tag.id, 2, "torn")]
     assert created.name == "RET-10001"
     run = sw.store._driver.run
-    more = run(sw.store.adapter.add_return_items(order.id, created.id, {bag.id: 1}))  # type: ignore[attr-defined]
+    more = run(sw.store.adapter.add_return_lines(order.id, created.id, {bag.id: 1}))  # type: ignore[attr-defined]
     assert sorted((x.line_id, x.quantity) for x in more.lines) == sorted([(tag.id, 2), (bag.id, 1)])
     assert ("POST", f"/api/_action/order/return/{created.id}/calculate") in sw.sent
     closed = sw.store.returns.close(created.id, note="received")

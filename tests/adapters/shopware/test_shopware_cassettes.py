@@ -87,7 +87,7 @@ def test_returns_and_deliveries() -> None:
         uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id=order.lines[1].id, quantity=2)]),
     )
     more = store._driver.run(
-        store.adapter.add_return_items(order.id, created.id, {order.lines[0].id: 1})
+        store.adapter.add_return_lines(order.id, created.id, {order.lines[0].id: 1})
     )  # type: ignore[attr-defined]
     assert len(more.lines) == 2
     assert store.returns.close(created.id).status is uo.ReturnStatus.CLOSED

@@ -1,0 +1,89 @@
+"""The option records and small enums an adapter operation takes beside canonical models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .models import Restock
+
+__all__ = [
+    "CancelOptions",
+    "CancelRestock",
+    "FulfillmentOptions",
+    "OrderChange",
+    "RefundOptions",
+    "ReturnAction",
+    "ReturnProcessOptions",
+]
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """An order a platform's change feed names: changed since a time (re-read it), or deleted."""
+
+    order_id: str
+    deleted: bool = False
+
+
+class CancelRestock(StrEnum):
+    """What a platform's order cancel does with stock, whatever ``CancelOptions.restock`` asks."""
+
+    #: restocks exactly when asked (``restock=True``)
+    ON_REQUEST = "on_request"
+    #: restocks only through the refund the cancel makes: ``restock`` needs ``refund``
+    WITH_REFUND = "with_refund"
+    #: restocks on every cancel: ``restock=False`` cannot prevent it
+    ALWAYS = "always"
+    #: no restock switch: ``restock`` is ignored and the platform's own rule decides
+    UNCONTROLLED = "uncontrolled"
+
+
+@dataclass(frozen=True)
+class CancelOptions:
+    """How to cancel an order."""
+
+    reason: str
+    refund: bool = False
+    restock: bool = False
+    notify: bool = False
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundOptions:
+    """Extra settings of a refund write."""
+
+    note: str | None = None
+    notify: bool = False
+    idempotency_key: str | None = None
+
+
+class ReturnAction(StrEnum):
+    """A move in a return's lifecycle."""
+
+    APPROVE = "approve"
+    DECLINE = "decline"
+    CLOSE = "close"
+    CANCEL = "cancel"
+    REOPEN = "reopen"
+
+
+@dataclass(frozen=True)
+class FulfillmentOptions:
+    """Extra settings of a shipment write (``fulfillments.create``)."""
+
+    notify: bool = False
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnProcessOptions:
+    """How to process a return: refund what it calculates (or not), restock its units (the
+    platform's restock type for returned units; None lets the platform decide), notify."""
+
+    refund: bool = True
+    restock: Restock | None = None
+    notify: bool = False
+    note: str | None = None
+    idempotency_key: str | None = None
