@@ -22,6 +22,7 @@ from unified_orders.adapter import (
     Capability,
     Op,
     OrderChange,
+    OrderCreateOptions,
     OrderQuery,
     OrderReference,
     Page,
@@ -54,6 +55,8 @@ from unified_orders.pagination import READ_ERRORS, query_value, read_each
 from unified_orders.ratelimit import TokenBucket
 
 from . import translate
+from .migration import NextCommerceMigration
+from .refund_reads import RefundReadsMixin
 from .rules import (
     API_ROOT,
     FO_TRANSITIONS,
@@ -63,6 +66,7 @@ from .rules import (
     VERSION_HEADER,
 )
 from .settings import NextCommerceSettings
+from .shipments import NO_SHIPPING, SHIPPING_HINTS, ShipmentsMixin
 from .subscriptions import NextCommerceSubscriptions
 from .translate.listing import listed_match
 from .translate.refunds import amount_problems
@@ -77,7 +81,7 @@ T = TypeVar("T")
 SANDBOX_STORE = "sandbox"
 SANDBOX_TOKEN = "sandbox-token"  # the emulator accepts any bearer token
 
-CAPABILITIES = frozenset(c for c in Capability if not c.value.startswith("returns."))
+CAPABILITIES = frozenset(c for c in Capability if not c.value.startswith("returns.")) - NO_SHIPPING
 
 _NO_RETURNS = (
     "Next Commerce has no returns API (no RMA object or lifecycle). A return there is a refund "
@@ -130,7 +134,7 @@ def _fo_id(value: str) -> str:
         ) from None
 
 
-class NextCommerceAdapter(Adapter):
+class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixin, Adapter):
     """Next Commerce (29 Next) Admin API 2024-04-01."""
 
     platform: ClassVar[str] = "nextcommerce"
@@ -224,7 +228,7 @@ class NextCommerceAdapter(Adapter):
         """Why returns are absent and what to do instead."""
         if capability.value.startswith("returns."):
             return RETURNS_HINT
-        return ""
+        return SHIPPING_HINTS.get(capability, "")
 
     def refund_problems(self, order: Order, request: RefundRequest) -> list[Problem]:
         """Amounts the platform cannot take, refused rather than rounded (see
@@ -334,9 +338,9 @@ class NextCommerceAdapter(Adapter):
             )
         return query_value(link, "cursor") or link
 
-    def create_order(self, order: Order) -> Op[Order]:
+    def create_order(self, order: Order, options: OrderCreateOptions | None = None) -> Op[Order]:
         """``ordersCreate`` from a canonical order (migration; paid externally, no receipt)."""
-        body = translate.create_order_body(order)
+        body = translate.create_order_body(order, options.marker if options else None)
         response = yield Request("POST", "orders/", json=body)
         return _wrote(response, translate.order_from_platform, "the created order")
 
@@ -405,22 +409,6 @@ class NextCommerceAdapter(Adapter):
             translate.fulfillment_orders_from_platform,
             f"the fulfillment orders of order {order_id}",
         )
-
-    def _transition(self, fo_id: str, action: str, json: Any = None) -> Op[Response]:
-        """POST a fulfillment-order action; a refusal without field errors is IllegalTransition."""
-        try:
-            response = yield Request("POST", f"fulfillment-orders/{fo_id}/{action}/", json=json)
-        except PlatformError as error:
-            if error.status in (400, 409, 422) and all(not p.path for p in error.problems):
-                raise IllegalTransition(
-                    f"fulfillment order {fo_id}: {action} refused: {error.message}",
-                    status=error.status,
-                    platform=self.platform,
-                    problems=error.problems,
-                    details=error.details,
-                ) from error
-            raise
-        return response
 
     def hold_fulfillment_order(
         self, fulfillment_order_id: str, reason: HoldReason, note: str | None

@@ -55,6 +55,9 @@ REST_CAPABILITIES = frozenset(
         Capability.FULFILLMENTS_REQUEST_CANCELLATION,
         Capability.FULFILLMENTS_AVAILABLE_LOCATIONS,
         Capability.FULFILLMENTS_MOVE,
+        Capability.FULFILLMENTS_CREATE,
+        Capability.FULFILLMENTS_UPDATE_TRACKING,
+        Capability.FULFILLMENTS_CANCEL,
         Capability.WEBHOOKS_SUBSCRIBE,
         Capability.WEBHOOKS_LIST,
         Capability.WEBHOOKS_UNSUBSCRIBE,
@@ -72,7 +75,26 @@ GRAPHQL_CAPABILITIES = REST_CAPABILITIES | frozenset(
         Capability.RETURNS_CLOSE,
         Capability.RETURNS_CANCEL,
         Capability.RETURNS_REOPEN,
+        Capability.RETURNS_CALCULATE,
+        Capability.RETURNS_PROCESS,
+        Capability.REFUNDS_GET,
     }
+)
+
+#: No mutation adds units to an existing return (2026-04 has only ``removeFromReturn``).
+ADD_ITEMS_HINT = Hint(
+    "Shopify cannot add items to an existing return: open another return for the other units "
+    "(store.returns.create)",
+    cli="Shopify cannot add items to an existing return: open another one with "
+    "'unified-orders returns create'",
+)
+
+#: REST reads a refund only under its order (``orders/{order_id}/refunds/{id}.json``).
+REFUND_GET_HINT = Hint(
+    "Shopify's REST API reads a refund only with its order: use store.refunds.list(order_id), "
+    "or api='graphql' (refund(id:))",
+    cli="Shopify's REST API reads a refund only with its order: use 'unified-orders refunds "
+    "list STORE ORDER', or set api = \"graphql\" in the store's config",
 )
 
 RETURNS_HINT = Hint(
@@ -195,6 +217,10 @@ class ShopifyAdapterBase(Adapter):
 
     def hint(self, capability: Capability) -> str:
         """Why a capability is absent."""
+        if capability is Capability.RETURNS_ADD_ITEMS and self.settings.api == "graphql":
+            return ADD_ITEMS_HINT
+        if capability is Capability.REFUNDS_GET:
+            return REFUND_GET_HINT
         if capability.value.startswith("returns."):
             return RETURNS_HINT
         return f"{capability.value} is not available through the {self.settings.api} API"

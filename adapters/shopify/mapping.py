@@ -396,6 +396,18 @@ class MigratedOrder:
     billing_address: Address | None
     shipping: Decimal | None
     payments: list[MigratedPayment]
+    #: the shipping's tax and its rate (INFERRED: the rate is the tax over the shipping net of
+    #: it, to 4 places; the canonical order keeps no shipping tax rate)
+    shipping_tax: tuple[Decimal, str] | None = None
+
+
+def _shipping_tax(order: Order) -> tuple[Decimal, str] | None:
+    tax = order.shipping_tax
+    if tax is None or tax.is_zero() or order.shipping.is_zero():
+        return None
+    net = order.shipping.amount - (tax.amount if order.taxes_included else Decimal(0))
+    rate = (tax.amount / net).quantize(Decimal("0.0001")) if net else Decimal(0)
+    return tax.amount, str(rate)
 
 
 def _migrated_line(line: LineItem) -> MigratedLine:
@@ -431,4 +443,5 @@ def migrated_order(order: Order) -> MigratedOrder:
             MigratedPayment(amount=t.amount.amount, gateway=t.gateway or "manual")
             for t in order.captured_payments
         ],
+        shipping_tax=_shipping_tax(order),
     )

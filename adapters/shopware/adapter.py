@@ -20,6 +20,7 @@ from unified_orders.adapter import (
     Capability,
     Op,
     OrderChange,
+    OrderCreateOptions,
     OrderDetails,
     OrderQuery,
     OrderReference,
@@ -34,8 +35,10 @@ from unified_orders.pagination import READ_ERRORS
 from . import states
 from . import translate as t
 from .details import DetailsMixin
+from .migration import ShopwareMigration
 from .platform import is_id, stable_id
 from .refunds import RefundsMixin
+from .shipments import ShipmentsMixin
 from .subscriptions import ShopwareSubscriptions
 
 __all__ = ["ShopwareAdapter"]
@@ -45,7 +48,7 @@ __all__ = ["ShopwareAdapter"]
 IDS_PAGE = 500
 
 
-class ShopwareAdapter(DetailsMixin, RefundsMixin):
+class ShopwareAdapter(ShipmentsMixin, DetailsMixin, RefundsMixin, ShopwareMigration):
     """Shopware 6 Admin API adapter."""
 
     #: The orders a change feed names are re-read in one search (:meth:`read_orders`).
@@ -141,7 +144,7 @@ class ShopwareAdapter(DetailsMixin, RefundsMixin):
         ids = [str(hit["id"]) for hit in hits if hit.get("id")]
         return Page(ids, str(page + 1) if len(hits) >= IDS_PAGE else None)
 
-    def create_order(self, order: Order) -> Op[Order]:
+    def create_order(self, order: Order, options: OrderCreateOptions | None = None) -> Op[Order]:
         """Create an order from a canonical one (migration), with its delivery and transaction.
 
         Ids derive from the source order, so creating the same order twice is refused by the
@@ -150,7 +153,7 @@ class ShopwareAdapter(DetailsMixin, RefundsMixin):
         """
         _check_new_order(order)
         refs = yield from self._create_refs(order)
-        body = t.order_to_platform(order, refs)
+        body = t.order_to_platform(order, refs, options.marker if options else None)
         yield Request("POST", "order", json=body)
         return (yield from self.get_order(body["id"]))
 

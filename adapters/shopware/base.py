@@ -73,8 +73,12 @@ BASE_CAPABILITIES = frozenset(
         Capability.REFUNDS_CALCULATE,
         Capability.REFUNDS_CREATE,
         Capability.REFUNDS_LIST,
+        Capability.REFUNDS_GET,
         Capability.FULFILLMENTS_LIST,
         Capability.FULFILLMENTS_REQUEST_FULFILLMENT,
+        Capability.FULFILLMENTS_CREATE,
+        Capability.FULFILLMENTS_UPDATE_TRACKING,
+        Capability.FULFILLMENTS_CANCEL,
     }
 )
 RETURN_CAPABILITIES = frozenset(
@@ -86,6 +90,9 @@ RETURN_CAPABILITIES = frozenset(
         Capability.RETURNS_CLOSE,
         Capability.RETURNS_CANCEL,
         Capability.RETURNS_REOPEN,
+        Capability.RETURNS_ADD_ITEMS,
+        Capability.RETURNS_CALCULATE,
+        Capability.RETURNS_PROCESS,
     }
 )
 _NO_LICENCE = (

@@ -86,6 +86,8 @@ class RefundPlan:
     open_state_id: str
     line_rates: dict[str, Decimal | None]
     raw: Mapping[str, Any]
+    return_id: str | None = None
+    """The Commercial return the refund pays for (kept in ``customFields``), if any."""
 
     @property
     def reference(self) -> str:
@@ -115,6 +117,16 @@ class RefundsMixin(ShopwareBase):
         with positions, call ``/_action/order_transaction_capture_refund/{id}`` (the payment
         handler moves the money), then transition the order_transaction.
         """
+        return (yield from self._refund(order, calculation, options, None))
+
+    def _refund(
+        self,
+        order: Order,
+        calculation: RefundCalculation,
+        options: RefundOptions,
+        return_id: str | None,
+    ) -> Op[Refund]:
+        """:meth:`create_refund`, linking the refund to ``return_id`` where it pays for a return."""
         raw = (
             order.raw if isinstance(order.raw, Mapping) else (yield from self._order_raw(order.id))
         )
@@ -137,6 +149,7 @@ class RefundsMixin(ShopwareBase):
             open_state_id=(yield from self._state_id(states.REFUND_MACHINE, "open")),
             line_rates=_line_rates(raw),
             raw=raw,
+            return_id=return_id,
         )
         for index, share in enumerate(plan.shares):
             try:
@@ -278,6 +291,7 @@ class RefundsMixin(ShopwareBase):
             amount=allocation.amount,
             shipping_taxes=self._shipping_taxes(plan.raw, shipping_part),
             shipping=shipping_part if unlined.amount > 0 else None,
+            return_id=plan.return_id,
         )
         for attempt in range(2):
             try:

@@ -1,9 +1,8 @@
 """Returns: Shopware Commercial ReturnManagement (``order_return``), when the shop has it.
 
-Core Shopware has no return entity. A shop without the plugin or its licence answers 404
-"No route found" on the return routes; the first such answer turns the return capabilities off
-(:data:`~.base.NO_LICENCE` says what to do instead). Return state moves follow
-:data:`~.states.RETURN_MOVES`.
+Reading them and the licence check are in :mod:`.return_reads`; adding items, the return
+calculator and processing a return into a refund in :mod:`.return_refunds`. Return state moves
+follow :data:`~.states.RETURN_MOVES`.
 """
 
 from __future__ import annotations
@@ -11,75 +10,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from unified_orders.adapter import Capability, Op, Request, Response, ReturnAction
+from unified_orders.adapter import Capability, Op, Request, ReturnAction
 from unified_orders.errors import (
     AmbiguousWrite,
     IllegalTransition,
     InvalidRequest,
-    NotFound,
     Problem,
-    UnsupportedOperation,
 )
 from unified_orders.models import Order, Return, ReturnRequest
 
-from . import translate as t
-from .base import NO_LICENCE, ShopwareBase
 from .platform import RETURNABLE_LINE_TYPES
+from .return_refunds import ReturnRefundsMixin
 from .states import RETURN_MOVES
 
 __all__ = ["ReturnsMixin"]
 
 
-class ReturnsMixin(ShopwareBase):
-    """returns.list/get/create/approve/close/cancel/reopen, and adding items to a return."""
-
-    def _commercial_call(
-        self, request: Request, operation: Capability, route_only: bool
-    ) -> Op[Response]:
-        """Send a Commercial request; a missing route means no licence (capabilities drop)."""
-        try:
-            response = yield request
-        except NotFound as error:
-            detail = str(error.message)
-            if not route_only or "No route found" in detail:
-                with self._lock:
-                    self._commercial = False
-                raise UnsupportedOperation(self.platform, operation.value, NO_LICENCE) from error
-            raise
-        with self._lock:
-            if self._commercial is None:
-                self._commercial = True
-        return response
-
-    def _return_raws(
-        self, criteria: Mapping[str, Any], operation: Capability
-    ) -> Op[list[dict[str, Any]]]:
-        body = {"associations": t.RETURN_ASSOCIATIONS, **criteria}
-        request = Request("POST", "search/order-return", json=body, retry_safe=True)
-        response = yield from self._commercial_call(request, operation, route_only=False)
-        data = response.body if isinstance(response.body, Mapping) else {}
-        self._learn(data)
-        return [dict(item) for item in data.get("data") or []]
-
-    def list_returns(self, order_id: str) -> Op[list[Return]]:
-        """Returns of one order (``search/order-return``)."""
-        order_id = self._check_id(order_id, "order_id")
-        raws = yield from self._return_raws(
-            {
-                "filter": [{"type": "equals", "field": "orderId", "value": order_id}],
-                "sort": [{"field": "createdAt", "order": "ASC"}],
-            },
-            Capability.RETURNS_LIST,
-        )
-        return [t.return_from_platform(r) for r in raws]
-
-    def get_return(self, return_id: str) -> Op[Return]:
-        """One return."""
-        return_id = self._check_id(return_id, "return_id")
-        raws = yield from self._return_raws({"ids": [return_id]}, Capability.RETURNS_GET)
-        if not raws:
-            raise NotFound(f"return {return_id} not found", status=404, platform=self.platform)
-        return t.return_from_platform(raws[0])
+class ReturnsMixin(ReturnRefundsMixin):
+    """returns.create/approve/close/cancel/reopen (and every return operation of the mixins)."""
 
     def create_return(
         self, order: Order, request: ReturnRequest, idempotency_key: str

@@ -55,9 +55,11 @@ from .options import (
     CancelRestock,
     FulfillmentOptions,
     OrderChange,
+    OrderCreateOptions,
     RefundOptions,
     ReturnAction,
     ReturnProcessOptions,
+    SourceMarker,
 )
 from .ratelimit import TokenBucket
 
@@ -76,6 +78,7 @@ __all__ = [
     "IdKind",
     "Op",
     "OrderChange",
+    "OrderCreateOptions",
     "OrderDetails",
     "OrderQuery",
     "OrderReference",
@@ -88,6 +91,7 @@ __all__ = [
     "RestockPolicy",
     "ReturnAction",
     "ReturnProcessOptions",
+    "SourceMarker",
 ]
 
 
@@ -190,6 +194,12 @@ class Adapter:
     #: True where :meth:`read_orders` reads many orders by id in one request (an incremental
     #: sync then re-reads the orders a change feed names a page at a time, not one by one).
     reads_orders_by_id: ClassVar[bool] = False
+    #: Tracking numbers one shipment keeps (``Fulfillment.tracking``); None: no limit. More are
+    #: refused with :class:`UnsupportedOperation` before any request.
+    tracking_numbers_per_shipment: ClassVar[int | None] = 1
+    #: True where a shipment carries its idempotency key on the platform and reads it back
+    #: (``Fulfillment.idempotency_key``); elsewhere a look-alike is never adopted.
+    stores_shipment_keys: ClassVar[bool] = False
 
     def __init__(self, settings: AdapterSettings) -> None:
         self.settings = settings
@@ -341,9 +351,19 @@ class Adapter:
         for full runs; None when the platform (or this dialect) has none."""
         return None
 
-    def create_order(self, order: Order) -> Op[Order]:
-        """Create an order from a canonical one (migration)."""
+    def create_order(self, order: Order, options: OrderCreateOptions | None = None) -> Op[Order]:
+        """Create an order from a canonical one (migration), carrying ``options.marker``."""
         raise self._refuse(Capability.ORDERS_CREATE)
+
+    def find_orders_by_marker(self, marker: SourceMarker) -> Op[list[Order]]:
+        """The orders created with ``marker`` (:meth:`create_order`), found by the platform's
+        own search; a migration looks here before it creates, so it never creates twice."""
+        raise UnsupportedOperation(
+            self.platform,
+            "orders.find_by_marker",
+            "this adapter cannot find an order by its migration marker, so a migration into it "
+            "could duplicate orders",
+        )
 
     def cancel_order(self, order: Order, options: CancelOptions) -> Op[Order]:
         """Cancel an order."""
@@ -449,6 +469,11 @@ class Adapter:
         """Move (some of) a fulfillment order to another location."""
         raise self._refuse(Capability.FULFILLMENTS_MOVE)
 
+    def get_fulfillment_order(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
+        """One fulfillment order, every line read. ``fulfillments.create`` and ``.cancel`` need
+        it: the core checks a shipment's units against it and locks its order."""
+        raise self._refuse(Capability.FULFILLMENTS_CREATE)
+
     def create_fulfillment(
         self,
         fulfillment_order_id: str,
@@ -459,6 +484,18 @@ class Adapter:
         """Ship (some of) a fulfillment order's lines, by fulfillment-order line id (all that is
         left when None), with its tracking; partial lines honoured or refused, never widened."""
         raise self._refuse(Capability.FULFILLMENTS_CREATE)
+
+    def shipment_by_key(self, order: Order, key: str) -> Op[Fulfillment | None]:
+        """The shipment made under idempotency key ``key`` on ``order`` (read fresh), if any.
+        By default the order's shipments carrying it; adapters that keep keys elsewhere (an
+        order metafield) read them there."""
+        found = [f for f in order.fulfillments if f.idempotency_key == key]
+        return found[0] if found else None
+        yield  # a generator: no request needed here
+
+    def check_tracking_support(self, tracking: Sequence[Tracking], operation: str) -> None:
+        """Refuse, without I/O, tracking the platform cannot keep (a typed error saying why);
+        called before any request of a shipment or tracking update."""
 
     def update_tracking(
         self, fulfillment_id: str, tracking: Sequence[Tracking], notify: bool

@@ -12,9 +12,11 @@ __all__ = [
     "CancelRestock",
     "FulfillmentOptions",
     "OrderChange",
+    "OrderCreateOptions",
     "RefundOptions",
     "ReturnAction",
     "ReturnProcessOptions",
+    "SourceMarker",
 ]
 
 
@@ -87,3 +89,23 @@ class ReturnProcessOptions:
     notify: bool = False
     note: str | None = None
     idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceMarker:
+    """The source order a migrated order was created from. ``value`` travels with the created
+    order (Shopify ``sourceIdentifier``, Next Commerce metadata and a tag, Shopware
+    ``customFields``) so the target can be searched for it before creating again; ``number`` is
+    the source order's number (a platform that can search by order name only narrows by it);
+    ``source`` says where the order came from, for people (``nextcommerce:acme:10001``)."""
+
+    value: str
+    number: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class OrderCreateOptions:
+    """Extra settings of an order create (migration): the source marker it carries."""
+
+    marker: SourceMarker | None = None

@@ -57,7 +57,8 @@ class Store(_Base):
 
     def run(self, op: Op[T]) -> T:
         """Run an adapter-specific operation (one outside the canonical namespaces), e.g.
-        ``store.run(store.adapter.process_return_lines(...))``, with the store's retries and pacing."""
+        ``store.run(store.adapter.get_order_refund(order_id, refund_id))`` on Shopify REST, with the
+        store's retries and pacing."""
         return self._driver.run(op)
 
     def close(self) -> None:

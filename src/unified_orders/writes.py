@@ -23,10 +23,16 @@ import uuid
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .adapter import Adapter, Op, Pause, Request, Response
-from .errors import AmbiguousWrite, ResponseLost, UnifiedOrdersError
+from .errors import (
+    AmbiguousWrite,
+    IllegalTransition,
+    PlatformError,
+    ResponseLost,
+    UnifiedOrdersError,
+)
 from .models import (
     Order,
     OrderStatus,
@@ -93,6 +99,18 @@ def _watch(op: Op[T], sent: _Sent) -> Generator[Request, Response, T]:
     except StopIteration as stop:
         result: T = stop.value
         return result
+
+
+def unsettled(error: PlatformError, what: str) -> PlatformError | ResponseLost:
+    """An error met after a write was sent: a refusal (a 4xx other than 429, an illegal
+    transition) stays what it is; anything else (429, 5xx, an unreadable answer, a failed read
+    after the write) leaves ``what`` maybe applied, so it becomes a lost response that the
+    exactly-once logic settles by re-reading the platform."""
+    if isinstance(error, IllegalTransition):
+        return error
+    if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+        return error
+    return ResponseLost(f"{what} may have been applied: {error}")
 
 
 def exactly_once(
@@ -202,21 +220,37 @@ def finished_refund(adapter: Adapter, order_id: str, refund: Refund, key: str) -
     return refund
 
 
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+W = TypeVar("W", bound=_Identified)
+
+
+def carrying_key(ours: Sequence[W], latest: Any, noun: str) -> Reconciled[W] | None:
+    """What the writes found carrying our key establish: the one (found), several
+    (undecidable), or None when none carries it."""
+    if len(ours) == 1:
+        return Reconciled(found=ours[0], latest=latest)
+    if len(ours) > 1:
+        return Reconciled(
+            undecidable=f"{len(ours)} {noun} carry this key",
+            latest=latest,
+            candidates=tuple(x.id for x in ours),
+        )
+    return None
+
+
 def find_refund(
     adapter: Adapter, before: Order, calculation: RefundCalculation, key: str
 ) -> Op[Reconciled[Refund]]:
     """Re-read the order; the refund carrying our key is ours. Where the adapter cannot store keys,
     a new refund that merely looks like ours is a candidate, never adopted."""
     after = yield from adapter.get_order(before.id)
-    ours = refunds_with_key(after.refunds, key)
-    if len(ours) == 1:
-        return Reconciled(found=ours[0], latest=after)
-    if len(ours) > 1:
-        return Reconciled(
-            undecidable=f"{len(ours)} refunds carry this key",
-            latest=after,
-            candidates=tuple(r.id for r in ours),
-        )
+    by_key = carrying_key(refunds_with_key(after.refunds, key), after, "refunds")
+    if by_key is not None:
+        return by_key
     if adapter.stores_idempotency_keys:
         return Reconciled(latest=after)
     known = {refund.id for refund in before.refunds}

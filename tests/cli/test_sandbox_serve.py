@@ -233,3 +233,43 @@ def test_a_killed_server_keeps_what_it_saved_and_leaves_no_store_blocked(
     assert code == -signal.SIGKILL
     monkeypatch.delenv(SERVER_ENV)  # its marker is left behind, naming a dead process
     assert refund in [r["id"] for r in refunds_of(run, config, store, order)]
+
+
+def shippable(run: Run, config: Path, store: str) -> tuple[str, str, str]:
+    """``(order, fulfillment order, its line)`` with two units or more left to ship."""
+    listed = run("orders", "list", store, config=config)
+    assert listed.exit_code == 0, listed.stderr
+    for order in lines_of(listed):
+        fos = run("fulfillments", "list", store, order["id"], config=config)
+        if fos.exit_code != 0:
+            continue
+        for fo in lines_of(fos):
+            if fo["status"] not in ("open", "in_progress"):
+                continue
+            for line in fo["lines"]:
+                if line["fulfillable_quantity"] >= 2:
+                    return order["id"], fo["id"], line["id"]
+    pytest.skip(f"{store}: no fulfillment order with two units left to ship")
+
+
+def shipped_units(run: Run, config: Path, store: str, order: str) -> int:
+    result = run("orders", "get", store, order, config=config)
+    assert result.exit_code == 0, result.stderr
+    return sum(line["fulfilled_quantity"] for line in lines_of(result)[0]["lines"])
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_two_processes_shipping_with_one_key_make_exactly_one_shipment(
+    run: Run, config: Path, server: Server, via_server: str, store: str
+) -> None:
+    require(store)
+    order, fo, line = shippable(run, config, store)
+    before = shipped_units(run, config, store, order)
+    command = ["--config", str(config), "fulfillments", "ship", store, fo, "--line", f"{line}:1"]
+    command += ["--tracking-number", "1Z-RACE", "--yes", "--idempotency-key", f"ship-{store}"]
+    racing = [spawn(server.url, *command) for _ in range(2)]
+    done = [wait(process) for process in racing]
+    for result in done:
+        assert result.code == 0, str(result)
+    assert len({result.records()[-1]["id"] for result in done}) == 1
+    assert shipped_units(run, config, store, order) == before + 1

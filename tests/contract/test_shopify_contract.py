@@ -86,7 +86,41 @@ ENDPOINTS: list[tuple[str, str, str | None, set[str] | None, str]] = [
         {"new_location_id", "fulfillment_order_line_items"},
         "moved_fulfillment_order",
     ),
+    # The shipment-key ledger (shopify.dev REST Metafield resource, 2026-04; no fixture).
+    ("GET", f"orders/{ID}/metafields", None, None, "metafields"),
+    (
+        "POST",
+        f"orders/{ID}/metafields",
+        "metafield",
+        {"namespace", "key", "value", "type"},
+        "metafield",
+    ),
+    ("PUT", f"orders/{ID}/metafields/{ID}", "metafield", {"value", "type"}, "metafield"),
+    # Shipping (shopify.dev REST Fulfillment and FulfillmentOrder resources, 2026-04; no fixture).
+    ("POST", f"fulfillment_orders/{ID}/cancel", "", set(), "fulfillment_order"),
+    (
+        "POST",
+        "fulfillments",
+        "fulfillment",
+        {
+            "line_items_by_fulfillment_order",
+            "tracking_info",
+            "notify_customer",
+            "message",
+            "origin_address",
+        },
+        "fulfillment",
+    ),
+    (
+        "POST",
+        f"fulfillments/{ID}/update_tracking",
+        "fulfillment",
+        {"tracking_info", "notify_customer"},
+        "fulfillment",
+    ),
 ]
+#: REST ``tracking_info`` takes one parcel.
+TRACKING_FIELDS = {"number", "url", "company"}
 
 
 def endpoint(method: str, path: str) -> tuple[str, str | None, set[str] | None, str]:
@@ -131,6 +165,14 @@ def check_request(method: str, path: str, body: Any) -> None:
     for item in inner.get("fulfillment_order_line_items", []):
         assert set(item) == FO_LINE_FIELDS
         assert isinstance(item["id"], int)
+    if "tracking_info" in inner:
+        assert set(inner["tracking_info"]) <= TRACKING_FIELDS
+    for group in inner.get("line_items_by_fulfillment_order", []):
+        assert set(group) <= {"fulfillment_order_id", "fulfillment_order_line_items"}
+        assert isinstance(group["fulfillment_order_id"], int)
+        for item in group.get("fulfillment_order_line_items", []):
+            assert set(item) == FO_LINE_FIELDS
+            assert isinstance(item["id"], int)
 
 
 def test_validator_accepts_every_documented_request(shared: Path) -> None:
@@ -177,3 +219,51 @@ def test_cassette_requests_and_responses(cassette: Path) -> None:
         if 200 <= response["status"]["code"] < 300:
             payload = json.loads(response["body"]["string"])
             assert answer in payload, f"{request['method']} {path}: no {answer!r} in the response"
+
+
+def test_shipping_requests_are_documented_requests() -> None:
+    """Ship, track and cancel on the REST sandbox: every request the adapter sends passes the
+    validator (tracking_info keeps one parcel; lines by fulfillment order, ids as integers)."""
+    import unified_orders as uo
+    from unified_orders.testing import RecordingTransport, instrumented_sandbox
+
+    kept: list[RecordingTransport] = []
+
+    def record(transport: Any) -> RecordingTransport:
+        kept.append(RecordingTransport(transport))
+        return kept[-1]
+
+    store = instrumented_sandbox("shopify", record, api="rest")
+    assert isinstance(store, uo.Store)
+    order = next(o for o in store.orders.list() if o.number == "#1001")
+    fo = next(
+        f
+        for f in store.fulfillments.list(order.id)
+        if f.status is uo.FulfillmentOrderStatus.OPEN and f.lines
+    )
+    ups = uo.Tracking(company="UPS", number="1Z1", url="https://ups.example/1Z1")
+    shipped = store.fulfillments.create(fo.id, lines={fo.lines[0].id: 1}, tracking=ups)
+    store.fulfillments.update_tracking(shipped.id, uo.Tracking(company="DHL", number="JD1"))
+    waiting = next(o for o in store.orders.list() if o.number == "#1004")
+    [service] = store.fulfillments.list(waiting.id)
+    store.fulfillments.request_fulfillment(service.id)
+    store.fulfillments.cancel(service.id)
+    posts = [x for x in kept[0].exchanges if x.method == "POST"]
+    paths = [re.sub(r"\d+", "N", x.path) for x in posts]
+    assert paths[-4:] == [
+        "/admin/api/N-N/fulfillments.json",
+        "/admin/api/N-N/fulfillments/N/update_tracking.json",
+        "/admin/api/N-N/fulfillment_orders/N/fulfillment_request.json",
+        "/admin/api/N-N/fulfillment_orders/N/cancel.json",
+    ]
+    for exchange in kept[0].exchanges:
+        check_request(exchange.method, exchange.path, exchange.body)
+    ledger = [x for x in kept[0].exchanges if "/metafields" in x.path]
+    assert [x.method for x in ledger] == ["GET", "POST", "PUT"]  # read, intent, the shipment
+    assert ledger[1].body["metafield"]["type"] == "json"
+    [create] = [x for x in posts if x.path.endswith("/fulfillments.json")]
+    assert create.body["fulfillment"]["tracking_info"] == {
+        "company": "UPS",
+        "number": "1Z1",
+        "url": "https://ups.example/1Z1",
+    }

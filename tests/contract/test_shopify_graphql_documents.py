@@ -38,6 +38,7 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoDeprecatedCustomRule
 from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS, FIRST_PAGES, LISTED_FIRST
 from unified_orders_adapters.shopify.graphql.paging import FOLLOW_UPS
+from unified_orders_adapters.shopify.graphql.shipments import KEY_DOCUMENTS  # registers them
 
 ROOT = Path(__file__).resolve().parents[2]
 # GraphQL cassettes sit in their own folder (the REST contract test reads cassettes/shopify/*.yaml).
@@ -113,6 +114,7 @@ ROOTS = {
     "FulfillmentOrder": "fulfillmentOrder",
     "Return": "return",
     "ReturnableFulfillment": "returnableFulfillment",
+    "ReverseFulfillmentOrder": "reverseFulfillmentOrder",
 }
 
 
@@ -186,3 +188,74 @@ def test_a_plain_list_asked_with_first_is_counted_or_read_again_whole(
             f"{follow_up} asks {field} without first: the whole list"
         )
         assert f"{field} {{" in DOCUMENTS[follow_up]
+
+
+# --- shipping: the variables the adapter sends coerce to the schema's inputs ---------------------
+def _shipping_requests() -> list[dict[str, Any]]:
+    """Every GraphQL request of a ship / track / cancel run on the sandbox (several parcels)."""
+    import unified_orders as uo
+    from unified_orders.testing import RecordingTransport, instrumented_sandbox
+
+    kept: list[RecordingTransport] = []
+
+    def record(transport: Any) -> RecordingTransport:
+        kept.append(RecordingTransport(transport))
+        return kept[-1]
+
+    store = instrumented_sandbox("shopify", record, api="graphql")
+    assert isinstance(store, uo.Store)
+    order = next(o for o in store.orders.list() if o.number == "#1001")
+    fo = next(
+        f
+        for f in store.fulfillments.list(order.id)
+        if f.status is uo.FulfillmentOrderStatus.OPEN and f.lines
+    )
+    parcels = [
+        uo.Tracking(company="UPS", number=n, url=f"https://ups.example/{n}") for n in ("1", "2")
+    ]
+    shipped = store.fulfillments.create(fo.id, lines={fo.lines[0].id: 1}, tracking=parcels)
+    store.fulfillments.update_tracking(shipped.id, uo.Tracking(company="DHL", number="JD1"))
+    waiting = next(o for o in store.orders.list() if o.number == "#1004")
+    [service] = store.fulfillments.list(waiting.id)
+    store.fulfillments.request_fulfillment(service.id)
+    store.fulfillments.cancel(service.id)
+    return [x.body for x in kept[0].exchanges]
+
+
+def test_shipping_mutations_send_variables_the_schema_takes(schema: GraphQLSchema) -> None:
+    bodies = _shipping_requests()
+    sent = {body["operationName"] for body in bodies}
+    assert {"FulfillmentCreate", "FulfillmentTrackingInfoUpdate", "FulfillmentOrderCancel"} <= sent
+    for body in bodies:
+        assert body["query"] == DOCUMENTS[body["operationName"]]
+        document = parse(body["query"])
+        [operation] = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        coerced = get_variable_values(
+            schema, operation.variable_definitions or [], body["variables"]
+        )
+        assert not isinstance(coerced, list), (body["operationName"], [e.message for e in coerced])
+    [create] = [b for b in bodies if b["operationName"] == "FulfillmentCreate"]
+    info = create["variables"]["fulfillment"]["trackingInfo"]
+    assert info == {
+        "company": "UPS",
+        "numbers": ["1", "2"],
+        "urls": ["https://ups.example/1", "https://ups.example/2"],
+    }
+    assert "@idempotent" not in create["query"]  # fulfillmentCreate does not document it
+    # the key ledger: read, intent (compareDigest null: must not exist yet), then the shipment
+    assert {"ShipmentKeys", "ShipmentKeysSet"} <= sent
+    ledger_writes = [b for b in bodies if b["operationName"] == "ShipmentKeysSet"]
+    intent = ledger_writes[0]["variables"]["metafields"][0]
+    assert set(intent) == {"ownerId", "namespace", "key", "type", "value", "compareDigest"}
+    assert (intent["namespace"], intent["key"], intent["type"]) == (
+        "unified_orders",
+        "shipments",
+        "json",
+    )
+    assert intent["compareDigest"] is None
+    assert isinstance(ledger_writes[1]["variables"]["metafields"][0]["compareDigest"], str)
+
+
+def test_shipment_key_documents_are_registered() -> None:
+    for name, text in KEY_DOCUMENTS.items():
+        assert DOCUMENTS[name] == text.strip() + "\n"

@@ -301,3 +301,96 @@ def test_day_one_orders_and_refunds_over_several_captures_match_the_spec(
         if url.endswith("/oauth/token"):
             sent = {**sent, "client_id": "filtered", "client_secret": "filtered"}
         check_exchange(specs, method, url, status, sent, answer)
+
+
+def test_shipments_match_the_spec(specs: dict[str, dict[str, Any]]) -> None:
+    """Issue 19's shipping requests (the delivery's trackingCodes and shipment records, the
+    ship/ship_partially/cancel transitions) as the sandbox answers them, checked like the
+    cassettes."""
+    from unified_orders_adapters.shopware.sandbox import ShopwareEmulator
+
+    import unified_orders as uo
+    from unified_orders.http import emulator_transport
+
+    emulator = ShopwareEmulator(client_id="SWIAEXAMPLEKEY", client_secret="secret-x")
+    capturing = Capturing(emulator_transport(emulator))
+    store = uo.connect(
+        "shopware",
+        base_url="https://shop.example",
+        client_id="SWIAEXAMPLEKEY",
+        client_secret="secret-x",
+        transport=capturing,
+    )
+    orders = {o.number: o for o in store.orders.list()}
+    fo = store.fulfillments.list(orders["10002"].id)[0]
+    store.fulfillments.create(
+        fo.id, lines={fo.lines[0].id: 1}, tracking=uo.Tracking(number="T1"), idempotency_key="c1"
+    )
+    store.fulfillments.create(fo.id, tracking=uo.Tracking(number="T2"), idempotency_key="c2")
+    store.fulfillments.update_tracking(fo.id, [uo.Tracking(number="T3")])
+    store.fulfillments.cancel(store.fulfillments.list(orders["10003"].id)[0].id)
+    sent = {
+        re.sub(r"[0-9a-f]{32}", "{id}", url.split("/api", 1)[1]) for _, url, *_ in capturing.seen
+    }
+    assert {
+        "/order-delivery/{id}",
+        "/_action/order_delivery/{id}/state/ship_partially",
+        "/_action/order_delivery/{id}/state/ship",
+        "/_action/order_delivery/{id}/state/cancel",
+    } <= sent
+    for method, url, status, body, answer in capturing.seen:
+        if url.endswith("/oauth/token"):
+            body = {**body, "client_id": "filtered", "client_secret": "filtered"}
+        check_exchange(specs, method, url, status, body, answer)
+
+
+def test_returns_that_end_in_money_match_the_spec(specs: dict[str, dict[str, Any]]) -> None:
+    """Issue 20's requests (add items with a line already in the return patched, the return
+    calculator, the capture refund linked to its return, the return closed, refunds.get), as the
+    sandbox answers them, checked like the cassettes."""
+    from unified_orders_adapters.shopware.sandbox import ShopwareEmulator
+
+    import unified_orders as uo
+    from unified_orders.http import emulator_transport
+
+    emulator = ShopwareEmulator(client_id="SWIAEXAMPLEKEY", client_secret="secret-x")
+    capturing = Capturing(emulator_transport(emulator))
+    store = uo.connect(
+        "shopware",
+        base_url="https://shop.example",
+        client_id="SWIAEXAMPLEKEY",
+        client_secret="secret-x",
+        transport=capturing,
+    )
+    order = next(o for o in store.orders.list() if o.number == "10001")
+    shirt, mug = order.lines
+    ret = store.returns.create(
+        order.id, uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id=shirt.id, quantity=1)])
+    )
+    store.returns.add_items(
+        ret.id,
+        [
+            uo.ReturnLineRequest(line_id=shirt.id, quantity=1),
+            uo.ReturnLineRequest(line_id=mug.id, quantity=1),
+        ],
+    )
+    store.returns.calculate(ret.id)
+    _, refund = store.returns.process(ret.id, restock=uo.Restock.RETURN, idempotency_key="c20")
+    assert refund is not None
+    store.refunds.get(refund.id)
+    sent = {
+        (method, re.sub(r"[0-9a-f]{32}", "{id}", url.split("/api", 1)[1]))
+        for method, url, *_ in capturing.seen
+    }
+    assert {
+        ("patch", "/order-return-line-item/{id}"),
+        ("post", "/_action/order/{id}/order-return/{id}/add-items"),
+        ("post", "/_action/order/return/{id}/calculate"),
+        ("post", "/order-transaction-capture-refund"),
+        ("post", "/_action/state-machine/order_return/{id}/state/complete"),
+        ("post", "/search/order-transaction-capture-refund"),
+    } <= sent
+    for method, url, status, body, answer in capturing.seen:
+        if url.endswith("/oauth/token"):
+            body = {**body, "client_id": "filtered", "client_secret": "filtered"}
+        check_exchange(specs, method, url, status, body, answer)

@@ -123,7 +123,7 @@ def test_a_postgres_database_is_created_with_keys_and_reopened_as_is(pg_url: str
     assert {name: keys.get(name) for name in TABLES} == {
         name: ",".join(table.key) for name, table in TABLES.items()
     }
-    assert one(pg_url, "SELECT value FROM schema_meta WHERE key = 'schema_version'") == "3"
+    assert one(pg_url, "SELECT value FROM schema_meta WHERE key = 'schema_version'") == "4"
 
 
 def test_workers_that_start_together_on_a_new_database_make_its_tables_once(pg_url: str) -> None:

@@ -42,6 +42,7 @@ from unified_orders.sandbox import (
 
 from ..rules import API_ROOT, API_VERSION, RATE_LIMIT, RATE_WINDOW, VERSION_HEADER
 from .handlers import (
+    FulfillmentHandlers,
     FulfillmentOrderHandlers,
     FulfillmentServiceHandlers,
     OrderHandlers,
@@ -67,6 +68,7 @@ class NextCommerceEmulator(
     RefundHandlers,
     FulfillmentOrderHandlers,
     FulfillmentServiceHandlers,
+    FulfillmentHandlers,
     TransactionHandlers,
     WebhookHandlers,
     BaseEmulator,

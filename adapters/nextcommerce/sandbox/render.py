@@ -13,6 +13,7 @@ from typing import Any
 
 from ..rules import money_string, supported_actions
 from .state import Json, NextCommerceBackend, d
+from .tracking import tracking_fields
 
 __all__ = [
     "render_fulfillment",
@@ -174,26 +175,17 @@ def render_fulfillment(backend: NextCommerceBackend, order: Json, fulfillment: J
                 "tax_lines": [],
             }
         )
-    code = fulfillment.get("tracking_code") or ""
-    link = f"https://tracking.example.com/{code}" if code else ""
-    carrier = fulfillment.get("carrier") or ""
     return {
         "id": fulfillment["id"],
         "order_number": order["number"],
         "location_id": fulfillment["location_id"],
         "created_at": fulfillment["created_at"],
         "status": fulfillment["status"],
-        "delivery_status": "tracking_added" if code else "",
         "last_event_date": None,
         "shipping_method": order["shipping_method"],
         "requires_shipping": any(i["requires_shipping"] for i in items),
         "origin_address": location["address"],
-        "tracking_code": code,
-        "tracking_codes": code,
-        "tracking_link": link,
-        "tracking_links": link,
-        "tracking_carrier": carrier,
-        "tracking_carriers": carrier,
+        **tracking_fields(fulfillment),
         "line_items": items,
     }
 

@@ -35,6 +35,7 @@ ROUTES = Router(
         Route("GET", f"{FO}/available-locations/", "available_locations"),
         Route("POST", f"{FO}/move/", "move"),
         Route("POST", f"{FO}/fulfillments/", "create_fulfillment"),
+        Route("POST", f"{FO}/cancel/", "cancel_fulfillment_order"),
         Route("GET", "webhooks/", "list_webhooks"),
         Route("POST", "webhooks/", "create_webhook"),
         Route("GET", "webhooks/{hook_id:int}/", "get_webhook"),

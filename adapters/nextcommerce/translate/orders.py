@@ -24,7 +24,9 @@ from unified_orders.models import (
     OrderStatus,
 )
 from unified_orders.models.identities import line_total, order_amounts
+from unified_orders.options import SourceMarker
 
+from .fulfillments import fulfillments_from_platform
 from .refunds import refund_from_platform, transaction_from_platform
 from .values import (
     PLATFORM,
@@ -101,6 +103,9 @@ def address_from_platform(body: Mapping[str, Any] | None) -> Address | None:
         raw=dict(body),
     )
 
+
+#: The ``metadata`` key of a migrated order's marker.
+MARKER_KEY = "uo_source_marker"
 
 REQUIRED_ADDRESS = {
     "first_name": "first_name",
@@ -279,14 +284,16 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
             transaction_from_platform(t, currency) for t in body.get("transactions") or []
         ],
         refunds=[refund_from_platform(r, currency) for r in body.get("refunds") or []],
+        fulfillments=fulfillments_from_platform(body),
         created_at=datetime_of(body.get("date_placed") or body.get("created_at")),
         updated_at=datetime_of(body.get("updated_at")),
         raw=dict(body),
     )
 
 
-def create_order_body(order: Order) -> dict[str, Any]:
-    """``CreateOrder`` for a canonical order (migration): paid externally, no receipt e-mail.
+def create_order_body(order: Order, marker: SourceMarker | None = None) -> dict[str, Any]:
+    """``CreateOrder`` for a canonical order (migration): paid externally, no receipt e-mail; a
+    migration ``marker`` goes into ``metadata`` (``uo_source_marker``) and ``tags``.
 
     Next Commerce lines name the *variant* product id (an integer of this store's catalogue), so
     each line needs ``variant_id`` or ``product_id`` holding one.
@@ -350,6 +357,9 @@ def create_order_body(order: Order) -> dict[str, Any]:
             user["last_name"] = source.last_name
     if user:
         body["user"] = user
+    if marker is not None:
+        body["metadata"] = {MARKER_KEY: marker.value, "uo_source": marker.source}
+        body["tags"] = ["uo-migrated", marker.value]
     return body
 
 

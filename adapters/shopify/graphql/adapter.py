@@ -28,6 +28,7 @@ from unified_orders.adapter import (
     CancelRestock,
     Op,
     OrderChange,
+    OrderCreateOptions,
     OrderDetails,
     OrderQuery,
     Page,
@@ -51,12 +52,13 @@ from unified_orders.models import (
 )
 from unified_orders.pagination import read_each
 
+from ..migration import GraphQLMigration
 from ..subscriptions import ShopifySubscriptions
 from . import translate as tg
 from .bulk import ShopifyBulkExport
 from .documents import FIRST_PAGES, LISTED_FIRST
-from .fulfillments import FulfillmentOperations
 from .returns import ReturnOperations
+from .shipments import ShipmentOperations
 
 __all__ = ["ShopifyGraphQLAdapter"]
 
@@ -108,7 +110,7 @@ def _denied_returns(error: AuthenticationError) -> bool:
     return any("returns" in problem.path.split(".") for problem in error.problems)
 
 
-class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
+class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigration):
     """Shopify through the GraphQL Admin API: orders and refunds here, returns and fulfillment
     orders from their operation groups."""
 
@@ -278,8 +280,9 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
             )
         return Page(changes, more)
 
-    def create_order(self, order: Order) -> Op[Order]:
-        """``orderCreate`` (migration: no receipts, inventory bypassed), then the order read.
+    def create_order(self, order: Order, options: OrderCreateOptions | None = None) -> Op[Order]:
+        """``orderCreate`` (migration: no receipts, inventory bypassed, the marker as
+        ``sourceIdentifier``), then the order read.
 
         ``orderCreate`` takes no per-line discounts (one discount code per order at most), so a
         discounted line is refused rather than migrated at a different total.
@@ -295,9 +298,8 @@ class ShopifyGraphQLAdapter(ReturnOperations, FulfillmentOperations):
         ]
         if discounted:
             raise InvalidRequest(discounted, operation="orders.create")
-        payload = yield from self._mutate(
-            "OrderCreate", "orderCreate", tg.order_create_variables(order)
-        )
+        variables = tg.order_create_variables(order, options.marker if options else None)
+        payload = yield from self._mutate("OrderCreate", "orderCreate", variables)
         created = payload.get("order") or {}
         return (yield from self.get_order(tg.legacy(created.get("id")) or ""))
 

@@ -118,6 +118,17 @@ _REFUND_FRAGMENTS = (
     MONEY,
 )
 _RETURN_FRAGMENTS = (RETURN, RETURN_LINE)
+#: A return's reverse fulfillment orders: the lines its units are disposed of through.
+REVERSE_LINE = """
+fragment ReverseLineParts on ReverseFulfillmentOrderLineItem {
+  id totalQuantity fulfillmentLineItem { id }
+}
+"""
+REVERSE_ORDER = f"""
+fragment ReverseOrderParts on ReverseFulfillmentOrder {{
+  id lineItems(first: 50) {{ {PAGE_INFO} nodes {{ ...ReverseLineParts }} }}
+}}
+"""
 
 DOCUMENTS: dict[str, str] = {
     # --- orders -------------------------------------------------------------------------------
@@ -320,6 +331,27 @@ DOCUMENTS: dict[str, str] = {
     "ReturnCancel": _returning("ReturnCancel", "id", "ID"),
     "ReturnReopen": _returning("ReturnReopen", "id", "ID"),
     "ReturnProcess": _returning("ReturnProcess", "input", "ReturnProcessInput"),
+    # The reverse fulfillment order lines a return's units are disposed of through.
+    "ReturnReverseLines": _doc(
+        f"""
+        query ReturnReverseLines($id: ID!) {{
+          return(id: $id) {{
+            id
+            reverseFulfillmentOrders(first: 10) {{ {PAGE_INFO} nodes {{ ...ReverseOrderParts }} }}
+          }}
+        }}
+        """,
+        REVERSE_ORDER,
+        REVERSE_LINE,
+    ),
+    "RefundGet": _doc(
+        """
+        query RefundGet($id: ID!) {
+          refund(id: $id) { ...RefundParts order { id presentmentCurrencyCode taxesIncluded } }
+        }
+        """,
+        *_REFUND_FRAGMENTS,
+    ),
     # --- fulfillment orders -------------------------------------------------------------------
     "FulfillmentOrders": _doc(
         f"""
@@ -422,11 +454,61 @@ DOCUMENTS: dict[str, str] = {
         """,
         *_FO_FRAGMENTS,
     ),
+    # --- shipments: fulfillmentCreate takes no @idempotent (it does not document idempotency) ---
+    "FulfillmentCreate": _doc(
+        f"""
+        mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {{
+          fulfillmentCreate(fulfillment: $fulfillment) {{
+            fulfillment {{ ...FulfillmentParts }}
+            {USER_ERRORS}
+          }}
+        }}
+        """,
+        FULFILLMENT,
+        FULFILLMENT_LINE,
+    ),
+    "FulfillmentTrackingInfoUpdate": _doc(
+        f"""
+        mutation FulfillmentTrackingInfoUpdate(
+          $fulfillmentId: ID!, $trackingInfoInput: FulfillmentTrackingInput!,
+          $notifyCustomer: Boolean
+        ) {{
+          fulfillmentTrackingInfoUpdate(
+            fulfillmentId: $fulfillmentId, trackingInfoInput: $trackingInfoInput,
+            notifyCustomer: $notifyCustomer
+          ) {{
+            fulfillment {{ ...FulfillmentParts order {{ id }} }}
+            {USER_ERRORS}
+          }}
+        }}
+        """,
+        FULFILLMENT,
+        FULFILLMENT_LINE,
+    ),
+    "FulfillmentOrderCancel": _doc(
+        f"""
+        mutation FulfillmentOrderCancel($id: ID!) {{
+          fulfillmentOrderCancel(id: $id) {{
+            fulfillmentOrder {{ ...FulfillmentOrderParts }}
+            replacementFulfillmentOrder {{ id }}
+            {CODED_ERRORS}
+          }}
+        }}
+        """,
+        *_FO_FRAGMENTS,
+    ),
 }
 
 
 #: The page documents: name -> (root field by id, its connection, page size, node fragments).
 PAGES: dict[str, tuple[str, str, int, tuple[str, ...]]] = {
+    "ReturnReverseOrdersPage": (
+        "return",
+        "reverseFulfillmentOrders",
+        10,
+        (REVERSE_ORDER, REVERSE_LINE),
+    ),
+    "ReverseOrderLinesPage": ("reverseFulfillmentOrder", "lineItems", 50, (REVERSE_LINE,)),
     "OrderLineItemsPage": ("order", "lineItems", 25, (LINE_ITEM, MONEY)),
     "OrderShippingLinesPage": (
         "order",

@@ -116,8 +116,9 @@ def fulfillment_fragment(name: str, lines: int) -> str:
     """A fulfillment fragment named ``name`` reading ``lines`` lines at first."""
     return f"""
 fragment {name} on Fulfillment {{
-  id status
+  id status createdAt
   location {{ id }}
+  trackingInfo {{ company number url }}
   fulfillmentLineItems(first: {lines}) {{ {PAGE_INFO} nodes {{ ...FulfillmentLineParts }} }}
 }}
 """

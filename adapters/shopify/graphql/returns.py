@@ -1,5 +1,6 @@
 """Returns through the GraphQL Admin API: create (customer request or merchant return), read,
-move through the lifecycle (checked against :data:`~..rules.RETURN_TRANSITIONS` first) and process.
+move through the lifecycle (checked against :data:`~..rules.RETURN_TRANSITIONS` first); the
+canonical calculate and process (with the refund) are in :mod:`.return_refunds`.
 """
 
 from __future__ import annotations
@@ -7,14 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from unified_orders import planning
 from unified_orders.adapter import Op, ReturnAction
 from unified_orders.errors import IllegalTransition, InvalidRequest, PlatformError, Problem
-from unified_orders.models import Order, RefundRequest, Return, ReturnRequest
+from unified_orders.models import Order, Return, ReturnRequest
 
 from ..rules import RETURN_TRANSITIONS
 from . import translate as tg
-from .paging import Paging
+from .return_refunds import ReturnRefundOperations
 
 __all__ = ["ReturnOperations"]
 
@@ -27,7 +27,7 @@ _RETURN_MUTATIONS = {
 }
 
 
-class ReturnOperations(Paging):
+class ReturnOperations(ReturnRefundOperations):
     """The return operations of the GraphQL dialect."""
 
     def _returnable(self, order_id: str) -> Op[dict[str, list[tuple[str, int]]]]:
@@ -164,91 +164,4 @@ class ReturnOperations(Paging):
         else:
             variables = {"id": rid}
         payload = yield from self._mutate(name, field, variables, state=status.lower())
-        return (yield from self._return_answer(payload, return_id))
-
-    def process_return_lines(
-        self,
-        return_id: str,
-        lines: Mapping[str, int] | None = None,
-        *,
-        refund: bool = True,
-        notify: bool = False,
-        note: str | None = None,
-    ) -> Op[Return]:
-        """``returnProcess`` (GraphQL-dialect extra): mark returned units processed and, with
-        ``refund=True``, pay them back through ``financialTransfer.issueRefund`` with the amounts
-        and parent transactions ``Order.suggestedRefund`` gives for those units (no restock: stock
-        comes back through dispositions, which this method does not send).
-
-        ``lines`` maps return line ids to units (all unprocessed units when None).
-        """
-        node = yield from self._return_node(return_id)
-        if node.get("status") != "OPEN":
-            raise IllegalTransition(
-                f"return {return_id} is {node.get('status')}; only an OPEN return is processed",
-                state=str(node.get("status") or "").lower() or None,
-                possible=[],
-                platform=self.platform,
-                code="illegal_return_transition",
-            )
-        rows = []
-        refund_lines: dict[str, int] = {}
-        problems = []
-        by_id = {
-            tg.legacy(r["id"]): r for r in (node.get("returnLineItems") or {}).get("nodes") or []
-        }
-        left_by_id = {
-            key: int(r.get("quantity") or 0) - int(r.get("processedQuantity") or 0)
-            for key, r in by_id.items()
-            if key is not None
-        }
-        wanted = lines if lines is not None else {k: n for k, n in left_by_id.items() if n > 0}
-        for key, quantity in wanted.items():
-            row = by_id.get(str(key))
-            if row is None:
-                problems.append(Problem(f"lines[{key}]", f"return {return_id} has no line {key}"))
-                continue
-            left = int(row.get("quantity") or 0) - int(row.get("processedQuantity") or 0)
-            if quantity < 1 or quantity > left:
-                problems.append(
-                    Problem(f"lines[{key}]", f"{quantity} unit(s) asked, {left} unprocessed")
-                )
-                continue
-            rows.append({"id": row["id"], "quantity": quantity})
-            line_id = tg.legacy(
-                ((row.get("fulfillmentLineItem") or {}).get("lineItem") or {}).get("id")
-            )
-            if line_id is not None:
-                refund_lines[line_id] = refund_lines.get(line_id, 0) + quantity
-        if not rows and not problems:
-            problems.append(Problem("lines", "nothing left to process on this return"))
-        if problems:
-            raise InvalidRequest(problems, operation="returns.process")
-        process: dict[str, Any] = {"returnId": tg.gid("Return", return_id), "returnLineItems": rows}
-        process["notifyCustomer"] = notify
-        if note:
-            process["note"] = note
-        if refund:
-            order = yield from self.get_order(tg.legacy((node.get("order") or {}).get("id")) or "")
-            request = RefundRequest(
-                lines=[tg.refund_line_request(k, q) for k, q in refund_lines.items()]
-            )
-            prepared = planning.prepare(
-                order, request, self.restock_policy, partial_refund_needs_capture=True
-            )
-            calculation = yield from self.calculate_refund(order, prepared)
-            process["financialTransfer"] = {
-                "issueRefund": {
-                    "orderTransactions": [
-                        {
-                            "transactionAmount": tg.money_input(a.amount),
-                            "parentId": tg.gid("OrderTransaction", a.transaction_id),
-                        }
-                        for a in calculation.transactions
-                    ]
-                }
-            }
-        payload = yield from self._mutate(
-            "ReturnProcess", "returnProcess", {"input": process}, state="open"
-        )
         return (yield from self._return_answer(payload, return_id))

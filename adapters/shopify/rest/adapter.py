@@ -22,6 +22,7 @@ from unified_orders.adapter import (
     CancelRestock,
     Capability,
     Op,
+    OrderCreateOptions,
     OrderDetails,
     OrderQuery,
     Page,
@@ -54,11 +55,13 @@ from unified_orders.models import (
 from unified_orders.pagination import READ_ERRORS, link_header_urls, query_value, read_each
 from unified_orders.ratelimit import TokenBucket
 
-from ..base import REST_CAPABILITIES, ShopifyAdapterBase
+from ..base import REST_CAPABILITIES
+from ..migration import RestMigration
 from ..settings import ShopifySettings
 from ..subscriptions import ShopifySubscriptions
 from ..vocabulary import PLATFORM, numeric_id
 from . import translate
+from .shipments import RestShipments
 
 __all__ = ["PAGE_SIZE", "ShopifyRestAdapter"]
 
@@ -119,7 +122,7 @@ def _answer(response: Response, key: str) -> Any:
     return body[key]
 
 
-class ShopifyRestAdapter(ShopifyAdapterBase):
+class ShopifyRestAdapter(RestShipments, RestMigration):
     """Shopify through the REST Admin API."""
 
     #: A cancel restocks only through its refund block (``restock`` needs ``refund``).
@@ -257,9 +260,11 @@ class ShopifyRestAdapter(ShopifyAdapterBase):
         ids = [str(order["id"]) for order in _body(response, "orders") if order.get("id")]
         return Page(ids, next_cursor)
 
-    def create_order(self, order: Order) -> Op[Order]:
-        """``POST orders.json`` from a canonical order (migration; no receipts, no stock moves)."""
-        response = yield Request("POST", "orders.json", json=translate.order_body(order))
+    def create_order(self, order: Order, options: OrderCreateOptions | None = None) -> Op[Order]:
+        """``POST orders.json`` from a canonical order (migration; no receipts, no stock moves;
+        the marker as ``source_identifier``)."""
+        body = translate.order_body(order, options.marker if options else None)
+        response = yield Request("POST", "orders.json", json=body)
         return (yield from self._complete(_answer(response, "order")))
 
     def cancel_order(self, order: Order, options: CancelOptions) -> Op[Order]:

@@ -35,7 +35,9 @@ from unified_orders.sandbox import (
 
 from .bulk import BulkSandbox
 from .graphql import GraphQLSandbox
+from .graphql.metafields import MetafieldResolvers
 from .handlers import API_PATH, RestHandlers
+from .metafields import MetafieldHandlers
 from .origin import logical_clock
 from .routes import ROUTES
 from .seed import LargeOrder, build_large_order
@@ -57,7 +59,7 @@ _THROTTLED = (
 )
 
 
-class ShopifyEmulator(RestHandlers, BaseEmulator):
+class ShopifyEmulator(RestHandlers, MetafieldHandlers, BaseEmulator):
     """An in-memory Shopify store answering the REST and GraphQL Admin APIs.
 
     ``clock`` is the monotonic clock the rate limits read; ``wall_clock`` (e.g.
@@ -91,6 +93,7 @@ class ShopifyEmulator(RestHandlers, BaseEmulator):
         hooks = WebhookResolvers(self.state, lambda: self.graphql.version)
         self.graphql.roots.update(hooks.roots())
         self.graphql.mutations.update(hooks.mutations())
+        self.graphql.mutations.update(MetafieldResolvers(self.state).mutations())
 
     def changed(self) -> None:
         """The state may have changed: emit webhooks for it."""

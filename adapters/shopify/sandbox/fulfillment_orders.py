@@ -61,6 +61,8 @@ class FulfillmentOrderRules(Store):
             return ["create_fulfillment", "move", "hold"]
         if status == "open" and request in ("submitted", "rejected"):
             return ["cancel_fulfillment_order"]
+        if status == "in_progress" and request == "unsubmitted":
+            return ["create_fulfillment"]  # partly shipped by the merchant (INFERRED)
         if status == "in_progress" and request == "accepted":
             return ["create_fulfillment", "request_cancellation"]
         if status == "in_progress" and request == "cancellation_requested":
@@ -348,12 +350,13 @@ class FulfillmentOrderRules(Store):
             for item in list(fo["line_items"]):
                 if int(item["line_item_id"]) != line_id or units <= 0:
                     continue
-                taken = min(units, int(item["quantity"]))
+                # only units still to ship leave the FO (shipped ones stay on it, fulfilled)
+                taken = min(units, int(item["fulfillable_quantity"]))
                 item["quantity"] = int(item["quantity"]) - taken
-                item["fulfillable_quantity"] = max(int(item["fulfillable_quantity"]) - taken, 0)
+                item["fulfillable_quantity"] = int(item["fulfillable_quantity"]) - taken
                 units -= taken
                 if item["quantity"] == 0:
                     fo["line_items"].remove(item)
-            if not fo["line_items"]:
+            if not any(int(x["fulfillable_quantity"]) for x in fo["line_items"]):
                 fo["status"] = "closed"
             fo["updated_at"] = self.now()

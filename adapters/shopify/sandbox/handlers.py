@@ -246,6 +246,21 @@ class RestHandlers:
         """``POST fulfillment_orders/{id}/move.json``."""
         return 200, self.state.move(fo_id, _wrapped(request.body, "fulfillment_order"))
 
+    # --- shipments ----------------------------------------------------------------------------
+    def cancel_fulfillment_order(self, request: SandboxRequest, fo_id: str) -> Answer:
+        """``POST fulfillment_orders/{id}/cancel.json``."""
+        return 200, self.state.cancel_fulfillment_order(fo_id)
+
+    def create_fulfillment(self, request: SandboxRequest) -> Answer:
+        """``POST fulfillments.json``."""
+        made = self.state.create_fulfillment(_wrapped(request.body, "fulfillment"))
+        return 201, {"fulfillment": made}
+
+    def update_tracking(self, request: SandboxRequest, fulfillment_id: str) -> Answer:
+        """``POST fulfillments/{id}/update_tracking.json``."""
+        body = _wrapped(request.body, "fulfillment")
+        return 200, {"fulfillment": self.state.update_tracking(fulfillment_id, body)}
+
     # --- GraphQL ------------------------------------------------------------------------------
     def answer_graphql(self, request: SandboxRequest) -> Answer:
         """``POST graphql.json``: answered by the GraphQL layer over the same state."""

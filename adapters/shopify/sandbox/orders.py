@@ -153,6 +153,10 @@ class OrderRules(RefundRules):
         location = location_id or int(self.data["locations"][0]["id"])
         subtotal, tax, discounts = self._add_line_items(order, body["line_items"], fulfilled)
         shipping = self._add_shipping_lines(order, body.get("shipping_lines") or [])
+        tax += sum(
+            (to_decimal(t["price"]) for s in order["shipping_lines"] for t in s["tax_lines"]),
+            Decimal(0),
+        )
         total = self._set_totals(order, subtotal, tax, discounts, shipping)
         self.data["orders"][str(order_id)] = order
         self._add_opening_transactions(order, body.get("transactions") or [], total)
@@ -193,9 +197,10 @@ class OrderRules(RefundRules):
             "fulfillment_status": None,
             "taxes_included": bool(body.get("taxes_included")),
             "note": body.get("note"),
-            "tags": "",
+            "tags": str(body.get("tags") or ""),
             "test": True,
             "source_name": "sandbox",
+            "source_identifier": body.get("source_identifier"),
             "shipping_address": body.get("shipping_address"),
             "billing_address": body.get("billing_address"),
             "line_items": [],
@@ -302,7 +307,16 @@ class OrderRules(RefundRules):
                     "requested_fulfillment_service_id": None,
                     "source": "shopify",
                     "title": row.get("title") or "Standard",
-                    "tax_lines": [],
+                    "tax_lines": [
+                        {
+                            "channel_liable": None,
+                            "price": self.money(order, to_decimal(t["price"])),
+                            "price_set": self.bag(order, to_decimal(t["price"])),
+                            "rate": to_decimal(t.get("rate") or "0"),
+                            "title": t.get("title") or "Tax",
+                        }
+                        for t in row.get("tax_lines") or []
+                    ],
                     "discount_allocations": [],
                 }
             )

@@ -15,6 +15,13 @@ ROUTES = Router(
         Route("PUT", "orders/{order_id:int}", "update_order"),
         Route("POST", "orders/{order_id:int}/cancel", "cancel_order"),
         Route("GET", "orders/{order_id:int}/transactions", "list_transactions"),
+        Route("GET", "orders/{order_id:int}/metafields", "list_order_metafields"),
+        Route("POST", "orders/{order_id:int}/metafields", "create_order_metafield"),
+        Route(
+            "PUT",
+            "orders/{order_id:int}/metafields/{metafield_id:int}",
+            "update_order_metafield",
+        ),
         Route("GET", "orders/{order_id:int}/refunds", "list_refunds"),
         Route("GET", "orders/{order_id:int}/refunds/{refund_id:int}", "get_refund"),
         Route("POST", "orders/{order_id:int}/refunds/calculate", "calculate_refund", writes=False),
@@ -36,6 +43,9 @@ ROUTES = Router(
         ),
         Route("GET", "fulfillment_orders/{fo_id:int}/locations_for_move", "locations_for_move"),
         Route("POST", "fulfillment_orders/{fo_id:int}/move", "move"),
+        Route("POST", "fulfillment_orders/{fo_id:int}/cancel", "cancel_fulfillment_order"),
+        Route("POST", "fulfillments", "create_fulfillment"),
+        Route("POST", "fulfillments/{fulfillment_id:int}/update_tracking", "update_tracking"),
         Route("POST", "graphql", "answer_graphql"),
     ]
 )

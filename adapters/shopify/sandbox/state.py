@@ -18,11 +18,12 @@ from unified_orders.sandbox import WriteClock
 
 from .orders import OrderRules
 from .seed import SeedOrder, demo_locations, demo_orders, generated_order
+from .shipments import ShipmentRules
 
 __all__ = ["ShopifyState"]
 
 
-class ShopifyState(OrderRules):
+class ShopifyState(OrderRules, ShipmentRules):
     """Orders, transactions, fulfillment orders and locations of one sandbox shop."""
 
     def __init__(

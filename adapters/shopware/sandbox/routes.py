@@ -33,5 +33,6 @@ ROUTES = Router(
         ),
         Route("POST", "_action/order/return/{return_id}/calculate", "calculate_return"),
         Route("POST", "_action/order-return-line-item/state/{to_state}", "set_return_item_state"),
+        Route("PATCH", "order-return-line-item/{item_id}", "patch_return_item"),
     ]
 )

@@ -20,6 +20,7 @@ from unified_orders.models import (
     Order,
     OrderStatus,
 )
+from unified_orders.options import SourceMarker
 
 from ..platform import dec, stable_id
 from ..states import DELIVERY_MACHINE, ORDER_MACHINE, TRANSACTION_MACHINE
@@ -120,8 +121,15 @@ def province_key(country: str | None, province: str | None) -> str | None:
     return province if "-" in province else f"{country}-{province}"
 
 
-def order_to_platform(order: Order, refs: CreateRefs) -> dict[str, Any]:
-    """A ``POST /api/order`` body for a canonical order (migration).
+#: The custom field holding a migrated order's marker.
+MARKER_FIELD = "unified_orders_marker"
+
+
+def order_to_platform(
+    order: Order, refs: CreateRefs, marker: SourceMarker | None = None
+) -> dict[str, Any]:
+    """A ``POST /api/order`` body for a canonical order (migration); a migration ``marker`` is
+    the ``customFields.unified_orders_marker`` a search finds it by.
 
     Ids derive from the source platform and id, so a resent create reuses them. States are set
     directly, which Shopware allows on create. The primary delivery and transaction are set
@@ -189,6 +197,8 @@ def order_to_platform(order: Order, refs: CreateRefs) -> dict[str, Any]:
         "transactions": [transaction],
         "customFields": {"unified_orders_source": {"platform": order.platform, "id": order.id}},
     }
+    if marker is not None:
+        result["customFields"][MARKER_FIELD] = marker.value
     if order.note:
         result["customerComment"] = order.note
     if refs.primary_fields:

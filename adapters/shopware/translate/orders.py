@@ -41,6 +41,7 @@ from unified_orders.models.identities import order_amounts as balanced_amounts
 
 from ..platform import PLATFORM, calculated_taxes, dec, parse_time, tax_total
 from ..states import PAID_STATES, PENDING_PAYMENT_STATES
+from .fulfillments import fulfillments_from_order
 from .refunds import capture_refundable, refunded_quantities, refunds_from_platform
 from .values import SHIPPED_FIELD, Amounts, amounts_of, order_amounts, state_name
 
@@ -454,6 +455,7 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         **fields,
         transactions=_transactions(order, cur),
         refunds=refunds_from_platform(order, cur),
+        fulfillments=fulfillments_from_order(order),
         created_at=parse_time(order.get("orderDateTime") or order.get("createdAt")),
         updated_at=parse_time(order.get("updatedAt") or order.get("createdAt")),
         note=order.get("customerComment"),

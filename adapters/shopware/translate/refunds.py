@@ -13,6 +13,11 @@ a capture refund that also pays back an amount with no line (an amount-only refu
 back as a ``refund_discrepancy`` adjustment. A line refunded for less than its price is simply a
 position whose ``amount`` is the money paid back. INFERRED: Shopware stores a refund's
 ``customFields`` as given (the adapter keeps its shipped counts on deliveries the same way).
+
+A refund that pays for a Commercial return carries the return's id in
+``customFields.unified_orders_return`` (:data:`RETURN_FIELD`) and reads back with
+``Refund.return_id``. INFERRED: neither ``order_return`` nor the capture refund has a field that
+links one to the other, so the link is ours, kept on the refund.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from .values import EXTERNAL_PREFIX, Amounts, amounts_of, calculated_price, stat
 
 __all__ = [
     "REFUND_STATUS",
+    "RETURN_FIELD",
     "SHIPPING_FIELD",
     "PositionPart",
     "capture_refundable",
@@ -67,6 +73,8 @@ _REFUND_TXN_STATUS = {
 #: The custom field naming a capture refund's shipping part when it also pays back an amount with
 #: no line; without it, everything beyond the positions is shipping.
 SHIPPING_FIELD = "unified_orders_shipping"
+#: The custom field naming the Commercial return a capture refund pays for.
+RETURN_FIELD = "unified_orders_return"
 
 Row = tuple[dict[str, Any], dict[str, Any]]
 """A capture refund and the capture it belongs to."""
@@ -136,6 +144,8 @@ def _refund(order_id: str, key: str, rows: list[Row], cur: Amounts) -> Refund:
             )
         )
     first = rows[0][0]
+    fields = first.get("customFields")
+    return_id = fields.get(RETURN_FIELD) if isinstance(fields, Mapping) else None
     return Refund.trusted(
         id=str(first["id"]),
         order_id=order_id,
@@ -150,6 +160,7 @@ def _refund(order_id: str, key: str, rows: list[Row], cur: Amounts) -> Refund:
         note=first.get("reason"),
         created_at=parse_time(first.get("createdAt")),
         idempotency_key=key[len(EXTERNAL_PREFIX) :] if key.startswith(EXTERNAL_PREFIX) else None,
+        return_id=str(return_id) if return_id else None,
         raw=[r for r, _ in rows],
     )
 
@@ -253,13 +264,15 @@ def refund_to_platform(
     amount: Money,
     shipping_taxes: list[dict[str, Any]],
     shipping: Money | None = None,
+    return_id: str | None = None,
 ) -> dict[str, Any]:
     """An ``order_transaction_capture_refund`` body with its positions.
 
     Amounts are the money paid back, tax included, whatever the order's tax status: that is the
     figure a payment handler reads from ``amount.totalPrice``. ``externalReference`` carries the
     idempotency key, so a re-read finds this refund by key. ``shipping`` is given when the refund
-    also pays back an amount with no line: it goes into ``customFields`` (:data:`SHIPPING_FIELD`).
+    also pays back an amount with no line: it goes into ``customFields`` (:data:`SHIPPING_FIELD`);
+    ``return_id`` names the return the refund pays for (:data:`RETURN_FIELD`).
     """
     positions = []
     refund_taxes: list[dict[str, Any]] = list(shipping_taxes)
@@ -292,6 +305,11 @@ def refund_to_platform(
     }
     if reason:
         body["reason"] = reason
+    fields: dict[str, str] = {}
     if shipping is not None:
-        body["customFields"] = {SHIPPING_FIELD: str(shipping.amount)}
+        fields[SHIPPING_FIELD] = str(shipping.amount)
+    if return_id is not None:
+        fields[RETURN_FIELD] = return_id
+    if fields:
+        body["customFields"] = fields
     return body

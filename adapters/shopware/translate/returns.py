@@ -1,22 +1,35 @@
-"""Commercial returns, platform -> canonical: an ``order_return`` with its state and items."""
+"""Commercial returns, platform -> canonical: an ``order_return`` with its state and items.
+
+An item's state (``order_line_item.state``, the Commercial position machine) says where its
+units are; Shopware counts no processed units, so ``processed_quantity`` stays None.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from unified_orders.models import Return, ReturnLine, ReturnStatus
+from unified_orders.models import Return, ReturnLine, ReturnLineStatus, ReturnStatus
 
 from ..platform import parse_time
 from .values import state_name
 
-__all__ = ["RETURN_STATUS", "return_from_platform"]
+__all__ = ["RETURN_LINE_STATUS", "RETURN_STATUS", "return_from_platform"]
 
 RETURN_STATUS = {
     "open": ReturnStatus.REQUESTED,
     "in_progress": ReturnStatus.OPEN,
     "done": ReturnStatus.CLOSED,
     "cancelled": ReturnStatus.CANCELED,
+}
+RETURN_LINE_STATUS = {
+    "open": ReturnLineStatus.OPEN,
+    "shipped": ReturnLineStatus.SHIPPED,
+    "shipped_partially": ReturnLineStatus.SHIPPED,
+    "return_requested": ReturnLineStatus.REQUESTED,
+    "returned": ReturnLineStatus.RETURNED,
+    "returned_partially": ReturnLineStatus.RETURNED,
+    "cancelled": ReturnLineStatus.CANCELED,
 }
 
 
@@ -30,9 +43,12 @@ def return_from_platform(data: Mapping[str, Any]) -> Return:
             quantity=int(item.get("quantity") or 0),
             reason=(item.get("reason") or {}).get("reasonKey"),
             note=item.get("internalComment"),
+            status=RETURN_LINE_STATUS.get(line_state or "", ReturnLineStatus.UNKNOWN),
+            platform_status=line_state,
             raw=dict(item),
         )
         for item in sorted(data.get("lineItems") or [], key=lambda i: str(i["id"]))
+        for line_state in [state_name(item, "state")]
     ]
     return Return.trusted(
         id=str(data["id"]),

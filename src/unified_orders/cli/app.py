@@ -33,13 +33,18 @@ COMMANDS = {
     "orders": Lazy(
         f"{_CLI}.cmd_orders:orders", "Read, list, cancel orders and change shipping addresses."
     ),
-    "refunds": Lazy(f"{_CLI}.cmd_refunds:refunds", "Preview, create and list refunds."),
+    "refunds": Lazy(f"{_CLI}.cmd_refunds:refunds", "Preview, create, list and read refunds."),
     "returns": Lazy(
-        f"{_CLI}.cmd_returns:returns", "Open returns and move them through their lifecycle."
+        f"{_CLI}.cmd_returns:returns",
+        "Open returns, move them through their lifecycle, and process them into refunds.",
     ),
     "fulfillments": Lazy(
         f"{_CLI}.cmd_fulfillments:fulfillments",
-        "Fulfillment orders: holds, fulfillment requests, moves between locations.",
+        "Fulfillment orders: holds, requests, moves, shipments with tracking, cancels.",
+    ),
+    "migrate": Lazy(
+        f"{_CLI}.cmd_migrate:migrate_command",
+        "Copy orders from one store to another: resumable, never twice, no notifications.",
     ),
     "sync": Lazy(
         f"{_CLI}.cmd_sync:sync_command",

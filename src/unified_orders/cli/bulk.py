@@ -1,4 +1,8 @@
-"""Bulk refunds from a CSV file, safe to run again after an interruption.
+"""Bulk writes from a CSV file, safe to run again after an interruption: refunds
+(``refunds create --from-csv``, :mod:`.bulk_refund`) and shipments (``fulfillments ship
+--from-csv``, :mod:`.bulk_ship`). Each kind (:class:`.bulk_kind.BulkKind`) says what its rows
+mean; everything below (ledger, lock, confirmation, results, Ctrl-C, exit codes) is shared, and
+is told here for refunds.
 
 Input columns: ``store, order, line, quantity, restock, location, shipping, note`` and optionally
 ``group``, ``amount`` (a line's own lower amount; without a line, an amount-only refund) and
@@ -50,47 +54,40 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import AmbiguousWrite, RefundFailed, UnifiedOrdersError
 from ..locks import path_lock
 from .bulk_files import (
     Ledger,
     Results,
-    base_key,
     check_writable,
     ledger_path,
     new_run_id,
     open_results,
     previous_results,
 )
-from .bulk_plan import (
-    classify,
-    in_csv_terms,
-    preview,
-    progress,
-    record_done,
-    resolve_orders,
-    show_plan,
-    totals,
-)
-from .bulk_read import read_groups, read_rows
-from .bulk_rows import Group, group_rows
-from .errors import CliError, ExitCode, describe
+from .bulk_kind import BulkKind
+from .bulk_plan import classify, progress, resolve_orders, show_plan
+from .bulk_read import read_csv, read_groups
+from .bulk_refund import REFUNDING
+from .bulk_rows import Batch, Group, Nouns, Row
+from .errors import CliError, ExitCode
 from .output import records_table
 from .session import Session
 
 if TYPE_CHECKING:
     from .engine_opts import EngineTarget
 
-__all__ = ["BulkOptions", "Group", "ledger_path", "read_groups", "run_bulk"]
+__all__ = ["BulkOptions", "Group", "Ledger", "ledger_path", "read_groups", "run_bulk"]
 
 PROBLEMS = {"invalid", "failed", "ambiguous", "conflict"}
+R = TypeVar("R", bound=Row)
+G = TypeVar("G", bound=Batch)
 
 
 @dataclass(frozen=True)
 class BulkOptions:
-    """How to run a bulk refund."""
+    """How to run a bulk refund (or shipment)."""
 
     source: Path
     results: Path
@@ -104,23 +101,24 @@ class BulkOptions:
 
 @dataclass(frozen=True)
 class _Stop:
-    """Ctrl-C stopped the run: after the refund being sent finished, or ``at_once``."""
+    """Ctrl-C stopped the run: after the write being sent finished, or ``at_once``."""
 
     at_once: bool
 
 
 @contextmanager
-def _ctrl_c_finishes_the_refund() -> Iterator[Callable[[], bool]]:
-    """While refunds are sent, the first Ctrl-C asks to stop after the refund being sent; the
+def _ctrl_c_finishes_the_write(one: str) -> Iterator[Callable[[], bool]]:
+    """While writes are sent, the first Ctrl-C asks to stop after the write being sent; the
     second stops at once. Yields "was stop asked?"."""
     asked = False
+    notice = f"\nstopping after the {one} being sent (Ctrl-C again: stop at once)\n".encode()
 
     def handler(signum: int, frame: FrameType | None) -> None:
         nonlocal asked
         if asked:
             raise KeyboardInterrupt
         asked = True
-        os.write(2, b"\nstopping after the refund being sent (Ctrl-C again: stop at once)\n")
+        os.write(2, notice)
 
     try:
         previous = signal.signal(signal.SIGINT, handler)
@@ -133,97 +131,55 @@ def _ctrl_c_finishes_the_refund() -> Iterator[Callable[[], bool]]:
             signal.signal(signal.SIGINT, previous)
 
 
-def _send(session: Session, group: Group, ledger: Ledger, notify: bool, *, fresh: bool) -> None:
-    """Send one refund: its previewed calculation, or (``fresh``: its order was refunded
-    earlier in this run, so the preview is stale) its request, calculated again now."""
-    ledger.record(
-        group.key, "sending", identity=group.identity, store=group.store, order=group.order
-    )
-    try:
-        store = session.store(group.store)
-        refund = store.refunds.create(
-            group.order,
-            group.request if fresh else group.calculation or group.request,
-            note=group.note,
-            notify=notify,
-            idempotency_key=group.key,
-        )
-    except AmbiguousWrite as error:
-        group.outcome, group.message = "ambiguous", describe(error, session.secrets)
-        ledger.record(group.key, "ambiguous", error=group.message)
-        return
-    except RefundFailed as error:
-        # the platform recorded the refund, as failed: no money moved; a re-run tries again
-        session.checkpoint(group.store)
-        group.outcome, group.message = "failed", describe(error, session.secrets)
-        group.refund_id = error.refund.id
-        ledger.record(
-            group.key,
-            "refund-failed",
-            base_key=base_key(group.key),
-            refund_id=error.refund.id,
-            error=group.message,
-        )
-        return
-    except UnifiedOrdersError as error:
-        # refused before or by the platform: nothing was refunded, a re-run may try again
-        group.outcome, group.message = "failed", in_csv_terms(error, session.secrets)
-        ledger.record(group.key, "failed", error=group.message)
-        return
-    except Exception as error:  # unknown whether it was sent: never resend blindly
-        group.outcome, group.message = "ambiguous", describe(error, session.secrets)
-        ledger.record(group.key, "ambiguous", error=group.message)
-        return
-    session.checkpoint(group.store)
-    group.outcome, group.refund_id, group.total = "refunded", refund.id, refund.total
-    group.message = ""
-    record_done(ledger, group, refund)
-
-
-def run_bulk(session: Session, options: BulkOptions) -> None:
-    """Read, plan, show, confirm, refund, and report; exits 9 when some refunds did not happen,
+def run_bulk(session: Session, options: BulkOptions, kind: BulkKind[Any, Any] = REFUNDING) -> None:
+    """Read, plan, show, confirm, write, and report; exits 9 when some writes did not happen,
     130 when interrupted.
 
     The ledger is locked for the whole run: a second run of the same results file waits."""
-    rows = read_rows(options.source, options.encoding)
+    rows = read_csv(options.source, options.encoding, kind.schema)
     check_writable(options.results, options.source)
     ledger_file = ledger_path(options.results)
     run = new_run_id()
     with path_lock(ledger_file, f"the bulk ledger {ledger_file}"):
         ledger = Ledger(ledger_file, run)
-        results = open_results(options.results, run)
-        previous = previous_results(options.results)
+        results = open_results(options.results, run, kind.layout)
+        previous = previous_results(options.results, kind.layout)
         try:
             resolved = resolve_orders(session, rows)
-            groups = group_rows(rows, resolved.ids)
+            groups = kind.group(rows, resolved.ids)
             for group in groups:
-                classify(group, ledger, previous, options.retry_unfinished)
+                classify(group, ledger, previous, options.retry_unfinished, kind.nouns)
             resolved.refuse_unresolved(groups)
-            to_send = preview(session, groups, ledger, resolved.orders)
+            to_send = kind.preview(session, groups, ledger, resolved.orders)
         except KeyboardInterrupt:
             raise CliError(
                 "stopped by Ctrl-C while checking the rows; nothing was sent",
                 ExitCode.INTERRUPTED,
             ) from None
-        show_plan(session, options.source, groups, to_send)
-        confirmed = _confirm(session, options, groups, to_send)
-        stopped = _send_all(session, options, ledger, results, groups, to_send, confirmed)
-    _report(session, groups, options, run)
+        show_plan(session, options.source, groups, to_send, kind.nouns, kind.sending(to_send))
+        kind.show(session, to_send)
+        confirmed = _confirm(session, options, kind, groups, to_send)
+        stopped = _send_all(session, options, kind, ledger, results, groups, to_send, confirmed)
+    _report(session, kind, groups, options, run)
     if stopped is not None:
-        _interrupted(session, to_send, stopped)
-    _exit_code(groups, options, confirmed)
+        _interrupted(session, kind.nouns, to_send, stopped)
+    _exit_code(kind.nouns, groups, options, confirmed)
 
 
 def _confirm(
-    session: Session, options: BulkOptions, groups: list[Group], to_send: list[Group]
+    session: Session,
+    options: BulkOptions,
+    kind: BulkKind[R, G],
+    groups: list[G],
+    to_send: list[G],
 ) -> bool:
     if not to_send:
         return True
     invalid = sum(len(g.rows) for g in groups if g.outcome == "invalid")
-    question = f"Create {len(to_send)} refund(s) totalling {totals(to_send)}"
+    question = f"Create {kind.sending(to_send)}"
     question += f" (not the {invalid} invalid row(s))?" if invalid else "?"
     try:
-        session.confirm(question, yes=options.yes, what="the bulk refund")
+        session.confirm(question, yes=options.yes, what=f"the bulk {kind.nouns.one}")
     except CliError:
         return False
     return True
@@ -231,18 +187,19 @@ def _confirm(
 
 @dataclass
 class _Sender:
-    """Sends refunds one by one, until Ctrl-C is pressed."""
+    """Sends writes one by one, until Ctrl-C is pressed."""
 
     session: Session
+    kind: BulkKind[Any, Any]
     ledger: Ledger
     notify: bool
     asked_to_stop: Callable[[], bool]
     stopped: _Stop | None = None
-    #: orders refunded in this run: a later refund of one is calculated again when sent
-    refunded: set[tuple[str, str]] = field(default_factory=set)
+    #: orders written to in this run: a later write to one is prepared again when sent
+    written: set[tuple[str, str]] = field(default_factory=set)
 
-    def send(self, group: Group) -> None:
-        """Send one refund (or mark it not sent, once Ctrl-C was pressed)."""
+    def send(self, group: Batch) -> None:
+        """Send one write (or mark it not sent, once Ctrl-C was pressed)."""
         if self.stopped is None and self.asked_to_stop():
             self.stopped = _Stop(at_once=False)
         if self.stopped is not None:
@@ -251,7 +208,8 @@ class _Sender:
             return
         order = (group.store, group.order)
         try:
-            _send(self.session, group, self.ledger, self.notify, fresh=order in self.refunded)
+            fresh = order in self.written
+            self.kind.send(self.session, group, self.ledger, self.notify, fresh=fresh)
         except KeyboardInterrupt:
             self.stopped = _Stop(at_once=True)
             group.outcome = "ambiguous"
@@ -259,19 +217,20 @@ class _Sender:
                 "interrupted (Ctrl-C) while being sent: its outcome is unknown; check the "
                 "order on the platform, then re-run with --retry-unfinished"
             )
-        self.refunded.add(order)
+        self.written.add(order)
 
 
 def _send_all(
     session: Session,
     options: BulkOptions,
+    kind: BulkKind[R, G],
     ledger: Ledger,
     results: Results,
-    groups: list[Group],
-    to_send: list[Group],
+    groups: list[G],
+    to_send: list[G],
     confirmed: bool,
 ) -> _Stop | None:
-    """In the input's order, write each refund's results lines, sending the refunds to send
+    """In the input's order, write each write's results lines, sending the writes to send
     first (when confirmed); after Ctrl-C, the rest are marked not sent."""
     sending = {id(g) for g in to_send}
     if not confirmed:
@@ -282,17 +241,15 @@ def _send_all(
             results.write(group)
         return None
     if options.engine is not None:
-        from .bulk_engine import send_on_engine
-
-        send_on_engine(session, ledger, to_send, options.notify, options.engine)
+        kind.send_on_engine(session, ledger, to_send, options.notify, options.engine)
         for group in groups:
             results.write(group)
         return None
     with (
-        progress(session, "refunding", len(to_send)) as advance,
-        _ctrl_c_finishes_the_refund() as asked,
+        progress(session, kind.nouns.doing, len(to_send)) as advance,
+        _ctrl_c_finishes_the_write(kind.nouns.one) as asked,
     ):
-        sender = _Sender(session, ledger, options.notify, asked)
+        sender = _Sender(session, kind, ledger, options.notify, asked)
         for group in groups:
             if id(group) in sending:
                 sender.send(group)
@@ -301,23 +258,26 @@ def _send_all(
     return sender.stopped
 
 
-def _interrupted(session: Session, to_send: list[Group], stopped: _Stop) -> None:
+def _interrupted(session: Session, nouns: Nouns, to_send: list[Any], stopped: _Stop) -> None:
     """Say how far the run got, and exit 130."""
     through = [g for g in to_send if g.outcome not in ("not-sent", "ambiguous")]
     unsure = [g for g in to_send if g.outcome == "ambiguous"]
     session.output.note(f"interrupted after {len(through)} of {len(to_send)}; rerun to continue")
     left = sum(1 for g in to_send if g.outcome == "not-sent")
-    message = f"stopped by Ctrl-C; {left} refund(s) not sent (outcome not-sent)"
+    message = f"stopped by Ctrl-C; {left} {nouns.one}(s) not sent (outcome not-sent)"
     if stopped.at_once and unsure:
         message += (
-            f"; the refund of order {unsure[-1].order} was being sent: check it on the "
+            f"; the {nouns.one} of order {unsure[-1].order} was being sent: check it on the "
             "platform, then rerun with --retry-unfinished"
         )
     raise CliError(message, ExitCode.INTERRUPTED)
 
 
-def _report(session: Session, groups: list[Group], options: BulkOptions, run: str) -> None:
+def _report(
+    session: Session, kind: BulkKind[R, G], groups: list[G], options: BulkOptions, run: str
+) -> None:
     out = session.output
+    nouns = kind.nouns
     records = [
         {
             "store": g.store,
@@ -326,24 +286,19 @@ def _report(session: Session, groups: list[Group], options: BulkOptions, run: st
             "rows": g.numbers,
             "key": g.key,
             "outcome": g.outcome,
-            "refund_id": g.refund_id or None,
-            "total": g.total,
+            **kind.record(g),
             "message": g.message or None,
             "run": run,
         }
         for g in groups
     ]
-    out.items(
-        records,
-        records_table(
-            "Bulk refund results", ["store", "order", "group", "outcome", "refund_id", "message"]
-        ),
-    )
+    columns = ["store", "order", "group", "outcome", *kind.report_columns, "message"]
+    out.items(records, records_table(f"Bulk {nouns.one} results", columns))
     counts = Counter(g.outcome for g in groups)
-    refunded = [g for g in groups if g.outcome == "refunded"]
+    made = [g for g in groups if g.outcome == nouns.done]
     out.note(
-        f"summary: {counts.get('refunded', 0)} refunded ({totals(refunded)}), "
-        f"{counts.get('already-refunded', 0)} already refunded, "
+        f"summary: {counts.get(nouns.done, 0)} {nouns.done}{kind.made(made)}, "
+        f"{counts.get(nouns.already, 0)} already {nouns.done}, "
         + ", ".join(f"{counts.get(k, 0)} {k}" for k in sorted(PROBLEMS))
         + (f", {counts['not-sent']} not sent" if counts.get("not-sent") else "")
         + f"; results (run {run}) appended to {options.results}, ledger in "
@@ -351,15 +306,15 @@ def _report(session: Session, groups: list[Group], options: BulkOptions, run: st
     )
 
 
-def _exit_code(groups: list[Group], options: BulkOptions, confirmed: bool) -> None:
+def _exit_code(nouns: Nouns, groups: list[Any], options: BulkOptions, confirmed: bool) -> None:
     if not confirmed:
         raise CliError(
-            "the bulk refund was not confirmed; nothing was sent (pass --yes)",
+            f"the bulk {nouns.one} was not confirmed; nothing was sent (pass --yes)",
             ExitCode.NOT_CONFIRMED,
         )
     problems = sum(1 for g in groups if g.outcome in PROBLEMS)
     if problems:
         raise CliError(
-            f"{problems} refund(s) did not go through; see {options.results}",
+            f"{problems} {nouns.one}(s) did not go through; see {options.results}",
             ExitCode.BULK_INCOMPLETE,
         )

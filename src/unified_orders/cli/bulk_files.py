@@ -16,18 +16,21 @@ import os
 import secrets
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .bulk_rows import COLUMNS, OPTIONAL, Group
+from .bulk_rows import COLUMNS, OPTIONAL, Batch, Group
 from .errors import CliError, ExitCode
 
 __all__ = [
     "DONE",
+    "REFUND_RESULTS",
     "Ledger",
     "Results",
+    "ResultsLayout",
     "base_key",
     "check_writable",
     "ledger_path",
@@ -65,6 +68,45 @@ _UNDATED_COLUMNS = (
 )
 #: Outcomes that mean the refund exists.
 DONE = {"refunded", "already-refunded"}
+
+
+@dataclass(frozen=True)
+class ResultsLayout:
+    """The columns of one kind's results CSV: which run and when, the input row, the key and
+    outcome, then what was made (``made``: its id column first), then the message."""
+
+    inputs: tuple[str, ...]
+    made: tuple[str, ...]
+    #: outcomes that mean the write exists
+    done: frozenset[str]
+    #: the ``made`` cells of one input row (``first``: the write's first row)
+    cells: Callable[[Any, bool], dict[str, str]]
+    #: an older layout that is converted once (None: there is none)
+    undated: tuple[str, ...] | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column, in order."""
+        return ("run", "at", "row", *self.inputs, "key", "outcome", *self.made, "message")
+
+
+def _refund_cells(group: Group, first: bool) -> dict[str, str]:
+    total = group.total if first else None
+    return {
+        "refund_id": group.refund_id,
+        "refunded": str(total.amount) if total else "",
+        "currency": total.currency if total else "",
+    }
+
+
+#: The bulk refunds' results CSV (its columns are :data:`RESULT_COLUMNS`).
+REFUND_RESULTS = ResultsLayout(
+    (*COLUMNS, *OPTIONAL),
+    ("refund_id", "refunded", "currency"),
+    frozenset(DONE),
+    _refund_cells,
+    _UNDATED_COLUMNS,
+)
 #: The ledger entry written after a line a crash cut short (which readers then skip).
 TORN = "torn-line-above"
 
@@ -227,30 +269,30 @@ def _cells(line: str) -> list[str]:
         return []
 
 
-def previous_results(path: Path) -> dict[str, str]:
-    """Keys the results CSV records as refunded (by any earlier run), with their refund ids."""
+def previous_results(path: Path, layout: ResultsLayout = REFUND_RESULTS) -> dict[str, str]:
+    """Keys the results CSV records as done (by any earlier run), with the ids made."""
     done: dict[str, str] = {}
     if not path.exists():
         return done
     for record in _records(path):
-        if record.get("outcome") in DONE and record.get("key"):
-            done[record["key"]] = record.get("refund_id") or ""
+        if record.get("outcome") in layout.done and record.get("key"):
+            done[record["key"]] = record.get(layout.made[0]) or ""
     return done
 
 
 class Results:
-    """The append-only results CSV: each run adds one line per input row, as refunds finish."""
+    """The append-only results CSV: each run adds one line per input row, as writes finish."""
 
-    def __init__(self, path: Path, run: str) -> None:
+    def __init__(self, path: Path, run: str, layout: ResultsLayout = REFUND_RESULTS) -> None:
         self.path = path
         self.run = run
+        self.layout = layout
 
-    def write(self, group: Group) -> None:
-        """One line per input row of this refund, each written through at once."""
+    def write(self, group: Batch) -> None:
+        """One line per input row of this write, each written through at once."""
         at = _now()
         for index, (number, row) in enumerate(group.rows):
-            first = index == 0 and group.total is not None
-            record = {column: row.get(column, "") for column in (*COLUMNS, *OPTIONAL)}
+            record = {column: row.get(column, "") for column in self.layout.inputs}
             record.update(
                 run=self.run,
                 at=at,
@@ -258,15 +300,14 @@ class Results:
                 group=group.label,
                 key=group.key,
                 outcome=group.outcome,
-                refund_id=group.refund_id,
-                refunded=str(group.total.amount) if first and group.total else "",
-                currency=group.total.currency if first and group.total else "",
                 message=group.message,
             )
-            _append(self.path, _csv_line([record[c] for c in RESULT_COLUMNS]), durable=False)
+            record.update(self.layout.cells(group, index == 0))
+            line = _csv_line([record[c] for c in self.layout.columns])
+            _append(self.path, line, durable=False)
 
 
-def open_results(path: Path, run: str) -> Results:
+def open_results(path: Path, run: str, layout: ResultsLayout = REFUND_RESULTS) -> Results:
     """Get the results CSV ready for this run's lines: created with its header, converted
     once from the undated layout, or its cut last line closed off. A file that is not a results
     CSV (the input itself, say) is refused, never appended to."""
@@ -276,10 +317,10 @@ def open_results(path: Path, run: str) -> Results:
         else []
     )
     if not header:
-        _append(path, _csv_line(RESULT_COLUMNS), durable=True)
-    elif tuple(header) == _UNDATED_COLUMNS:
+        _append(path, _csv_line(layout.columns), durable=True)
+    elif layout.undated is not None and tuple(header) == layout.undated:
         _add_run_columns(path)
-    elif tuple(header) != RESULT_COLUMNS:
+    elif tuple(header) != layout.columns:
         raise CliError(
             f"{path} is not a bulk results file (its first row is {', '.join(header[:6])}...); "
             "choose another --results",
@@ -288,7 +329,7 @@ def open_results(path: Path, run: str) -> Results:
     torn = _torn_tail(path)
     if torn is not None:
         _append(path, ('"' if torn.count('"') % 2 else "") + "\n", durable=True)
-    return Results(path, run)
+    return Results(path, run, layout)
 
 
 def _add_run_columns(path: Path) -> None:

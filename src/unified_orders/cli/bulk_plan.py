@@ -1,6 +1,7 @@
-"""Planning a bulk run, before anything is sent: each order read once, refunds already done
-found (in the ledger, the results CSV, or on the platform by key), the others calculated, and
-the plan shown: what will be sent, and which rows will not and why.
+"""Planning a bulk run, before anything is sent: each order read once, writes already done
+found (in the ledger, the results CSV, or on the platform by key), the others checked (refunds
+calculated here; shipments in :mod:`.bulk_ship`), and the plan shown: what will be sent, and
+which rows will not and why.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..errors import InvalidRequest, UnifiedOrdersError, UnsupportedOperation
 from ..models import Order, Refund, RefundStatus
 from ..writes import refunds_with_key
 from .bulk_files import Ledger, base_key
-from .bulk_rows import Group, Problem, Row
+from .bulk_rows import REFUNDS, Batch, Group, Nouns, Problem, Row
 from .errors import describe
 from .layout import Column, FitTable, Kind
 from .output import money
@@ -38,6 +39,7 @@ __all__ = [
     "record_done",
     "resolve_orders",
     "show_plan",
+    "show_refunds",
     "totals",
 ]
 
@@ -67,7 +69,7 @@ class Resolved:
     #: ``(store, order cell)`` that could not be read: the CSV column to blame, and why
     unresolved: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
-    def refuse_unresolved(self, groups: Sequence[Group]) -> None:
+    def refuse_unresolved(self, groups: Sequence[Batch]) -> None:
         """Make invalid the refunds still to be made (or already invalid) whose order could not
         be read; a refund the ledger records as done stays done: its order need not be
         readable."""
@@ -156,8 +158,14 @@ def problems_of(error: UnifiedOrdersError, group: Group, secrets: list[str]) -> 
     return found
 
 
-def classify(group: Group, ledger: Ledger, previous: dict[str, str], retry: bool) -> None:
-    """Decide from the rows, the ledger and the results CSV whether this refund is still to be
+def classify(
+    group: Batch,
+    ledger: Ledger,
+    previous: dict[str, str],
+    retry: bool,
+    nouns: Nouns = REFUNDS,
+) -> None:
+    """Decide from the rows, the ledger and the results CSV whether this write is still to be
     made (its ``outcome`` stays empty) or not."""
     if group.error is not None:
         group.outcome, group.message = "invalid", group.error
@@ -167,27 +175,27 @@ def classify(group: Group, ledger: Ledger, previous: dict[str, str], retry: bool
     for key in group.earlier_keys:
         earlier = ledger.last.get(key)
         if key in previous or (earlier is not None and earlier["event"] == "done"):
-            group.outcome = "already-refunded"
-            group.refund_id = previous.get(key) or (earlier or {}).get("refund_id", "")
-            group.message = "refunded by an earlier run (that named the order as written)"
+            group.outcome = nouns.already
+            group.made_id = previous.get(key) or (earlier or {}).get(f"{nouns.one}_id", "")
+            group.message = f"{nouns.done} by an earlier run (that named the order as written)"
             return
     if entry is not None and entry["event"] == "done":
-        group.outcome = "already-refunded"
-        group.refund_id = entry.get("refund_id", "")
-        group.message = f"refunded by an earlier run at {entry.get('at', '?')}"
+        group.outcome = nouns.already
+        group.made_id = entry.get(f"{nouns.one}_id", "")
+        group.message = f"{nouns.done} by an earlier run at {entry.get('at', '?')}"
     elif group.key in previous:
-        group.outcome, group.refund_id = "already-refunded", previous[group.key]
-        group.message = "recorded as refunded in the results CSV"
+        group.outcome, group.made_id = nouns.already, previous[group.key]
+        group.message = f"recorded as {nouns.done} in the results CSV"
     elif entry is not None and entry["event"] in ("sending", "ambiguous") and not retry:
         group.outcome = "ambiguous"
         group.message = (
-            "an earlier run sent this refund and its outcome is unknown; check the order on "
-            "the platform, then re-run with --retry-unfinished to send it again"
+            f"an earlier run sent this {nouns.one} and its outcome is unknown; check the order "
+            "on the platform, then re-run with --retry-unfinished to send it again"
         )
     elif ledger.done_identity.get(group.identity, group.key) != group.key:
         group.outcome = "conflict"
         group.message = (
-            "this order (and group) was already refunded by an earlier run with different "
+            f"this order (and group) was already {nouns.done} by an earlier run with different "
             "lines; put extra lines under a new group label"
         )
 
@@ -272,9 +280,16 @@ def totals(groups: Sequence[Group]) -> str:
     return ", ".join(f"{amount} {currency}" for currency, amount in sorted(sums.items())) or "0"
 
 
-def show_plan(session: Session, source: Path, groups: list[Group], to_send: list[Group]) -> None:
-    """Before asking: how many rows will be sent, are invalid, already done or held back; then
-    each invalid row with its column and why, and the refunds to create."""
+def show_plan(
+    session: Session,
+    source: Path,
+    groups: Sequence[Batch],
+    to_send: Sequence[Batch],
+    nouns: Nouns,
+    sending: str,
+) -> None:
+    """Before asking: how many rows will be sent (``sending``: as what), are invalid, already
+    done or held back; then each invalid row with its column and why."""
     out = session.output
     rows: Counter[str] = Counter()
     for group in groups:
@@ -282,17 +297,10 @@ def show_plan(session: Session, source: Path, groups: list[Group], to_send: list
         rows[state] += len(group.rows)
     held = ", ".join(f"{rows[k]} {k}" for k in HELD_BACK if rows[k])
     out.note(
-        f"{source}: {rows.total()} row(s): {rows['send']} valid to send as {len(to_send)} "
-        f"refund(s) totalling {totals(to_send)}; {rows['invalid']} invalid (not sent); "
-        f"{rows['already-refunded']} already done" + (f"; held back: {held}" if held else "")
+        f"{source}: {rows.total()} row(s): {rows['send']} valid to send as {sending}; "
+        f"{rows['invalid']} invalid (not sent); {rows[nouns.already]} already done"
+        + (f"; held back: {held}" if held else "")
     )
-    orders = [(g.store, g.order) for g in to_send]
-    again = len(orders) - len(set(orders))
-    if again:
-        out.note(
-            f"{again} refund(s) are of an order refunded earlier in this file: they are "
-            "calculated again when sent (their totals above may then be lower)"
-        )
     invalid = [(g, p) for g in groups if g.outcome == "invalid" for p in g.problems]
     if invalid and out.tables:
         out.console.print(
@@ -314,6 +322,18 @@ def show_plan(session: Session, source: Path, groups: list[Group], to_send: list
     elif invalid:
         for group, problem in invalid:
             out.note(f"invalid: {problem} (store {group.store}, order {group.order})")
+
+
+def show_refunds(session: Session, to_send: Sequence[Group]) -> None:
+    """The refunds to create, after the plan."""
+    out = session.output
+    orders = [(g.store, g.order) for g in to_send]
+    again = len(orders) - len(set(orders))
+    if again:
+        out.note(
+            f"{again} refund(s) are of an order refunded earlier in this file: they are "
+            "calculated again when sent (their totals above may then be lower)"
+        )
     if out.tables and to_send:
         out.console.print(
             FitTable(

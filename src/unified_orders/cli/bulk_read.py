@@ -1,9 +1,10 @@
-"""Reading a bulk refund CSV: its encoding, its header, and each row's cells.
+"""Reading a bulk CSV (refunds, shipments): its encoding, its header, and each row's cells.
 
 The file is decoded whole (UTF-8 with or without a byte order mark, or ``--encoding``); a file
 that is not text in that encoding is an error naming the byte, line and row where it stops
 being so. Cells and column names are trimmed; the order cell is passed on as written (an id or
-an order number). A cell that cannot be read marks its row with the column and why.
+an order number). A cell that cannot be read marks its row with the column and why. What the
+columns are and what a row means is a :class:`CsvSchema`; the refunds' is :data:`REFUND_CSV`.
 """
 
 from __future__ import annotations
@@ -11,22 +12,36 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from ..models import RefundLineRequest, Restock, ShippingRefund
-from .bulk_rows import COLUMNS, OPTIONAL, REQUIRED, Group, Row, group_rows
+from .bulk_rows import COLUMNS, OPTIONAL, REQUIRED, Group, RefundRow, Row, group_rows
 from .errors import CliError, ExitCode
 from .lines import parse_restock
 
-__all__ = ["read_groups", "read_rows"]
+__all__ = [
+    "REFUND_CSV",
+    "Bad",
+    "CsvSchema",
+    "quantity",
+    "read_csv",
+    "read_groups",
+    "read_rows",
+    "yes_or_no",
+]
+
+R = TypeVar("R", bound=Row)
 
 _YES = {"yes", "y", "true", "1", "x"}
 _NO = {"", "no", "n", "false", "0"}
 _BOM = "\ufeff"
 
 
-class _Bad(Exception):
+class Bad(Exception):
     """A cell that cannot be read: its column and what is wrong."""
 
     def __init__(self, column: str | None, message: str) -> None:
@@ -35,7 +50,26 @@ class _Bad(Exception):
         self.message = message
 
 
-def read_rows(path: Path, encoding: str = "utf-8-sig") -> list[Row]:
+@dataclass(frozen=True)
+class CsvSchema(Generic[R]):
+    """The columns of one kind of bulk CSV, and how one of its rows is read."""
+
+    required: tuple[str, ...]
+    columns: tuple[str, ...]
+    optional: tuple[str, ...]
+    #: a row of this kind, from its number and cells
+    row: Callable[[int, dict[str, str]], R]
+    #: read the row's cells into what it asks for, raising :class:`Bad` for a cell that is wrong
+    check: Callable[[R], None]
+
+
+def read_rows(path: Path, encoding: str = "utf-8-sig") -> list[RefundRow]:
+    """Read and check every row of a bulk refund CSV (file-level problems are errors, exit 2 or
+    4)."""
+    return read_csv(path, encoding, REFUND_CSV)
+
+
+def read_csv(path: Path, encoding: str, schema: CsvSchema[R]) -> list[R]:
     """Read and check every row of the CSV (file-level problems are errors, exit 2 or 4)."""
     try:
         codec = codecs.lookup(encoding)
@@ -50,7 +84,8 @@ def read_rows(path: Path, encoding: str = "utf-8-sig") -> list[Row]:
     except UnicodeDecodeError as error:
         raise _not_text(path, raw, error, codec.name) from None
     try:
-        return _rows(path, text.removeprefix(_BOM))  # a byte order mark is not a column name
+        # a byte order mark is not a column name
+        return _rows(path, text.removeprefix(_BOM), schema)
     except csv.Error as error:
         raise CliError(f"{path}: not a readable CSV file ({error})", ExitCode.VALIDATION) from None
 
@@ -70,11 +105,11 @@ def _not_text(path: Path, raw: bytes, error: UnicodeDecodeError, codec: str) -> 
     )
 
 
-def _rows(path: Path, text: str) -> list[Row]:
+def _rows(path: Path, text: str, schema: CsvSchema[R]) -> list[R]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [name.strip().lower() for name in next(reader, [])]
-    _check_header(path, header)
-    rows: list[Row] = []
+    _check_header(path, header, schema)
+    rows: list[R] = []
     number = 0
     for cells in reader:
         if not cells:
@@ -82,7 +117,9 @@ def _rows(path: Path, text: str) -> list[Row]:
         number += 1
         if not any(cell.strip() for cell in cells):
             continue  # an empty spreadsheet row (",,,,"): nothing asked
-        row = Row(number, {name: cell.strip() for name, cell in zip(header, cells, strict=False)})
+        row = schema.row(
+            number, {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
+        )
         extra = cells[len(header) :]
         if extra:
             # "4,99" in a shipping column splits into two cells: never read it as 4
@@ -91,14 +128,30 @@ def _rows(path: Path, text: str) -> list[Row]:
                 f"{len(cells)} cells but {len(header)} columns (extra: "
                 f"{', '.join(map(repr, extra))}); quote values that hold a comma",
             )
-        _check_row(row)
+        _check(row, schema)
         rows.append(row)
     return rows
 
 
-def _check_header(path: Path, header: list[str]) -> None:
-    known = COLUMNS + OPTIONAL
-    missing = [c for c in REQUIRED if c not in header]
+def _check(row: R, schema: CsvSchema[R]) -> None:
+    """Read the row's cells, or mark its problem."""
+    try:
+        for column in schema.required:
+            if not row.cell(column):
+                raise Bad(column, f"empty; every row needs {_and(schema.required)}")
+        schema.check(row)
+    except Bad as bad:
+        row.refuse(bad.column, bad.message)
+
+
+def _and(columns: tuple[str, ...]) -> str:
+    named = [f"an {c}" if c[0] in "aeiou" else f"a {c}" for c in columns]
+    return ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
+
+
+def _check_header(path: Path, header: list[str], schema: CsvSchema[R]) -> None:
+    known = schema.columns + schema.optional
+    missing = [c for c in schema.required if c not in header]
     unknown = [c or "(empty)" for c in header if c not in known]
     twice = sorted({c for c in header if header.count(c) > 1})
     if missing:
@@ -110,60 +163,59 @@ def _check_header(path: Path, header: list[str]) -> None:
     else:
         return
     raise CliError(
-        f"{path}: {problem}; expected columns {', '.join(COLUMNS)} (and optionally "
-        f"{', '.join(OPTIONAL)}) in the first row",
+        f"{path}: {problem}; expected columns {', '.join(schema.columns)} (and optionally "
+        f"{', '.join(schema.optional)}) in the first row",
         ExitCode.VALIDATION,
     )
 
 
-def _check_row(row: Row) -> None:
-    """Read the row's cells into a line and shipping request, or mark its problem."""
-    try:
-        for column in REQUIRED:
-            if not row.cell(column):
-                raise _Bad(column, "empty; every row needs a store and an order")
-        line = row.cell("line")
-        amount = _amount(row.cell("amount"))
-        if line:
-            row.line = RefundLineRequest(
-                line_id=line,
-                quantity=_quantity(row.cell("quantity")),
-                restock=_restock(row.cell("restock")),
-                location_id=row.cell("location") or None,
-                amount=amount,
-            )
-        else:
-            given = [c for c in ("quantity", "restock", "location") if row.cell(c)]
-            if given:
-                raise _Bad("line", f"empty, but {' and '.join(given)} given: which line?")
-            row.amount = amount
-        row.shipping = _shipping(row.cell("shipping"))
-        row.everything_left = _yes(row.cell("all"))
-        if row.everything_left:
-            given = [c for c in ("line", "shipping", "amount") if row.cell(c)]
-            if given:
-                raise _Bad("all", f"yes refunds everything left; leave {', '.join(given)} empty")
-    except _Bad as bad:
-        row.refuse(bad.column, bad.message)
+def _check_row(row: RefundRow) -> None:
+    """Read the row's cells into a line and shipping request."""
+    line = row.cell("line")
+    amount = _amount(row.cell("amount"))
+    if line:
+        row.line = RefundLineRequest(
+            line_id=line,
+            quantity=quantity(row.cell("quantity")),
+            restock=_restock(row.cell("restock")),
+            location_id=row.cell("location") or None,
+            amount=amount,
+        )
+    else:
+        given = [c for c in ("quantity", "restock", "location") if row.cell(c)]
+        if given:
+            raise Bad("line", f"empty, but {' and '.join(given)} given: which line?")
+        row.amount = amount
+    row.shipping = _shipping(row.cell("shipping"))
+    row.everything_left = yes_or_no(row.cell("all"), "all", "yes (refund everything left)")
+    if row.everything_left:
+        given = [c for c in ("line", "shipping", "amount") if row.cell(c)]
+        if given:
+            raise Bad("all", f"yes refunds everything left; leave {', '.join(given)} empty")
 
 
-def _quantity(text: str) -> int:
+#: The bulk refund CSV.
+REFUND_CSV = CsvSchema(REQUIRED, COLUMNS, OPTIONAL, RefundRow, _check_row)
+
+
+def quantity(text: str, what: str = "refund") -> int:
+    """A quantity cell: a whole number of units, at least 1."""
     if not text:
-        raise _Bad("quantity", "empty; give the number of units to refund")
+        raise Bad("quantity", f"empty; give the number of units to {what}")
     try:
-        quantity = int(text)
+        units = int(text)
     except ValueError:
-        raise _Bad("quantity", f"{text!r} is not a whole number") from None
-    if quantity < 1:
-        raise _Bad("quantity", f"must be at least 1, got {quantity}")
-    return quantity
+        raise Bad("quantity", f"{text!r} is not a whole number") from None
+    if units < 1:
+        raise Bad("quantity", f"must be at least 1, got {units}")
+    return units
 
 
 def _restock(text: str) -> Restock | None:
     try:
         return parse_restock(text, "restock")
     except CliError:
-        raise _Bad(
+        raise Bad(
             "restock", f"{text!r} is not one of no_restock, cancel, return (or empty)"
         ) from None
 
@@ -174,18 +226,19 @@ def _amount(text: str) -> Decimal | None:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise _Bad("amount", f"{text!r} is not an amount such as 4.99") from None
+        raise Bad("amount", f"{text!r} is not an amount such as 4.99") from None
     if not amount.is_finite() or amount <= 0:
-        raise _Bad("amount", f"{text!r}: the amount must be a positive number")
+        raise Bad("amount", f"{text!r}: the amount must be a positive number")
     return amount
 
 
-def _yes(text: str) -> bool:
+def yes_or_no(text: str, column: str, meaning: str) -> bool:
+    """A yes/no cell (empty: no); ``meaning`` says what yes does, for the message."""
     if text.lower() in _YES:
         return True
     if text.lower() in _NO:
         return False
-    raise _Bad("all", f"{text!r}: expected yes (refund everything left) or empty")
+    raise Bad(column, f"{text!r}: expected {meaning} or empty")
 
 
 def _shipping(text: str) -> ShippingRefund | None:
@@ -196,9 +249,9 @@ def _shipping(text: str) -> ShippingRefund | None:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise _Bad("shipping", f"{text!r}: expected 'full' or an amount such as 4.99") from None
+        raise Bad("shipping", f"{text!r}: expected 'full' or an amount such as 4.99") from None
     if not amount.is_finite() or amount <= 0:
-        raise _Bad("shipping", f"{text!r}: the amount must be a positive number")
+        raise Bad("shipping", f"{text!r}: the amount must be a positive number")
     return ShippingRefund(amount=amount)
 
 

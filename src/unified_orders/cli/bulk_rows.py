@@ -24,13 +24,43 @@ from ..models import (
     ShippingRefund,
 )
 
-__all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Group", "Problem", "Row", "group_rows"]
+__all__ = [
+    "COLUMNS",
+    "OPTIONAL",
+    "REFUNDS",
+    "REQUIRED",
+    "Batch",
+    "Group",
+    "Nouns",
+    "Problem",
+    "RefundRow",
+    "Row",
+    "group_rows",
+    "hold_together",
+]
 
 REQUIRED = ("store", "order")
 COLUMNS = ("store", "order", "line", "quantity", "restock", "location", "shipping", "note")
 #: ``amount``: with a line, that line's own (lower) amount; alone, an amount-only refund.
 #: ``all``: ``yes`` refunds everything left on the order (no other column with it).
 OPTIONAL = ("group", "amount", "all")
+
+
+@dataclass(frozen=True)
+class Nouns:
+    """What a bulk run makes, in words: ``refund`` / ``refunded`` / ``refunding``."""
+
+    one: str
+    done: str
+    doing: str
+
+    @property
+    def already(self) -> str:
+        """The outcome of a write an earlier run made: ``already-refunded``."""
+        return f"already-{self.done}"
+
+
+REFUNDS = Nouns("refund", "refunded", "refunding")
 
 
 @dataclass(frozen=True)
@@ -54,15 +84,10 @@ def _numbers(rows: Sequence[int]) -> str:
 
 @dataclass
 class Row:
-    """One CSV row: its number, trimmed cells, and what it asks for (or its problem)."""
+    """One CSV row: its number, trimmed cells, and its problem (if it has one)."""
 
     number: int
     cells: dict[str, str]
-    line: RefundLineRequest | None = None
-    shipping: ShippingRefund | None = None
-    #: an amount-only refund (an ``amount`` with no line)
-    amount: Decimal | None = None
-    everything_left: bool = False
     problem: Problem | None = None
 
     def cell(self, column: str) -> str:
@@ -91,13 +116,55 @@ class Row:
 
 
 @dataclass
-class Group:
-    """One refund to make: the rows it came from and the request they describe."""
+class RefundRow(Row):
+    """A row of a bulk refund CSV: what it asks to refund."""
+
+    line: RefundLineRequest | None = None
+    shipping: ShippingRefund | None = None
+    #: an amount-only refund (an ``amount`` with no line)
+    amount: Decimal | None = None
+    everything_left: bool = False
+
+
+@dataclass
+class Batch:
+    """One write a bulk run makes (a refund, a shipment): the rows it came from, its key, and
+    how it went."""
 
     store: str
     order: str
     label: str
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    key: str = ""
+    #: keys of the same write hashed with the order cell as written (not the resolved id), as
+    #: runs before order cells were resolved made them: a write done under one is done
+    earlier_keys: list[str] = field(default_factory=list)
+    outcome: str = ""
+    message: str = ""
+    #: the id of what was made (the refund, the shipment)
+    made_id: str = ""
+
+    @property
+    def error(self) -> str | None:
+        """Why this write cannot be made from the CSV alone (None: it can be tried)."""
+        return "; ".join(str(p) for p in self.problems) or None
+
+    @property
+    def numbers(self) -> list[int]:
+        """The CSV row numbers of this write."""
+        return [number for number, _ in self.rows]
+
+    @property
+    def identity(self) -> str:
+        """Store, order and group label: what may be written once."""
+        return f"{self.store}|{self.order}|{self.label}"
+
+
+@dataclass
+class Group(Batch):
+    """One refund to make: the rows it came from and the request they describe."""
+
     lines: list[RefundLineRequest] = field(default_factory=list)
     shipping: ShippingRefund | None = None
     notes: list[str] = field(default_factory=list)
@@ -108,31 +175,17 @@ class Group:
     amount_rows: list[int] = field(default_factory=list)
     everything_left: bool = False
     all_rows: list[int] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    key: str = ""
-    #: keys of the same refund hashed with the order cell as written (not the resolved id), as
-    #: runs before order cells were resolved made them: a refund done under one is done
-    earlier_keys: list[str] = field(default_factory=list)
     calculation: RefundCalculation | None = None
-    outcome: str = ""
-    message: str = ""
-    refund_id: str = ""
     total: Money | None = None
 
     @property
-    def error(self) -> str | None:
-        """Why this refund cannot be made from the CSV alone (None: it can be tried)."""
-        return "; ".join(str(p) for p in self.problems) or None
+    def refund_id(self) -> str:
+        """The refund made (or found), once there is one."""
+        return self.made_id
 
-    @property
-    def numbers(self) -> list[int]:
-        """The CSV row numbers of this refund."""
-        return [number for number, _ in self.rows]
-
-    @property
-    def identity(self) -> str:
-        """Store, order and group label: what may be refunded once."""
-        return f"{self.store}|{self.order}|{self.label}"
+    @refund_id.setter
+    def refund_id(self, value: str) -> None:
+        self.made_id = value
 
     @property
     def request(self) -> RefundRequest:
@@ -184,8 +237,18 @@ def _plain(amount: Decimal | None) -> str:
     return format(amount.normalize(), "f") if amount is not None else ""
 
 
+def hold_together(group: Batch, one: str) -> None:
+    """One bad row holds back the other rows of its write (``one``: ``refund``)."""
+    bad = [p.rows[0] for p in group.problems]
+    others = tuple(n for n in group.numbers if n not in bad)
+    if bad and others:
+        group.problems.append(
+            Problem(others, None, f"not sent: part of one {one} with row {_numbers(bad)}")
+        )
+
+
 def group_rows(
-    rows: Sequence[Row], orders: Mapping[tuple[str, str], str] | None = None
+    rows: Sequence[RefundRow], orders: Mapping[tuple[str, str], str] | None = None
 ) -> list[Group]:
     """Group rows into refunds by store, order and group label, in the order of their first row.
 
@@ -200,12 +263,7 @@ def group_rows(
         _join(group, row)
     result = list(groups.values())
     for group in result:
-        bad = [p.rows[0] for p in group.problems]
-        others = tuple(n for n in group.numbers if n not in bad)
-        if bad and others:
-            group.problems.append(
-                Problem(others, None, f"not sent: part of one refund with row {_numbers(bad)}")
-            )
+        hold_together(group, "refund")
         asked = group.lines or group.shipping or group.amount or group.everything_left
         if not group.problems and not asked:
             group.problems.append(
@@ -222,7 +280,7 @@ def group_rows(
     return result
 
 
-def _join(group: Group, row: Row) -> None:
+def _join(group: Group, row: RefundRow) -> None:
     """Add a row's line, shipping and note to its refund, or its problem."""
     if row.problem is None and row.line is not None:
         if any(_clash(existing, row.line) for existing in group.lines):

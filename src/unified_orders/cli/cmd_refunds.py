@@ -1,4 +1,4 @@
-"""``refunds calculate|create|list``, and bulk refunds from a CSV.
+"""``refunds calculate|create|list|get``, and bulk refunds from a CSV.
 
 A refund is lines and/or shipping (``--line``, ``--shipping``; a line may carry ``@AMOUNT`` to
 refund less than its price), an amount alone (``--amount``, a goodwill refund), or everything
@@ -34,7 +34,7 @@ from .session import Session, session_of
 
 __all__ = ["refunds"]
 
-refunds = typer.Typer(help="Preview, create and list refunds.", no_args_is_help=True)
+refunds = typer.Typer(help="Preview, create, list and read refunds.", no_args_is_help=True)
 
 RefundLinesOpt = Annotated[
     list[str] | None,
@@ -276,3 +276,16 @@ def list_refunds(ctx: typer.Context, store: StoreArg, order: OrderArg) -> None:
     """The refunds of an order."""
     session = session_of(ctx)
     session.output.items(session.store(store).refunds.list(order), refunds_table)
+
+
+@refunds.command("get")
+def get(
+    ctx: typer.Context,
+    store: StoreArg,
+    refund_id: Annotated[
+        str, typer.Argument(help="Refund id (on Shopify also gid://shopify/Refund/N).")
+    ],
+) -> None:
+    """Show one refund (with the return it paid for, where the platform links them)."""
+    session = session_of(ctx)
+    session.output.item(session.store(store).refunds.get(refund_id), refund_tables)

@@ -286,6 +286,8 @@ def refund_tables(refund: Refund) -> list[Any]:
         *refund_amount_rows(refund, money),
         ("idempotency key", refund.idempotency_key or ""),
     ]
+    if refund.return_id:
+        rows.insert(3, ("for return", refund.return_id))
     parts: list[Any] = [fields_table(f"Refund {refund.id}", rows)]
     if refund.lines:
         parts.append(
@@ -358,8 +360,23 @@ def return_tables(ret: Return) -> list[Any]:
     )
     lines = _table(
         "Returned lines",
-        [_key("return line"), _key("line id"), _word("qty", 1), _text("reason", 2)],
-        [[line.id, line.line_id, str(line.quantity), line.reason or ""] for line in ret.lines],
+        [
+            _word("return line", 4),
+            _key("line id"),
+            _word("qty", 1),
+            _text("state", 1),
+            _text("reason", 2),
+        ],
+        [
+            [
+                line.id,
+                line.line_id,
+                str(line.quantity),
+                _status(line.status, line.platform_status),
+                line.reason or "",
+            ]
+            for line in ret.lines
+        ],
     )
     return [summary, lines]
 

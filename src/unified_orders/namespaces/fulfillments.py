@@ -6,7 +6,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 
 from .. import operations as ops
-from ..adapter import FulfillmentOptions
+from ..adapter import Capability, FulfillmentOptions
 from ..models import (
     Fulfillment,
     FulfillmentOrder,
@@ -14,6 +14,7 @@ from ..models import (
     Location,
     Tracking,
 )
+from ..operations.fulfillments import check_shipment, fulfillment_order_owner
 from .base import AsyncNamespace, Namespace
 
 
@@ -76,8 +77,16 @@ class Fulfillments(Namespace):
         maps fulfillment-order line ids to units (None: all that is left); partial lines are
         honoured or refused, never widened."""
         options = FulfillmentOptions(notify, idempotency_key)
-        op = ops.create_fulfillment(self._adapter, fo_id, lines, _tracking(tracking), options)
-        return self._run(op)
+        tracks = _tracking(tracking)
+        check_shipment(self._adapter, fo_id, lines, tracks, options)  # before any request
+        order_id = self._run(fulfillment_order_owner(self._adapter, fo_id))
+        return self._locked(
+            Capability.FULFILLMENTS_CREATE,
+            order_id,
+            lambda _, key: ops.create_fulfillment(
+                self._adapter, fo_id, lines, tracks, options, key
+            ),
+        )
 
     def update_tracking(
         self,
@@ -86,13 +95,20 @@ class Fulfillments(Namespace):
         *,
         notify: bool = False,
     ) -> Fulfillment:
-        """Replace a shipment's tracking."""
+        """Replace a shipment's tracking (not under the order's lock: finding the order would
+        cost a read, and a replacement ends the same whoever writes it last)."""
         op = ops.update_tracking(self._adapter, fulfillment_id, _tracking(tracking), notify)
         return self._run(op)
 
     def cancel(self, fo_id: str) -> FulfillmentOrder:
-        """Cancel a fulfillment order, where the platform has such a cancel."""
-        return self._run(ops.cancel_fulfillment_order(self._adapter, fo_id))
+        """Cancel a fulfillment order, where the platform has such a cancel; exactly once."""
+        ops.require(self._adapter, Capability.FULFILLMENTS_CANCEL)
+        order_id = self._run(fulfillment_order_owner(self._adapter, fo_id))
+        return self._locked(
+            Capability.FULFILLMENTS_CANCEL,
+            order_id,
+            lambda _, key: ops.cancel_fulfillment_order(self._adapter, fo_id, key),
+        )
 
 
 class AsyncFulfillments(AsyncNamespace):
@@ -151,8 +167,16 @@ class AsyncFulfillments(AsyncNamespace):
     ) -> Fulfillment:
         """Ship (some lines of) a fulfillment order (see :meth:`Fulfillments.create`)."""
         options = FulfillmentOptions(notify, idempotency_key)
-        op = ops.create_fulfillment(self._adapter, fo_id, lines, _tracking(tracking), options)
-        return await self._run(op)
+        tracks = _tracking(tracking)
+        check_shipment(self._adapter, fo_id, lines, tracks, options)  # before any request
+        order_id = await self._run(fulfillment_order_owner(self._adapter, fo_id))
+        return await self._locked(
+            Capability.FULFILLMENTS_CREATE,
+            order_id,
+            lambda _, key: ops.create_fulfillment(
+                self._adapter, fo_id, lines, tracks, options, key
+            ),
+        )
 
     async def update_tracking(
         self,
@@ -161,10 +185,17 @@ class AsyncFulfillments(AsyncNamespace):
         *,
         notify: bool = False,
     ) -> Fulfillment:
-        """Replace a shipment's tracking."""
+        """Replace a shipment's tracking (not under the order's lock: finding the order would
+        cost a read, and a replacement ends the same whoever writes it last)."""
         op = ops.update_tracking(self._adapter, fulfillment_id, _tracking(tracking), notify)
         return await self._run(op)
 
     async def cancel(self, fo_id: str) -> FulfillmentOrder:
-        """Cancel a fulfillment order, where the platform has such a cancel."""
-        return await self._run(ops.cancel_fulfillment_order(self._adapter, fo_id))
+        """Cancel a fulfillment order, where the platform has such a cancel; exactly once."""
+        ops.require(self._adapter, Capability.FULFILLMENTS_CANCEL)
+        order_id = await self._run(fulfillment_order_owner(self._adapter, fo_id))
+        return await self._locked(
+            Capability.FULFILLMENTS_CANCEL,
+            order_id,
+            lambda _, key: ops.cancel_fulfillment_order(self._adapter, fo_id, key),
+        )

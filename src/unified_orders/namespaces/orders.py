@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 
@@ -9,14 +10,17 @@ from .. import operations as ops
 from ..adapter import (
     CancelOptions,
     Capability,
+    OrderCreateOptions,
     OrderQuery,
     Page,
+    SourceMarker,
 )
 from ..models import (
     Address,
     Order,
     OrderStatus,
 )
+from ..operations.orders import find_orders_by_marker
 from .base import AsyncNamespace, Namespace, order_query, refuse_short
 
 
@@ -74,9 +78,15 @@ class Orders(Namespace):
                 return
             cursor = page.next_cursor
 
-    def create(self, order: Order) -> Order:
-        """Create an order from a canonical one (migration)."""
-        return self._run(ops.create_order(self._adapter, order))
+    def create(self, order: Order, *, source_marker: SourceMarker | None = None) -> Order:
+        """Create an order from a canonical one (migration); ``source_marker`` travels with it
+        so :meth:`find_by_marker` finds it again (no receipts, no stock moves)."""
+        options = OrderCreateOptions(marker=source_marker)
+        return self._run(ops.create_order(self._adapter, order, options))
+
+    def find_by_marker(self, marker: SourceMarker) -> builtins.list[Order]:
+        """The orders created with ``marker`` (a migration looks before it creates)."""
+        return self._run(find_orders_by_marker(self._adapter, marker))
 
     def cancel(
         self,
@@ -152,9 +162,14 @@ class AsyncOrders(AsyncNamespace):
                 return
             cursor = page.next_cursor
 
-    async def create(self, order: Order) -> Order:
-        """Create an order from a canonical one (migration)."""
-        return await self._run(ops.create_order(self._adapter, order))
+    async def create(self, order: Order, *, source_marker: SourceMarker | None = None) -> Order:
+        """Create an order from a canonical one (see :meth:`Orders.create`)."""
+        options = OrderCreateOptions(marker=source_marker)
+        return await self._run(ops.create_order(self._adapter, order, options))
+
+    async def find_by_marker(self, marker: SourceMarker) -> builtins.list[Order]:
+        """The orders created with ``marker`` (see :meth:`Orders.find_by_marker`)."""
+        return await self._run(find_orders_by_marker(self._adapter, marker))
 
     async def cancel(
         self,

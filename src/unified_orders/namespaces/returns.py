@@ -7,9 +7,11 @@ from collections.abc import Sequence
 
 from .. import operations as ops
 from ..adapter import (
+    Capability,
     ReturnAction,
     ReturnProcessOptions,
 )
+from ..keys import check_key
 from ..models import (
     Refund,
     RefundCalculation,
@@ -62,11 +64,19 @@ class Returns(Namespace):
         return self._change(return_id, ReturnAction.REOPEN, note)
 
     def add_items(self, return_id: str, lines: Sequence[ReturnLineRequest]) -> Return:
-        """Add units of order lines to an open return."""
-        return self._run(ops.add_return_items(self._adapter, return_id, lines))
+        """Add units of order lines to an open return (a line already in it grows), checked
+        against what was shipped and is not yet in a return; under the order's lock."""
+        ops.require(self._adapter, Capability.RETURNS_ADD_ITEMS)
+        ret = self._run(ops.get_return(self._adapter, return_id))
+        return self._locked(
+            Capability.RETURNS_ADD_ITEMS,
+            ret.order_id,
+            lambda _, key: ops.add_return_items(self._adapter, return_id, lines, key),
+        )
 
     def calculate(self, return_id: str) -> RefundCalculation:
-        """Preview the refund of a return's units."""
+        """Preview the refund of an open return's unprocessed units (the platform's calculator,
+        cross-checked like ``refunds.calculate``)."""
         return self._run(ops.calculate_return(self._adapter, return_id))
 
     def process(
@@ -79,9 +89,21 @@ class Returns(Namespace):
         note: str | None = None,
         idempotency_key: str | None = None,
     ) -> tuple[Return, Refund | None]:
-        """Close a return and refund what it calculates, exactly once: the return and its refund."""
+        """Process an open return's units (``restock``: the platform's restock of them; None
+        leaves it to the platform, see the platform's notes) and refund what it calculates,
+        exactly once: the return and its refund (None with ``refund=False``).
+
+        The key (default: derived from the return, so a re-run finds the first refund) travels
+        with the refund and is on the result's ``idempotency_key``; under the order's lock."""
         options = ReturnProcessOptions(refund, restock, notify, note, idempotency_key)
-        return self._run(ops.process_return(self._adapter, return_id, options))
+        ops.require(self._adapter, Capability.RETURNS_PROCESS)
+        check_key(idempotency_key)
+        ret = self._run(ops.get_return(self._adapter, return_id))
+        return self._locked(
+            Capability.RETURNS_PROCESS,
+            ret.order_id,
+            lambda _, key: ops.process_return(self._adapter, return_id, options, key),
+        )
 
 
 class AsyncReturns(AsyncNamespace):
@@ -125,8 +147,14 @@ class AsyncReturns(AsyncNamespace):
         return await self._change(return_id, ReturnAction.REOPEN, note)
 
     async def add_items(self, return_id: str, lines: Sequence[ReturnLineRequest]) -> Return:
-        """Add units of order lines to an open return."""
-        return await self._run(ops.add_return_items(self._adapter, return_id, lines))
+        """Add units of order lines to an open return (see :meth:`Returns.add_items`)."""
+        ops.require(self._adapter, Capability.RETURNS_ADD_ITEMS)
+        ret = await self._run(ops.get_return(self._adapter, return_id))
+        return await self._locked(
+            Capability.RETURNS_ADD_ITEMS,
+            ret.order_id,
+            lambda _, key: ops.add_return_items(self._adapter, return_id, lines, key),
+        )
 
     async def calculate(self, return_id: str) -> RefundCalculation:
         """Preview the refund of a return's units."""
@@ -142,6 +170,13 @@ class AsyncReturns(AsyncNamespace):
         note: str | None = None,
         idempotency_key: str | None = None,
     ) -> tuple[Return, Refund | None]:
-        """Close a return and refund what it calculates (see :meth:`Returns.process`)."""
+        """Process a return and refund what it calculates (see :meth:`Returns.process`)."""
         options = ReturnProcessOptions(refund, restock, notify, note, idempotency_key)
-        return await self._run(ops.process_return(self._adapter, return_id, options))
+        ops.require(self._adapter, Capability.RETURNS_PROCESS)
+        check_key(idempotency_key)
+        ret = await self._run(ops.get_return(self._adapter, return_id))
+        return await self._locked(
+            Capability.RETURNS_PROCESS,
+            ret.order_id,
+            lambda _, key: ops.process_return(self._adapter, return_id, options, key),
+        )

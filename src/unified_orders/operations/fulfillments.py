@@ -13,10 +13,12 @@ from ..adapter import (
 )
 from ..errors import InvalidRequest, Problem
 from ..finding import (
+    OrderElsewhere,
     OrderRef,
     by_order_id,
     canonical,
 )
+from ..keys import check_key
 from ..models import (
     Fulfillment,
     FulfillmentOrder,
@@ -24,6 +26,13 @@ from ..models import (
     Location,
     Tracking,
 )
+from ..shipments import (
+    check_tracking,
+    find_cancellation,
+    find_shipment,
+    units_to_ship,
+)
+from ..writes import Reconciled, exactly_once, new_idempotency_key
 from .gate import require
 
 
@@ -108,26 +117,126 @@ def move(
     return (yield from adapter.move_fulfillment_order(fulfillment_order_id, location, checked))
 
 
+def check_shipment(
+    adapter: Adapter,
+    fo_id: str,
+    lines: Mapping[str, int] | None,
+    tracking: Sequence[Tracking],
+    options: FulfillmentOptions,
+) -> tuple[str, Mapping[str, int] | None, list[Tracking]]:
+    """A shipment's input checked without I/O: the fulfillment order and line ids in canonical
+    spelling, the tracking trimmed, the key's form."""
+    require(adapter, Capability.FULFILLMENTS_CREATE)
+    check_key(options.idempotency_key)
+    problems: list[Problem] = []
+    fulfillment_order_id = ""
+    checked: Mapping[str, int] | None = None
+    tracks: list[Tracking] = []
+    try:
+        fulfillment_order_id = _fo(adapter, fo_id)
+    except InvalidRequest as refused:
+        problems.extend(refused.problems)
+    try:
+        checked = _lines(adapter, lines)
+    except InvalidRequest as refused:
+        problems.extend(refused.problems)
+    try:
+        tracks = check_tracking(adapter, tracking, at_least_one=False)
+    except InvalidRequest as refused:
+        problems.extend(refused.problems)
+    if problems:  # every problem at once
+        raise InvalidRequest(problems)
+    adapter.check_tracking_support(tracks, "fulfillments.create")
+    return fulfillment_order_id, checked, tracks
+
+
+def fulfillment_order_owner(adapter: Adapter, fo_id: str) -> Op[str]:
+    """The id of the order a fulfillment order belongs to (one read), to lock it."""
+    fo = yield from adapter.get_fulfillment_order(_fo(adapter, fo_id))
+    return fo.order_id
+
+
 def create_fulfillment(
     adapter: Adapter,
     fo_id: str,
     lines: Mapping[str, int] | None,
     tracking: Sequence[Tracking],
     options: FulfillmentOptions,
+    locked: str | None = None,
 ) -> Op[Fulfillment]:
-    require(adapter, Capability.FULFILLMENTS_CREATE)
-    fo_id = _fo(adapter, fo_id)
-    checked = _lines(adapter, lines)
-    return (yield from adapter.create_fulfillment(fo_id, checked, tracking, options))
+    """Ship exactly the units asked (all that is left for None), exactly once: bad input is
+    refused before any request, units above what is left after one read of the fulfillment
+    order, and a lost answer is settled by re-reading the order (:func:`.find_shipment`)."""
+    fulfillment_order_id, checked, tracks = check_shipment(adapter, fo_id, lines, tracking, options)
+    key = options.idempotency_key or new_idempotency_key()
+    options = FulfillmentOptions(notify=options.notify, idempotency_key=key)
+    fo = yield from adapter.get_fulfillment_order(fulfillment_order_id)
+    if locked is not None and fo.order_id != locked:
+        raise OrderElsewhere((yield from adapter.get_order(fo.order_id)))
+    order = yield from adapter.get_order(fo.order_id)
+    done = yield from adapter.shipment_by_key(order, key)
+    if done is not None:
+        return done  # the same key again: the shipment it made, not a second one
+    units = units_to_ship(fo, checked)
+    shipment = yield from exactly_once(
+        lambda: adapter.create_fulfillment(fulfillment_order_id, checked, tracks, options),
+        lambda: find_shipment(adapter, order, fo, units, tracks, key),
+        operation="fulfillments.create",
+        idempotency_key=key,
+        settle=adapter.settings.settle,
+    )
+    return shipment.model_copy(update={"idempotency_key": key})
+
+
+def check_tracking_update(
+    adapter: Adapter, fulfillment_id: object, tracking: Sequence[Tracking]
+) -> tuple[str, list[Tracking]]:
+    """A tracking update's input checked without I/O."""
+    require(adapter, Capability.FULFILLMENTS_UPDATE_TRACKING)
+    if not isinstance(fulfillment_id, str) or not fulfillment_id.strip():
+        raise InvalidRequest([Problem("fulfillment_id", "give the shipment's id")])
+    tracks = check_tracking(adapter, tracking, at_least_one=True)
+    adapter.check_tracking_support(tracks, "fulfillments.update_tracking")
+    return fulfillment_id.strip(), tracks
 
 
 def update_tracking(
     adapter: Adapter, fulfillment_id: str, tracking: Sequence[Tracking], notify: bool
 ) -> Op[Fulfillment]:
-    require(adapter, Capability.FULFILLMENTS_UPDATE_TRACKING)
-    return (yield from adapter.update_tracking(fulfillment_id, tracking, notify))
+    """Replace a shipment's tracking. Replacing is idempotent (sent twice, the shipment ends the
+    same), so a lost answer is sent once more; never more."""
+    shipment_id, tracks = check_tracking_update(adapter, fulfillment_id, tracking)
+
+    def not_found() -> Op[Reconciled[Fulfillment]]:
+        return Reconciled()
+        yield  # pragma: no cover - makes this a generator
+
+    return (
+        yield from exactly_once(
+            lambda: adapter.update_tracking(shipment_id, tracks, notify),
+            not_found,
+            operation="fulfillments.update_tracking",
+            idempotency_key=new_idempotency_key(),
+        )
+    )
 
 
-def cancel_fulfillment_order(adapter: Adapter, fo_id: str) -> Op[FulfillmentOrder]:
+def cancel_fulfillment_order(
+    adapter: Adapter, fo_id: str, locked: str | None = None
+) -> Op[FulfillmentOrder]:
+    """Cancel a fulfillment order once: a lost answer is settled by re-reading it (closed or
+    canceled now means the cancel took effect)."""
     require(adapter, Capability.FULFILLMENTS_CANCEL)
-    return (yield from adapter.cancel_fulfillment_order(_fo(adapter, fo_id)))
+    fulfillment_order_id = _fo(adapter, fo_id)
+    fo = yield from adapter.get_fulfillment_order(fulfillment_order_id)
+    if locked is not None and fo.order_id != locked:
+        raise OrderElsewhere((yield from adapter.get_order(fo.order_id)))
+    return (
+        yield from exactly_once(
+            lambda: adapter.cancel_fulfillment_order(fulfillment_order_id),
+            lambda: find_cancellation(adapter, fo),
+            operation="fulfillments.cancel",
+            idempotency_key=new_idempotency_key(),
+            settle=adapter.settings.settle,
+        )
+    )

@@ -7,8 +7,10 @@ from ..adapter import (
     CancelOptions,
     Capability,
     Op,
+    OrderCreateOptions,
     OrderQuery,
     Page,
+    SourceMarker,
 )
 from ..countries import address_problems, settled_address
 from ..errors import InvalidRequest, Problem
@@ -23,6 +25,7 @@ from ..models import (
     Order,
 )
 from ..writes import (
+    Reconciled,
     exactly_once,
     find_cancellation,
     new_idempotency_key,
@@ -52,9 +55,15 @@ def list_orders_page(adapter: Adapter, query: OrderQuery, cursor: str | None) ->
     )
 
 
-def create_order(adapter: Adapter, order: Order) -> Op[Order]:
+def create_order(
+    adapter: Adapter, order: Order, options: OrderCreateOptions | None = None
+) -> Op[Order]:
     require(adapter, Capability.ORDERS_CREATE)
+    options = options or OrderCreateOptions()
     problems = []
+    marker = options.marker
+    if marker is not None and (not marker.value or marker.value != marker.value.strip()):
+        problems.append(Problem("source_marker", "a marker is non-empty text without spaces"))
     if not order.lines:
         problems.append(Problem("lines", "an order needs at least one line"))
     for name in ("shipping_address", "billing_address"):
@@ -63,7 +72,37 @@ def create_order(adapter: Adapter, order: Order) -> Op[Order]:
             problems += address_problems(address.country_code, address.province_code, name)
     if problems:
         raise InvalidRequest(problems, operation="orders.create")
-    return (yield from adapter.create_order(order))
+    if marker is None:
+        return (yield from adapter.create_order(order, options))
+    return (
+        yield from exactly_once(
+            lambda: adapter.create_order(order, options),
+            lambda: _find_created(adapter, marker),
+            operation="orders.create",
+            idempotency_key=marker.value,
+        )
+    )
+
+
+def _find_created(adapter: Adapter, marker: SourceMarker) -> Op[Reconciled[Order]]:
+    """Re-read the target for the marker: one order carrying it is the one we created."""
+    found = yield from adapter.find_orders_by_marker(marker)
+    if len(found) == 1:
+        return Reconciled(found=found[0])
+    if found:
+        return Reconciled(
+            undecidable=f"{len(found)} orders carry the marker {marker.value}",
+            candidates=tuple(o.id for o in found),
+        )
+    return Reconciled()
+
+
+def find_orders_by_marker(adapter: Adapter, marker: SourceMarker) -> Op[list[Order]]:
+    """The orders created with ``marker``: exactly those whose marker the adapter read back."""
+    require(adapter, Capability.ORDERS_GET)
+    if not marker.value:
+        raise InvalidRequest([Problem("marker", "give a marker")], operation="orders.find")
+    return (yield from adapter.find_orders_by_marker(marker))
 
 
 def cancel_order(

@@ -164,6 +164,7 @@ def order_rows(
                 refund.note,
                 utc(refund.created_at),
                 synced_at,
+                refund.return_id,
             )
         )
         for position, rl in enumerate(refund.lines):

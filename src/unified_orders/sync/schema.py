@@ -25,7 +25,7 @@ __all__ = [
     "schema_markdown",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MONEY = "DECIMAL(38, 10)"
 #: Digits after the decimal point a money column keeps exactly.
 MONEY_SCALE = 10
@@ -213,6 +213,8 @@ TABLES: dict[str, Table] = {
                 _c("note", "VARCHAR", "refund note"),
                 _c("created_at", "TIMESTAMP", "when it was made (UTC)"),
                 _SYNCED,
+                # added in version 4: last, where an older file's ALTER TABLE puts it
+                _c("return_id", "VARCHAR", "the return it paid for, where the platform links them"),
             ),
             ("store", "id"),
         ),

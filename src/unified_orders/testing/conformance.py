@@ -25,6 +25,8 @@ import unified_orders as uo
 from ..adapter import Capability
 from ..http import RecordingTransport
 from ..store import Store
+from .conformance_returns import ReturnRefundConformance
+from .conformance_shipping import ShippingConformance
 from .sandbox import instrumented_sandbox
 
 __all__ = ["AdapterConformance"]
@@ -86,7 +88,7 @@ def _call_for(capability: Capability, store: Store) -> Any:
     return calls[capability]()
 
 
-class AdapterConformance:
+class AdapterConformance(ShippingConformance, ReturnRefundConformance):
     """Canonical scenarios every adapter passes against its sandbox."""
 
     platform: ClassVar[str]

@@ -143,9 +143,9 @@ def test_process_return_refunds_the_returned_units(
     opened = store.returns.create(
         order.id, uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id=line.id, quantity=1)])
     )
-    adapter: Any = store.adapter
-    processed = store._driver.run(adapter.process_return_lines(opened.id))
+    processed, made = store.returns.process(opened.id, idempotency_key="process-1")
     assert processed.raw["returnLineItems"]["nodes"][0]["processedQuantity"] == 1
+    assert made is not None
     after = store.orders.get(order.id)
     [refund] = after.refunds
     assert refund.raw["return"] == {"id": f"gid://shopify/Return/{opened.id}"}
@@ -153,10 +153,11 @@ def test_process_return_refunds_the_returned_units(
         (line.id, 1, uo.Restock.NO_RESTOCK)
     ]
     assert refund.total.amount == Decimal("47.70")  # 45.00 + 2.70 tax
-    with pytest.raises(uo.IllegalTransition, match="can't be canceled"):
+    assert processed.status is uo.ReturnStatus.CLOSED
+    with pytest.raises(uo.IllegalTransition, match="not cancel"):
         store.returns.cancel(opened.id)
-    with pytest.raises(uo.InvalidRequest, match="nothing left to process"):
-        store._driver.run(adapter.process_return_lines(opened.id))
+    with pytest.raises(uo.InvalidRequest):  # another key: nothing left to process
+        store.returns.process(opened.id, idempotency_key="process-2")
 
 
 def test_active_returns_block_cancel(recorded: tuple[uo.Store, RecordingTransport]) -> None:

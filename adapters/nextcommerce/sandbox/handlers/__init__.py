@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from .fulfillment_orders import FulfillmentOrderHandlers
 from .fulfillment_service import FulfillmentServiceHandlers
+from .fulfillments import FulfillmentHandlers
 from .orders import OrderHandlers
 from .refunds import RefundHandlers
 from .transactions import TransactionHandlers
 
 __all__ = [
+    "FulfillmentHandlers",
     "FulfillmentOrderHandlers",
     "FulfillmentServiceHandlers",
     "OrderHandlers",

@@ -57,6 +57,9 @@ class OrderHandlers:
             statuses,
             request.arg("order_number"),
         )
+        tags = request.query.get("tags") or request.query.get("tags[]")
+        if tags:  # INFERRED: an order matches when it has any of the tags asked for
+            orders = [o for o in orders if set(tags) & set(o.get("tags") or [])]
         render = lambda order: render_list_item(self.backend, order)  # noqa: E731
         page = cursor_page(request, orders, render, path="orders/", prefix="o", size=self.page_size)
         return 200, page
@@ -116,6 +119,8 @@ class OrderHandlers:
             source="admin_api",
         )
         order["status"] = status
+        order["tags"] = [str(t) for t in body.get("tags") or []]
+        order["metadata"] = body.get("metadata") or {}
         total = backend.totals(order)["total_incl"]
         if body.get("payment_method") == "external" and total > 0:
             add_transaction(backend, order, "debit", total, gateway=4, method="external")

@@ -12,6 +12,8 @@ from .paging import cursor_page
 
 __all__ = ["TransactionHandlers"]
 
+_AGENT = {"id": 1, "email": "agent@example.com", "first_name": "Sandbox", "last_name": "Agent"}
+
 
 class TransactionHandlers:
     """``transactionsList``, filtered by ``date_created_from``/``_to`` (dates) and ``type``."""
@@ -36,7 +38,17 @@ class TransactionHandlers:
 
         def render(item: tuple[str, Any, Json, Json]) -> Json:
             _, _, order, txn = item
-            return {**render_transaction(self.backend, order, txn), "order": order["number"]}
+            return {
+                **render_transaction(self.backend, order, txn),
+                "order": order["number"],
+                # a ``Transaction`` also names who it was for, by whom, and where it came from
+                "user": dict(order["user"]),
+                "initiator": dict(_AGENT),
+                "attribution": {"agent": dict(_AGENT), "funnel": None, "affiliate": None},
+                # INFERRED: a one-off payment has no subscription (null; the spec types it an
+                # object)
+                "subscription": None,
+            }
 
         page = cursor_page(
             request, found, render, path="transactions/", prefix="t", size=self.page_size

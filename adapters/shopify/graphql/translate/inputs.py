@@ -19,6 +19,7 @@ from unified_orders.models import (
     RefundRequest,
     Restock,
 )
+from unified_orders.options import SourceMarker
 
 from ... import mapping
 from ...rules import HOLD_REASON_NAMES
@@ -143,9 +144,10 @@ def refund_input(
     return body
 
 
-def order_create_variables(order: Order) -> dict[str, Any]:
+def order_create_variables(order: Order, marker: SourceMarker | None = None) -> dict[str, Any]:
     """Variables of ``OrderCreate`` for migrating a canonical order (see
-    :class:`~unified_orders_adapters.shopify.mapping.MigratedOrder`).
+    :class:`~unified_orders_adapters.shopify.mapping.MigratedOrder`); a migration ``marker`` is
+    its ``sourceIdentifier`` (searchable as ``source_identifier:``) plus the ``uo-migrated`` tag.
 
     INFERRED: amounts are sent as ``shopMoney`` in the order's (presentment) currency, which
     becomes the order's currency; Shopify derives the other side of each bag.
@@ -192,7 +194,11 @@ def order_create_variables(order: Order) -> dict[str, Any]:
     if plan.billing_address is not None:
         data["billingAddress"] = address_input(plan.billing_address)
     if plan.shipping is not None:
-        data["shippingLines"] = [{"title": "Shipping", "priceSet": bag(plan.shipping)}]
+        shipping_line: dict[str, Any] = {"title": "Shipping", "priceSet": bag(plan.shipping)}
+        tax = plan.shipping_tax
+        if tax is not None:
+            shipping_line["taxLines"] = [{"title": "Tax", "rate": tax[1], "priceSet": bag(tax[0])}]
+        data["shippingLines"] = [shipping_line]
     if plan.payments:
         data["transactions"] = [
             {
@@ -203,6 +209,9 @@ def order_create_variables(order: Order) -> dict[str, Any]:
             }
             for payment in plan.payments
         ]
+    if marker is not None:
+        data["sourceIdentifier"] = marker.value
+        data["tags"] = ["uo-migrated"]
     options = {
         "sendReceipt": False,
         "sendFulfillmentReceipt": False,

@@ -29,6 +29,7 @@ from unified_orders.models.identities import order_amounts, total_of
 from ... import mapping
 from ...rules import LIVE_FULFILLMENT_ORDER_STATUSES
 from ...vocabulary import FULFILLMENT_STATUS, PLATFORM, blank, money_of, parse_time
+from .fulfillments import fulfillment_from_graphql
 from .refunds import refund_from_graphql
 from .values import legacy, lower, money, nodes, presentment_money
 
@@ -285,6 +286,7 @@ def order_from_graphql(
             refund_from_graphql(r, order_id, currency, taxes_included=taxes_included)
             for r in refunds
         ],
+        fulfillments=[fulfillment_from_graphql(f, order_id) for f in fulfillments],
         created_at=parse_time(node.get("createdAt")),
         updated_at=parse_time(node.get("updatedAt")),
         canceled_at=parse_time(node.get("cancelledAt")),

@@ -76,7 +76,8 @@ def refund_from_graphql(
     node: Mapping[str, Any], order_id: str, currency: str, *, taxes_included: bool
 ) -> Refund:
     """A canonical Refund from a GraphQL ``Refund`` (``raw`` is the GraphQL node; a derived
-    ``shipping_refund`` adjustment keeps its refund shipping line)."""
+    ``shipping_refund`` adjustment keeps its refund shipping line; ``return_id`` is the return
+    it paid for, ``Refund.return``)."""
     lines = [
         _refund_line(row, currency, taxes_included) for row in nodes(node.get("refundLineItems"))
     ]
@@ -111,7 +112,7 @@ def refund_from_graphql(
         adjustments,
         currency,
     )
-    return mapping.refund(
+    refund = mapping.refund(
         refund_id=str(legacy(node["id"])),
         order_id=str(order_id),
         lines=lines,
@@ -123,6 +124,8 @@ def refund_from_graphql(
         created_at=parse_time(node.get("createdAt")),
         raw=dict(node),
     )
+    returned = legacy((node.get("return") or {}).get("id"))
+    return refund.model_copy(update={"return_id": returned}) if returned else refund
 
 
 def _calc_line(row: Mapping[str, Any], currency: str, taxes_included: bool) -> RefundLine:

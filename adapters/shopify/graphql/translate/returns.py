@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from unified_orders.errors import InvalidRequest, Problem
-from unified_orders.models import Return, ReturnLine, ReturnRequest, ReturnStatus
+from unified_orders.models import Return, ReturnLine, ReturnLineStatus, ReturnRequest, ReturnStatus
 
 from ...vocabulary import parse_time
 from .values import legacy, nodes
 
-__all__ = ["RETURN_STATUS", "return_from_graphql", "return_line_inputs"]
+__all__ = ["RETURN_STATUS", "line_status", "return_from_graphql", "return_line_inputs"]
 
 #: GraphQL ``ReturnStatus`` as the canonical status.
 RETURN_STATUS = {
@@ -23,20 +23,45 @@ RETURN_STATUS = {
 }
 
 
+#: A return line's status from its return's, while it has unprocessed units.
+_LINE_STATUS = {
+    "REQUESTED": ReturnLineStatus.REQUESTED,
+    "OPEN": ReturnLineStatus.OPEN,
+    "DECLINED": ReturnLineStatus.DECLINED,
+    "CANCELED": ReturnLineStatus.CANCELED,
+}
+
+
+def line_status(return_status: str, quantity: int, processed: int) -> ReturnLineStatus:
+    """Shopify has no return line states, only processed quantities: a line whose units are all
+    processed is ``processed``; otherwise it is where its return is (a line of a return closed
+    with units unprocessed is ``unknown``: Shopify does not say where they went)."""
+    if quantity > 0 and processed >= quantity:
+        return ReturnLineStatus.PROCESSED
+    return _LINE_STATUS.get(return_status, ReturnLineStatus.UNKNOWN)
+
+
 def return_from_graphql(node: Mapping[str, Any]) -> Return:
     """A canonical Return from a GraphQL ``Return``: each line's ``line_id`` is the order line its
-    fulfillment line item ships; ``reason`` is ``returnReasonNote``, ``note`` ``customerNote``."""
+    fulfillment line item ships; ``reason`` is ``returnReasonNote``, ``note`` ``customerNote``;
+    ``processed_quantity`` is ``processedQuantity`` and the status follows from it
+    (:func:`line_status`)."""
     status = str(node.get("status") or "")
     lines = []
     for row in nodes(node.get("returnLineItems")):
         fli = row.get("fulfillmentLineItem") or {}
+        quantity = int(row.get("quantity") or 0)
+        processed = int(row.get("processedQuantity") or 0)
         lines.append(
             ReturnLine.trusted(
                 id=legacy(row["id"]) or "",
                 line_id=legacy((fli.get("lineItem") or {}).get("id")) or "",
-                quantity=int(row.get("quantity") or 0),
+                quantity=quantity,
                 reason=row.get("returnReasonNote") or None,
                 note=row.get("customerNote") or None,
+                status=line_status(status, quantity, processed),
+                platform_status=status or None,
+                processed_quantity=processed,
                 raw=dict(row),
             )
         )

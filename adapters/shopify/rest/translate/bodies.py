@@ -12,6 +12,7 @@ from typing import Any
 
 from unified_orders.keys import note_with_key
 from unified_orders.models import HoldReason, Order, RefundCalculation, RefundRequest
+from unified_orders.options import SourceMarker
 
 from ... import mapping
 from ...rules import HOLD_REASON_NAMES
@@ -34,9 +35,10 @@ __all__ = [
 CANCEL_REASONS = ("customer", "inventory", "fraud", "declined", "other")
 
 
-def order_body(order: Order) -> dict[str, Any]:
+def order_body(order: Order, marker: SourceMarker | None = None) -> dict[str, Any]:
     """The body of ``POST orders.json`` for migrating a canonical order (see
-    :class:`~unified_orders_adapters.shopify.mapping.MigratedOrder`)."""
+    :class:`~unified_orders_adapters.shopify.mapping.MigratedOrder`); a migration ``marker`` is
+    its ``source_identifier`` plus the ``uo-migrated`` tag."""
     plan = mapping.migrated_order(order)
     line_items = []
     for line in plan.lines:
@@ -66,6 +68,9 @@ def order_body(order: Order) -> dict[str, Any]:
         "send_fulfillment_receipt": False,
         "inventory_behaviour": "bypass",
     }
+    if marker is not None:
+        body["source_identifier"] = marker.value
+        body["tags"] = "uo-migrated"
     if plan.email is not None:
         body["email"] = plan.email
     if plan.name is not None:
@@ -79,7 +84,11 @@ def order_body(order: Order) -> dict[str, Any]:
     if plan.billing_address is not None:
         body["billing_address"] = address_body(plan.billing_address)
     if plan.shipping is not None:
-        body["shipping_lines"] = [{"title": "Shipping", "price": str(plan.shipping)}]
+        shipping_line: dict[str, Any] = {"title": "Shipping", "price": str(plan.shipping)}
+        tax = plan.shipping_tax
+        if tax is not None:
+            shipping_line["tax_lines"] = [{"title": "Tax", "price": str(tax[0]), "rate": tax[1]}]
+        body["shipping_lines"] = [shipping_line]
     if plan.payments:
         body["transactions"] = [
             {

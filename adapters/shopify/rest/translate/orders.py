@@ -37,6 +37,7 @@ from ...vocabulary import (
     parse_time,
     platform_id,
 )
+from .fulfillments import fulfillment_from_rest
 from .refunds import refund_from_rest
 from .values import address_from_rest, money_from_set
 
@@ -257,6 +258,7 @@ def order_from_rest(
             refund_from_rest(r, currency, taxes_included=taxes_included)
             for r in order.get("refunds") or []
         ],
+        fulfillments=[fulfillment_from_rest(f) for f in order.get("fulfillments") or []],
         created_at=parse_time(order.get("created_at")),
         updated_at=parse_time(order.get("updated_at")),
         canceled_at=parse_time(order.get("cancelled_at")),

@@ -110,7 +110,7 @@ def refund_from_rest(
         adjustments,
         currency,
     )
-    return mapping.refund(
+    refund = mapping.refund(
         refund_id=str(data["id"]),
         order_id=str(data["order_id"]),
         lines=lines,
@@ -122,6 +122,8 @@ def refund_from_rest(
         created_at=parse_time(data.get("created_at")),
         raw=dict(data),
     )
+    returned = (data.get("return") or {}).get("id")  # the return it paid for (GraphQL's too)
+    return refund.model_copy(update={"return_id": str(returned)}) if returned else refund
 
 
 def _calc_line(data: Mapping[str, Any], currency: str, taxes_included: bool) -> RefundLine:

@@ -57,6 +57,10 @@ _PAYLOAD_OBJECTS: dict[str, tuple[str, ...]] = {
         "movedFulfillmentOrder",
         "remainingFulfillmentOrder",
     ),
+    "fulfillmentOrderCancel": ("fulfillmentOrder", "replacementFulfillmentOrder"),
+    "fulfillmentCreate": ("fulfillment",),
+    "fulfillmentTrackingInfoUpdate": ("fulfillment",),
+    "metafieldsSet": ("metafields",),
 }
 
 

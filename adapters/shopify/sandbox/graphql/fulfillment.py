@@ -27,6 +27,9 @@ class FulfillmentOrderResolvers(Resolvers):
             "fulfillmentOrderSubmitFulfillmentRequest": self.submit_fulfillment_request,
             "fulfillmentOrderSubmitCancellationRequest": self.submit_cancellation_request,
             "fulfillmentOrderMove": self.move,
+            "fulfillmentOrderCancel": self.cancel,
+            "fulfillmentCreate": self.create_fulfillment,
+            "fulfillmentTrackingInfoUpdate": self.update_tracking,
         }
 
     def _fulfillment_order_id(self, args: Mapping[str, Any]) -> int:
@@ -153,6 +156,50 @@ class FulfillmentOrderResolvers(Resolvers):
             else None,
             "userErrors": [],
         }
+
+    def cancel(self, args: Mapping[str, Any]) -> Obj:
+        """``fulfillmentOrderCancel``: the FO closes, a replacement holds what is left."""
+        fid = self._fulfillment_order_id(args)
+        result = _refusals_as_user_errors(lambda: self.state.cancel_fulfillment_order(fid), [])
+        replacement = result.get("replacement_fulfillment_order")
+        return {
+            "fulfillmentOrder": self.views.fulfillment_order(result["fulfillment_order"]),
+            "replacementFulfillmentOrder": self.views.fulfillment_order(replacement)
+            if replacement
+            else None,
+            "userErrors": [],
+        }
+
+    def create_fulfillment(self, args: Mapping[str, Any]) -> Obj:
+        """``fulfillmentCreate(fulfillment: FulfillmentInput!)``."""
+        data = args.get("fulfillment") or {}
+        groups = []
+        for group in data.get("lineItemsByFulfillmentOrder") or []:
+            fo_id = gid_number(group.get("fulfillmentOrderId"), "FulfillmentOrder")
+            row: Obj = {"fulfillment_order_id": fo_id or 0}
+            items = _fulfillment_order_lines(group.get("fulfillmentOrderLineItems"))
+            if items is not None:
+                row["fulfillment_order_line_items"] = items
+            groups.append(row)
+        body: Obj = {
+            "line_items_by_fulfillment_order": groups,
+            "notify_customer": bool(data.get("notifyCustomer")),
+        }
+        if data.get("trackingInfo") is not None:
+            body["tracking_info"] = dict(data["trackingInfo"])
+        made = _refusals_as_user_errors(
+            lambda: self.state.create_fulfillment(body), ["fulfillment"]
+        )
+        return {"fulfillment": self.views.fulfillment(made), "userErrors": []}
+
+    def update_tracking(self, args: Mapping[str, Any]) -> Obj:
+        """``fulfillmentTrackingInfoUpdate(fulfillmentId, trackingInfoInput, notifyCustomer)``."""
+        fulfillment_id = gid_number(args.get("fulfillmentId"), "Fulfillment") or 0
+        body = {"tracking_info": dict(args.get("trackingInfoInput") or {})}
+        updated = _refusals_as_user_errors(
+            lambda: self.state.update_tracking(fulfillment_id, body), ["fulfillmentId"]
+        )
+        return {"fulfillment": self.views.fulfillment(updated), "userErrors": []}
 
 
 def _fulfillment_order_lines(rows: Any) -> list[Obj] | None:

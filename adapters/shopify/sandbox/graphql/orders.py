@@ -55,6 +55,8 @@ class OrderResolvers(Resolvers):
             "processed_at": data.get("processedAt"),
             "taxes_included": bool(data.get("taxesIncluded")),
             "financial_status": str(data.get("financialStatus") or "PENDING").lower(),
+            "source_identifier": data.get("sourceIdentifier"),
+            "tags": ", ".join(data.get("tags") or []),
             "shipping_address": rest_address(data.get("shippingAddress")),
             "billing_address": rest_address(data.get("billingAddress")),
             "line_items": [
@@ -77,7 +79,18 @@ class OrderResolvers(Resolvers):
                 for item in data.get("lineItems") or []
             ],
             "shipping_lines": [
-                {"title": s.get("title"), "price": amount(s.get("priceSet"))}
+                {
+                    "title": s.get("title"),
+                    "price": amount(s.get("priceSet")),
+                    "tax_lines": [
+                        {
+                            "title": t.get("title"),
+                            "price": amount(t.get("priceSet")),
+                            "rate": t.get("rate"),
+                        }
+                        for t in s.get("taxLines") or []
+                    ],
+                }
                 for s in data.get("shippingLines") or []
             ],
             "transactions": [

@@ -14,6 +14,7 @@ from unified_orders.adapter import ReturnAction
 
 from ...rules import RETURN_MOVES
 from ..errors import ShopifyError
+from .reverse import DISPOSITION_TYPES, reverse_orders
 from .values import Fail, Obj, UserErrors, connection, constant, gid, gid_number, paged, user_errors
 from .views import Resolvers
 
@@ -31,6 +32,7 @@ class ReturnResolvers(Resolvers):
         return {
             "returnableFulfillments": self.returnable_fulfillments,
             "returnableFulfillment": self.returnable_fulfillment,
+            "reverseFulfillmentOrder": self.reverse_fulfillment_order,
         }
 
     def mutations(self) -> dict[str, Callable[[Mapping[str, Any]], Obj]]:
@@ -61,6 +63,13 @@ class ReturnResolvers(Resolvers):
             return None
         wanted = gid("ReturnableFulfillment", number)
         return next((r for r in self.returnables(found[0]) if r["id"] == wanted), None)
+
+    def reverse_fulfillment_order(self, args: Mapping[str, Any]) -> Obj | None:
+        """``reverseFulfillmentOrder(id:)`` (its id is its return's number)."""
+        number = gid_number(args.get("id"), "ReverseFulfillmentOrder")
+        ret = self.state.data["returns"].get(str(number)) if number is not None else None
+        found = reverse_orders(ret) if ret is not None else []
+        return found[0] if found else None
 
     def returnables(self, order: Obj) -> list[Obj]:
         """The order's ``ReturnableFulfillment``s: successful fulfillments with units left."""
@@ -329,6 +338,7 @@ class ReturnResolvers(Resolvers):
                 )
                 continue
             chosen.append((line, quantity))
+            errors.extend(self._disposition_errors(line, quantity, row, field))
         if errors:
             raise UserErrors(errors)
         transfer = (data.get("financialTransfer") or {}).get("issueRefund") or {}
@@ -367,7 +377,66 @@ class ReturnResolvers(Resolvers):
                 raise UserErrors(user_errors(error, ["input", "financialTransfer"])) from None
             refund["return"] = {"id": ret["id"]}
             ret["refund_ids"].append(refund["id"])
-        for line, quantity in chosen:
+        rows = data.get("returnLineItems") or []
+        for (line, quantity), row in zip(chosen, rows, strict=True):
             line["processed_quantity"] = int(line.get("processed_quantity") or 0) + quantity
+            for d in row.get("dispositions") or []:
+                line.setdefault("dispositions", []).append(
+                    {
+                        "id": gid("ReverseFulfillmentOrderDisposition", self.state.new_id()),
+                        "quantity": int(d["quantity"]),
+                        "type": d["dispositionType"],
+                        "location": {"id": d["locationId"]} if d.get("locationId") else None,
+                        "createdAt": self.state.now(),
+                    }
+                )
         order["updated_at"] = self.state.now()
         return {"return": self.views.return_(ret), "userErrors": []}
+
+    @staticmethod
+    def _disposition_errors(
+        line: Obj, quantity: int, row: Mapping[str, Any], field: list[str]
+    ) -> list[Obj]:
+        """What is wrong with a processed line's ``dispositions``: each on this line's reverse
+        fulfillment order line, a known type, a location to restock at, no more than processed."""
+        errors: list[Obj] = []
+        total = 0
+        for index, d in enumerate(row.get("dispositions") or []):
+            at = [*field, "dispositions", str(index)]
+            target = gid_number(
+                d.get("reverseFulfillmentOrderLineItemId"), "ReverseFulfillmentOrderLineItem"
+            )
+            if str(target) != str(line["id"]):
+                errors.append(
+                    {
+                        "field": [*at, "reverseFulfillmentOrderLineItemId"],
+                        "message": "Reverse fulfillment order line item does not belong to this return line",
+                        "code": "INVALID",
+                    }
+                )
+            if d.get("dispositionType") not in DISPOSITION_TYPES:
+                errors.append(
+                    {
+                        "field": [*at, "dispositionType"],
+                        "message": "Invalid disposition type",
+                        "code": "INVALID",
+                    }
+                )
+            if d.get("dispositionType") == "RESTOCKED" and not d.get("locationId"):
+                errors.append(
+                    {
+                        "field": [*at, "locationId"],
+                        "message": "A location is required to restock",
+                        "code": "BLANK",
+                    }
+                )
+            total += int(d.get("quantity") or 0)
+        if total > quantity:
+            errors.append(
+                {
+                    "field": [*field, "dispositions"],
+                    "message": f"Dispositions of {total} unit(s) exceed the {quantity} processed",
+                    "code": "INVALID",
+                }
+            )
+        return errors

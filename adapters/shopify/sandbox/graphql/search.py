@@ -5,9 +5,9 @@ escapes), time fields with a comparator.
 Terms: ``created_at`` / ``updated_at`` (``>``, ``>=``, ``<``, ``<=``, or equal), ``name`` (the
 order name; INFERRED: ``#`` optional and any case, as the admin search finds ``1001`` for
 ``#1001``), ``email`` (the order's email, any case) and ``status`` (``open``, ``closed``,
-``cancelled``, ``not_closed``), as the 2026-04 schema documents them, and ``id`` (an order's
-legacy id); groups of terms joined by ``OR``. Anything else is refused,
-so a filter the sandbox does not know never passes silently.
+``cancelled``, ``not_closed``) and ``source_identifier`` (whole value), as the 2026-04 schema
+documents them, and ``id`` (an order's legacy id); groups of terms joined by ``OR``. Anything
+else is refused, so a filter the sandbox does not know never passes silently.
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def _term(field: str, op: str, text: str) -> Callable[[Obj], bool]:
         return lambda order: email_key(str(order.get("email") or "")) == address
     if field == "status" and text.lower() in _STATUS:
         return _STATUS[text.lower()]
+    if field == "source_identifier":  # a migrated order's marker, matched whole
+        return lambda order: order.get("source_identifier") == text
     if field == "id":  # an order's legacy id (a bulk sync reads some orders again by id)
         return lambda order: str(order.get("id")) == text
     raise Fail(f"the sandbox does not support the search term {field}:{text}", path=["orders"])

@@ -13,7 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import ShopifyError
+from ..shipments import tracking_info
 from ..state import ShopifyState
+from .metafields import order_metafield_view
+from .reverse import reverse_orders
 from .values import (
     Fail,
     Obj,
@@ -135,6 +138,11 @@ class Views:
             "orderAdjustments": paged(lambda: discrepancies),
             "transactions": paged(lambda: txns),
             "return": {"id": gid("Return", link["id"])} if isinstance(link, Mapping) else None,
+            "order": {
+                "id": gid("Order", order["id"]),
+                "presentmentCurrencyCode": order.get("presentment_currency"),
+                "taxesIncluded": bool(order.get("taxes_included")),
+            },
         }
 
     def fulfillment_line_id(self, fulfillment_id: Any, line_id: Any) -> int:
@@ -161,6 +169,9 @@ class Views:
             "__typename": "Fulfillment",
             "id": gid("Fulfillment", fulfillment["id"]),
             "status": upper(fulfillment.get("status")),
+            "createdAt": timestamp(fulfillment.get("created_at")),
+            "order": {"id": gid("Order", fulfillment["order_id"])},
+            "trackingInfo": tracking_info(fulfillment),
             "location": {"id": gid("Location", fulfillment["location_id"])}
             if fulfillment.get("location_id")
             else None,
@@ -261,6 +272,7 @@ class Views:
             if decline
             else None,
             "returnLineItems": paged(lambda: lines),
+            "reverseFulfillmentOrders": paged(lambda: reverse_orders(ret)),
         }
 
     def order(self, order: Obj) -> Obj:
@@ -347,6 +359,7 @@ class Views:
             ),
             "returns": paged(returns),
             "suggestedRefund": suggested,
+            "metafield": order_metafield_view(state, oid),
         }
 
     def _suggested_refund(self, order: Obj, args: Mapping[str, Any]) -> Obj:

@@ -4,8 +4,10 @@ These routes exist only when the shop has the plugin and its licence (``commerci
 them they answer 404 "No route found", as the search and state routes of return entities do.
 Routes: ``POST /api/_proxy/order/{orderId}/return`` (the Store-API route, proxied),
 ``POST /api/_action/order/{orderId}/order-return/{returnId}/add-items``,
-``POST /api/_action/order/return/{returnId}/calculate`` and
-``POST /api/_action/order-return-line-item/state/{toState}``.
+``POST /api/_action/order/return/{returnId}/calculate``,
+``POST /api/_action/order-return-line-item/state/{toState}`` and the entity route
+``PATCH /api/order-return-line-item/{id}`` (quantity, price, refund and restock figures; states
+change only through the state route).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ CREATED_RETURN_ASSOCIATIONS: dict[str, Any] = {
 }
 """What the created return is answered with (the associations the adapter reads)."""
 _ITEM_STATES = ("returned", "returned_partially", "return_requested")
+_ITEM_FIELDS = frozenset(
+    {"quantity", "price", "refundAmount", "restockQuantity", "internalComment", "customFields"}
+)
 
 
 class ReturnHandlers(ShopwareState):
@@ -114,6 +119,51 @@ class ReturnHandlers(ShopwareState):
             if item_id in items:
                 items[item_id]["stateId"] = self.state_id(LINE_ITEM_MACHINE, to_state)
                 self.touch("order_return_line_item", item_id)
+        return 204, None, {}
+
+    def patch_return_item(self, request: SandboxRequest, item_id: str) -> Reply:
+        """``PATCH order-return-line-item/{id}``: no more units than the line has left to return,
+        no more restocked than returned; a state only through the state route."""
+        self.require_commercial(request)
+        body = dict(request.body) if isinstance(request.body, Mapping) else {}
+        item = self.table("order_return_line_item").get(item_id)
+        if item is None:
+            raise refusal(
+                404,
+                "FRAMEWORK__RESOURCE_NOT_FOUND",
+                "The order_return_line_item resource with the following primary key was not "
+                f"found: id({item_id})",
+            )
+        unknown = sorted(set(body) - _ITEM_FIELDS)
+        if unknown:
+            raise refusal(
+                400,
+                "FRAMEWORK__WRITE_CONSTRAINT_VIOLATION",
+                f"The field {unknown[0]} cannot be written here.",
+                source={"pointer": f"/{unknown[0]}"},
+            )
+        quantity = int(body["quantity"] if "quantity" in body else item["quantity"])
+        line = self.table("order_line_item")[item["orderLineItemId"]]
+        others = self._returned_so_far(line["id"]) - int(item["quantity"])
+        if quantity < 1 or quantity + others > int(line["quantity"]):
+            raise refusal(
+                400,
+                "RETURN_MANAGEMENT__QUANTITY_EXCEEDED",
+                "The quantity is greater than the quantity that can be returned.",
+                source={"pointer": "/quantity"},
+            )
+        restock = (
+            body["restockQuantity"] if "restockQuantity" in body else item.get("restockQuantity")
+        )
+        if int(restock or 0) > quantity:
+            raise refusal(
+                400,
+                "RETURN_MANAGEMENT__RESTOCK_QUANTITY_EXCEEDED",
+                "The restock quantity is greater than the returned quantity.",
+                source={"pointer": "/restockQuantity"},
+            )
+        item.update(copy.deepcopy(body))
+        self.touch("order_return_line_item", item_id)
         return 204, None, {}
 
     # --- rules ----------------------------------------------------------------------------------

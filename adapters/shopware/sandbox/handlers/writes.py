@@ -47,6 +47,7 @@ _ORDER_CHILDREN = {
 }
 _BLANK = "VIOLATION::IS_BLANK_ERROR"
 _CONSTRAINT = "FRAMEWORK__WRITE_CONSTRAINT_VIOLATION"
+_TYPE = "VIOLATION::TYPE_ERROR"  # INFERRED: the code of a Symfony Type constraint
 
 
 def _field_violations(row: Mapping[str, Any], required: Iterable[str], at: str) -> list[Row]:
@@ -68,6 +69,19 @@ def _field_violations(row: Mapping[str, Any], required: Iterable[str], at: str) 
                     source={"pointer": f"{at}/{field}"},
                 )
             )
+    return errors
+
+
+def _delivery_field_violations(entity: str, body: Mapping[str, Any]) -> list[Row]:
+    """A delivery's ``trackingCodes`` is a list of strings and ``customFields`` an object."""
+    if entity != "order_delivery":
+        return []
+    errors = []
+    codes = body.get("trackingCodes", [])
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        errors.append(violation(_TYPE, "This value should be a list of strings.", "/trackingCodes"))
+    if not isinstance(body.get("customFields", {}), dict):
+        errors.append(violation(_TYPE, "This value should be of type object.", "/customFields"))
     return errors
 
 
@@ -191,6 +205,7 @@ class WriteHandlers(TransitionHandlers):
             errors.append(
                 violation(_CONSTRAINT, "Unknown order address.", "/shippingOrderAddressId")
             )
+        errors += _delivery_field_violations(entity, body)
         if errors:
             raise violations(errors)
         row.update(copy.deepcopy(dict(body)))

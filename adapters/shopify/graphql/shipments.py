@@ -1,0 +1,243 @@
+"""Shipments through the GraphQL Admin API: ``fulfillmentCreate`` with tracking,
+``fulfillmentTrackingInfoUpdate`` and ``fulfillmentOrderCancel``.
+
+Each write is gated on the fulfillment order's ``supportedActions`` first (one read). Shopify keeps
+no key on a fulfillment and ``fulfillmentCreate`` does not document ``@idempotent`` (the directive
+is honoured only where a mutation documents it), so the key lives in the order's
+``unified_orders.shipments`` metafield (:mod:`..shipment_keys`): read with ``ShipmentKeys``, the
+intent written before shipping and the shipment after with ``metafieldsSet`` and
+``compareDigest`` (null while the metafield does not exist), so two callers racing with one key
+cannot both ship. A same-key call returns the shipment the metafield names; after an intent of
+unknown outcome it raises :class:`AmbiguousWrite`. A lost answer is settled by the core re-reading
+the order (:func:`unified_orders.shipments.find_shipment`): the order read carries no key, so a
+look-alike is never adopted (``stores_shipment_keys`` stays false).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from unified_orders.adapter import FulfillmentOptions, Op
+from unified_orders.errors import InvalidRequest, PlatformError, Problem, ResponseLost
+from unified_orders.models import Fulfillment, FulfillmentOrder, Order, Tracking
+
+from .. import shipment_keys as sk
+from ..vocabulary import unwrap_gid
+from . import translate as tg
+from .documents import CODED_ERRORS, DOCUMENTS
+from .fragments import FULFILLMENT, FULFILLMENT_LINE
+from .fulfillments import FulfillmentOperations
+from .translate.fulfillments import fulfillment_from_graphql, tracking_input
+
+__all__ = ["KEY_DOCUMENTS", "ShipmentOperations"]
+
+#: The documents of the shipment-key ledger (registered with :data:`.documents.DOCUMENTS`).
+KEY_DOCUMENTS = {
+    "ShipmentKeys": """
+query ShipmentKeys($id: ID!, $namespace: String!, $key: String!) {
+  order(id: $id) {
+    id
+    metafield(namespace: $namespace, key: $key) { id value compareDigest }
+    fulfillments { id }
+  }
+}
+""",
+    "ShipmentKeysSet": f"""
+mutation ShipmentKeysSet($metafields: [MetafieldsSetInput!]!) {{
+  metafieldsSet(metafields: $metafields) {{
+    metafields {{ id compareDigest }}
+    {CODED_ERRORS}
+  }}
+}}
+""",
+    "ShipmentGet": f"""
+query ShipmentGet($id: ID!) {{ fulfillment(id: $id) {{ ...FulfillmentParts order {{ id }} }} }}
+{FULFILLMENT}{FULFILLMENT_LINE}""",
+}
+DOCUMENTS.update({name: text.strip() + "\n" for name, text in KEY_DOCUMENTS.items()})
+#: ``metafieldsSet`` codes meaning the metafield changed since it was read (INFERRED: Shopify
+#: documents the codes, not which one a digest mismatch gives; both are treated as one).
+_STALE = frozenset({"STALE_OBJECT", "INVALID_COMPARE_DIGEST"})
+
+
+def _fulfillment_gid(fulfillment_id: str) -> str:
+    number = unwrap_gid(fulfillment_id, ("Fulfillment",), "fulfillment_id")
+    if not number.isdigit():
+        raise InvalidRequest(
+            [Problem("fulfillment_id", f"{fulfillment_id!r} is not a Shopify id (digits expected)")]
+        )
+    return tg.gid("Fulfillment", number, "fulfillment_id")
+
+
+class ShipmentOperations(FulfillmentOperations):
+    """The shipment operations of the GraphQL dialect."""
+
+    #: ``FulfillmentTrackingInput.numbers``: one shipment, several parcels (one carrier).
+    tracking_numbers_per_shipment: ClassVar[int | None] = None
+
+    def _key_ledger(self, order_gid: str) -> Op[sk.Ledger]:
+        """``ShipmentKeys``: the order's shipment-key metafield and its shipments' ids."""
+        data = yield from self._gql(
+            "ShipmentKeys", {"id": order_gid, "namespace": sk.NAMESPACE, "key": sk.KEY}
+        )
+        order = self._found(data, "order", "order", str(tg.legacy(order_gid)))
+        field = order.get("metafield") or {}
+        return sk.Ledger(
+            entries=sk.entries_from(field.get("value")),
+            digest=field.get("compareDigest") if field else None,
+            metafield_id=tg.legacy(field.get("id")),
+            shipments=tuple(str(tg.legacy(f.get("id"))) for f in order.get("fulfillments") or []),
+        )
+
+    def _key_write(self, order_gid: str) -> sk.Write:
+        def write(ledger: sk.Ledger, value: str) -> Op[sk.Ledger]:
+            """``metafieldsSet`` with ``compareDigest`` (null: the metafield must not exist)."""
+            metafield = {
+                "ownerId": order_gid,
+                "namespace": sk.NAMESPACE,
+                "key": sk.KEY,
+                "type": sk.TYPE,
+                "value": value,
+                "compareDigest": ledger.digest,
+            }
+            try:
+                payload = yield from self._mutate(
+                    "ShipmentKeysSet", "metafieldsSet", {"metafields": [metafield]}
+                )
+            except PlatformError as error:
+                if error.code in _STALE:
+                    raise sk.KeyConflict(str(error)) from error
+                raise
+            done = (payload.get("metafields") or [{}])[0] or {}
+            return ledger.written(value, done.get("compareDigest"), tg.legacy(done.get("id")))
+
+        return write
+
+    def shipment_by_key(self, order: Order, key: str) -> Op[Fulfillment | None]:
+        """The shipment the order's key ledger names for ``key`` (one read more), even once its
+        fulfillment order has nothing left to ship."""
+        ledger = yield from self._key_ledger(tg.gid("Order", order.id))
+        shipped = ledger.shipped(key)
+        if shipped is None:
+            return None
+        fo_id = str((ledger.entry(key) or {}).get("fo") or "")
+        made = yield from self._shipment_by_id(shipped, order.id, fo_id)
+        return made.model_copy(update={"idempotency_key": key})
+
+    def _attempts(self) -> set[str]:
+        """The intents this adapter wrote (a same-key resend of its own may ship)."""
+        mine: set[str] | None = getattr(self, "_shipment_attempts", None)
+        if mine is None:
+            mine = set()
+            self._shipment_attempts = mine
+        return mine
+
+    def _shipment_by_id(self, shipment_id: str, order_id: str, fo_id: str) -> Op[Fulfillment]:
+        """``ShipmentGet``: a shipment the key ledger names."""
+        data = yield from self._gql("ShipmentGet", {"id": _fulfillment_gid(shipment_id)})
+        node = self._found(data, "fulfillment", "shipment", shipment_id)
+        done = yield from self._complete(node, "fulfillment")
+        return fulfillment_from_graphql(done, order_id, fo_id)
+
+    def get_fulfillment_order(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
+        """``fulfillmentOrder(id:)``, every line read."""
+        fid = tg.gid("FulfillmentOrder", fulfillment_order_id, "fulfillment_order_id")
+        data = yield from self._gql("FulfillmentOrderGet", {"id": fid})
+        node = self._found(data, "fulfillmentOrder", "fulfillment order", fulfillment_order_id)
+        return tg.fulfillment_order_from_graphql(
+            (yield from self._complete(node, "fulfillmentOrder"))
+        )
+
+    def _shipment(
+        self, payload: Mapping[str, Any], order_id: str, fo_id: str | None = None
+    ) -> Op[Fulfillment]:
+        node = payload.get("fulfillment")
+        if not isinstance(node, Mapping) or not node.get("id"):
+            raise ResponseLost("the answer carries no fulfillment; it may have been made")
+        done = yield from self._complete(node, "fulfillment")
+        return fulfillment_from_graphql(done, order_id, fo_id)
+
+    def create_fulfillment(
+        self,
+        fulfillment_order_id: str,
+        lines: Mapping[str, int] | None,
+        tracking: Sequence[Tracking],
+        options: FulfillmentOptions,
+    ) -> Op[Fulfillment]:
+        """``fulfillmentCreate`` of exactly ``lines`` (every remaining unit when None, which is
+        what Shopify does without ``fulfillmentOrderLineItems``), with the tracking; with a key,
+        exactly once through the order's key ledger (two reads and two writes more)."""
+        fid = tg.gid("FulfillmentOrder", fulfillment_order_id, "fulfillment_order_id")
+        group: dict[str, Any] = {"fulfillmentOrderId": fid}
+        items = self._fo_lines(lines)
+        if items is not None:
+            group["fulfillmentOrderLineItems"] = items
+        fulfillment: dict[str, Any] = {
+            "lineItemsByFulfillmentOrder": [group],
+            "notifyCustomer": options.notify,
+        }
+        info = tracking_input(tracking)
+        if info is not None:
+            fulfillment["trackingInfo"] = info
+        fo = yield from self._gate(fulfillment_order_id, "create_fulfillment")
+        order_gid = str(fo.get("orderId"))
+        order_id = str(tg.legacy(order_gid))
+        key = options.idempotency_key
+        if key is not None:
+            claimed = yield from sk.claim(
+                lambda: self._key_ledger(order_gid),
+                self._key_write(order_gid),
+                key=key,
+                fo_id=fulfillment_order_id,
+                units=lines,
+                mine=self._attempts(),
+            )
+            if claimed.shipped is not None:
+                made = yield from self._shipment_by_id(
+                    claimed.shipped, order_id, fulfillment_order_id
+                )
+                return made.model_copy(update={"idempotency_key": key})
+        payload = yield from self._mutate(
+            "FulfillmentCreate", "fulfillmentCreate", {"fulfillment": fulfillment}
+        )
+        shipment = yield from self._shipment(payload, order_id, fulfillment_order_id)
+        if key is not None:
+            yield from sk.keep(
+                lambda: self._key_ledger(order_gid),
+                self._key_write(order_gid),
+                key=key,
+                fo_id=fulfillment_order_id,
+                shipment_id=shipment.id,
+                order_id=order_id,
+                ledger=claimed.ledger,
+            )
+        return shipment.model_copy(update={"idempotency_key": key})
+
+    def update_tracking(
+        self, fulfillment_id: str, tracking: Sequence[Tracking], notify: bool
+    ) -> Op[Fulfillment]:
+        """``fulfillmentTrackingInfoUpdate``: the shipment's tracking replaced."""
+        variables = {
+            "fulfillmentId": _fulfillment_gid(fulfillment_id),
+            "trackingInfoInput": tracking_input(tracking) or {},
+            "notifyCustomer": notify,
+        }
+        payload = yield from self._mutate(
+            "FulfillmentTrackingInfoUpdate",
+            "fulfillmentTrackingInfoUpdate",
+            variables,
+            retry_safe=True,  # a replacement: sent twice, the shipment ends the same
+        )
+        order = (payload.get("fulfillment") or {}).get("order") or {}
+        return (yield from self._shipment(payload, str(tg.legacy(order.get("id")))))
+
+    def cancel_fulfillment_order(self, fulfillment_order_id: str) -> Op[FulfillmentOrder]:
+        """``fulfillmentOrderCancel``: for a fulfillment order submitted to a service (cancelled at
+        once) or whose cancellation was requested; the replacement's id is in ``replaced_by``."""
+        fid = tg.gid("FulfillmentOrder", fulfillment_order_id, "fulfillment_order_id")
+        yield from self._gate(fulfillment_order_id, "cancel_fulfillment_order")
+        payload = yield from self._mutate(
+            "FulfillmentOrderCancel", "fulfillmentOrderCancel", {"id": fid}
+        )
+        return (yield from self._answer(payload, "fulfillmentOrder", "replacementFulfillmentOrder"))
