@@ -26,6 +26,7 @@ from typing import Any
 
 from unified_orders.adapter import Op
 from unified_orders.errors import AmbiguousWrite, PlatformError, ResponseLost, UnifiedOrdersError
+from unified_orders.models import Fulfillment
 
 __all__ = [
     "KEY",
@@ -252,3 +253,37 @@ def keep(
         problem,
         key,
     )
+
+
+def ship_once(
+    read: Read,
+    write: Write,
+    *,
+    key: str | None,
+    fo_id: str,
+    units: Mapping[str, int] | None,
+    mine: set[str],
+    order_id: str,
+    made_before: Callable[[str], Op[Fulfillment]],
+    send: Callable[[], Op[Fulfillment]],
+) -> Op[Fulfillment]:
+    """Ship with ``send`` once per ``key``: :func:`claim` first (the shipment the key already
+    made, read with ``made_before``, is returned instead), then :func:`keep` its id."""
+    claimed = None
+    if key is not None:
+        claimed = yield from claim(read, write, key=key, fo_id=fo_id, units=units, mine=mine)
+        if claimed.shipped is not None:
+            made = yield from made_before(claimed.shipped)
+            return made.model_copy(update={"idempotency_key": key})
+    shipment = yield from send()
+    if key is not None and claimed is not None:
+        yield from keep(
+            read,
+            write,
+            key=key,
+            fo_id=fo_id,
+            shipment_id=shipment.id,
+            order_id=order_id,
+            ledger=claimed.ledger,
+        )
+    return shipment.model_copy(update={"idempotency_key": key})

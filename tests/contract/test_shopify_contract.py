@@ -259,8 +259,9 @@ def test_shipping_requests_are_documented_requests() -> None:
     for exchange in kept[0].exchanges:
         check_request(exchange.method, exchange.path, exchange.body)
     ledger = [x for x in kept[0].exchanges if "/metafields" in x.path]
-    assert [x.method for x in ledger] == ["GET", "POST", "PUT"]  # read, intent, the shipment
-    assert ledger[1].body["metafield"]["type"] == "json"
+    # looked up by key, read to claim, the intent, the shipment
+    assert [x.method for x in ledger] == ["GET", "GET", "POST", "PUT"]
+    assert ledger[2].body["metafield"]["type"] == "json"
     [create] = [x for x in posts if x.path.endswith("/fulfillments.json")]
     assert create.body["fulfillment"]["tracking_info"] == {
         "company": "UPS",

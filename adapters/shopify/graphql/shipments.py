@@ -183,36 +183,26 @@ class ShipmentOperations(FulfillmentOperations):
         fo = yield from self._gate(fulfillment_order_id, "create_fulfillment")
         order_gid = str(fo.get("orderId"))
         order_id = str(tg.legacy(order_gid))
-        key = options.idempotency_key
-        if key is not None:
-            claimed = yield from sk.claim(
+
+        def send() -> Op[Fulfillment]:
+            payload = yield from self._mutate(
+                "FulfillmentCreate", "fulfillmentCreate", {"fulfillment": fulfillment}
+            )
+            return (yield from self._shipment(payload, order_id, fulfillment_order_id))
+
+        return (
+            yield from sk.ship_once(
                 lambda: self._key_ledger(order_gid),
                 self._key_write(order_gid),
-                key=key,
+                key=options.idempotency_key,
                 fo_id=fulfillment_order_id,
                 units=lines,
                 mine=self._attempts(),
-            )
-            if claimed.shipped is not None:
-                made = yield from self._shipment_by_id(
-                    claimed.shipped, order_id, fulfillment_order_id
-                )
-                return made.model_copy(update={"idempotency_key": key})
-        payload = yield from self._mutate(
-            "FulfillmentCreate", "fulfillmentCreate", {"fulfillment": fulfillment}
-        )
-        shipment = yield from self._shipment(payload, order_id, fulfillment_order_id)
-        if key is not None:
-            yield from sk.keep(
-                lambda: self._key_ledger(order_gid),
-                self._key_write(order_gid),
-                key=key,
-                fo_id=fulfillment_order_id,
-                shipment_id=shipment.id,
                 order_id=order_id,
-                ledger=claimed.ledger,
+                made_before=lambda made: self._shipment_by_id(made, order_id, fulfillment_order_id),
+                send=send,
             )
-        return shipment.model_copy(update={"idempotency_key": key})
+        )
 
     def update_tracking(
         self, fulfillment_id: str, tracking: Sequence[Tracking], notify: bool

@@ -160,39 +160,29 @@ class RestShipments(ShopifyAdapterBase):
         options: FulfillmentOptions,
     ) -> Op[Fulfillment]:
         """``POST fulfillments.json`` of exactly ``lines`` (every remaining unit when None); with
-        a key, once per key through the order's key ledger (three reads and two writes more)."""
+        a key, once per key through the order's key ledger (five reads and two writes more)."""
         fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
         body = fulfillment_body(fid, lines, tracking, options.notify)
         fo = yield from self._gate(fid, "create_fulfillment")
         order_id = int(fo["order_id"])
-        key = options.idempotency_key
-        if key is not None:
-            claimed = yield from sk.claim(
+
+        def send() -> Op[Fulfillment]:
+            response = yield Request("POST", "fulfillments.json", json=body)
+            return fulfillment_from_rest(_written(response, "fulfillment"), fulfillment_order_id)
+
+        return (
+            yield from sk.ship_once(
                 lambda: self._key_ledger(order_id),
                 self._key_write(order_id),
-                key=key,
+                key=options.idempotency_key,
                 fo_id=fulfillment_order_id,
                 units=lines,
                 mine=self._attempts(),
-            )
-            if claimed.shipped is not None:
-                made = yield from self._shipment_by_id(
-                    claimed.shipped, order_id, fulfillment_order_id
-                )
-                return made.model_copy(update={"idempotency_key": key})
-        response = yield Request("POST", "fulfillments.json", json=body)
-        shipment = fulfillment_from_rest(_written(response, "fulfillment"), fulfillment_order_id)
-        if key is not None:
-            yield from sk.keep(
-                lambda: self._key_ledger(order_id),
-                self._key_write(order_id),
-                key=key,
-                fo_id=fulfillment_order_id,
-                shipment_id=shipment.id,
                 order_id=str(order_id),
-                ledger=claimed.ledger,
+                made_before=lambda made: self._shipment_by_id(made, order_id, fulfillment_order_id),
+                send=send,
             )
-        return shipment.model_copy(update={"idempotency_key": key})
+        )
 
     def update_tracking(
         self, fulfillment_id: str, tracking: Sequence[Tracking], notify: bool
