@@ -115,19 +115,25 @@ def _refused(name: str, errors: Any, response: Response) -> PlatformError:
     )
 
 
-def _request(name: str, variables: Mapping[str, Any], *, write: bool) -> Request:
-    return Request(
-        "POST",
-        "graphql.json",
-        json={"query": DOCUMENTS[name], "variables": dict(variables), "operationName": name},
-        cost=10 if write else 12,
-        retry_safe=not write,
-        write=write,
-    )
-
-
 class ShopifySubscriptions:
-    """The sans-I/O subscription operations (see the module docstring)."""
+    """The sans-I/O subscription operations (see the module docstring).
+
+    ``in_points``: whether the dialect's rate bucket counts GraphQL cost points (the GraphQL
+    dialect) or requests (the REST dialect's leaky bucket, where one call is one request: the
+    GraphQL limit is Shopify's other bucket, never the REST one)."""
+
+    def __init__(self, *, in_points: bool = True) -> None:
+        self.in_points = in_points
+
+    def _request(self, name: str, variables: Mapping[str, Any], *, write: bool) -> Request:
+        return Request(
+            "POST",
+            "graphql.json",
+            json={"query": DOCUMENTS[name], "variables": dict(variables), "operationName": name},
+            cost=(10 if write else 12) if self.in_points else 1,
+            retry_safe=not write,
+            write=write,
+        )
 
     def subscribe(
         self, topics: Sequence[str], url: str, secret: str | None
@@ -145,7 +151,7 @@ class ShopifySubscriptions:
             if topic in have:
                 continue
             name = "WebhookSubscriptionCreate"
-            response = yield _request(name, {"topic": topic, "uri": url}, write=True)
+            response = yield self._request(name, {"topic": topic, "uri": url}, write=True)
             payload = _data(response, name, write=True).get("webhookSubscriptionCreate")
             if not isinstance(payload, Mapping):
                 raise ResponseLost(f"{name}: no payload; it may have taken effect")
@@ -160,7 +166,7 @@ class ShopifySubscriptions:
         after: str | None = None
         while True:
             name = "WebhookSubscriptions"
-            response = yield _request(name, {"after": after}, write=False)
+            response = yield self._request(name, {"after": after}, write=False)
             try:
                 page = _data(response, name, write=False)["webhookSubscriptions"]
                 found += [_subscription(node) for node in page["nodes"]]
@@ -187,7 +193,7 @@ class ShopifySubscriptions:
                 ]
             )
         name = "WebhookSubscriptionDelete"
-        response = yield _request(name, {"id": ident}, write=True)
+        response = yield self._request(name, {"id": ident}, write=True)
         payload = _data(response, name, write=True).get("webhookSubscriptionDelete")
         if not isinstance(payload, Mapping):
             raise ResponseLost(f"{name}: no payload; it may have taken effect")

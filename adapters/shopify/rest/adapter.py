@@ -203,7 +203,7 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
 
     def webhook_subscriptions(self) -> ShopifySubscriptions:
         """The webhook subscription operations behind ``store.webhooks`` (GraphQL documents)."""
-        return ShopifySubscriptions()
+        return ShopifySubscriptions(in_points=False)
 
     def get_order(self, order_id: str) -> Op[Order]:
         """``GET orders/{id}.json`` plus its transactions and fulfillment orders."""
