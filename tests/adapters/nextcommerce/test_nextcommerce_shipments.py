@@ -266,7 +266,9 @@ def test_a_shipment_made_is_returned_even_when_its_key_cannot_be_kept() -> None:
                 return Fault.TIMEOUT_BEFORE_APPLY
         return None
 
-    store = instrumented_sandbox("nextcommerce", lambda t: FaultInjectingTransport(t, plan))
+    store = instrumented_sandbox(
+        "nextcommerce", lambda t: FaultInjectingTransport(t, plan), retry_backoff=0
+    )
     assert isinstance(store, uo.Store)
     shipment = store.fulfillments.create("303", lines={"3004": 1}, idempotency_key="k-meta")
     assert shipment.idempotency_key == "k-meta"
@@ -318,7 +320,10 @@ def test_a_shipment_is_never_doubled_under_random_faults() -> None:
     def run(sequence: list[Fault | None]) -> None:
         plan = iter(sequence)
         store = instrumented_sandbox(
-            "nextcommerce", lambda t: FaultInjectingTransport(t, lambda m, p: next(plan, None))
+            "nextcommerce",
+            lambda t: FaultInjectingTransport(t, lambda m, p: next(plan, None)),
+            max_attempts=4,
+            retry_backoff=0,  # the faults, not the back-off waits, are what is tested
         )
         assert isinstance(store, uo.Store)
         fresh = unwrapped(store)

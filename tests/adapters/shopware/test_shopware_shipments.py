@@ -252,7 +252,10 @@ def test_a_shipment_is_exactly_once_under_random_faults() -> None:
     def run(sequence: list[Fault | None]) -> None:
         plan = iter(sequence)
         store = instrumented_sandbox(
-            "shopware", lambda t: FaultInjectingTransport(t, lambda m, p: next(plan, None))
+            "shopware",
+            lambda t: FaultInjectingTransport(t, lambda m, p: next(plan, None)),
+            max_attempts=4,
+            retry_backoff=0,  # the faults, not the back-off waits, are what is tested
         )
         assert isinstance(store, uo.Store)
         fresh = unwrapped(store)
