@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -287,3 +288,22 @@ def ship_once(
             ledger=claimed.ledger,
         )
     return shipment.model_copy(update={"idempotency_key": key})
+
+
+def shipment_named(
+    ledger: Ledger, key: str, by_id: Callable[[str, str], Op[Fulfillment]]
+) -> Op[Fulfillment | None]:
+    """The shipment ``ledger`` names for ``key`` (read with ``by_id(shipment, fo)``), or None."""
+    shipped = ledger.shipped(key)
+    if shipped is None:
+        return None
+    made = yield from by_id(shipped, str((ledger.entry(key) or {}).get("fo") or ""))
+    return made.model_copy(update={"idempotency_key": key})
+
+
+_ATTEMPTS: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
+
+
+def attempts_of(adapter: object) -> set[str]:
+    """The intents ``adapter`` wrote (a same-key resend of its own may ship), for its lifetime."""
+    return _ATTEMPTS.setdefault(adapter, set())

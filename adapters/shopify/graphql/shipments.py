@@ -118,20 +118,15 @@ class ShipmentOperations(FulfillmentOperations):
         """The shipment the order's key ledger names for ``key`` (one read more), even once its
         fulfillment order has nothing left to ship."""
         ledger = yield from self._key_ledger(tg.gid("Order", order.id))
-        shipped = ledger.shipped(key)
-        if shipped is None:
-            return None
-        fo_id = str((ledger.entry(key) or {}).get("fo") or "")
-        made = yield from self._shipment_by_id(shipped, order.id, fo_id)
-        return made.model_copy(update={"idempotency_key": key})
+        return (
+            yield from sk.shipment_named(
+                ledger, key, lambda made, fo: self._shipment_by_id(made, order.id, fo)
+            )
+        )
 
     def _attempts(self) -> set[str]:
         """The intents this adapter wrote (a same-key resend of its own may ship)."""
-        mine: set[str] | None = getattr(self, "_shipment_attempts", None)
-        if mine is None:
-            mine = set()
-            self._shipment_attempts = mine
-        return mine
+        return sk.attempts_of(self)
 
     def _shipment_by_id(self, shipment_id: str, order_id: str, fo_id: str) -> Op[Fulfillment]:
         """``ShipmentGet``: a shipment the key ledger names."""

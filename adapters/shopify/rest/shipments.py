@@ -117,20 +117,15 @@ class RestShipments(ShopifyAdapterBase):
         """The shipment the order's key ledger names for ``key`` (one read more), even once its
         fulfillment order has nothing left to ship."""
         ledger = yield from self._key_ledger(int(order.id))
-        shipped = ledger.shipped(key)
-        if shipped is None:
-            return None
-        fo_id = str((ledger.entry(key) or {}).get("fo") or "")
-        made = yield from self._shipment_by_id(shipped, int(order.id), fo_id)
-        return made.model_copy(update={"idempotency_key": key})
+        return (
+            yield from sk.shipment_named(
+                ledger, key, lambda made, fo: self._shipment_by_id(made, int(order.id), fo)
+            )
+        )
 
     def _attempts(self) -> set[str]:
         """The intents this adapter wrote (a same-key resend of its own may ship)."""
-        mine: set[str] | None = getattr(self, "_shipment_attempts", None)
-        if mine is None:
-            mine = set()
-            self._shipment_attempts = mine
-        return mine
+        return sk.attempts_of(self)
 
     def _shipment_by_id(self, shipment_id: str, order_id: int, fo_id: str) -> Op[Fulfillment]:
         """A shipment the key ledger names, read from its order."""
