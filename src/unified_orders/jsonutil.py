@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "encode", "loads"]
 
 _MARK = f"__uo_decimal_{uuid.uuid4().hex}__"
 _MARKED = re.compile(rf'"{_MARK}([-+0-9.eE]+)"')
@@ -42,6 +42,25 @@ def _default(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _encode_other(value: Any) -> Any:
+    if isinstance(value, date):  # never reached for datetime (msgspec writes it natively)
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_ENCODER = msgspec.json.Encoder(decimal_format="number", enc_hook=_encode_other)
+
+
+def encode(value: Any) -> bytes:
+    """Compact JSON as UTF-8 bytes, numbers exact as :func:`dumps` writes them: the fast writer
+    for machine-read JSON (stored payloads, emulator answers). ``loads`` of it equals ``loads`` of
+    :func:`dumps`; only the spacing differs (and an aware UTC datetime ends in ``Z``)."""
+    try:
+        return _ENCODER.encode(value)
+    except msgspec.EncodeError as error:  # a NaN or infinite Decimal
+        raise ValueError(str(error)) from None
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:

@@ -28,6 +28,7 @@ from ..adapter import Adapter, Op, Pause, Request, Response
 from ..errors import PlatformError, RateLimited, ResponseLost, UnifiedOrdersError
 from ..ratelimit import reserve_all
 from .download import stream_lines
+from .tls import shared_context
 
 __all__ = [
     "AsyncDriver",
@@ -310,6 +311,7 @@ class SyncDriver(_Session):
             base_url=adapter.base_url,
             transport=sync_transport,
             timeout=httpx.Timeout(adapter.settings.timeout),
+            verify=shared_context() if sync_transport is None else True,
         )
         self._auth_lock = threading.RLock()
 
@@ -381,6 +383,7 @@ class AsyncDriver(_Session):
             base_url=adapter.base_url,
             transport=async_transport,
             timeout=httpx.Timeout(adapter.settings.timeout),
+            verify=shared_context() if async_transport is None else True,
         )
         self._auth_lock: asyncio.Lock | None = None
 

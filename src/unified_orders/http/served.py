@@ -24,6 +24,7 @@ from ..sandbox.protocol import (
     STORES_PREFIX,
     server_root,
 )
+from .tls import shared_context
 
 __all__ = ["ServedStoreTransport", "reset_served_stores", "served_status"]
 
@@ -81,7 +82,7 @@ class ServedStoreTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self._sync is None:
-            self._sync = httpx.HTTPTransport()
+            self._sync = httpx.HTTPTransport(verify=shared_context())
         try:
             response = self._sync.handle_request(self._forward(request, request.read()))
         except httpx.ConnectError as error:
@@ -92,7 +93,7 @@ class ServedStoreTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._async is None:
-            self._async = httpx.AsyncHTTPTransport()
+            self._async = httpx.AsyncHTTPTransport(verify=shared_context())
         forwarded = self._forward(request, await request.aread())
         try:
             response = await self._async.handle_async_request(forwarded)
@@ -122,7 +123,9 @@ def _message(body: bytes) -> str:
 def _control(root: str, method: str, path: str, **params: Any) -> Any:
     """One call to the server's own ``/_sandbox`` paths; ConfigurationError when it fails."""
     try:
-        with httpx.Client(base_url=root, timeout=10.0, trust_env=False) as client:
+        with httpx.Client(
+            base_url=root, timeout=10.0, trust_env=False, verify=shared_context()
+        ) as client:
             response = client.request(method, CONTROL_PREFIX + path, params=params)
     except httpx.HTTPError as error:
         raise ConfigurationError(f"no sandbox server answers at {root}: {error}") from None

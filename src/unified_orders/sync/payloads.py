@@ -19,8 +19,8 @@ LEVEL = 1
 
 
 def compress(raw: Any) -> bytes:
-    """``raw`` as compressed JSON (numbers exact, as :func:`jsonutil.dumps` writes them)."""
-    return zlib.compress(jsonutil.dumps(raw).encode(), LEVEL)
+    """``raw`` as compressed JSON (numbers exact, as :func:`jsonutil.encode` writes them)."""
+    return zlib.compress(jsonutil.encode(raw), LEVEL)
 
 
 def payload_text(blob: bytes | None) -> str | None:
