@@ -108,6 +108,8 @@ _LIST_STATUS = {
 
 
 def _path(value: str) -> str:
+    if type(value) is str and value.isascii() and value.isdigit():
+        return value  # an order number: nothing to quote
     return quote(str(value), safe="")
 
 

@@ -117,7 +117,9 @@ def line_item(
 ) -> LineItem:
     """A canonical line from what a dialect read (``shopify_current`` is Shopify's
     ``current_quantity``; ``rates`` the tax lines' rates that are set)."""
+    # every field, in field order (``raw`` first): ``trusted`` then takes the keywords as they are
     return LineItem.trusted(
+        raw=raw,
         id=line_id,
         sku=sku,
         title=title,
@@ -136,7 +138,6 @@ def line_item(
         product_id=product_id,
         variant_id=variant_id,
         location_id=location_id,
-        raw=raw,
     )
 
 

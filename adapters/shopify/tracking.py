@@ -68,7 +68,7 @@ def tracking_read(company: Any, numbers: Sequence[Any], urls: Sequence[Any]) -> 
     shipment has links but no numbers)."""
     carrier = str(company) if company else None
     found = [
-        Tracking(
+        Tracking.trusted(
             company=carrier,
             number=str(number),
             url=str(urls[index]) if index < len(urls) and urls[index] else None,
@@ -77,5 +77,5 @@ def tracking_read(company: Any, numbers: Sequence[Any], urls: Sequence[Any]) -> 
         if number
     ]
     if not found:
-        found = [Tracking(company=carrier, url=str(url)) for url in urls if url]
+        found = [Tracking.trusted(company=carrier, url=str(url)) for url in urls if url]
     return found

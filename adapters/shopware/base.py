@@ -95,6 +95,7 @@ RETURN_CAPABILITIES = frozenset(
         Capability.RETURNS_PROCESS,
     }
 )
+_ALL_CAPABILITIES = BASE_CAPABILITIES | RETURN_CAPABILITIES  # asked before every operation
 _NO_LICENCE = (
     "returns are Shopware Commercial ReturnManagement (licence RETURNS_MANAGEMENT-8450687); "
     "this shop answers 404 on the return routes, so the plugin or its licence is missing. Core "
@@ -197,7 +198,7 @@ class ShopwareBase(Adapter):
         """Everything but returns once the shop was found without Commercial returns."""
         with self._lock:
             commercial = self._commercial
-        return BASE_CAPABILITIES if commercial is False else BASE_CAPABILITIES | RETURN_CAPABILITIES
+        return BASE_CAPABILITIES if commercial is False else _ALL_CAPABILITIES
 
     @property
     def base_url(self) -> str:
@@ -332,18 +333,26 @@ class ShopwareBase(Adapter):
     def _search(self, entity: str, criteria: Mapping[str, Any]) -> Op[list[dict[str, Any]]]:
         """The hits of ``POST search/{entity}``; an answer without a ``data`` list is an error
         (never read as "no hits": that would turn "cannot tell" into "does not exist")."""
+        hits = yield from self._hits(entity, criteria)
+        return [dict(item) for item in hits]
+
+    def _hits(self, entity: str, criteria: Mapping[str, Any]) -> Op[list[Mapping[str, Any]]]:
+        """:meth:`_search` for reading only: the hits as the answer holds them, not copies."""
         response = yield Request(
             "POST", f"search/{entity}", json=dict(criteria), retry_safe=True, write=False
         )
         body = response.body
         data = body.get("data") if isinstance(body, Mapping) else None
-        if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+        if not isinstance(data, list) or not all(
+            type(item) is dict or isinstance(item, Mapping) for item in data
+        ):
             raise self._unreadable(f"search/{entity}", response)
         self._learn(body)
-        return [dict(item) for item in data]
+        return data
 
-    def _order_raw(self, order_id: str) -> Op[dict[str, Any]]:
-        hits = yield from self._search(
+    def _order_raw(self, order_id: str) -> Op[Mapping[str, Any]]:
+        """The ``search/order`` hit of one order, to read (translations copy what they keep)."""
+        hits = yield from self._hits(
             "order", {"ids": [order_id], "associations": t.ORDER_ASSOCIATIONS, "limit": 1}
         )
         if not hits:

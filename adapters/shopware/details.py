@@ -177,8 +177,7 @@ class DetailsMixin(ReturnsMixin):
 
     @staticmethod
     def _translate(raw: Mapping[str, Any], shop: t.ShopCurrency | None) -> Order:
-        order = t.order_from_platform(raw)
-        return t.with_shop_amounts(order, raw, shop) if shop is not None else order
+        return t.order_from_platform(raw, shop)
 
 
 def _deliveries(raw: Mapping[str, Any], actions: Mapping[str, list[str]]) -> list[FulfillmentOrder]:

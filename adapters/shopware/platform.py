@@ -9,7 +9,7 @@ read here. Nothing in this module does I/O.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,8 @@ __all__ = [
     "is_id",
     "parse_time",
     "stable_id",
+    "tax_entries",
+    "tax_sum",
     "tax_total",
 ]
 
@@ -48,7 +50,8 @@ def stable_id(*parts: object) -> str:
 
 def is_id(value: str) -> bool:
     """Whether ``value`` is a Shopware id: 32 lower-case hex characters."""
-    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+    # stripping every hex character from both ends leaves nothing only when all of them are
+    return len(value) == 32 and not value.strip("0123456789abcdef")
 
 
 def dec(value: Any) -> Decimal:
@@ -89,6 +92,24 @@ def calculated_taxes(price: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return [dict(item) for item in taxes]
 
 
+def tax_entries(price: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """:func:`calculated_taxes` for reading only: the entries themselves, where they are dicts."""
+    if not price:
+        return []
+    taxes = price.get("calculatedTaxes") or []
+    if type(taxes) is dict or (type(taxes) is not list and isinstance(taxes, Mapping)):
+        taxes = taxes.values()
+    return [item if type(item) is dict else dict(item) for item in taxes]
+
+
 def tax_total(price: Mapping[str, Any] | None) -> Decimal:
     """Sum of a price's calculated taxes."""
-    return sum((dec(t.get("tax")) for t in calculated_taxes(price)), Decimal(0))
+    return tax_sum(tax_entries(price))
+
+
+def tax_sum(taxes: Iterable[Mapping[str, Any]]) -> Decimal:
+    """Sum of calculated taxes (:func:`tax_entries`)."""
+    total = Decimal(0)
+    for tax in taxes:
+        total += dec(tax.get("tax"))
+    return total

@@ -133,10 +133,14 @@ def fulfillment_body(
 
 
 def _split(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(v).strip() for v in value]
     if not value:
         return []
+    if type(value) is str:
+        if "," not in value:
+            return [value.strip()]  # the usual single parcel
+        return [part.strip() for part in value.split(",")]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value]
     return [part.strip() for part in str(value).split(",")]
 
 
@@ -144,6 +148,8 @@ def tracking_from_platform(body: Mapping[str, Any]) -> list[Tracking]:
     """Every parcel's tracking, from the plural fields (or the singular ones when those are empty)."""
     codes = _split(body.get("tracking_codes")) or _split(body.get("tracking_code"))
     links = _split(body.get("tracking_links")) or _split(body.get("tracking_link"))
+    if not codes and not links:
+        return []
     carriers = _split(body.get("tracking_carriers")) or _split(body.get("tracking_carrier"))
     out = []
     for index in range(max(len(codes), len(links))):
@@ -167,6 +173,15 @@ def fulfillment_from_platform(
 ) -> Fulfillment:
     """A ``FulfillmentResponse`` as canonical. The platform names no fulfillment order; when the
     shipment was made from ``fulfillment_order`` its id and line ids are filled in from it."""
+    return _shipment(body, dict(body), fulfillment_order, None)
+
+
+def _shipment(
+    body: Mapping[str, Any],
+    raw: dict[str, Any],
+    fulfillment_order: FulfillmentOrder | None,
+    idempotency_key: str | None,
+) -> Fulfillment:
     status = str(body.get("status") or "")
     fo_lines = (
         {line.line_id: line.id for line in fulfillment_order.lines} if fulfillment_order else {}
@@ -174,13 +189,15 @@ def fulfillment_from_platform(
     lines = []
     for item in body.get("line_items") or []:
         line_id = key_of(item, "order_line_id")
+        quantity = item["quantity"] if "quantity" in item else item.get("fulfilled_quantity")
         lines.append(
             FulfillmentLine(
-                line_id=line_id,
-                quantity=count_of(item.get("quantity", item.get("fulfilled_quantity"))),
-                fo_line_id=fo_lines.get(line_id),
+                line_id=line_id, quantity=count_of(quantity), fo_line_id=fo_lines.get(line_id)
             )
         )
+    fields: dict[str, Any] = {}
+    if idempotency_key is not None:
+        fields["idempotency_key"] = idempotency_key  # set only where the order keeps one
     return Fulfillment.trusted(
         id=key_of(body, "id"),
         order_id=key_of(body, "order_number"),
@@ -191,7 +208,8 @@ def fulfillment_from_platform(
         tracking=tracking_from_platform(body),
         location_id=id_of(body.get("location_id")),
         created_at=datetime_of(body.get("created_at")),
-        raw=dict(body),
+        raw=raw,
+        **fields,
     )
 
 
@@ -202,16 +220,13 @@ def fulfillments_from_platform(order: Mapping[str, Any]) -> list[Fulfillment]:
     ``fulfilled_quantity``."""
     number = order.get("number")
     metadata = order.get("metadata")
-    keys = metadata if isinstance(metadata, Mapping) else {}
+    keys = metadata if type(metadata) is dict or isinstance(metadata, Mapping) else {}
     out = []
     for item in order.get("fulfillments") or []:
-        if not isinstance(item, Mapping) or item.get("id") in (None, ""):
+        if not (type(item) is dict or isinstance(item, Mapping)) or item.get("id") in (None, ""):
             continue
-        shipment = fulfillment_from_platform(
-            {**item, "order_number": item.get("order_number") or number}
-        )
-        key = keys.get(f"{KEY_PREFIX}{shipment.id}")
-        if isinstance(key, str) and key:
-            shipment = shipment.model_copy(update={"idempotency_key": key})
-        out.append(shipment)
+        # a fresh dict: the shipment's raw payload, with the order it belongs to
+        body = {**item, "order_number": item.get("order_number") or number}
+        key = keys.get(f"{KEY_PREFIX}{item['id']}") if keys else None
+        out.append(_shipment(body, body, None, key if isinstance(key, str) and key else None))
     return out

@@ -19,7 +19,6 @@ from unified_orders.models import (
     FinancialStatus,
     FulfillmentStatus,
     LineItem,
-    Money,
     Order,
     OrderStatus,
 )
@@ -36,6 +35,7 @@ from .values import (
     id_of,
     key_of,
     money,
+    money_of,
     money_string,
     report_twin,
 )
@@ -182,15 +182,16 @@ def _line_from_platform(
     unit_excl = decimal_of(body.get("price_excl_tax"))  # its shop twin is not needed
     discount = money(body.get("total_discount"), cur, report, "total_discount")
     rate = None
-    rates = [t.get("rate") for t in body.get("tax_lines") or [] if t.get("rate") is not None]
-    if rates:
-        rate = str(rates[0])
+    for tax_line in body.get("tax_lines") or []:
+        found = tax_line.get("rate")  # every tax line read, as before: a malformed one refuses
+        if found is not None and rate is None:
+            rate = str(found)
     title = str(body.get("product_title") or "")
     if body.get("variant_title"):
         title = f"{title} - {body['variant_title']}" if title else str(body["variant_title"])
     requires_shipping = bool(body.get("requires_shipping", True))
     # (unit - unit_excl) * quantity without its shop figure: one Money, not three
-    total_tax = Money.of((unit.amount - unit_excl) * quantity, cur)
+    total_tax = money_of((unit.amount - unit_excl) * quantity, cur)
     return LineItem.trusted(
         id=key,
         sku=body.get("sku") or None,
@@ -230,18 +231,24 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
     total = money(body.get("total_incl_tax"), currency, report, "total_incl_tax")
     shipping = money(body.get("shipping_incl_tax"), currency, report, "shipping_incl_tax")
     # the tax-exclusive figures only enter differences: their amounts and shop twins suffice
-    total_excl = decimal_of(body.get("total_excl_tax"))
-    total_excl_shop = report_twin(total_excl, currency, report, "total_excl_tax")
-    shipping_excl = decimal_of(body.get("shipping_excl_tax"))
-    shipping_excl_shop = report_twin(shipping_excl, currency, report, "shipping_excl_tax")
-    tax = Money.of(
+    total_excl_spelled = body.get("total_excl_tax")
+    total_excl = decimal_of(total_excl_spelled)
+    total_excl_shop = report_twin(
+        total_excl, currency, report, "total_excl_tax", total_excl_spelled
+    )
+    shipping_excl_spelled = body.get("shipping_excl_tax")
+    shipping_excl = decimal_of(shipping_excl_spelled)
+    shipping_excl_shop = report_twin(
+        shipping_excl, currency, report, "shipping_excl_tax", shipping_excl_spelled
+    )
+    tax = money_of(
         decimal_of(body.get("total_tax")),
         currency,
         shop=total.shop - total_excl_shop
         if total.shop is not None and total_excl_shop is not None
         else None,
     )
-    shipping_tax = Money.of(
+    shipping_tax = money_of(
         decimal_of(body.get("shipping_tax"))
         if body.get("shipping_tax") not in (None, "")
         else shipping.amount - shipping_excl,
@@ -263,9 +270,10 @@ def order_from_platform(body: Mapping[str, Any]) -> Order:
     payment = str(body.get("payment_status") or "")
     fulfillment = str(body.get("fulfillment_status") or "")
     user = body.get("user") or {}
+    number = key_of(body, "number")
     return Order.trusted(
-        id=key_of(body, "number"),
-        number=key_of(body, "number"),
+        id=number,
+        number=number,
         platform=PLATFORM,
         currency=currency,
         shop_currency=report.get("currency"),

@@ -41,6 +41,7 @@ from .values import (
     id_of,
     key_of,
     money,
+    money_of,
     money_string,
     platform_int,
 )
@@ -63,17 +64,20 @@ TRANSACTION_STATUS: dict[str, TransactionStatus] = {
 
 
 # --- transactions -----------------------------------------------------------------------------------
+_KINDS = {
+    "authorize": TransactionKind.AUTHORIZATION,
+    "authorization": TransactionKind.AUTHORIZATION,
+    "refund": TransactionKind.REFUND,
+    "void": TransactionKind.VOID,
+}
+
+
 def _transaction_kind(body: Mapping[str, Any]) -> TransactionKind:
     kind = str(body.get("type") or "").lower()
     if kind == "debit":
         # A capture is a debit whose parent is the authorization (INFERRED from the docs' wording).
         return TransactionKind.CAPTURE if body.get("parent_id") else TransactionKind.SALE
-    return {
-        "authorize": TransactionKind.AUTHORIZATION,
-        "authorization": TransactionKind.AUTHORIZATION,
-        "refund": TransactionKind.REFUND,
-        "void": TransactionKind.VOID,
-    }.get(kind, TransactionKind.UNKNOWN)
+    return _KINDS.get(kind, TransactionKind.UNKNOWN)
 
 
 def _gateway(body: Mapping[str, Any]) -> str | None:
@@ -89,7 +93,7 @@ def transaction_from_platform(body: Mapping[str, Any], currency: str) -> Transac
     report = body.get("report_values")
     refundable = None
     if body.get("amount_available_for_refund") is not None:
-        refundable = Money.of(decimal_of(body["amount_available_for_refund"]), cur)
+        refundable = money_of(decimal_of(body["amount_available_for_refund"]), cur)
     status = str(body.get("status") or "")
     return Transaction.trusted(
         id=key_of(body, "id"),

@@ -20,6 +20,7 @@ __all__ = [
     "id_of",
     "key_of",
     "money",
+    "money_of",
     "money_string",
     "platform_int",
     "report_twin",
@@ -48,24 +49,60 @@ def money(
     store reports in the order's currency): the amount already is the shop-currency figure.
     """
     amount = Decimal(value) if type(value) is str and value else decimal_of(value)
-    shop = report_twin(amount, currency, report, key) if report else None
-    return Money.of(amount, currency, shop=shop)
+    shop = report_twin(amount, currency, report, key, value) if report else None
+    return money_of(amount, currency, shop)
+
+
+def money_of(amount: Decimal, currency: str, shop: Money | None = None) -> Money:
+    """``Money.of(amount, currency, shop=shop)``; a zero without a twin (discounts, untaxed lines)
+    is one shared instance per currency and spelling (Money is frozen)."""
+    if (
+        shop is not None
+        or type(amount) is not Decimal
+        or type(currency) is not str
+        or not amount.is_zero()
+    ):
+        return Money.of(amount, currency, shop=shop)
+    key = (currency, str(amount))  # "0.00" and "0" are different Decimals
+    found = _ZEROS.get(key)
+    if found is None:
+        if len(_ZEROS) >= 256:
+            _ZEROS.clear()
+        found = _ZEROS[key] = Money.of(amount, currency)
+    return found
+
+
+_ZEROS: dict[tuple[str, str], Money] = {}
 
 
 def report_twin(
-    amount: Decimal, currency: str, report: Mapping[str, Any] | None, key: str
+    amount: Decimal,
+    currency: str,
+    report: Mapping[str, Any] | None,
+    key: str,
+    spelled: Any = None,
 ) -> Money | None:
-    """The ``shop`` of :func:`money` for ``amount``: its ``report_values`` figure, where that is
-    another amount or another currency."""
+    """The ``shop`` of :func:`money` for ``amount`` (read from the string ``spelled``, where
+    given): its ``report_values`` figure, where that is another amount or another currency."""
     if not report:
         return None
     report_currency = report.get("currency")
     report_value = report.get(key)
     if report_currency and report_value is not None:
-        shop_amount, shop_currency = decimal_of(report_value), str(report_currency).upper()
+        if report_currency == currency and type(currency) is str:
+            # the usual report in the order's currency: only another amount makes a twin
+            if report_value == spelled and type(spelled) is str:
+                return None  # the same figure, spelled the same: no need to read it again
+            shop_amount = _report_amount(report_value)
+            return None if shop_amount == amount else Money.of(shop_amount, currency.upper())
+        shop_amount, shop_currency = _report_amount(report_value), str(report_currency).upper()
         if shop_currency != currency.upper() or shop_amount != amount:
             return Money.of(shop_amount, shop_currency)
     return None
+
+
+def _report_amount(value: Any) -> Decimal:
+    return Decimal(value) if type(value) is str and value else decimal_of(value)
 
 
 def count_of(value: Any) -> int:
@@ -91,6 +128,9 @@ def key_of(body: Mapping[str, Any], name: str) -> str:
     """A required id (``id``, ``number``, ``line_id``...) as a string; a missing or null one is
     refused (never read as the id ``"None"``)."""
     value = body[name]
+    kind = type(value)
+    if kind is int or (kind is str and value):
+        return str(value)  # the usual id
     if value is None or value == "" or isinstance(value, bool | dict | list):
         raise ValueError(f"{name} is {value!r}, not an id")
     return str(value)

@@ -146,17 +146,22 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
     def get_order(self, order_id: str) -> Op[Order]:
         """``OrderGet``: the order with every nested collection in one query (:meth:`read_order`);
         an order whose collections fit costs that one request."""
-        order, _ = yield from self.read_order(order_id)
+        node = yield from self._order_get(order_id)
+        order, _ = yield from self._order_read(node, FIRST_PAGES, details=False)
         return order
 
     def read_order(self, order_id: str) -> Op[tuple[Order, OrderDetails]]:
         """One order and what came along with it (its fulfillment orders, complete; not its
         returns, which ``OrderGet`` does not ask: see :data:`.fragments.ORDER_READ`):
         ``OrderGet``, then follow-ups only for a collection that has more."""
+        node = yield from self._order_get(order_id)
+        return (yield from self._order_read(node, FIRST_PAGES))
+
+    def _order_get(self, order_id: str) -> Op[Mapping[str, Any]]:
+        """The ``order`` node ``OrderGet`` answers (an unknown order is refused)."""
         order_gid = tg.gid("Order", order_id, "order_id")
         data = yield from self._gql("OrderGet", {"id": order_gid})
-        node = self._found(data, "order", "order", order_id)
-        return (yield from self._order_read(node, FIRST_PAGES))
+        return self._found(data, "order", "order", order_id)
 
     def list_orders(self, query: OrderQuery, cursor: str | None) -> Op[Page[Order]]:
         """``OrdersPage``: ``orders(first: 3, query: "created_at:>='…' name:\"#1001\" …",
@@ -190,12 +195,13 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
         )
 
     def _order_read(
-        self, first: Mapping[str, Any], firsts: Mapping[str, int]
+        self, first: Mapping[str, Any], firsts: Mapping[str, int], *, details: bool = True
     ) -> Op[tuple[Order, OrderDetails]]:
         """An order as a first read holds it (``firsts``: the ``first:`` of its plain lists),
         with every collection read to the end: a connection paged on while ``hasNextPage``, a
         plain list read whole when it may have been cut short; its returns and fulfillment
-        orders as :class:`OrderDetails` (None where the read did not ask for them). An order
+        orders as :class:`OrderDetails` (None where the read did not ask for them, and both
+        None without ``details``: a caller that drops them skips their translation). An order
         whose collections fit costs no request."""
         order_gid = str(first["id"])
         node = yield from self._complete(first, "order")
@@ -230,7 +236,9 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
             fulfillment_orders=fulfillment_orders or [],
             refunds=(yield from self._complete_each(refunds, "refund")),
         )
-        details = OrderDetails(
+        if not details:
+            return order, OrderDetails()
+        return order, OrderDetails(
             returns=None if returns is None else [tg.return_from_graphql(r) for r in returns],
             fulfillment_orders=(
                 None
@@ -238,7 +246,6 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
                 else [tg.fulfillment_order_from_graphql(fo) for fo in fulfillment_orders]
             ),
         )
-        return order, details
 
     def _nodes_of(
         self, node: Mapping[str, Any], field: str, root: str
@@ -246,7 +253,7 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
         """Every node of the (already completed) connection ``node[field]``, each with its own
         connections read to the end; None when the read did not ask for the connection."""
         connection = node.get(field)
-        if not isinstance(connection, Mapping):
+        if type(connection) is not dict and not isinstance(connection, Mapping):
             return None
         return (yield from self._complete_each(list(connection.get("nodes") or []), root))
 

@@ -30,10 +30,33 @@ FOLLOW_UPS: dict[tuple[str, str], str] = {
     ("fulfillmentOrder", "locationsForMove"): "LocationsForMove",
 }
 
+#: Root field -> its ``(connection, follow-up document)`` pairs of :data:`FOLLOW_UPS`.
+_FOLLOW_UPS_OF: dict[str, tuple[tuple[str, str], ...]] = {
+    root: tuple((field, name) for (owner, field), name in FOLLOW_UPS.items() if owner == root)
+    for root, _ in FOLLOW_UPS
+}
+
+
+def _is_mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, without the ABC check for a plain dict (the usual case)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _pending(node: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
+    """The ``(connection, follow-up document)`` pairs of ``node`` that say more pages follow."""
+    found = []
+    for field, name in _FOLLOW_UPS_OF.get(root, ()):
+        connection = node.get(field)
+        if type(connection) is not dict and not isinstance(connection, Mapping):
+            continue
+        if (connection.get("pageInfo") or {}).get("hasNextPage"):
+            found.append((field, name))
+    return found
+
 
 def count_of(count: Any) -> int | None:
     """An exact ``Count`` (``{count, precision}``) as a number; None when absent or a bound."""
-    if not isinstance(count, Mapping) or count.get("precision") not in (None, "EXACT"):
+    if not _is_mapping(count) or count.get("precision") not in (None, "EXACT"):
         return None
     value = count.get("count")
     return int(value) if isinstance(value, int) else None
@@ -77,12 +100,8 @@ class Paging(GraphQLPlumbing):
         """``node`` (an object ``root(id:)`` answers) with each of its connections read to the
         end; a connection that was complete costs no request."""
         done = dict(node)
-        for (owner, field), name in FOLLOW_UPS.items():
-            connection = node.get(field)
-            if owner != root or not isinstance(connection, Mapping):
-                continue
-            if not (connection.get("pageInfo") or {}).get("hasNextPage"):
-                continue
+        for field, name in _pending(node, root):
+            connection = node[field]
             rest = yield from self._rest_of(name, root, field, str(node["id"]), connection)
             done[field] = {"pageInfo": {"hasNextPage": False}, "nodes": rest}
         return done
@@ -91,7 +110,10 @@ class Paging(GraphQLPlumbing):
         """:meth:`_complete` for each object of a list."""
         done = []
         for item in items:
-            done.append((yield from self._complete(item, root)))
+            whole = dict(item)  # what _complete gives when nothing follows, without its generator
+            if _pending(item, root):
+                whole = yield from self._complete(item, root)
+            done.append(whole)
         return done
 
     def _whole_list(

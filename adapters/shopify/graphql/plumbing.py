@@ -147,7 +147,7 @@ class GraphQLPlumbing(ShopifyAdapterBase):
             write=write,
         )
         body = response.body
-        if not isinstance(body, Mapping):
+        if type(body) is not dict and not isinstance(body, Mapping):
             self._unreadable(name, response, "the response is not a GraphQL result", write=write)
         errors = body.get("errors")
         if errors:
@@ -159,7 +159,7 @@ class GraphQLPlumbing(ShopifyAdapterBase):
                 )
             raise tg.graphql_errors_error(body, response.status)
         data = body.get("data")
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             self._unreadable(name, response, "no data in the response", write=write)
         return data, response.status
 
@@ -206,7 +206,7 @@ class GraphQLPlumbing(ShopifyAdapterBase):
     @staticmethod
     def _found(data: Mapping[str, Any], key: str, what: str, ident: str) -> Mapping[str, Any]:
         node = data.get(key)
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):
             raise NotFound(f"{what} {ident} was not found", status=404, platform=PLATFORM)
         return node
 

@@ -176,12 +176,15 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
     # --- orders -------------------------------------------------------------------------------
     def _complete(self, order: Mapping[str, Any]) -> Op[Order]:
         """Read an order's transactions (and fulfillment orders where needed), then translate."""
-        read, _ = yield from self._read(order)
+        read, _ = yield from self._read(order, details=False)
         return read
 
-    def _read(self, order: Mapping[str, Any]) -> Op[tuple[Order, OrderDetails]]:
+    def _read(
+        self, order: Mapping[str, Any], *, details: bool = True
+    ) -> Op[tuple[Order, OrderDetails]]:
         """:meth:`_complete`, with the fulfillment orders it read (where it needed them: they
-        are a request of their own per order) as :class:`OrderDetails`."""
+        are a request of their own per order) as :class:`OrderDetails` (empty without
+        ``details``: a caller that drops them skips their translation)."""
         oid = order["id"]
         response = yield Request("GET", f"orders/{oid}/transactions.json")
         transactions = _body(response, "transactions")
@@ -192,14 +195,13 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
         read = translate.order_from_rest(
             order, transactions=transactions, fulfillment_orders=fulfillment_orders or []
         )
-        details = OrderDetails()
-        if fulfillment_orders is not None:
-            try:
-                found = [translate.fulfillment_order_from_rest(fo) for fo in fulfillment_orders]
-            except READ_ERRORS:
-                found = None  # the sync asks again, and meets the same error as before
-            details = OrderDetails(fulfillment_orders=found)
-        return read, details
+        if fulfillment_orders is None or not details:
+            return read, OrderDetails()
+        try:
+            found = [translate.fulfillment_order_from_rest(fo) for fo in fulfillment_orders]
+        except READ_ERRORS:
+            found = None  # the sync asks again, and meets the same error as before
+        return read, OrderDetails(fulfillment_orders=found)
 
     def webhook_subscriptions(self) -> ShopifySubscriptions:
         """The webhook subscription operations behind ``store.webhooks`` (GraphQL documents)."""

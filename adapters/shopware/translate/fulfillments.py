@@ -71,8 +71,11 @@ def applied(delivery: Mapping[str, Any], key: str) -> bool:
     return not (record.get("state") == "shipped" and state == "shipped_partially")
 
 
-def _latest_key(delivery: Mapping[str, Any]) -> str | None:
-    records = {k: v for k, v in shipments_of(delivery).items() if applied(delivery, k)}
+def _latest_key(delivery: Mapping[str, Any], recorded: dict[str, dict[str, Any]]) -> str | None:
+    """The latest shipment of ``recorded`` (the delivery's :func:`shipments_of`) that took effect."""
+    if not recorded:
+        return None
+    records = {k: v for k, v in recorded.items() if applied(delivery, k)}
     if not records:
         return None
     return max(records, key=lambda k: str(records[k].get("at") or ""))
@@ -97,15 +100,15 @@ def fulfillment_from_delivery(
             quantity = min(int(tracked.get(str(position["id"]), 0)), quantity)
         if quantity > 0:
             lines.append(
-                FulfillmentLine(
+                FulfillmentLine.trusted(
                     line_id=str(position["orderLineItemId"]),
                     quantity=quantity,
                     fo_line_id=str(position["id"]),
                 )
             )
     records = shipments_of(delivery)
-    chosen = key if key is not None and applied(delivery, key) else _latest_key(delivery)
-    first = min((str(r.get("at") or "") for r in records.values()), default="")
+    chosen = key if key is not None and applied(delivery, key) else _latest_key(delivery, records)
+    first = min((str(r.get("at") or "") for r in records.values()), default="") if records else ""
     return Fulfillment.trusted(
         id=str(delivery["id"]),
         order_id=order_id,

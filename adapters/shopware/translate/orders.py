@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from unified_orders.models import (
@@ -39,10 +40,11 @@ from unified_orders.models import (
 )
 from unified_orders.models.identities import order_amounts as balanced_amounts
 
-from ..platform import PLATFORM, calculated_taxes, dec, parse_time, tax_total
+from ..platform import PLATFORM, dec, parse_time, tax_entries, tax_sum, tax_total
 from ..states import PAID_STATES, PENDING_PAYMENT_STATES
 from .fulfillments import fulfillments_from_order
-from .refunds import capture_refundable, refunded_quantities, refunds_from_platform
+from .refunds import capture_refundable, refund_rows, refunded_quantities, refunds_from_platform
+from .shop_currency import ShopCurrency, with_shop_amounts
 from .values import SHIPPED_FIELD, Amounts, amounts_of, order_amounts, state_name
 
 __all__ = [
@@ -111,33 +113,43 @@ A ``credit`` (added to an order later, for a credit note) is not: it is no part 
 
 def primary_transaction(order: Mapping[str, Any]) -> dict[str, Any] | None:
     """``primaryOrderTransaction`` (6.7.1+), else the newest transaction by ``createdAt``."""
+    found = _primary_transaction(order)
+    return dict(found) if found is not None else None
+
+
+def _primary_transaction(order: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """:func:`primary_transaction` itself, not a copy (for reading)."""
     transactions: list[Mapping[str, Any]] = list(order.get("transactions") or [])
     wanted = order.get("primaryOrderTransactionId")
     if wanted:
         for txn in transactions:
             if txn.get("id") == wanted:
-                return dict(txn)
+                return txn
     if not transactions:
         return None
-    newest = max(transactions, key=lambda txn: (str(txn.get("createdAt") or ""), str(txn["id"])))
-    return dict(newest)
+    return max(transactions, key=lambda txn: (str(txn.get("createdAt") or ""), str(txn["id"])))
 
 
 def primary_delivery(order: Mapping[str, Any]) -> dict[str, Any] | None:
     """``primaryOrderDelivery`` (6.7.1+), else the delivery with the highest shipping costs."""
+    found = _primary_delivery(order)
+    return dict(found) if found is not None else None
+
+
+def _primary_delivery(order: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """:func:`primary_delivery` itself, not a copy (for reading)."""
     deliveries: list[Mapping[str, Any]] = list(order.get("deliveries") or [])
     wanted = order.get("primaryOrderDeliveryId")
     if wanted:
         for delivery in deliveries:
             if delivery.get("id") == wanted:
-                return dict(delivery)
+                return delivery
     if not deliveries:
         return None
-    costliest = max(
+    return max(
         deliveries,
         key=lambda d: (dec((d.get("shippingCosts") or {}).get("totalPrice")), str(d["id"])),
     )
-    return dict(costliest)
 
 
 def address_from_platform(address: Mapping[str, Any] | None) -> Address | None:
@@ -149,17 +161,10 @@ def address_from_platform(address: Mapping[str, Any] | None) -> Address | None:
     province = state.get("shortCode")
     if isinstance(province, str) and "-" in province:
         province = province.split("-", 1)[1]
-    line2 = (
-        " ".join(
-            part
-            for part in (
-                address.get("additionalAddressLine1"),
-                address.get("additionalAddressLine2"),
-            )
-            if part
-        )
-        or None
-    )
+    first, second = address.get("additionalAddressLine1"), address.get("additionalAddressLine2")
+    line2 = None
+    if first or second:  # most addresses have neither
+        line2 = " ".join([part for part in (first, second) if part]) or None
     return Address.trusted(
         first_name=address.get("firstName"),
         last_name=address.get("lastName"),
@@ -216,6 +221,7 @@ def _transactions(order: Mapping[str, Any], cur: Amounts) -> list[Transaction]:
         gateway = (txn.get("paymentMethod") or {}).get("technicalName") or txn.get(
             "paymentMethodId"
         )
+        gateway_name = str(gateway) if gateway else None
         amount = cur((txn.get("amount") or {}).get("totalPrice"))
         if state in PAID_STATES or state == "authorized":
             status = TransactionStatus.SUCCESS
@@ -229,44 +235,61 @@ def _transactions(order: Mapping[str, Any], cur: Amounts) -> list[Transaction]:
         else:
             kind = TransactionKind.SALE
             refundable = cur.zero() if state == "refunded" else amount
+        txn_id = str(txn["id"])
         result.append(
             Transaction.trusted(
-                id=str(txn["id"]),
+                id=txn_id,
                 kind=kind,
                 platform_kind="order_transaction",
                 status=status,
                 platform_status=state,
                 amount=amount,
-                gateway=str(gateway) if gateway else None,
+                gateway=gateway_name,
                 refundable=refundable,
                 created_at=parse_time(txn.get("createdAt")),
                 raw=dict(txn),
             )
         )
         for capture in captures:
-            capture_state = state_name(capture) or "pending"
-            result.append(
-                Transaction.trusted(
-                    id=str(capture["id"]),
-                    kind=TransactionKind.CAPTURE,
-                    platform_kind="order_transaction_capture",
-                    status=_CAPTURE_STATUS.get(capture_state, TransactionStatus.UNKNOWN),
-                    platform_status=capture_state,
-                    amount=cur((capture.get("amount") or {}).get("totalPrice")),
-                    parent_id=str(txn["id"]),
-                    gateway=str(gateway) if gateway else None,
-                    refundable=capture_refundable(capture, cur),
-                    created_at=parse_time(capture.get("createdAt")),
-                    raw=dict(capture),
-                )
-            )
+            result.append(_capture(capture, txn_id, gateway_name, cur))
     return result
 
 
-def _rate_of(taxes: list[dict[str, Any]]) -> str | None:
+def _capture(
+    capture: Mapping[str, Any], parent: str, gateway: str | None, cur: Amounts
+) -> Transaction:
+    """An ``order_transaction_capture`` as a ``capture`` of the transaction ``parent``."""
+    state = state_name(capture) or "pending"
+    capture_id = str(capture["id"])
+    amount = cur((capture.get("amount") or {}).get("totalPrice"))
+    return Transaction.trusted(
+        id=capture_id,
+        kind=TransactionKind.CAPTURE,
+        platform_kind="order_transaction_capture",
+        status=_CAPTURE_STATUS.get(state, TransactionStatus.UNKNOWN),
+        platform_status=state,
+        amount=amount,
+        parent_id=parent,
+        gateway=gateway,
+        refundable=capture_refundable(capture, cur, amount),
+        created_at=parse_time(capture.get("createdAt")),
+        raw=dict(capture),
+    )
+
+
+def _rate_of(taxes: list[Mapping[str, Any]]) -> str | None:
     if len(taxes) != 1:
         return None
-    return str((dec(taxes[0]["taxRate"]) / 100).normalize())
+    rate = taxes[0]["taxRate"]
+    if type(rate) is int and -1000 < rate < 1000:
+        return _whole_rate(rate)
+    return str((dec(rate) / 100).normalize())
+
+
+@lru_cache(maxsize=64)
+def _whole_rate(percent: int) -> str:
+    """A whole percentage as a rate (19 -> ``0.19``): exact in any usable Decimal context."""
+    return str((Decimal(percent) / 100).normalize())
 
 
 def _is_digital(line: Mapping[str, Any]) -> bool:
@@ -290,8 +313,8 @@ def line_from_platform(
     digital = _is_digital(line)
     payload = line.get("payload") or {}
     total = cur(price.get("totalPrice", line.get("totalPrice")))
-    taxes = calculated_taxes(price)
-    tax = cur(sum((dec(t.get("tax")) for t in taxes), Decimal(0)))  # tax_total, taxes read once
+    taxes = tax_entries(price)
+    tax = cur(tax_sum(taxes))  # tax_total, the taxes read once
     off = None
     if discount is not None and discount[0].amount:
         off = discount[0]
@@ -387,15 +410,18 @@ def discount_shares(items: list[Mapping[str, Any]], cur: Amounts) -> dict[str, t
     return shares
 
 
-def order_from_platform(order: Mapping[str, Any]) -> Order:
-    """A canonical order from a ``search/order`` hit loaded with the adapter's associations."""
+def order_from_platform(order: Mapping[str, Any], shop: ShopCurrency | None = None) -> Order:
+    """A canonical order from a ``search/order`` hit loaded with the adapter's associations;
+    with ``shop`` (the shop's own currency), its amounts also in that currency
+    (:func:`~.shop_currency.with_shop_amounts`)."""
     cur = order_amounts(order)
     currency = cur.currency
     price = order.get("price") or {}
     tax_status = _tax_status(order)
-    delivery = primary_delivery(order)
+    delivery = _primary_delivery(order)
     shipped = _shipped_quantities(order, delivery)
-    refunded = refunded_quantities(order)
+    rows = refund_rows(order)  # read once, for the refunded units and the refunds
+    refunded = refunded_quantities(order, rows)
     top = [
         item
         for item in sorted(
@@ -403,12 +429,12 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         )
         if not item.get("parentId")
     ]
+    kinds = [item.get("type") for item in top]
     # without a promotion every share is zero, which a line reads as no share
-    promoted = any(item.get("type") in DISCOUNT_LINE_TYPES for item in top)
-    shares = discount_shares(top, cur) if promoted else {}
+    shares = discount_shares(top, cur) if not DISCOUNT_LINE_TYPES.isdisjoint(kinds) else {}
     lines: list[LineItem] = []
-    for item in top:
-        if item.get("type") in NEGATIVE_LINE_TYPES:
+    for item, kind in zip(top, kinds, strict=True):
+        if kind in NEGATIVE_LINE_TYPES:
             continue
         key = str(item["id"])
         lines.append(
@@ -417,18 +443,20 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
             )
         )
     state = state_name(order)
-    transaction = primary_transaction(order)
+    transaction = _primary_transaction(order)
     txn_state = state_name(transaction)
     delivery_state = state_name(delivery)
     total = cur(price.get("totalPrice", order.get("amountTotal")))
     net = cur(price.get("netPrice", order.get("amountNet")))
     costs = order.get("shippingCosts") or {}
     taxed = tax_status != "tax-free"
+    shipping = cur(costs.get("totalPrice"))
+    shipping_taxes = tax_entries(costs) if taxed else []  # none: the shared zero
     amounts = balanced_amounts(
         lines,
         currency,
-        shipping=cur(costs.get("totalPrice")),
-        shipping_tax=cur(tax_total(costs)) if taxed else cur.zero(),
+        shipping=shipping,
+        shipping_tax=cur(tax_sum(shipping_taxes)) if shipping_taxes else cur.zero(),
         tax=total - net if taxed else cur.zero(),
         total=total,
         taxes_included=tax_status == "gross",
@@ -436,8 +464,12 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
     fields = amounts.fields()
     if amounts.discount is not None and not amounts.discount.amount:
         fields["discount"] = None  # no promotion: no discount figure
+    if shop is not None and shop.code == currency:
+        fields["shop_currency"] = shop.code  # nothing to convert: what with_shop_amounts sets
     customer = order.get("orderCustomer") or {}
-    return Order.trusted(
+    created_text = order.get("orderDateTime") or order.get("createdAt")
+    updated_text = order.get("updatedAt") or order.get("createdAt")
+    translated = Order.trusted(
         id=str(order["id"]),
         number=order.get("orderNumber"),
         platform=PLATFORM,
@@ -454,13 +486,17 @@ def order_from_platform(order: Mapping[str, Any]) -> Order:
         billing_address=address_from_platform(order.get("billingAddress")),
         **fields,
         transactions=_transactions(order, cur),
-        refunds=refunds_from_platform(order, cur),
+        refunds=refunds_from_platform(order, cur, rows),
         fulfillments=fulfillments_from_order(order),
-        created_at=parse_time(order.get("orderDateTime") or order.get("createdAt")),
-        updated_at=parse_time(order.get("updatedAt") or order.get("createdAt")),
+        created_at=(created_at := parse_time(created_text)),
+        # often the same text (never updated, ordered when created): one immutable datetime
+        updated_at=created_at if updated_text == created_text else parse_time(updated_text),
         note=order.get("customerComment"),
         raw=dict(order),
     )
+    if shop is None or shop.code == currency:
+        return translated
+    return with_shop_amounts(translated, order, shop)
 
 
 # --- deliveries as fulfillment orders ------------------------------------------------------------

@@ -49,6 +49,7 @@ __all__ = [
     "SHIPPING_FIELD",
     "PositionPart",
     "capture_refundable",
+    "refund_rows",
     "refund_to_platform",
     "refunded_quantities",
     "refunds_from_platform",
@@ -80,7 +81,7 @@ Row = tuple[dict[str, Any], dict[str, Any]]
 """A capture refund and the capture it belongs to."""
 
 
-def _refund_rows(order: Mapping[str, Any]) -> list[Row]:
+def refund_rows(order: Mapping[str, Any]) -> list[Row]:
     """Every capture refund of the order with the capture it belongs to."""
     rows: list[Row] = []
     for txn in order.get("transactions") or []:
@@ -96,8 +97,11 @@ def _line_refund_amounts(position: Mapping[str, Any], cur: Amounts) -> tuple[Mon
     return total - tax, tax, total
 
 
-def refunds_from_platform(order: Mapping[str, Any], currency: str | Amounts) -> list[Refund]:
-    """Canonical refunds from the capture refunds, oldest first.
+def refunds_from_platform(
+    order: Mapping[str, Any], currency: str | Amounts, rows: list[Row] | None = None
+) -> list[Refund]:
+    """Canonical refunds from the capture refunds (``rows``: the order's :func:`refund_rows`,
+    where the caller read them already), oldest first.
 
     Refunds this library wrote for one request over several captures share an
     ``externalReference`` and come back as one canonical refund; any other refund stands alone.
@@ -105,7 +109,7 @@ def refunds_from_platform(order: Mapping[str, Any], currency: str | Amounts) -> 
     """
     cur = amounts_of(currency)
     groups: dict[str, list[Row]] = {}
-    for refund, capture in _refund_rows(order):
+    for refund, capture in refund_rows(order) if rows is None else rows:
         reference = refund.get("externalReference") or ""
         key = reference if reference.startswith(EXTERNAL_PREFIX) else str(refund["id"])
         groups.setdefault(key, []).append((refund, capture))
@@ -216,10 +220,11 @@ def _refund_status(states: list[str]) -> RefundStatus:
     return REFUND_STATUS.get(states[0], RefundStatus.PENDING)
 
 
-def refunded_quantities(order: Mapping[str, Any]) -> dict[str, int]:
-    """Units refunded per line id, over every refund whose money left."""
+def refunded_quantities(order: Mapping[str, Any], rows: list[Row] | None = None) -> dict[str, int]:
+    """Units refunded per line id, over every refund whose money left (``rows``: as for
+    :func:`refunds_from_platform`)."""
     result: dict[str, int] = {}
-    for refund, _ in _refund_rows(order):
+    for refund, _ in refund_rows(order) if rows is None else rows:
         if (state_name(refund) or "open") in DEAD_REFUND_STATES:
             continue
         for position in refund.get("positions") or []:
@@ -228,10 +233,17 @@ def refunded_quantities(order: Mapping[str, Any]) -> dict[str, int]:
     return result
 
 
-def capture_refundable(capture: Mapping[str, Any], currency: str | Amounts) -> Money:
-    """What a capture can still refund: its amount less every refund that is not failed/cancelled."""
+def capture_refundable(
+    capture: Mapping[str, Any], currency: str | Amounts, amount: Money | None = None
+) -> Money:
+    """What a capture can still refund: its amount (``amount``, where the caller read it already)
+    less every refund that is not failed/cancelled."""
     cur = amounts_of(currency)
-    amount = cur((capture.get("amount") or {}).get("totalPrice"))
+    if amount is None:
+        amount = cur((capture.get("amount") or {}).get("totalPrice"))
+    if cur.rounds and not capture.get("refunds"):
+        # an amount rounded to its unit, less a zero: exactly the amount (digits and all)
+        return amount if amount.amount > 0 else cur.zero()
     spent = cur.sum(
         cur((r.get("amount") or {}).get("totalPrice"))
         for r in capture.get("refunds") or []

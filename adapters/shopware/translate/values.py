@@ -18,6 +18,7 @@ from typing import Any
 
 from unified_orders.models import Money
 from unified_orders.models.currencies import currency_code, known_minor_unit
+from unified_orders.models.money import _money
 
 from ..platform import dec
 
@@ -72,17 +73,26 @@ class Amounts:
             return Money.of(amount, self.currency)  # refused there, as Money refuses it
         code, quantum = self._rounding
         if quantum is not None:
-            amount = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+            amount = amount.quantize(quantum, ROUND_HALF_UP)
         # what Money.of would build: the amount is exact and finite, the code checked
-        return Money._make(amount, code, None)
+        return _money(amount, code, None)
 
     @cached_property
     def _rounding(self) -> tuple[str, Decimal | None]:
         return _quantum(self.currency, self.decimals)
 
-    def zero(self) -> Money:
-        """Zero in this currency, at its precision."""
+    @property
+    def rounds(self) -> bool:
+        """Whether amounts are rounded to a unit (then every one has exactly the unit's digits)."""
+        return self._rounding[1] is not None
+
+    @cached_property
+    def _zero(self) -> Money:
         return self(0)
+
+    def zero(self) -> Money:
+        """Zero in this currency, at its precision (one shared instance: Money is frozen)."""
+        return self._zero
 
     def sum(self, items: Iterable[Money]) -> Money:
         """Add Money values of this currency; an empty iterable is zero."""
@@ -109,7 +119,7 @@ def money(value: Any, currency: str | Amounts) -> Money:
 
 def rounding_decimals(rounding: Any) -> int | None:
     """``decimals`` of a ``CashRoundingConfig`` (``itemRounding``), where it is a usable int."""
-    if not isinstance(rounding, Mapping):
+    if type(rounding) is not dict and not isinstance(rounding, Mapping):
         return None
     decimals = rounding.get("decimals")
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 18:
@@ -124,6 +134,13 @@ def order_amounts(order: Mapping[str, Any]) -> Amounts:
     decimals = rounding_decimals(order.get("itemRounding"))
     if decimals is None:
         decimals = rounding_decimals(currency.get("itemRounding"))
+    return _shared_amounts(code, decimals)
+
+
+@lru_cache(maxsize=256)
+def _shared_amounts(code: str, decimals: int | None) -> Amounts:
+    """One :class:`Amounts` per currency and rounding: it is frozen, and it keeps its rounding
+    unit and its zero once worked out."""
     return Amounts(code, decimals)
 
 
@@ -183,7 +200,7 @@ def state_name(entity: Mapping[str, Any] | None, key: str = "stateMachineState")
     if not entity:
         return None
     state = entity.get(key)
-    if isinstance(state, Mapping):
+    if type(state) is dict or isinstance(state, Mapping):  # a dict skips the ABC's check
         name = state.get("technicalName")
         return str(name) if name is not None else None
     return None
@@ -215,6 +232,9 @@ def collect_state_names(
     ``paths`` limits the walk to the values under these keys (every value when None): a walk of
     a whole body cost a quarter of a read's CPU, while the states sit at a few known places.
     """
+    if paths is not None:
+        _collect_along(body, names, paths)
+        return
     # A depth-first walk in document order (children pushed reversed), without a call per node;
     # scalars, the most of a body, are never pushed.
     stack: list[Any] = [body]
@@ -224,12 +244,7 @@ def collect_state_names(
         if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
             if "technicalName" in node and "stateMachineId" in node and "id" in node:
                 names[str(node["id"])] = str(node["technicalName"])
-            if paths is None:
-                children = [v for v in node.values() if type(v) not in _SCALARS]
-            elif node.keys().isdisjoint(paths):
-                continue  # most dicts (lines, prices, addresses): nothing to walk into
-            else:  # a missing key reads as None, a scalar
-                children = [v for key in paths if type(v := node.get(key)) not in _SCALARS]
+            children = [v for v in node.values() if type(v) not in _SCALARS]
         elif isinstance(node, list):
             children = [v for v in node if type(v) not in _SCALARS]
         else:
@@ -237,3 +252,26 @@ def collect_state_names(
         if children:
             children.reverse()
             push(children)
+
+
+def _collect_along(body: Any, names: dict[str, str], paths: frozenset[str]) -> None:
+    """:func:`collect_state_names` along ``paths`` only (in no particular order: the walk of a
+    read's few dozen nodes is an eighth of its translation, so every step counts)."""
+    stack: list[Any] = [body]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
+            if "technicalName" in node and "stateMachineId" in node and "id" in node:
+                names[str(node["id"])] = str(node["technicalName"])
+            # look the shorter of the node's keys and the paths up in the other
+            if len(node) < len(paths):
+                for key in node:
+                    if key in paths:
+                        push(node[key])
+            else:
+                for key in paths:
+                    if key in node:
+                        push(node[key])
+        elif isinstance(node, list):
+            stack += node

@@ -121,7 +121,17 @@ def _added(items: list[Money]) -> Money:
 
 def _left_over(whole: Money, parts: list[Money]) -> Money | None:
     """``whole - (parts[0] + parts[1] + ...)``, None when it is zero."""
-    explained = total_of(parts, whole.currency)
+    code = whole.currency
+    if type(whole) is Money and parts and all(
+        type(part) is Money and part.currency == code for part in parts
+    ):
+        # the usual case, nothing left over: the same additions on the amounts, no Money built
+        amount = parts[0].amount
+        for part in parts[1:]:
+            amount = amount + part.amount
+        if whole.amount - amount == 0:
+            return None
+    explained = total_of(parts, code)
     if (
         type(whole) is Money
         and type(explained) is Money

@@ -34,7 +34,7 @@ def fulfillment_from_graphql(
             for row in nodes(node.get("fulfillmentLineItems"))
         ],
         tracking=[
-            Tracking(company=t.get("company"), number=t.get("number"), url=t.get("url"))
+            Tracking.trusted(company=t.get("company"), number=t.get("number"), url=t.get("url"))
             for t in node.get("trackingInfo") or []
         ],
         location_id=legacy((node.get("location") or {}).get("id")),

@@ -46,29 +46,43 @@ _FULFILLMENT_STATUS: dict[str, str | None] = {
 _LIVE = frozenset(LIVE_FULFILLMENT_ORDER_STATUSES)
 
 
+#: Address fields (in field order) and the ``MailingAddress`` fields they read.
+_ADDRESS_FIELDS = (
+    ("first_name", "firstName"),
+    ("last_name", "lastName"),
+    ("company", "company"),
+    ("line1", "address1"),
+    ("line2", "address2"),
+    ("city", "city"),
+    ("province_code", "provinceCode"),
+    ("postal_code", "zip"),
+    ("country_code", "countryCodeV2"),
+    ("phone", "phone"),
+)
+
+
 def address_from_graphql(node: Mapping[str, Any] | None) -> Address | None:
-    """A canonical Address from a GraphQL ``MailingAddress``."""
+    """A canonical Address from a GraphQL ``MailingAddress`` (each text as :func:`blank` reads
+    it; a non-blank string is kept without the call)."""
     if not node:
         return None
-    return Address.trusted(
-        first_name=blank(node.get("firstName")),
-        last_name=blank(node.get("lastName")),
-        company=blank(node.get("company")),
-        line1=blank(node.get("address1")),
-        line2=blank(node.get("address2")),
-        city=blank(node.get("city")),
-        province_code=blank(node.get("provinceCode")),
-        postal_code=blank(node.get("zip")),
-        country_code=blank(node.get("countryCodeV2")),
-        phone=blank(node.get("phone")),
-        raw=dict(node),
-    )
+    get = node.get
+    # ``raw`` first: every field passed in field order spares ``trusted`` the defaults
+    fields: dict[str, Any] = {"raw": None}
+    for name, key in _ADDRESS_FIELDS:
+        value = get(key)
+        if value is not None and (type(value) is not str or not value.strip()):
+            value = blank(value)
+        fields[name] = value
+    fields["raw"] = dict(node)
+    return Address.trusted(**fields)
 
 
 def transaction_from_graphql(node: Mapping[str, Any], currency: str) -> Transaction:
     """A canonical Transaction from a GraphQL ``OrderTransaction`` (its presentment amount)."""
     kind = str(lower(node.get("kind")) or "")
     status = str(lower(node.get("status")) or "")
+    parent = node.get("parentTransaction")
     return Transaction.trusted(
         id=str(legacy(node["id"])),
         kind=TransactionKind.parse(kind),
@@ -76,17 +90,31 @@ def transaction_from_graphql(node: Mapping[str, Any], currency: str) -> Transact
         status=TransactionStatus.parse(status),
         platform_status=status or None,
         amount=presentment_money(node.get("amountSet"), currency),
-        parent_id=legacy((node.get("parentTransaction") or {}).get("id")) or None,
+        parent_id=legacy(parent.get("id")) or None if parent else None,
         gateway=node.get("gateway"),
         created_at=parse_time(node.get("createdAt")),
         raw=dict(node),
     )
 
 
-def _current_quantity(node: Mapping[str, Any]) -> int:
-    """Shopify's ``currentQuantity`` of a line (non-null in the schema)."""
-    value: Any = node.get("currentQuantity")
-    return int(value)
+#: (currency, shop currency) -> a line's zero discount: Money is frozen, so one is shared.
+_ZERO_DISCOUNTS: dict[tuple[str, str | None], Money] = {}
+
+
+def _zero_discount(unit_price: Money) -> Money:
+    """Zero in ``unit_price``'s currencies (the shop twin too, where it has one)."""
+    shop = unit_price.shop
+    key = (unit_price.currency, shop.currency if shop is not None else None)
+    found = _ZERO_DISCOUNTS.get(key)
+    if found is None:
+        found = Money.of(
+            Money.zero(unit_price.currency).amount,
+            unit_price.currency,
+            shop=Money.zero(shop.currency) if shop is not None else None,
+        )
+        if len(_ZERO_DISCOUNTS) < 1024:
+            _ZERO_DISCOUNTS[key] = found
+    return found
 
 
 def _line(
@@ -98,37 +126,38 @@ def _line(
     fulfilled: int,
     location: str | None,
 ) -> LineItem:
-    quantity = int(node.get("quantity") or 0)
-    price_bag = node.get("originalUnitPriceSet")
+    get = node.get
+    quantity = int(get("quantity") or 0)
+    price_bag = get("originalUnitPriceSet")
     if price_bag:
         unit_price = money(price_bag, currency)
         # GraphQL has no line discount beside the discount allocations: zero, in the price's
         # currencies, before the allocations are added.
-        shop = unit_price.shop
-        discount = Money.of(
-            Money.zero(unit_price.currency).amount,
-            unit_price.currency,
-            shop=Money.zero(shop.currency) if shop else None,
-        )
+        discount = _zero_discount(unit_price)
     else:
         unit_price = discount = money_of(None, currency)
-    allocations = node.get("discountAllocations")
+    allocations = get("discountAllocations")
     if allocations:
         discount = total_of(
             [discount, *(money(a.get("allocatedAmountSet"), currency) for a in allocations)],
             currency,
         )
-    tax_lines = node.get("taxLines") or []
-    # Money.sum: from a zero without a shop twin
-    tax = total_of(
-        [Money.zero(currency), *(money(t.get("priceSet"), currency) for t in tax_lines)],
-        currency,
-    )
-    requires_shipping = bool(node.get("requiresShipping", True))
+    tax_lines = get("taxLines")
+    if tax_lines:
+        # Money.sum: from a zero without a shop twin
+        tax = total_of(
+            [Money.zero(currency), *(money(t.get("priceSet"), currency) for t in tax_lines)],
+            currency,
+        )
+        rates = [t.get("rate") for t in tax_lines if t.get("rate") is not None]
+    else:
+        tax, rates = Money.zero(currency), []
+    requires_shipping = bool(get("requiresShipping", True))
+    product, variant = get("product"), get("variant")
     return mapping.line_item(
         line_id=line_id,
-        sku=blank(node.get("sku")),
-        title=str(node.get("name") or node.get("title") or ""),
+        sku=blank(get("sku")),
+        title=str(get("name") or get("title") or ""),
         quantity=quantity,
         shopify_current=shopify_current,
         refunded=refunded,
@@ -136,11 +165,11 @@ def _line(
         unit_price=unit_price,
         discount=discount,
         tax=tax,
-        rates=[t.get("rate") for t in tax_lines if t.get("rate") is not None],
+        rates=rates,
         requires_shipping=requires_shipping,
-        gift_card=bool(node.get("isGiftCard")),
-        product_id=legacy((node.get("product") or {}).get("id")) or None,
-        variant_id=legacy((node.get("variant") or {}).get("id")) or None,
+        gift_card=bool(get("isGiftCard")),
+        product_id=legacy(product.get("id")) or None if product else None,
+        variant_id=legacy(variant.get("id")) or None if variant else None,
         location_id=location,
         raw=dict(node),
     )
@@ -225,7 +254,10 @@ def order_from_graphql(
     refunded = _refunded_quantities(refunds)
     fulfilled, shipped_from = _fulfilled(fulfillments)
     keys = [str(legacy(line["id"])) for line in lines]
-    currents = [_current_quantity(line) for line in lines]
+    currents = []
+    for line in lines:
+        current: Any = line.get("currentQuantity")  # non-null in the schema
+        currents.append(int(current))
     unplaced = any(
         mapping.has_unplaced_units(current, fulfilled.get(key, 0), refunded.get(key, 0))
         for key, current in zip(keys, currents, strict=True)
@@ -264,7 +296,16 @@ def order_from_graphql(
         total=money(node.get("totalPriceSet"), currency),
         taxes_included=taxes_included,
     )
+    shipping_address = address_from_graphql(node.get("shippingAddress"))
+    billing_address = address_from_graphql(node.get("billingAddress"))
+    payments_read = [transaction_from_graphql(t, currency) for t in payments]
+    refunds_read = [
+        refund_from_graphql(r, order_id, currency, taxes_included=taxes_included) for r in refunds
+    ]
+    shipments = [fulfillment_from_graphql(f, order_id) for f in fulfillments]
+    # every field, in field order (``raw`` first): ``trusted`` then takes the keywords as they are
     return Order.trusted(
+        raw=raw,
         id=order_id,
         number=node.get("name"),
         platform=PLATFORM,
@@ -278,19 +319,23 @@ def order_from_graphql(
         platform_fulfillment_status=fulfillment,
         email=blank(node.get("email") or None),
         lines=lines_read,
-        shipping_address=address_from_graphql(node.get("shippingAddress")),
-        billing_address=address_from_graphql(node.get("billingAddress")),
-        **amounts.fields(),
-        transactions=[transaction_from_graphql(t, currency) for t in payments],
-        refunds=[
-            refund_from_graphql(r, order_id, currency, taxes_included=taxes_included)
-            for r in refunds
-        ],
-        fulfillments=[fulfillment_from_graphql(f, order_id) for f in fulfillments],
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        shipping=amounts.shipping,
+        subtotal=amounts.subtotal,
+        tax=amounts.tax,
+        total=amounts.total,
+        discount=amounts.discount,
+        taxes_included=amounts.taxes_included,
+        shipping_tax=amounts.shipping_tax,
+        adjustment=amounts.adjustment,
+        tax_adjustment=amounts.tax_adjustment,
+        transactions=payments_read,
+        refunds=refunds_read,
+        fulfillments=shipments,
         created_at=parse_time(node.get("createdAt")),
         updated_at=parse_time(node.get("updatedAt")),
         canceled_at=parse_time(node.get("cancelledAt")),
         cancel_reason=lower(node.get("cancelReason")),
         note=node.get("note"),
-        raw=raw,
     )

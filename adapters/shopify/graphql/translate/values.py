@@ -26,9 +26,14 @@ __all__ = [
 
 def legacy(value: Any) -> str | None:
     """The numeric id of a GID (``gid://shopify/Order/123`` -> ``"123"``); None stays None."""
+    if type(value) is str:
+        if not value.startswith("gid://"):
+            return value or None
+        text = value[value.rfind("/") + 1 :]
+        return text.split("?", 1)[0] if "?" in text else text
     if value is None or value == "":
         return None
-    text = value if type(value) is str else str(value)
+    text = str(value)
     if text.startswith("gid://"):
         text = text[text.rfind("/") + 1 :]
         if "?" in text:
@@ -75,15 +80,17 @@ def money(bag: Mapping[str, Any] | None, currency: str) -> Money:
     shop_part = bag.get("shopMoney")
     part = bag.get("presentmentMoney") or shop_part
     shop = None
+    shop_text = None
     if shop_part:
         amount = shop_part.get("amount")
-        shop = Money.of(
-            amount if type(amount) is str else amount_of(amount),
-            shop_part.get("currencyCode") or currency,
-        )
+        shop_text = amount if type(amount) is str else amount_of(amount)
+        shop = Money.of(shop_text, shop_part.get("currencyCode") or currency)
     if not part:
         return Money.of("0", currency, shop=shop)
     amount = part.get("amount")
+    if shop is not None and type(amount) is str and amount == shop_text:
+        # the shop side's text (one currency, or equal figures): its Decimal, parsed once
+        return Money.of(shop.amount, part.get("currencyCode") or currency, shop=shop)
     return Money.of(
         amount if type(amount) is str else amount_of(amount),
         part.get("currencyCode") or currency,
@@ -121,4 +128,8 @@ def presentment_amount(bag: Mapping[str, Any] | None) -> Any:
 def presentment_money(bag: Mapping[str, Any] | None, currency: str) -> Money:
     """The presentment side of a ``MoneyBag`` alone, in its own currency (else ``currency``)."""
     part = (bag or {}).get("presentmentMoney") or {}
-    return money_of(part.get("amount"), str(part.get("currencyCode") or currency))
+    amount = part.get("amount")
+    return Money.of(
+        amount if type(amount) is str else amount_of(amount),
+        str(part.get("currencyCode") or currency),
+    )

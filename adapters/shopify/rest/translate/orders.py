@@ -131,35 +131,43 @@ def _line(
     fulfilled: int,
     location: str | None,
 ) -> LineItem:
-    quantity = int(data.get("quantity") or 0)
-    shopify_current = int(data.get("current_quantity", quantity))
+    get = data.get
+    quantity = int(get("quantity") or 0)
+    shopify_current = int(get("current_quantity", quantity))
+    price_set = get("price_set")
     unit_price = (
-        money_from_set(data.get("price_set"), currency)
-        if data.get("price_set")
-        else money_of(data.get("price"), currency)
+        money_from_set(price_set, currency) if price_set else money_of(get("price"), currency)
     )
+    discount_set = get("total_discount_set")
     discount = (
-        money_from_set(data.get("total_discount_set"), currency)
-        if data.get("total_discount_set")
-        else money_of(data.get("total_discount"), currency)
+        money_from_set(discount_set, currency)
+        if discount_set
+        else money_of(get("total_discount"), currency)
     )
-    allocations = data.get("discount_allocations")
+    allocations = get("discount_allocations")
     if allocations:
         discount = total_of(
             [discount, *(money_from_set(a.get("amount_set"), currency) for a in allocations)],
             currency,
         )
-    tax_lines = data.get("tax_lines") or []
-    # Money.sum: from a zero without a shop twin
-    tax = total_of(
-        [Money.zero(currency), *(money_from_set(t.get("price_set"), currency) for t in tax_lines)],
-        currency,
-    )
-    requires_shipping = bool(data.get("requires_shipping", True))
+    tax_lines = get("tax_lines")
+    if tax_lines:
+        # Money.sum: from a zero without a shop twin
+        tax = total_of(
+            [
+                Money.zero(currency),
+                *(money_from_set(t.get("price_set"), currency) for t in tax_lines),
+            ],
+            currency,
+        )
+        rates = [t.get("rate") for t in tax_lines if t.get("rate") is not None]
+    else:
+        tax, rates = Money.zero(currency), []
+    requires_shipping = bool(get("requires_shipping", True))
     return mapping.line_item(
         line_id=str(data["id"]),
-        sku=blank(data.get("sku")),
-        title=str(data.get("name") or data.get("title") or ""),
+        sku=blank(get("sku")),
+        title=str(get("name") or get("title") or ""),
         quantity=quantity,
         shopify_current=shopify_current,
         refunded=refunded,
@@ -167,11 +175,11 @@ def _line(
         unit_price=unit_price,
         discount=discount,
         tax=tax,
-        rates=[t.get("rate") for t in tax_lines if t.get("rate") is not None],
+        rates=rates,
         requires_shipping=requires_shipping,
-        gift_card=bool(data.get("gift_card")),
-        product_id=platform_id(data.get("product_id")),
-        variant_id=platform_id(data.get("variant_id")),
+        gift_card=bool(get("gift_card")),
+        product_id=platform_id(get("product_id")),
+        variant_id=platform_id(get("variant_id")),
         location_id=location,
         raw=dict(data),
     )
@@ -210,16 +218,18 @@ def order_from_rest(
     fulfilled = _sum_fulfilled(order)
     assigned = assigned_locations(fulfillment_orders)
     shipped_from = _fulfillment_locations(order)
-    lines = [
-        _line(
-            x,
-            currency,
-            refunded.get(str(x["id"]), 0),
-            fulfilled.get(str(x["id"]), 0),
-            assigned.get(str(x["id"])) or shipped_from.get(str(x["id"])),
+    lines = []
+    for x in order.get("line_items") or []:
+        key = str(x["id"])
+        lines.append(
+            _line(
+                x,
+                currency,
+                refunded.get(key, 0),
+                fulfilled.get(key, 0),
+                assigned.get(key) or shipped_from.get(key),
+            )
         )
-        for x in order.get("line_items") or []
-    ]
     taxes_included = bool(order.get("taxes_included"))
     shipping, shipping_tax = _shipping(order, currency)
     amounts = order_amounts(
@@ -236,33 +246,51 @@ def order_from_rest(
     )
     financial = order.get("financial_status")
     fulfillment = order.get("fulfillment_status")
+    # the values in the order they were always read, then every field in field order (``raw``
+    # first): ``trusted`` then takes the keywords as they are
+    order_id = str(order["id"])
+    financial_status = FinancialStatus.parse(financial)
+    email = blank(order.get("email") or order.get("contact_email"))
+    shipping_address = address_from_rest(order.get("shipping_address"))
+    billing_address = address_from_rest(order.get("billing_address"))
+    payments = [transaction_from_rest(t, currency) for t in transactions]
+    refunds = [
+        refund_from_rest(r, currency, taxes_included=taxes_included)
+        for r in order.get("refunds") or []
+    ]
+    shipments = [fulfillment_from_rest(f) for f in order.get("fulfillments") or []]
     return Order.trusted(
-        id=str(order["id"]),
+        raw=dict(order),
+        id=order_id,
         number=order.get("name"),
         platform=PLATFORM,
         currency=currency,
         shop_currency=shop_currency,
         status=status,
         platform_status=platform_status,
-        financial_status=FinancialStatus.parse(financial),
+        financial_status=financial_status,
         platform_financial_status=financial,
         fulfillment_status=FULFILLMENT_STATUS.get(fulfillment, FulfillmentStatus.UNKNOWN),
         platform_fulfillment_status=fulfillment,
-        email=blank(order.get("email") or order.get("contact_email")),
+        email=email,
         lines=lines,
-        shipping_address=address_from_rest(order.get("shipping_address")),
-        billing_address=address_from_rest(order.get("billing_address")),
-        **amounts.fields(),
-        transactions=[transaction_from_rest(t, currency) for t in transactions],
-        refunds=[
-            refund_from_rest(r, currency, taxes_included=taxes_included)
-            for r in order.get("refunds") or []
-        ],
-        fulfillments=[fulfillment_from_rest(f) for f in order.get("fulfillments") or []],
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        shipping=amounts.shipping,
+        subtotal=amounts.subtotal,
+        tax=amounts.tax,
+        total=amounts.total,
+        discount=amounts.discount,
+        taxes_included=amounts.taxes_included,
+        shipping_tax=amounts.shipping_tax,
+        adjustment=amounts.adjustment,
+        tax_adjustment=amounts.tax_adjustment,
+        transactions=payments,
+        refunds=refunds,
+        fulfillments=shipments,
         created_at=parse_time(order.get("created_at")),
         updated_at=parse_time(order.get("updated_at")),
         canceled_at=parse_time(order.get("cancelled_at")),
         cancel_reason=order.get("cancel_reason"),
         note=order.get("note"),
-        raw=dict(order),
     )

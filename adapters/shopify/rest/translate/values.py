@@ -23,35 +23,48 @@ def money_from_set(bag: Mapping[str, Any] | None, fallback_currency: str) -> Mon
     shop_bag = bag.get("shop_money") or {}
     pres_bag = bag.get("presentment_money") or shop_bag
 
-    shop = (
-        Money.of(
-            amount_of(shop_bag.get("amount", "0")),
+    shop = None
+    if shop_bag:
+        amount = shop_bag.get("amount", "0")
+        shop = Money.of(
+            amount if type(amount) is str else amount_of(amount),
             shop_bag.get("currency_code") or shop_bag.get("currency") or fallback_currency,
         )
-        if shop_bag
-        else None
-    )
     currency = pres_bag.get("currency_code") or pres_bag.get("currency") or fallback_currency
-    return Money.of(amount_of(pres_bag.get("amount", "0")), currency, shop=shop)
+    amount = pres_bag.get("amount", "0")
+    return Money.of(amount if type(amount) is str else amount_of(amount), currency, shop=shop)
+
+
+#: Address fields (in field order) and the REST address keys they read.
+_ADDRESS_FIELDS = (
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("company", "company"),
+    ("line1", "address1"),
+    ("line2", "address2"),
+    ("city", "city"),
+    ("province_code", "province_code"),
+    ("postal_code", "zip"),
+    ("country_code", "country_code"),
+    ("phone", "phone"),
+)
 
 
 def address_from_rest(data: Mapping[str, Any] | None) -> Address | None:
-    """A canonical Address from a REST address object."""
+    """A canonical Address from a REST address object (each text as :func:`blank` reads it; a
+    non-blank string is kept without the call)."""
     if not data:
         return None
-    return Address.trusted(
-        first_name=blank(data.get("first_name")),
-        last_name=blank(data.get("last_name")),
-        company=blank(data.get("company")),
-        line1=blank(data.get("address1")),
-        line2=blank(data.get("address2")),
-        city=blank(data.get("city")),
-        province_code=blank(data.get("province_code")),
-        postal_code=blank(data.get("zip")),
-        country_code=blank(data.get("country_code")),
-        phone=blank(data.get("phone")),
-        raw=dict(data),
-    )
+    get = data.get
+    # ``raw`` first: every field passed in field order spares ``trusted`` the defaults
+    fields: dict[str, Any] = {"raw": None}
+    for name, key in _ADDRESS_FIELDS:
+        value = get(key)
+        if value is not None and (type(value) is not str or not value.strip()):
+            value = blank(value)
+        fields[name] = value
+    fields["raw"] = dict(data)
+    return Address.trusted(**fields)
 
 
 def address_body(address: Address) -> dict[str, Any]:
