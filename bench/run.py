@@ -8,10 +8,12 @@ Sections (targets from issue 9; results are recorded in bench/README.md, never a
 
 - translation: platform JSON bytes -> canonical Order for each adapter's (and each Shopify
   dialect's) largest sandbox order, as a ratio to ``json.loads`` of the same bytes (target <=
-  2.0x): the median of paired CPU-time ratios, the two timed interleaved round by round;
+  2.0x): the median of paired CPU-time ratios, the two timed interleaved round by round, beside
+  the floor (``models_only``: building the same models from their finished parts);
 - ratelimit: a sync against a sandbox with its platform limit switched on (emulator enforcing,
   client pacing): requests per second as a fraction of the limit (target >= 0.9, zero 429s);
-- concurrency: wall time of 50 sandbox stores synced at once against 1 (target <= 1.3x);
+- concurrency: wall time of 50 sandbox stores synced at once against 1 (target <= 1.3x), with
+  the emulators served from another process (the client alone) and in-process, side by side;
 - memory: peak RSS of a subprocess syncing N sandbox orders (target <= 300 MB at 100,000); by
   default the sandbox (a real one: shopware or nextcommerce) runs in its own server process, so
   the figure is the sync's own, and the sandbox's peak is reported beside it.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,7 @@ from unified_orders import jsonutil
 from unified_orders import operations as ops
 from unified_orders.adapter import Response
 from unified_orders.http import emulator_transport
+from unified_orders.models.base import CanonicalModel
 from unified_orders.sync import run_sync
 
 HERE = Path(__file__).resolve().parent
@@ -74,8 +79,11 @@ DIALECTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 )
 
 
-def translation(platform: str, seed: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Replay the responses of ``orders.get`` of the largest order through the adapter."""
+def replay(
+    platform: str, seed: int, settings: dict[str, Any] | None = None
+) -> tuple[Callable[[], uo.Order], Callable[[], None]]:
+    """``translate`` (the adapter's ``orders.get`` of the largest order, replayed from its
+    recorded response bytes) and ``baseline`` (``json.loads`` of the same bytes)."""
     store = uo.connect(platform, sandbox=True, **(settings or {}))
     emulator = store.sandbox
     assert emulator is not None
@@ -88,7 +96,6 @@ def translation(platform: str, seed: int, settings: dict[str, Any] | None = None
     recorder = uo.Store(adapter, uo.store.SyncDriver(adapter, capture), emulator)  # type: ignore[attr-defined]
     recorder.orders.get(largest.id)
     exchanges = list(capture.responses)
-    payload = sum(len(body) for _, _, body in exchanges)
 
     def translate() -> uo.Order:
         op = ops.get_order(adapter, largest.id)
@@ -107,10 +114,44 @@ def translation(platform: str, seed: int, settings: dict[str, Any] | None = None
                 json.loads(body)
 
     assert translate() == largest
+    translate.order = largest  # type: ignore[attr-defined]
+    translate.exchanges = exchanges  # type: ignore[attr-defined]
+    return translate, baseline
+
+
+def _builder(value: Any) -> Callable[[], Any]:
+    """What builds ``value`` again the way any translator must at the least: every model
+    (trusted, unvalidated) and every Money anew, the scalars (already Decimal, datetime, enum
+    members) reused. Its cost is the floor of translation into these models."""
+    if isinstance(value, uo.Money):
+        amount, currency = value.amount, value.currency
+        shop = _builder(value.shop) if value.shop is not None else None
+        if shop is None:
+            return lambda: uo.Money._make(amount, currency, None)
+        return lambda: uo.Money._make(amount, currency, shop())
+    if isinstance(value, CanonicalModel):
+        cls = type(value)
+        parts = {name: _builder(getattr(value, name)) for name in cls.model_fields}
+        return lambda: cls.trusted(**{name: part() for name, part in parts.items()})
+    if isinstance(value, list):
+        items = [_builder(item) for item in value]
+        return lambda: [item() for item in items]
+    return lambda: value
+
+
+def translation(platform: str, seed: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Replay the responses of ``orders.get`` of the largest order through the adapter, beside
+    ``json.loads`` of the same bytes and the floor (building the same models, nothing else)."""
+    translate, baseline = replay(platform, seed, settings)
+    largest: uo.Order = translate.order  # type: ignore[attr-defined]
+    floor = _builder(largest)
+    assert floor() == largest
+    exchanges = translate.exchanges  # type: ignore[attr-defined]
+    payload = sum(len(body) for _, _, body in exchanges)
     # Paired rounds, interleaved, in CPU time: both sides of a ratio see the same machine load
     # (separate loops minutes apart moved the ratio 2.5-5x on a shared box).
     number, rounds = 100, 30
-    ours_s, base_s, ratios = [], [], []
+    ours_s, base_s, floor_s, ratios, floor_ratios = [], [], [], [], []
     for _ in range(rounds):
         started = time.process_time()
         for _ in range(number):
@@ -120,9 +161,15 @@ def translation(platform: str, seed: int, settings: dict[str, Any] | None = None
         for _ in range(number):
             translate()
         ours = time.process_time() - started
+        started = time.process_time()
+        for _ in range(number):
+            floor()
+        least = time.process_time() - started
         ours_s.append(ours / number)
         base_s.append(base / number)
+        floor_s.append(least / number)
         ratios.append(ours / base)
+        floor_ratios.append(least / base)
     return {
         "order": largest.id,
         "lines": len(largest.lines),
@@ -132,6 +179,8 @@ def translation(platform: str, seed: int, settings: dict[str, Any] | None = None
         "json_loads_us": round(min(base_s) * 1e6, 1),
         "ratio": round(statistics.median(ratios), 2),
         "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)],
+        "models_only_us": round(min(floor_s) * 1e6, 1),
+        "models_only_ratio": round(statistics.median(floor_ratios), 2),
     }
 
 
@@ -212,38 +261,51 @@ class Latency(httpx.AsyncBaseTransport):
         return self.inner.handle_request(request)
 
 
-def concurrency(platform: str, stores: int, latency: float) -> dict[str, Any]:
+def concurrency(platform: str, stores: int, latency: float, *, served: bool) -> dict[str, Any]:
     """Wall time of ``stores`` sandbox stores synced together, against one alone.
 
     Each store is paced by its own platform limit and every request takes ``latency`` seconds of
-    simulated network round trip, as against a real platform.
+    simulated network round trip, as against a real platform. ``served``: the emulators answer
+    from another process over loopback HTTP (:mod:`served`), so the figure is the client's
+    alone; else they run in the measured process, their CPU counted with the sync's.
     """
+    from served import served_stores
+
     from unified_orders.testing.sandbox import instrumented_sandbox
 
     settings = LIMITS.get(platform, {}).get("settings", {"rate_limit": True})
 
-    def connect() -> uo.AsyncStore:
-        return instrumented_sandbox(  # type: ignore[return-value]
-            platform, lambda t: Latency(t, latency), asynchronous=True, **settings
-        )
+    @contextlib.contextmanager
+    def in_process(n: int) -> Iterator[dict[str, uo.AsyncStore]]:
+        yield {
+            f"s{i}": instrumented_sandbox(  # type: ignore[misc]
+                platform, lambda t: Latency(t, latency), asynchronous=True, **settings
+            )
+            for i in range(n)
+        }
 
-    def timed(n: int) -> tuple[float, bool]:
+    def timed(n: int) -> tuple[float, float, bool]:
         # stores (and their seeded emulators) are built before the clock starts: the figure is
         # the sync's, not the sandboxes' start-up
-        stores: dict[str, uo.AsyncStore] = {f"s{i}": connect() for i in range(n)}
-        with tempfile.TemporaryDirectory() as tmp:
-            started = time.monotonic()
-            summary = run_sync(stores, Path(tmp) / "c.duckdb")
-            return time.monotonic() - started, summary.ok
+        made = served_stores(platform, n, latency, settings) if served else in_process(n)
+        with made as stores, tempfile.TemporaryDirectory() as tmp:
+            started, cpu = time.monotonic(), time.process_time()
+            summary = run_sync(stores, Path(tmp) / "c.duckdb")  # type: ignore[arg-type]
+            return time.monotonic() - started, time.process_time() - cpu, summary.ok
 
-    one, ok1 = timed(1)
-    many, ok2 = timed(stores)
+    timed(1)  # warm-up: the first sync of a process imports DuckDB and the HTTP stack
+    one, one_cpu, ok1 = timed(1)
+    many, many_cpu, ok2 = timed(stores)
     return {
         "ok": ok1 and ok2,
+        "emulators": "served" if served else "in-process",
         "latency_ms": round(latency * 1000),
         "one_s": round(one, 2),
         f"{stores}_s": round(many, 2),
         "ratio": round(many / one, 2),
+        # CPU of this process (served: the client's alone), one store and per store of the many
+        "cpu_one_s": round(one_cpu, 3),
+        "cpu_per_store_ms": round(many_cpu / stores * 1000, 1),
     }
 
 
@@ -296,12 +358,16 @@ def main() -> None:
         help="what-if: open the memory run's DuckDB with this memory_limit (e.g. 100MB)",
     )
     parser.add_argument("--stores", type=int, default=50)
+    parser.add_argument(
+        "--platforms", default=",".join(PLATFORMS), help="comma-separated (default: all three)"
+    )
     parser.add_argument("--latency", type=float, default=0.1, help="simulated round trip (s)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     quick = args.quick
     print(f"unified-orders sync benchmarks (python {sys.version.split()[0]}, pid {os.getpid()})")
-    present = [p for p in PLATFORMS if registered(p)]
+    chosen = args.platforms.split(",")
+    present = [p for p in PLATFORMS if p in chosen and registered(p)]
     if "translation" in only:
         print(
             "\n## translation: canonical Order from platform JSON bytes vs json.loads (target <= 2.0x)"
@@ -326,9 +392,11 @@ def main() -> None:
             f"\n## concurrency: {args.stores} paced sandbox stores at once vs 1, {args.latency * 1000:.0f} ms round trip, wall-time ratio (target <= 1.3x)"
         )
         for platform in present:
-            print(
-                f"{platform:13} {concurrency(platform, 10 if quick else args.stores, args.latency)}"
-            )
+            for served in (True, False):  # the client alone, then with the emulators' CPU
+                figures = concurrency(
+                    platform, 10 if quick else args.stores, args.latency, served=served
+                )
+                print(f"{platform:13} {figures}", flush=True)
     if "memory" in only:
         orders = args.memory_orders or (5_000 if quick else 100_000)
         print(
