@@ -26,6 +26,7 @@ and Shopify records the difference as a ``refund_discrepancy`` adjustment.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -55,13 +56,14 @@ from unified_orders.models import (
 from unified_orders.models.identities import line_total
 
 from .rules import RESTOCKING
-from .vocabulary import numeric_id
+from .vocabulary import blank, numeric_id
 
 __all__ = [
     "MigratedLine",
     "MigratedOrder",
     "MigratedPayment",
     "RefundRow",
+    "address",
     "calculated_shipping",
     "calculation",
     "discrepancy",
@@ -80,6 +82,24 @@ __all__ = [
 
 
 # --- orders ------------------------------------------------------------------------------------
+def address(data: Mapping[str, Any] | None, fields: Sequence[tuple[str, str]]) -> Address | None:
+    """A canonical Address from either dialect's address object, ``fields`` naming the
+    platform key of each Address field in field order (each text as :func:`blank` reads it; a
+    non-blank string is kept without the call)."""
+    if not data:
+        return None
+    get = data.get
+    # ``raw`` first: every field passed in field order spares ``trusted`` the defaults
+    values: dict[str, Any] = {"raw": None}
+    for name, key in fields:
+        value = get(key)
+        if value is not None and (type(value) is not str or not value.strip()):
+            value = blank(value)
+        values[name] = value
+    values["raw"] = dict(data)
+    return Address.trusted(**values)
+
+
 def order_status(cancelled_at: Any, closed_at: Any) -> tuple[OrderStatus, str]:
     """The canonical status of an order and its Shopify word (``cancelled``/``closed``/``open``)."""
     if cancelled_at:

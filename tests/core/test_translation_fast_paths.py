@@ -17,13 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 import unified_orders as uo
 from unified_orders.models import CanonicalModel, Money, Order
 from unified_orders.models import identities as ids
 from unified_orders.models.enums import FinancialStatus, _ClosedSet
 from unified_orders.models.orders import LineItem
+from unified_orders.testing.identical import assert_identical
 
 DIALECTS = [
     ("nextcommerce", {}),
@@ -114,21 +114,6 @@ def _plain_ways(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --- comparison ----------------------------------------------------------------------------
-def _same(fast: Any, plain: Any, path: str) -> None:
-    assert type(fast) is type(plain), path
-    if isinstance(fast, BaseModel):
-        assert fast.model_fields_set == plain.model_fields_set, path
-        assert list(fast.__dict__) == list(plain.__dict__), path
-        for name in type(fast).model_fields:
-            _same(getattr(fast, name), getattr(plain, name), f"{path}.{name}")
-    elif isinstance(fast, list):
-        assert len(fast) == len(plain), path
-        for index, (one, other) in enumerate(zip(fast, plain, strict=True)):
-            _same(one, other, f"{path}[{index}]")
-    elif isinstance(fast, Decimal):
-        assert str(fast) == str(plain), path
-    else:
-        assert fast == plain, path
 
 
 def _reads(platform: str, settings: dict[str, Any]) -> Iterator[Any]:
@@ -157,7 +142,7 @@ def test_demo_reads_are_the_same_through_the_fast_and_the_plain_paths(
         plain = list(_reads(platform, settings))
     assert len(fast) == len(plain) > 10
     for one, other in zip(fast, plain, strict=True):
-        _same(one, other, f"{platform} {type(one).__name__} {getattr(one, 'id', '')}")
+        assert_identical(one, other, f"{platform} {type(one).__name__} {getattr(one, 'id', '')}")
         if isinstance(one, Order):
             assert ids.order_discrepancies(one) == []
 
@@ -181,8 +166,8 @@ SUMS = [
 
 @pytest.mark.parametrize("items", SUMS)
 def test_total_of_adds_as_the_operators_do(items: list[Money]) -> None:
-    _same(ids.total_of(items, "EUR"), _plain_total_of(items, "EUR"), "total")
-    _same(ids.total_of(iter(items), "EUR"), _plain_total_of(items, "EUR"), "total")
+    assert_identical(ids.total_of(items, "EUR"), _plain_total_of(items, "EUR"), "total")
+    assert_identical(ids.total_of(iter(items), "EUR"), _plain_total_of(items, "EUR"), "total")
 
 
 def test_total_of_refuses_mixed_currencies_as_the_operators_do() -> None:
@@ -203,7 +188,7 @@ def test_total_of_refuses_mixed_currencies_as_the_operators_do() -> None:
     ],
 )
 def test_line_total_is_the_operators(unit: Money, quantity: int, discount: Money) -> None:
-    _same(
+    assert_identical(
         ids.line_total(unit, quantity, discount), _plain_line_total(unit, quantity, discount), "t"
     )
 
@@ -219,7 +204,7 @@ def test_money_of_a_string_is_exact_and_refuses_what_it_refused() -> None:
 def test_the_shared_zero_is_the_zero_validation_builds() -> None:
     zero = Money.zero("jpy")
     assert zero is Money.zero("jpy")
-    _same(zero, Money(amount=Decimal(0), currency="JPY"), "zero")
+    assert_identical(zero, Money(amount=Decimal(0), currency="JPY"), "zero")
     assert zero.model_fields_set == {"amount", "currency"}
 
 

@@ -122,8 +122,10 @@ def _added(items: list[Money]) -> Money:
 def _left_over(whole: Money, parts: list[Money]) -> Money | None:
     """``whole - (parts[0] + parts[1] + ...)``, None when it is zero."""
     code = whole.currency
-    if type(whole) is Money and parts and all(
-        type(part) is Money and part.currency == code for part in parts
+    if (
+        type(whole) is Money
+        and parts
+        and all(type(part) is Money and part.currency == code for part in parts)
     ):
         # the usual case, nothing left over: the same additions on the amounts, no Money built
         amount = parts[0].amount

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 from unified_orders_adapters.shopify.graphql.translate import orders as gql_orders
 from unified_orders_adapters.shopify.graphql.translate import values as gql_values
 from unified_orders_adapters.shopify.rest.translate import values as rest_values
@@ -20,23 +19,7 @@ from unified_orders_adapters.shopify.vocabulary import amount_of, blank
 
 import unified_orders as uo
 from unified_orders.models import Address, Money
-
-
-def _same(fast: Any, plain: Any, path: str = "") -> None:
-    assert type(fast) is type(plain), path
-    if isinstance(fast, BaseModel):
-        assert fast.model_fields_set == plain.model_fields_set, path
-        assert list(fast.__dict__) == list(plain.__dict__), path
-        for name in type(fast).model_fields:
-            _same(getattr(fast, name), getattr(plain, name), f"{path}.{name}")
-    elif isinstance(fast, list):
-        assert len(fast) == len(plain), path
-        for index, (one, other) in enumerate(zip(fast, plain, strict=True)):
-            _same(one, other, f"{path}[{index}]")
-    elif isinstance(fast, Decimal):
-        assert str(fast) == str(plain), path
-    else:
-        assert fast == plain, path
+from unified_orders.testing.identical import assert_identical
 
 
 # --- the plain ways ------------------------------------------------------------------------
@@ -89,7 +72,7 @@ def _plain_money_from_set(bag: Any, fallback: str) -> Money:
     [None, "", "123", "gid://shopify/Order/123", "gid://shopify/Order/123?x=1", 123, "gid://x/"],
 )
 def test_legacy_reads_ids_as_before(value: Any) -> None:
-    _same(gql_values.legacy(value), _plain_legacy(value))
+    assert_identical(gql_values.legacy(value), _plain_legacy(value))
 
 
 def _bag(shop: tuple[Any, str] | None, pres: tuple[Any, str] | None) -> dict[str, Any]:
@@ -119,7 +102,7 @@ BAGS = [
 
 @pytest.mark.parametrize("bag", BAGS)
 def test_money_bags_read_as_before(bag: Any) -> None:
-    _same(gql_values.money(bag, "USD"), _plain_money(bag, "USD"))
+    assert_identical(gql_values.money(bag, "USD"), _plain_money(bag, "USD"))
 
 
 @pytest.mark.parametrize("bag", BAGS)
@@ -133,7 +116,7 @@ def test_rest_money_sets_read_as_before(bag: Any) -> None:
             }
             for key, part in bag.items()
         }
-    _same(rest_values.money_from_set(rest, "USD"), _plain_money_from_set(rest, "USD"))
+    assert_identical(rest_values.money_from_set(rest, "USD"), _plain_money_from_set(rest, "USD"))
 
 
 TEXTS = [None, "", "   ", "x", " x ", 5]
@@ -146,11 +129,13 @@ def test_addresses_read_their_texts_as_blank_does(text: Any) -> None:
     node = {key: text for key in keys}
     fields = dict(zip(Address.model_fields, [None, *(blank(text) for _ in keys)], strict=True))
     plain = Address(**{**fields, "raw": node})
-    _same(gql_orders.address_from_graphql(node), plain)
+    assert_identical(gql_orders.address_from_graphql(node), plain)
     rest_keys = ["first_name", "last_name", "company", "address1", "address2", "city"]
     rest_keys += ["province_code", "zip", "country_code", "phone"]
     rest_node = {key: text for key in rest_keys}
-    _same(rest_values.address_from_rest(rest_node), Address(**{**fields, "raw": rest_node}))
+    assert_identical(
+        rest_values.address_from_rest(rest_node), Address(**{**fields, "raw": rest_node})
+    )
 
 
 @pytest.mark.parametrize(
@@ -169,7 +154,7 @@ def test_the_shared_zero_discount_is_the_one_built_per_line(unit_price: Money) -
         shop=Money.zero(shop.currency) if shop else None,
     )
     for _ in range(2):  # built, then shared
-        _same(gql_orders._zero_discount(unit_price), plain)
+        assert_identical(gql_orders._zero_discount(unit_price), plain)
 
 
 def test_orders_get_reads_the_order_read_order_reads() -> None:
@@ -183,4 +168,4 @@ def test_orders_get_reads_the_order_read_order_reads() -> None:
         for listed in orders:
             read, details = store.run(store.adapter.read_order(listed.id))  # type: ignore[attr-defined]
             assert details.fulfillment_orders is not None
-            _same(store.orders.get(listed.id), read, listed.id)
+            assert_identical(store.orders.get(listed.id), read, listed.id)

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import yaml
-from pydantic import BaseModel
 from unified_orders_adapters.shopware import platform
 from unified_orders_adapters.shopware import translate as t
 from unified_orders_adapters.shopware.translate import orders
@@ -25,26 +24,10 @@ from unified_orders_adapters.shopware.translate import orders
 import unified_orders as uo
 from unified_orders.jsonutil import loads
 from unified_orders.models import Money
+from unified_orders.testing.identical import assert_identical
 
 CASSETTES = Path(__file__).resolve().parents[3] / "cassettes" / "shopware"
 SHOPS = [t.ShopCurrency("EUR", 2), t.ShopCurrency("USD", 2), t.ShopCurrency("JPY", 0)]
-
-
-def _same(fast: Any, plain: Any, path: str) -> None:
-    assert type(fast) is type(plain), path
-    if isinstance(fast, BaseModel):
-        assert fast.model_fields_set == plain.model_fields_set, path
-        assert list(fast.__dict__) == list(plain.__dict__), path
-        for name in type(fast).model_fields:
-            _same(getattr(fast, name), getattr(plain, name), f"{path}.{name}")
-    elif isinstance(fast, list):
-        assert len(fast) == len(plain), path
-        for index, (one, other) in enumerate(zip(fast, plain, strict=True)):
-            _same(one, other, f"{path}[{index}]")
-    elif isinstance(fast, Decimal):
-        assert str(fast) == str(plain), path
-    else:
-        assert fast == plain, path
 
 
 def _order_hits() -> list[dict[str, Any]]:
@@ -83,8 +66,10 @@ def test_orders_in_the_shop_currency_are_built_as_the_copy_builds_them() -> None
     for hit in hits:
         for shop in SHOPS:
             plain = t.with_shop_amounts(t.order_from_platform(hit), hit, shop)
-            _same(t.order_from_platform(hit, shop), plain, f"{hit['id']} {shop.code}")
-        _same(t.order_from_platform(hit, None), t.order_from_platform(hit), str(hit["id"]))
+            assert_identical(t.order_from_platform(hit, shop), plain, f"{hit['id']} {shop.code}")
+        assert_identical(
+            t.order_from_platform(hit, None), t.order_from_platform(hit), str(hit["id"])
+        )
 
 
 def test_order_times_are_read_from_their_own_texts() -> None:
@@ -102,7 +87,9 @@ def test_demo_and_recorded_captures_refund_as_the_operators_say() -> None:
         cur = t.order_amounts(hit)
         for txn in hit.get("transactions") or []:
             for capture in txn.get("captures") or []:
-                _same(t.capture_refundable(capture, cur), _plain_refundable(capture, cur), "cap")
+                assert_identical(
+                    t.capture_refundable(capture, cur), _plain_refundable(capture, cur), "cap"
+                )
 
 
 @pytest.mark.parametrize(
@@ -116,7 +103,9 @@ def test_a_capture_without_refunds_refunds_its_amount_digit_for_digit(
 ) -> None:
     for refunds in ([], None, [{"amount": {"totalPrice": 1}, "stateMachineState": None}]):
         capture = {"id": "c" * 32, "amount": {"totalPrice": amount}, "refunds": refunds}
-        _same(t.capture_refundable(capture, cur), _plain_refundable(capture, cur), str(amount))
+        assert_identical(
+            t.capture_refundable(capture, cur), _plain_refundable(capture, cur), str(amount)
+        )
 
 
 def test_whole_tax_rates_read_as_computed() -> None:

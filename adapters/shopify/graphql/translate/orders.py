@@ -64,18 +64,7 @@ _ADDRESS_FIELDS = (
 def address_from_graphql(node: Mapping[str, Any] | None) -> Address | None:
     """A canonical Address from a GraphQL ``MailingAddress`` (each text as :func:`blank` reads
     it; a non-blank string is kept without the call)."""
-    if not node:
-        return None
-    get = node.get
-    # ``raw`` first: every field passed in field order spares ``trusted`` the defaults
-    fields: dict[str, Any] = {"raw": None}
-    for name, key in _ADDRESS_FIELDS:
-        value = get(key)
-        if value is not None and (type(value) is not str or not value.strip()):
-            value = blank(value)
-        fields[name] = value
-    fields["raw"] = dict(node)
-    return Address.trusted(**fields)
+    return mapping.address(node, _ADDRESS_FIELDS)
 
 
 def transaction_from_graphql(node: Mapping[str, Any], currency: str) -> Transaction:

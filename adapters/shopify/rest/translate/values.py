@@ -7,7 +7,8 @@ from typing import Any
 
 from unified_orders.models import Address, Money
 
-from ...vocabulary import amount_of, blank
+from ... import mapping
+from ...vocabulary import amount_of
 
 __all__ = ["address_body", "address_from_rest", "money_from_set"]
 
@@ -53,18 +54,7 @@ _ADDRESS_FIELDS = (
 def address_from_rest(data: Mapping[str, Any] | None) -> Address | None:
     """A canonical Address from a REST address object (each text as :func:`blank` reads it; a
     non-blank string is kept without the call)."""
-    if not data:
-        return None
-    get = data.get
-    # ``raw`` first: every field passed in field order spares ``trusted`` the defaults
-    fields: dict[str, Any] = {"raw": None}
-    for name, key in _ADDRESS_FIELDS:
-        value = get(key)
-        if value is not None and (type(value) is not str or not value.strip()):
-            value = blank(value)
-        fields[name] = value
-    fields["raw"] = dict(data)
-    return Address.trusted(**fields)
+    return mapping.address(data, _ADDRESS_FIELDS)
 
 
 def address_body(address: Address) -> dict[str, Any]:
