@@ -86,16 +86,6 @@ ENDPOINTS: list[tuple[str, str, str | None, set[str] | None, str]] = [
         {"new_location_id", "fulfillment_order_line_items"},
         "moved_fulfillment_order",
     ),
-    # The shipment-key ledger (shopify.dev REST Metafield resource, 2026-04; no fixture).
-    ("GET", f"orders/{ID}/metafields", None, None, "metafields"),
-    (
-        "POST",
-        f"orders/{ID}/metafields",
-        "metafield",
-        {"namespace", "key", "value", "type"},
-        "metafield",
-    ),
-    ("PUT", f"orders/{ID}/metafields/{ID}", "metafield", {"value", "type"}, "metafield"),
     # Shipping (shopify.dev REST Fulfillment and FulfillmentOrder resources, 2026-04; no fixture).
     ("POST", f"fulfillment_orders/{ID}/cancel", "", set(), "fulfillment_order"),
     (
@@ -224,9 +214,13 @@ def test_cassette_requests_and_responses(cassette: Path) -> None:
 def test_shipping_requests_are_documented_requests() -> None:
     """Ship, track and cancel on the REST sandbox: every request the adapter sends passes the
     validator (tracking_info keeps one parcel; lines by fulfillment order, ids as integers)."""
+    from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS
+    from unified_orders_adapters.shopify.key_ledger import KEY_DOCUMENTS
+
     import unified_orders as uo
     from unified_orders.testing import RecordingTransport, instrumented_sandbox
 
+    assert set(KEY_DOCUMENTS) <= set(DOCUMENTS)
     kept: list[RecordingTransport] = []
 
     def record(transport: Any) -> RecordingTransport:
@@ -248,7 +242,10 @@ def test_shipping_requests_are_documented_requests() -> None:
     [service] = store.fulfillments.list(waiting.id)
     store.fulfillments.request_fulfillment(service.id)
     store.fulfillments.cancel(service.id)
-    posts = [x for x in kept[0].exchanges if x.method == "POST"]
+    # the key ledger goes through graphql.json (REST has no compare-and-set); the rest is REST
+    rest = [x for x in kept[0].exchanges if not x.path.endswith("/graphql.json")]
+    ledger = [x for x in kept[0].exchanges if x.path.endswith("/graphql.json")]
+    posts = [x for x in rest if x.method == "POST"]
     paths = [re.sub(r"\d+", "N", x.path) for x in posts]
     assert paths[-4:] == [
         "/admin/api/N-N/fulfillments.json",
@@ -256,12 +253,22 @@ def test_shipping_requests_are_documented_requests() -> None:
         "/admin/api/N-N/fulfillment_orders/N/fulfillment_request.json",
         "/admin/api/N-N/fulfillment_orders/N/cancel.json",
     ]
-    for exchange in kept[0].exchanges:
+    for exchange in rest:
         check_request(exchange.method, exchange.path, exchange.body)
-    ledger = [x for x in kept[0].exchanges if "/metafields" in x.path]
-    # looked up by key, read to claim, the intent, the shipment
-    assert [x.method for x in ledger] == ["GET", "GET", "POST", "PUT"]
-    assert ledger[2].body["metafield"]["type"] == "json"
+    # looked up by key, read to claim, the intent, the shipment: registered documents (checked
+    # against the GraphQL schema by test_shopify_graphql_documents.py)
+    names = [x.body["operationName"] for x in ledger]
+    assert names == ["ShipmentKeys", "ShipmentKeys", "ShipmentKeysSet", "ShipmentKeysSet"]
+    for exchange in ledger:
+        assert exchange.body["query"] == DOCUMENTS[exchange.body["operationName"]]
+    intent = ledger[2].body["variables"]["metafields"][0]
+    assert (intent["namespace"], intent["key"], intent["type"]) == (
+        "unified_orders",
+        "shipments",
+        "json",
+    )
+    assert intent["compareDigest"] is None  # the metafield must not exist yet
+    assert isinstance(ledger[3].body["variables"]["metafields"][0]["compareDigest"], str)
     [create] = [x for x in posts if x.path.endswith("/fulfillments.json")]
     assert create.body["fulfillment"]["tracking_info"] == {
         "company": "UPS",

@@ -38,7 +38,8 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoDeprecatedCustomRule
 from unified_orders_adapters.shopify.graphql.documents import DOCUMENTS, FIRST_PAGES, LISTED_FIRST
 from unified_orders_adapters.shopify.graphql.paging import FOLLOW_UPS
-from unified_orders_adapters.shopify.graphql.shipments import KEY_DOCUMENTS  # registers them
+from unified_orders_adapters.shopify.graphql.shipments import SHIPMENT_DOCUMENTS  # registers them
+from unified_orders_adapters.shopify.key_ledger import KEY_DOCUMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 # GraphQL cassettes sit in their own folder (the REST contract test reads cassettes/shopify/*.yaml).
@@ -257,5 +258,5 @@ def test_shipping_mutations_send_variables_the_schema_takes(schema: GraphQLSchem
 
 
 def test_shipment_key_documents_are_registered() -> None:
-    for name, text in KEY_DOCUMENTS.items():
+    for name, text in {**KEY_DOCUMENTS, **SHIPMENT_DOCUMENTS}.items():
         assert DOCUMENTS[name] == text.strip() + "\n"

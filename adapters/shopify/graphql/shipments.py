@@ -19,46 +19,32 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from unified_orders.adapter import FulfillmentOptions, Op
-from unified_orders.errors import InvalidRequest, PlatformError, Problem, ResponseLost
+from unified_orders.errors import InvalidRequest, Problem, ResponseLost
 from unified_orders.models import Fulfillment, FulfillmentOrder, Order, Tracking
 
+from .. import key_ledger
 from .. import shipment_keys as sk
 from ..vocabulary import unwrap_gid
 from . import translate as tg
-from .documents import CODED_ERRORS, DOCUMENTS
+from .documents import DOCUMENTS
 from .fragments import FULFILLMENT, FULFILLMENT_LINE
 from .fulfillments import FulfillmentOperations
 from .translate.fulfillments import fulfillment_from_graphql, tracking_input
 
-__all__ = ["KEY_DOCUMENTS", "ShipmentOperations"]
+__all__ = ["SHIPMENT_DOCUMENTS", "ShipmentOperations"]
 
-#: The documents of the shipment-key ledger (registered with :data:`.documents.DOCUMENTS`).
-KEY_DOCUMENTS = {
-    "ShipmentKeys": """
-query ShipmentKeys($id: ID!, $namespace: String!, $key: String!) {
-  order(id: $id) {
-    id
-    metafield(namespace: $namespace, key: $key) { id value compareDigest }
-    fulfillments { id }
-  }
-}
-""",
-    "ShipmentKeysSet": f"""
-mutation ShipmentKeysSet($metafields: [MetafieldsSetInput!]!) {{
-  metafieldsSet(metafields: $metafields) {{
-    metafields {{ id compareDigest }}
-    {CODED_ERRORS}
-  }}
-}}
-""",
+#: The shipment read by id (the key ledger's documents are in :mod:`.key_ledger`).
+SHIPMENT_DOCUMENTS = {
     "ShipmentGet": f"""
 query ShipmentGet($id: ID!) {{ fulfillment(id: $id) {{ ...FulfillmentParts order {{ id }} }} }}
 {FULFILLMENT}{FULFILLMENT_LINE}""",
 }
-DOCUMENTS.update({name: text.strip() + "\n" for name, text in KEY_DOCUMENTS.items()})
-#: ``metafieldsSet`` codes meaning the metafield changed since it was read (INFERRED: Shopify
-#: documents the codes, not which one a digest mismatch gives; both are treated as one).
-_STALE = frozenset({"STALE_OBJECT", "INVALID_COMPARE_DIGEST"})
+DOCUMENTS.update(
+    {
+        name: text.strip() + "\n"
+        for name, text in {**key_ledger.KEY_DOCUMENTS, **SHIPMENT_DOCUMENTS}.items()
+    }
+)
 
 
 def _fulfillment_gid(fulfillment_id: str) -> str:
@@ -76,43 +62,17 @@ class ShipmentOperations(FulfillmentOperations):
     #: ``FulfillmentTrackingInput.numbers``: one shipment, several parcels (one carrier).
     tracking_numbers_per_shipment: ClassVar[int | None] = None
 
+    def _key_exchange(
+        self, name: str, variables: Mapping[str, Any], write: bool
+    ) -> Op[tuple[Mapping[str, Any], int]]:
+        return (yield from self._exchange(name, variables, retry_safe=not write, write=write))
+
     def _key_ledger(self, order_gid: str) -> Op[sk.Ledger]:
         """``ShipmentKeys``: the order's shipment-key metafield and its shipments' ids."""
-        data = yield from self._gql(
-            "ShipmentKeys", {"id": order_gid, "namespace": sk.NAMESPACE, "key": sk.KEY}
-        )
-        order = self._found(data, "order", "order", str(tg.legacy(order_gid)))
-        field = order.get("metafield") or {}
-        return sk.Ledger(
-            entries=sk.entries_from(field.get("value")),
-            digest=field.get("compareDigest") if field else None,
-            metafield_id=tg.legacy(field.get("id")),
-            shipments=tuple(str(tg.legacy(f.get("id"))) for f in order.get("fulfillments") or []),
-        )
+        return (yield from key_ledger.read(self._key_exchange, order_gid))
 
     def _key_write(self, order_gid: str) -> sk.Write:
-        def write(ledger: sk.Ledger, value: str) -> Op[sk.Ledger]:
-            """``metafieldsSet`` with ``compareDigest`` (null: the metafield must not exist)."""
-            metafield = {
-                "ownerId": order_gid,
-                "namespace": sk.NAMESPACE,
-                "key": sk.KEY,
-                "type": sk.TYPE,
-                "value": value,
-                "compareDigest": ledger.digest,
-            }
-            try:
-                payload = yield from self._mutate(
-                    "ShipmentKeysSet", "metafieldsSet", {"metafields": [metafield]}
-                )
-            except PlatformError as error:
-                if error.code in _STALE:
-                    raise sk.KeyConflict(str(error)) from error
-                raise
-            done = (payload.get("metafields") or [{}])[0] or {}
-            return ledger.written(value, done.get("compareDigest"), tg.legacy(done.get("id")))
-
-        return write
+        return key_ledger.writer(self._key_exchange, order_gid)
 
     def shipment_by_key(self, order: Order, key: str) -> Op[Fulfillment | None]:
         """The shipment the order's key ledger names for ``key`` (one read more), even once its

@@ -3,18 +3,13 @@
 
 REST takes one tracking number per shipment (``tracking_info`` has ``number``, ``url``,
 ``company``). Shopify keeps no key on a fulfillment, so the key lives in the order's
-``unified_orders.shipments`` metafield (:mod:`..shipment_keys`): read with
-``GET orders/{id}/metafields.json`` (and the order's shipment ids), the intent written before
-shipping and the shipment after (``POST`` the first time, ``PUT orders/{id}/metafields/{mid}.json``
-after). A same-key call returns the shipment the metafield names, or raises
-:class:`AmbiguousWrite` after an intent of unknown outcome.
-
-REST has no ``compareDigest``: the guarantee is weaker than GraphQL's. Two processes racing with
-one key on an order whose metafield exists can both read "no intent" and both ship; within one
-process the store's per-order lock serialises them. INFERRED: creating a namespace/key the order
-already has is refused (422), which stops that race while the metafield does not exist yet.
-A lost answer is settled by the core re-reading the order
-(:func:`unified_orders.shipments.find_shipment`); a look-alike is never adopted.
+``unified_orders.shipments`` metafield (:mod:`..shipment_keys`). REST has no compare-and-set for
+metafields, so the ledger is read and written through ``graphql.json`` with ``compareDigest``,
+exactly as the GraphQL dialect does (:mod:`..key_ledger`): two processes racing with one
+key, on any machines, cannot both ship. A same-key call returns the shipment the metafield
+names, or raises :class:`AmbiguousWrite` after an intent of unknown outcome. A lost answer is
+settled by the core re-reading the order (:func:`unified_orders.shipments.find_shipment`); a
+look-alike is never adopted.
 """
 
 from __future__ import annotations
@@ -26,6 +21,7 @@ from unified_orders.adapter import FulfillmentOptions, Op, Request, Response
 from unified_orders.errors import NotFound, PlatformError, ResponseLost
 from unified_orders.models import Fulfillment, FulfillmentOrder, Order, Tracking
 
+from .. import key_ledger
 from .. import shipment_keys as sk
 from ..base import ShopifyAdapterBase
 from ..vocabulary import PLATFORM, numeric_id
@@ -59,6 +55,10 @@ def _written(response: Response, key: str) -> Mapping[str, Any]:
     return body[key]  # type: ignore[no-any-return]
 
 
+def _order_gid(order_id: int) -> str:
+    return f"gid://shopify/Order/{order_id}"
+
+
 class RestShipments(ShopifyAdapterBase):
     """The shipment operations of the REST dialect."""
 
@@ -66,52 +66,20 @@ class RestShipments(ShopifyAdapterBase):
     #: The dialect's check of a fulfillment order's ``supported_actions`` (one read).
     _gate: Callable[[int, str], Op[dict[str, Any]]]
 
+    def _key_exchange(
+        self, name: str, variables: Mapping[str, Any], write: bool
+    ) -> Op[tuple[Mapping[str, Any], int]]:
+        """A key-ledger document sent to ``graphql.json``: one request of the REST bucket."""
+        response = yield key_ledger.request(name, variables, write=write)
+        return key_ledger.answer_data(name, response, write=write), response.status
+
     def _key_ledger(self, order_id: int) -> Op[sk.Ledger]:
-        """The order's shipment-key metafield and its shipments' ids (two reads)."""
-        response = yield Request(
-            "GET",
-            f"orders/{order_id}/metafields.json",
-            params={"namespace": sk.NAMESPACE, "key": sk.KEY},
-        )
-        body = response.body if isinstance(response.body, Mapping) else {}
-        found = [
-            m
-            for m in body.get("metafields") or []
-            if isinstance(m, Mapping)
-            and (m.get("namespace"), m.get("key")) == (sk.NAMESPACE, sk.KEY)
-        ]
-        field = found[0] if found else {}
-        response = yield Request(
-            "GET", f"orders/{order_id}.json", params={"fields": "id,fulfillments"}
-        )
-        order = _read(response, "order")
-        return sk.Ledger(
-            entries=sk.entries_from(field.get("value")),
-            metafield_id=str(field["id"]) if field.get("id") else None,
-            shipments=tuple(str(f.get("id")) for f in order.get("fulfillments") or []),
-        )
+        """The order's shipment-key metafield and its shipments' ids (one GraphQL read)."""
+        return (yield from key_ledger.read(self._key_exchange, _order_gid(order_id)))
 
     def _key_write(self, order_id: int) -> sk.Write:
-        def write(ledger: sk.Ledger, value: str) -> Op[sk.Ledger]:
-            """Create the metafield (a 422 for a key the order already has is a conflict), or
-            replace its value by id (no compare-and-set on REST)."""
-            metafield = {"namespace": sk.NAMESPACE, "key": sk.KEY, "type": sk.TYPE, "value": value}
-            if ledger.metafield_id is not None:
-                path = f"orders/{order_id}/metafields/{ledger.metafield_id}.json"
-                yield Request("PUT", path, json={"metafield": {"value": value, "type": sk.TYPE}})
-                return ledger.written(value, None, ledger.metafield_id)
-            try:
-                response = yield Request(
-                    "POST", f"orders/{order_id}/metafields.json", json={"metafield": metafield}
-                )
-            except PlatformError as error:
-                if error.status == 422 and "unique" in str(error):
-                    raise sk.KeyConflict(str(error)) from error
-                raise
-            made = _written(response, "metafield")
-            return ledger.written(value, None, str(made["id"]) if made.get("id") else None)
-
-        return write
+        """``metafieldsSet`` with ``compareDigest``, through ``graphql.json``."""
+        return key_ledger.writer(self._key_exchange, _order_gid(order_id))
 
     def shipment_by_key(self, order: Order, key: str) -> Op[Fulfillment | None]:
         """The shipment the order's key ledger names for ``key`` (one read more), even once its
@@ -155,7 +123,7 @@ class RestShipments(ShopifyAdapterBase):
         options: FulfillmentOptions,
     ) -> Op[Fulfillment]:
         """``POST fulfillments.json`` of exactly ``lines`` (every remaining unit when None); with
-        a key, once per key through the order's key ledger (five reads and two writes more)."""
+        a key, once per key through the order's key ledger (two reads and two writes more, through ``graphql.json``)."""
         fid = numeric_id(fulfillment_order_id, "fulfillment_order_id")
         body = fulfillment_body(fid, lines, tracking, options.notify)
         fo = yield from self._gate(fid, "create_fulfillment")

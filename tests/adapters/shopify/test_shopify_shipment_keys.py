@@ -1,8 +1,9 @@
 """Shipments once per idempotency key on Shopify, both dialects: the key kept in the order's
 ``unified_orders.shipments`` metafield (intent before shipping, the shipment after). The same key
 again ships nothing more; after a lost answer a new store finds the shipment, or raises
-AmbiguousWrite when the intent names none; two racing callers make one shipment (GraphQL
-``compareDigest``); the metafield shows nowhere but in the order's metafields."""
+AmbiguousWrite when the intent names none; two racing callers make one shipment (``compareDigest``,
+through ``graphql.json`` on both dialects); the metafield shows nowhere but in the order's
+metafields."""
 
 from __future__ import annotations
 
@@ -171,20 +172,31 @@ class Racing(httpx.BaseTransport):
         self.local = threading.local()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if b'"ShipmentKeysSet"' in request.read() and not getattr(self.local, "held", False):
+        ledger_write = b'"ShipmentKeysSet"' in request.read() or (
+            request.method in ("POST", "PUT") and "/metafields" in request.url.path
+        )  # the GraphQL mutation, or a REST metafield write (what REST once used)
+        if ledger_write and not getattr(self.local, "held", False):
             self.local.held = True
             self.barrier.wait()
         return self.inner.handle_request(request)
 
 
-def test_two_callers_racing_with_one_key_make_one_shipment(emulator: ShopifyEmulator) -> None:
+@pytest.mark.parametrize("api", API)
+@pytest.mark.parametrize("ledger_exists", [False, True], ids=["new ledger", "ledger exists"])
+def test_two_callers_racing_with_one_key_make_one_shipment(
+    emulator: ShopifyEmulator, api: str, ledger_exists: bool
+) -> None:
+    """Two stores (each locking on its own: two machines) read the ledger, then both write their
+    intent: ``compareDigest`` lets one through, on either dialect (REST writes the ledger through
+    ``graphql.json``), whether or not the order's metafield existed before."""
     order, fo, line = open_fo(connect(emulator, "graphql"))
+    if ledger_exists:
+        _set_ledger(emulator, order.id, "{}", None)
     transport = Racing(emulator_transport(emulator))
     outcomes: list[object] = []
 
     def caller() -> None:
-        # sandbox=True: each store locks on its own (separate machines)
-        store = uo.connect("shopify", sandbox=True, api="graphql", transport=transport)
+        store = uo.connect("shopify", sandbox=True, api=api, transport=transport)
         try:
             outcomes.append(
                 store.fulfillments.create(fo.id, lines={line.id: 1}, idempotency_key="R")
@@ -205,28 +217,33 @@ def test_two_callers_racing_with_one_key_make_one_shipment(emulator: ShopifyEmul
     assert len(outcomes) == 2
 
 
+def _set_ledger(emulator: ShopifyEmulator, order_id: str, value: str, compare: str | None) -> Any:
+    """``metafieldsSet`` of the order's ledger straight on the sandbox: its payload."""
+    body = {
+        "query": "mutation S($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) "
+        "{ metafields { compareDigest } userErrors { field message code } } }",
+        "variables": {
+            "m": [
+                {
+                    "ownerId": f"gid://shopify/Order/{order_id}",
+                    "namespace": "unified_orders",
+                    "key": "shipments",
+                    "type": "json",
+                    "value": value,
+                    "compareDigest": compare,
+                }
+            ]
+        },
+    }
+    return emulator.graphql.handle(body, "2026-04")[1]["data"]["metafieldsSet"]
+
+
 def test_a_stale_digest_is_refused(emulator: ShopifyEmulator) -> None:
     """The sandbox's compare-and-set: null needs an absent metafield, a digest the current one."""
-    order_gid = f"gid://shopify/Order/{next(iter(emulator.state.data['orders']))}"
+    order_id = str(next(iter(emulator.state.data["orders"])))
 
     def set_(value: str, compare: str | None) -> Any:
-        body = {
-            "query": "mutation S($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) "
-            "{ metafields { compareDigest } userErrors { field message code } } }",
-            "variables": {
-                "m": [
-                    {
-                        "ownerId": order_gid,
-                        "namespace": "unified_orders",
-                        "key": "shipments",
-                        "type": "json",
-                        "value": value,
-                        "compareDigest": compare,
-                    }
-                ]
-            },
-        }
-        return emulator.graphql.handle(body, "2026-04")[1]["data"]["metafieldsSet"]
+        return _set_ledger(emulator, order_id, value, compare)
 
     assert set_("{}", None)["metafields"][0]["compareDigest"] == digest("{}")
     [refused] = set_('{"a":{}}', None)["userErrors"]
