@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from unified_orders.adapter import Op, Request, Response
+from unified_orders.adapter import Op, Request
 from unified_orders.errors import NotFound, PlatformError, ResponseLost
 
 from . import shipment_keys as sk
 from .vocabulary import PLATFORM
 
-__all__ = ["KEY_DOCUMENTS", "STALE", "Exchange", "answer_data", "read", "request", "writer"]
+__all__ = ["KEY_DOCUMENTS", "STALE", "Exchange", "read", "request", "writer"]
 
 KEY_DOCUMENTS = {
     "ShipmentKeys": """
@@ -63,33 +63,6 @@ def request(name: str, variables: Mapping[str, Any], *, write: bool) -> Request:
         retry_safe=not write,
         write=write,
     )
-
-
-def answer_data(name: str, response: Response, *, write: bool) -> Mapping[str, Any]:
-    """The ``data`` of an answer: top-level ``errors`` are a typed error (a lost response for
-    the mutation when Shopify failed internally: it may have taken effect); no data is a read
-    error for the query and a lost response for the mutation."""
-    body = response.body
-    data = body.get("data") if isinstance(body, Mapping) else None
-    errors = body.get("errors") if isinstance(body, Mapping) else None
-    if errors:
-        internal = isinstance(errors, list) and any(
-            isinstance(e, Mapping)
-            and (e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"
-            for e in errors
-        )
-        if write and internal:
-            raise ResponseLost(f"{name}: an internal error; it may have taken effect")
-        raise PlatformError(
-            f"{name}: {errors}", status=response.status, platform=PLATFORM, code="graphql_errors"
-        )
-    if not isinstance(data, Mapping):
-        if write:
-            raise ResponseLost(f"{name}: no data; it may have taken effect", response=response)
-        raise PlatformError(
-            f"{name}: no data in the answer", status=response.status, platform=PLATFORM
-        )
-    return data
 
 
 def _legacy(gid: Any) -> str | None:

@@ -24,6 +24,7 @@ from unified_orders.webhooks.subscriptions import (
     platform_topics,
 )
 
+from .answers import graphql_data
 from .vocabulary import PLATFORM
 
 __all__ = ["DOCUMENTS", "TOPICS", "ShopifySubscriptions"]
@@ -91,23 +92,6 @@ def _subscription(node: Mapping[str, Any]) -> WebhookSubscription:
     )
 
 
-def _data(response: Response, name: str, *, write: bool) -> Mapping[str, Any]:
-    body = response.body
-    data = body.get("data") if isinstance(body, Mapping) else None
-    errors = body.get("errors") if isinstance(body, Mapping) else None
-    if errors:
-        raise PlatformError(
-            f"{name}: {errors}", status=response.status, platform=PLATFORM, code="graphql_errors"
-        )
-    if not isinstance(data, Mapping):
-        if write:
-            raise ResponseLost(f"{name}: no data; it may have taken effect", response=response)
-        raise PlatformError(
-            f"{name}: no data in the answer", status=response.status, platform=PLATFORM
-        )
-    return data
-
-
 def _refused(name: str, errors: Any, response: Response) -> PlatformError:
     text = "; ".join(str(e.get("message")) for e in errors if isinstance(e, Mapping))
     return PlatformError(
@@ -152,7 +136,7 @@ class ShopifySubscriptions:
                 continue
             name = "WebhookSubscriptionCreate"
             response = yield self._request(name, {"topic": topic, "uri": url}, write=True)
-            payload = _data(response, name, write=True).get("webhookSubscriptionCreate")
+            payload = graphql_data(name, response, write=True).get("webhookSubscriptionCreate")
             if not isinstance(payload, Mapping):
                 raise ResponseLost(f"{name}: no payload; it may have taken effect")
             if payload.get("userErrors"):
@@ -168,7 +152,7 @@ class ShopifySubscriptions:
             name = "WebhookSubscriptions"
             response = yield self._request(name, {"after": after}, write=False)
             try:
-                page = _data(response, name, write=False)["webhookSubscriptions"]
+                page = graphql_data(name, response, write=False)["webhookSubscriptions"]
                 found += [_subscription(node) for node in page["nodes"]]
                 info = page["pageInfo"]
             except (KeyError, TypeError) as error:
@@ -194,7 +178,7 @@ class ShopifySubscriptions:
             )
         name = "WebhookSubscriptionDelete"
         response = yield self._request(name, {"id": ident}, write=True)
-        payload = _data(response, name, write=True).get("webhookSubscriptionDelete")
+        payload = graphql_data(name, response, write=True).get("webhookSubscriptionDelete")
         if not isinstance(payload, Mapping):
             raise ResponseLost(f"{name}: no payload; it may have taken effect")
         if payload.get("userErrors"):

@@ -23,6 +23,7 @@ from unified_orders.models import Fulfillment, FulfillmentOrder, Order, Tracking
 
 from .. import key_ledger
 from .. import shipment_keys as sk
+from ..answers import graphql_data
 from ..base import ShopifyAdapterBase
 from ..vocabulary import PLATFORM, numeric_id
 from .translate.fulfillment_orders import fulfillment_order_from_rest
@@ -71,7 +72,7 @@ class RestShipments(ShopifyAdapterBase):
     ) -> Op[tuple[Mapping[str, Any], int]]:
         """A key-ledger document sent to ``graphql.json``: one request of the REST bucket."""
         response = yield key_ledger.request(name, variables, write=write)
-        return key_ledger.answer_data(name, response, write=write), response.status
+        return graphql_data(name, response, write=write), response.status
 
     def _key_ledger(self, order_id: int) -> Op[sk.Ledger]:
         """The order's shipment-key metafield and its shipments' ids (one GraphQL read)."""

@@ -169,15 +169,16 @@ class OrderAmounts:
     tax_adjustment: Money | None
 
     def fields(self) -> dict[str, Any]:
-        """The amounts as ``Order`` keyword arguments."""
+        """The amounts as ``Order`` keyword arguments, in ``Order``'s field order (so a build
+        passing every field in order takes ``trusted``'s no-copy path)."""
         return {
-            "subtotal": self.subtotal,
-            "discount": self.discount,
             "shipping": self.shipping,
-            "shipping_tax": self.shipping_tax,
+            "subtotal": self.subtotal,
             "tax": self.tax,
             "total": self.total,
+            "discount": self.discount,
             "taxes_included": self.taxes_included,
+            "shipping_tax": self.shipping_tax,
             "adjustment": self.adjustment,
             "tax_adjustment": self.tax_adjustment,
         }

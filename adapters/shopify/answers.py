@@ -1,0 +1,41 @@
+"""Reading a GraphQL answer outside the GraphQL dialect's plumbing: what the REST dialect needs
+for the documents it sends to ``graphql.json`` (webhook subscriptions, the shipment-key ledger)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from unified_orders.adapter import Response
+from unified_orders.errors import PlatformError, ResponseLost
+
+from .vocabulary import PLATFORM
+
+__all__ = ["graphql_data"]
+
+
+def graphql_data(name: str, response: Response, *, write: bool) -> Mapping[str, Any]:
+    """The ``data`` of the answer to document ``name``: top-level ``errors`` are a typed error (a
+    lost response for a mutation Shopify failed on internally: it may have taken effect); no
+    data is a read error for a query and a lost response for a mutation."""
+    body = response.body
+    data = body.get("data") if isinstance(body, Mapping) else None
+    errors = body.get("errors") if isinstance(body, Mapping) else None
+    if errors:
+        internal = isinstance(errors, list) and any(
+            isinstance(e, Mapping)
+            and (e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"
+            for e in errors
+        )
+        if write and internal:
+            raise ResponseLost(f"{name}: an internal error; it may have taken effect")
+        raise PlatformError(
+            f"{name}: {errors}", status=response.status, platform=PLATFORM, code="graphql_errors"
+        )
+    if not isinstance(data, Mapping):
+        if write:
+            raise ResponseLost(f"{name}: no data; it may have taken effect", response=response)
+        raise PlatformError(
+            f"{name}: no data in the answer", status=response.status, platform=PLATFORM
+        )
+    return data
