@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from toy_ledger import ANY_RESTOCK, four_unit_order, usd
 
 import unified_orders as uo
 from unified_orders import planning
@@ -16,8 +17,6 @@ from unified_orders.http import Fault, FaultInjectingTransport, SyncDriver, emul
 from unified_orders.keys import check_key
 from unified_orders.operations.returns import process_key, unprocessed
 from unified_orders.store import Store
-
-usd = lambda amount: uo.Money.of(amount, "USD")  # noqa: E731
 
 
 class Depot(uo.Emulator):
@@ -80,11 +79,7 @@ class Depot(uo.Emulator):
 
 class DepotAdapter(uo.Adapter):
     platform = "depot"
-    restock_policy = uo.RestockPolicy(
-        unfulfilled=frozenset(uo.Restock),
-        fulfilled=frozenset(uo.Restock),
-        fulfilled_digital=frozenset(uo.Restock),
-    )
+    restock_policy = ANY_RESTOCK
     calculates_refunds = False
     stores_idempotency_keys = True
     capabilities = frozenset(  # type: ignore[assignment]
@@ -140,36 +135,7 @@ class DepotAdapter(uo.Adapter):
     def get_order(self, order_id: str) -> Op[uo.Order]:
         body = (yield Request("GET", f"orders/{order_id}")).body
         refunds = [self._refund(r) for r in body["refunds"]]
-        return uo.Order(
-            id="1",
-            platform="depot",
-            currency="USD",
-            status=uo.OrderStatus.OPEN,
-            lines=[
-                uo.LineItem(
-                    id="L",
-                    quantity=4,
-                    current_quantity=4,
-                    fulfilled_quantity=4,
-                    refunded_quantity=sum(r.lines[0].quantity for r in refunds),
-                    unit_price=usd("25.00"),
-                    total=usd("100.00"),
-                )
-            ],
-            transactions=[
-                uo.Transaction(
-                    id="T",
-                    kind=uo.TransactionKind.SALE,
-                    status=uo.TransactionStatus.SUCCESS,
-                    amount=usd("100.00"),
-                )
-            ],
-            refunds=refunds,
-            shipping=usd(0),
-            subtotal=usd(100),
-            tax=usd(0),
-            total=usd(100),
-        )
+        return four_unit_order("depot", refunds, sum(r.lines[0].quantity for r in refunds))
 
     def get_return(self, return_id: str) -> Op[uo.Return]:
         return self._return((yield Request("GET", f"returns/{return_id}")).body)

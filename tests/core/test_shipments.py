@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
+from toy_ledger import ANY_RESTOCK
 
 import unified_orders as uo
 from unified_orders.adapter import FulfillmentOptions, Op, Request
@@ -69,11 +70,7 @@ class Depot(uo.Emulator):
 
 class DepotAdapter(uo.Adapter):
     platform = "depot"
-    restock_policy = uo.RestockPolicy(
-        unfulfilled=frozenset(uo.Restock),
-        fulfilled=frozenset(uo.Restock),
-        fulfilled_digital=frozenset(uo.Restock),
-    )
+    restock_policy = ANY_RESTOCK
     stores_shipment_keys = True
     tracking_numbers_per_shipment = 2
     capabilities = frozenset(  # type: ignore[assignment]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from toy_ledger import ANY_RESTOCK, four_unit_order, usd
 
 import unified_orders as uo
 from unified_orders.adapter import Op, RefundOptions, Request
@@ -58,11 +59,7 @@ class Ledger(uo.Emulator):
 
 class LedgerAdapter(uo.Adapter):
     platform = "ledger"
-    restock_policy = uo.RestockPolicy(
-        unfulfilled=frozenset(uo.Restock),
-        fulfilled=frozenset(uo.Restock),
-        fulfilled_digital=frozenset(uo.Restock),
-    )
+    restock_policy = ANY_RESTOCK
     calculates_refunds = False
     stores_idempotency_keys = True
     capabilities = frozenset({uo.Capability.ORDERS_GET, uo.Capability.REFUNDS_CREATE})  # type: ignore[assignment]
@@ -70,7 +67,6 @@ class LedgerAdapter(uo.Adapter):
 
     def get_order(self, order_id: str) -> Op[uo.Order]:
         body = (yield Request("GET", f"orders/{order_id}")).body
-        usd = lambda amount: uo.Money.of(amount, "USD")  # noqa: E731
         refunds = [
             uo.Refund(
                 id=r["id"],
@@ -93,36 +89,7 @@ class LedgerAdapter(uo.Adapter):
             for r in body["refunds"]
         ]
         refunded = sum(r["quantity"] for r in body["refunds"])
-        return uo.Order(
-            id="1",
-            platform="ledger",
-            currency="USD",
-            status=uo.OrderStatus.OPEN,
-            lines=[
-                uo.LineItem(
-                    id="L",
-                    quantity=4,
-                    current_quantity=4,
-                    fulfilled_quantity=4,
-                    refunded_quantity=refunded,
-                    unit_price=usd("25.00"),
-                    total=usd("100.00"),
-                )
-            ],
-            transactions=[
-                uo.Transaction(
-                    id="T",
-                    kind=uo.TransactionKind.SALE,
-                    status=uo.TransactionStatus.SUCCESS,
-                    amount=usd("100.00"),
-                )
-            ],
-            refunds=refunds,
-            shipping=usd(0),
-            subtotal=usd(100),
-            tax=usd(0),
-            total=usd(100),
-        )
+        return four_unit_order("ledger", refunds, refunded)
 
     def create_refund(
         self, order: uo.Order, calculation: uo.RefundCalculation, options: RefundOptions
