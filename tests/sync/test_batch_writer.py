@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-from pg_cluster import one
+from pg_cluster import execute, one, query
 
+from unified_orders.adapter import ReadFailure
 from unified_orders.sync.batching import BatchWriter
 from unified_orders.sync.databases import open_destination
+from unified_orders.sync.destination import RunFinish, StateSave, Write
 from unified_orders.sync.writer import Database, PageWrite, RunState
 
 SYNCED = datetime(2026, 1, 1)
@@ -27,12 +30,13 @@ class RecordingDatabase:
         self.poison = poison
         self.gate = threading.Event()
 
-    def write_pages(self, pages: Sequence[PageWrite]) -> None:
+    def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
         self.gate.wait(5)
-        stores = [page.state.store for page in pages]
+        stores = [write.state.store for write in writes]
         if self.poison in stores:
             raise ValueError(f"cannot write {self.poison}")
         self.batches.append(stores)
+        return {write.state.store: 7 for write in writes if isinstance(write, RunFinish)}
 
 
 def page(store: str, cursor: str) -> PageWrite:
@@ -81,11 +85,11 @@ def test_a_page_that_cannot_be_written_fails_only_its_store() -> None:
 def test_a_batch_saves_every_store_cursor_in_one_transaction(db: Path | str) -> None:
     database = open_destination(db)
     try:
-        database.write_pages([page("a", "c1"), page("b", "c9")])
+        database.write_batch([page("a", "c1"), page("b", "c9")])
         assert database.state("a", "toy").run_cursor == "c1"
         assert database.state("b", "toy").run_cursor == "c9"
         with pytest.raises(Exception, match=r"(?i)null"):  # no store name: the batch fails...
-            database.write_pages([page("a", "c2"), page(None, "c3")])  # type: ignore[arg-type]
+            database.write_batch([page("a", "c2"), page(None, "c3")])  # type: ignore[arg-type]
         assert database.state("a", "toy").run_cursor == "c1"  # ...as a whole
     finally:
         database.close()
@@ -105,7 +109,7 @@ def test_a_file_of_the_indexed_schema_is_rebuilt_without_growing_indexes(tmp_pat
         con.execute("INSERT INTO sync_seen VALUES ('a', 'r', '1')")
     database = Database(path)
     try:
-        database.write_pages([page("a", "c1")])
+        database.write_batch([page("a", "c1")])
         indexed = {
             row[0]
             for row in database.con.execute(
@@ -117,3 +121,95 @@ def test_a_file_of_the_indexed_schema_is_rebuilt_without_growing_indexes(tmp_pat
         assert database.con.execute("SELECT * FROM sync_seen").fetchall() == [("a", "r", "1")]
     finally:
         database.close()
+
+
+def run_state(store: str, cursor: str | None) -> RunState:
+    return RunState(store=store, platform="toy", run_id="r", run_mode="full", run_cursor=cursor)
+
+
+def test_a_run_start_and_end_share_transactions_with_other_stores_pages() -> None:
+    db = RecordingDatabase()
+    finished: dict[str, int] = {}
+
+    async def main() -> None:
+        async with BatchWriter(db) as writer:  # type: ignore[arg-type]
+
+            async def one(name: str) -> None:
+                await writer.write(StateSave(run_state(name, None)))
+                await writer.write(page(name, "c1"))
+                done = replace(run_state(name, None), run_id=None, run_mode=None)
+                finished[name] = await writer.write(RunFinish(run_state(name, "c1"), done, None))
+
+            tasks = [asyncio.create_task(one(f"s{i}")) for i in range(20)]
+            await asyncio.sleep(0.05)
+            db.gate.set()
+            await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    assert finished == {f"s{i}": 7 for i in range(20)}  # each store gets its own count
+    assert len(db.batches) <= 6  # 60 writes; one transaction per store and kind would be 60
+
+
+def test_a_batch_is_written_in_order_and_counts_each_finished_run(db: Path | str) -> None:
+    database = open_destination(db)
+    try:
+        database.write_batch([page("a", "c1"), StateSave(run_state("a", "c0")), page("b", "c9")])
+        assert database.state("a", "toy").run_cursor == "c0"  # the later write wins
+        assert database.state("b", "toy").run_cursor == "c9"
+        done = replace(run_state("b", None), run_id=None, run_mode=None, last_completed_at=SYNCED)
+        deleted = database.write_batch([RunFinish(run_state("b", "c9"), done, None)])
+        assert deleted == {"b": 0}
+        assert not database.state("b", "toy").in_progress
+    finally:
+        database.close()
+
+
+def test_an_order_read_after_failing_in_one_batch_has_no_error_left(db: Path | str) -> None:
+    failed = replace(page("a", "c1"), failures=[ReadFailure("o1", "ReadError: reset")])
+    read = replace(page("a", "c2"), seen=["o1"])
+
+    def batch(*writes: Write) -> None:
+        database = open_destination(db)
+        try:
+            database.write_batch(writes)
+        finally:
+            database.close()
+
+    batch(failed, read)  # failed, then read: nothing left to retry
+    assert one(db, "SELECT count(*) FROM sync_errors") == 0
+    batch(read, failed)  # read, then failed: the error stays
+    assert one(db, "SELECT order_id FROM sync_errors") == "o1"
+
+
+def test_a_run_ended_in_the_batch_that_carries_its_last_page_sees_that_page(
+    db: Path | str,
+) -> None:
+    database = open_destination(db)
+    database.close()  # the schema
+    execute(
+        db,
+        (
+            (
+                "INSERT INTO orders (store, platform, id, created_at, content_hash, synced_at) "
+                "VALUES (?, 'toy', ?, ?, 'h', ?)",
+                [s, i, SYNCED, SYNCED],
+            )
+            for s, i in (("a", "o1"), ("a", "o2"), ("b", "o1"))
+        ),
+    )
+    done = replace(run_state("a", None), run_id=None, run_mode=None, last_completed_at=SYNCED)
+    database = open_destination(db)
+    try:
+        deleted = database.write_batch(
+            [
+                replace(page("a", "c1"), seen=["o1"]),  # a's last page, then a's end
+                RunFinish(run_state("a", "c1"), done, None),
+                RunFinish(run_state("b", "c1"), replace(done, store="b"), None),  # b saw none
+            ]
+        )
+    finally:
+        database.close()
+    assert deleted == {"a": 1, "b": 1}
+    gone = query(db, "SELECT store, id FROM orders WHERE deleted_at IS NOT NULL ORDER BY 1, 2")
+    assert gone == [("a", "o2"), ("b", "o1")]
+    assert one(db, "SELECT count(*) FROM sync_seen") == 0

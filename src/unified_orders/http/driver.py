@@ -140,7 +140,7 @@ class _Session:
         headers = {"accept": "application/json", **dict(auth), **dict(request.headers or {})}
         content = None
         if request.json is not None:
-            content = jsonutil.dumps(request.json).encode()
+            content = jsonutil.encode(request.json)
             headers.setdefault("content-type", "application/json")
         built = client.build_request(
             request.method, request.url, params=request.params, content=content, headers=headers

@@ -42,7 +42,7 @@ def emulator_transport(emulator: Emulator) -> httpx.MockTransport:
         if isinstance(payload, bytes):  # a file the emulator serves as is (a bulk export's)
             data = payload
         else:
-            data = b"" if payload is None else jsonutil.dumps(payload).encode()
+            data = b"" if payload is None else jsonutil.encode(payload)
         return httpx.Response(status, content=data, headers=out)
 
     return httpx.MockTransport(handle)

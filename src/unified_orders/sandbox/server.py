@@ -33,6 +33,9 @@ from .protocol import CONTROL_PREFIX, ERROR_HEADER, PLATFORM_HEADER, split_store
 
 __all__ = ["SandboxServer", "ServedStore"]
 
+#: Connections the server's socket holds before it accepts them.
+CONNECTION_BACKLOG = 128
+
 
 @dataclass
 class ServedStore:
@@ -67,7 +70,13 @@ class SandboxServer:
         self._in_flight = 0
         self._closing = False
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        server_class = type("_Server", (ThreadingHTTPServer,), {"address_family": family})
+        # socketserver's default backlog (5) resets connections when many clients (a sync of
+        # 50 stores) connect at once; a real platform does not
+        server_class = type(
+            "_Server",
+            (ThreadingHTTPServer,),
+            {"address_family": family, "request_queue_size": CONNECTION_BACKLOG},
+        )
         self._http: ThreadingHTTPServer = server_class((host, port), _handler_for(self))
         self._http.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -163,7 +172,7 @@ class SandboxServer:
         out = {"content-type": "application/json", **dict(extra)}
         if isinstance(payload, bytes):  # a file the emulator serves as is (a bulk export's)
             return status, payload, out
-        return status, (b"" if payload is None else jsonutil.dumps(payload).encode()), out
+        return status, (b"" if payload is None else jsonutil.encode(payload)), out
 
     def _unknown(self, name: str) -> str:
         served = ", ".join(sorted(self.stores)) or "none"

@@ -1,10 +1,11 @@
-"""One writer for every store of a sync: pages queue up and are written in shared transactions.
+"""One writer for every store of a sync: writes queue up and go in shared transactions.
 
-Each store task hands its page to :meth:`BatchWriter.write` and waits until that page is
-committed, so a store never runs ahead of its saved cursor (kill-safety is unchanged: a page and
-the cursor after it are in the same transaction). While one batch is being written, pages of the
-other stores queue; the next transaction takes all of them at once. With many stores the number
-of transactions (and of the database's per-statement costs) grows with the batches, not the pages.
+Each store task hands its page (or its state, or the end of its run) to :meth:`BatchWriter.write`
+and waits until it is committed, so a store never runs ahead of its saved cursor (kill-safety is
+unchanged: a page and the cursor after it are in the same transaction). While one batch is being
+written, the other stores' writes queue; the next transaction takes all of them at once. With
+many stores the number of transactions (and of the database's per-statement costs) grows with
+the batches, not with the stores.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-from .destination import Destination, PageWrite
+from .destination import Destination, PageWrite, RunFinish, Write
 
 __all__ = ["BatchWriter"]
 
@@ -23,14 +24,22 @@ MAX_BATCH_ORDERS = 5_000
 
 @dataclass
 class _Job:
-    page: PageWrite
-    done: asyncio.Future[None] = field(
+    write: Write
+    done: asyncio.Future[int] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
+    @property
+    def store(self) -> str:
+        return self.write.state.store
+
+    @property
+    def orders(self) -> int:
+        return len(self.write.changed) if isinstance(self.write, PageWrite) else 0
+
 
 class BatchWriter:
-    """Writes queued pages of all stores, one transaction per batch; use as an async context."""
+    """Writes the queued writes of all stores, one transaction per batch; an async context."""
 
     def __init__(self, db: Destination) -> None:
         self.db = db
@@ -48,37 +57,39 @@ class BatchWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def write(self, page: PageWrite) -> None:
-        """Queue ``page`` and return once it is committed (or raise what writing it raised)."""
-        job = _Job(page)
+    async def write(self, write: Write) -> int:
+        """Queue ``write`` and return once it is committed (or raise what writing it raised):
+        for a :class:`~.destination.RunFinish`, how many orders it marked deleted, else 0."""
+        job = _Job(write)
         self._queue.put_nowait(job)
-        await job.done
+        return await job.done
 
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            orders = len(batch[0].page.changed)
+            orders = batch[0].orders
             while not self._queue.empty() and orders < MAX_BATCH_ORDERS:
                 job = self._queue.get_nowait()
                 batch.append(job)
-                orders += len(job.page.changed)
+                orders += job.orders
             await self._commit(batch)
 
     async def _commit(self, batch: list[_Job]) -> None:
         try:
-            await asyncio.to_thread(self.db.write_pages, [job.page for job in batch])
+            deleted = await asyncio.to_thread(self.db.write_batch, [job.write for job in batch])
         except Exception as error:
             if len(batch) == 1:
                 _fail(batch[0], error)
                 return
-            # one store's page must not fail the others: write each page alone
+            # one store's write must not fail the others: write each alone
             for job in batch:
                 await self._commit([job])
             return
         self.transactions += 1
         for job in batch:
             if not job.done.done():
-                job.done.set_result(None)
+                finished = isinstance(job.write, RunFinish)
+                job.done.set_result(deleted.get(job.store, 0) if finished else 0)
 
 
 def _fail(job: _Job, error: BaseException) -> None:

@@ -25,8 +25,11 @@ __all__ = [
     "Destination",
     "PageWrite",
     "Reader",
+    "RunFinish",
     "RunState",
+    "StateSave",
     "StoreBusy",
+    "Write",
     "is_postgres_url",
     "placed_window_start",
     "target_text",
@@ -106,6 +109,56 @@ class PageWrite:
     saves_state: bool = True
 
 
+@dataclass(frozen=True)
+class StateSave:
+    """A store's state alone (a run started, a phase begun), written with a batch."""
+
+    state: RunState
+
+
+@dataclass(frozen=True)
+class RunFinish:
+    """The end of a store's run: the orders it did not see (in scope) marked deleted, its seen
+    ids forgotten, and ``completed`` saved.
+
+    ``deleted_scope`` is False for runs that cannot see deletions (updated-since listings), None
+    for a full run (every stored order is in scope), or the earliest ``created_at`` a windowed
+    run covers.
+    """
+
+    state: RunState
+    completed: RunState
+    deleted_scope: datetime | bool | None
+
+
+#: What a batch transaction writes.
+Write = PageWrite | StateSave | RunFinish
+
+
+def in_rounds(writes: Sequence[Write]) -> list[list[Write]]:
+    """``writes`` in rounds of at most one write per store: round n holds each store's n-th
+    write. Within a round the writes concern different stores, so a destination may write them
+    in any order (each kind at once); the rounds go in order."""
+    rounds: list[list[Write]] = []
+    count: dict[str, int] = {}
+    for write in writes:
+        n = count.get(write.state.store, 0)
+        count[write.state.store] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(write)
+    return rounds
+
+
+def state_after(write: Write) -> RunState | None:
+    """The state a write leaves its store in (None: a page that does not save it)."""
+    if isinstance(write, RunFinish):
+        return write.completed
+    if isinstance(write, PageWrite) and not write.saves_state:
+        return None
+    return write.state
+
+
 def replaced_ids(pages: Sequence[PageWrite]) -> dict[str, list[str]]:
     """The ids whose old rows a batch replaces, per store."""
     out: dict[str, list[str]] = {}
@@ -150,13 +203,10 @@ class Destination(Protocol):
     def unlisted_ids(self, store: str, run_id: str) -> list[str]:
         """Stored (not deleted) orders of ``store`` that run ``run_id`` has not noted as seen."""
 
-    def write_pages(self, pages: Sequence[PageWrite]) -> None:
-        """Write pages of any stores, each with the state after it, in ONE transaction."""
-
-    def finish_run(
-        self, state: RunState, completed: RunState, deleted_scope: datetime | bool | None
-    ) -> int:
-        """Complete a run (mark unseen orders in scope deleted); how many were newly deleted."""
+    def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
+        """Write pages (each with the state after it), states and run ends of any stores, in
+        order, in ONE transaction; for each store whose run a :class:`RunFinish` ends, how many
+        orders it newly marked deleted."""
 
     def counts(self, store: str | None = None) -> dict[str, int]:
         """Row counts per data table (of one store, or all)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -25,10 +24,14 @@ import psycopg
 from ..errors import ConfigurationError
 from .destination import (
     PageWrite,
+    RunFinish,
     RunState,
     StoreBusy,
+    Write,
+    in_rounds,
     present_ids,
     replaced_ids,
+    state_after,
     target_text,
 )
 from .schema import ORDER_CHILDREN, SCHEMA_VERSION, TABLES, postgres_schema_sql, postgres_type
@@ -207,31 +210,40 @@ class PostgresDatabase:
         ).fetchall()
         return [str(row[0]) for row in rows]
 
-    def write_pages(self, pages: Sequence[PageWrite]) -> None:
-        """Write pages of any stores in ONE transaction (see :meth:`Destination.write_pages`)."""
-        if not pages:
-            return
+    def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
+        """Write pages, states and run ends of any stores, each store's in order, in ONE
+        transaction (see :meth:`Destination.write_batch`)."""
+        deleted: dict[str, int] = {}
+        states: dict[str, RunState] = {}  # nothing in a batch reads them: saved at the end
         with self._lock, self.con.transaction():
-            for page in pages:
-                self._page_bookkeeping(page)
-            for store, ids in replaced_ids(pages).items():
+            for round_ in in_rounds(writes):
+                self._pages([w for w in round_ if isinstance(w, PageWrite)])
+                for write in round_:
+                    if isinstance(write, RunFinish):
+                        deleted[write.state.store] = self._finish(write)
+                    state = state_after(write)
+                    if state is not None:
+                        states[state.store] = state
+            for state in states.values():
+                self._put_state(state)
+        return deleted
+
+    def _pages(self, pages: Sequence[PageWrite]) -> None:
+        for page in pages:
+            self._page_bookkeeping(page)
+        for store, ids in replaced_ids(pages).items():
+            self.con.execute("DELETE FROM orders WHERE store = %s AND id = ANY(%s)", [store, ids])
+            for table in ORDER_CHILDREN:
                 self.con.execute(
-                    "DELETE FROM orders WHERE store = %s AND id = ANY(%s)", [store, ids]
+                    f"DELETE FROM {table} WHERE store = %s AND order_id = ANY(%s)",
+                    [store, ids],
                 )
-                for table in ORDER_CHILDREN:
-                    self.con.execute(
-                        f"DELETE FROM {table} WHERE store = %s AND order_id = ANY(%s)",
-                        [store, ids],
-                    )
-            changed = {
-                (page.state.store, rows.order_id): rows for page in pages for rows in page.changed
-            }
-            for table in ("orders", *ORDER_CHILDREN):
-                batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
-                self._upsert(table, batch)
-            for page in pages:
-                if page.saves_state:
-                    self._put_state(page.state)
+        changed = {
+            (page.state.store, rows.order_id): rows for page in pages for rows in page.changed
+        }
+        for table in ("orders", *ORDER_CHILDREN):
+            batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
+            self._upsert(table, batch)
 
     def _upsert(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -273,31 +285,29 @@ class PostgresDatabase:
                 [state.store, state.run_id, present],
             )
 
-    def finish_run(
-        self, state: RunState, completed: RunState, deleted_scope: datetime | bool | None
-    ) -> int:
-        """Complete a run: mark orders it did not see as deleted, then save ``completed``."""
+    def _finish(self, run: RunFinish) -> int:
+        """Complete a run: mark orders it did not see as deleted (how many); the caller saves
+        ``run.completed``."""
+        state, completed, scope = run.state, run.completed, run.deleted_scope
         deleted = 0
-        with self._lock, self.con.transaction():
-            if deleted_scope is not False:
-                window = "" if deleted_scope is None else "AND o.created_at >= %s "
-                params: list[Any] = [completed.last_completed_at, state.store]
-                if deleted_scope is not None:
-                    params.append(deleted_scope)
-                params.append(state.run_id)
-                cursor = self.con.execute(
-                    "UPDATE orders o SET deleted_at = %s WHERE o.store = %s "
-                    "AND o.deleted_at IS NULL " + window + "AND NOT EXISTS (SELECT 1 FROM "
-                    "sync_seen s WHERE s.store = o.store AND s.run_id = %s AND s.order_id = o.id)",
-                    params,
-                )
-                deleted = max(cursor.rowcount, 0)
-            self.con.execute("DELETE FROM sync_seen WHERE store = %s", [state.store])
-            self.con.execute(
-                "UPDATE stores SET last_synced_at = %s WHERE store = %s",
-                [completed.last_completed_at, state.store],
+        if scope is not False:
+            window = "" if scope is None else "AND o.created_at >= %s "
+            params: list[Any] = [completed.last_completed_at, state.store]
+            if scope is not None:
+                params.append(scope)
+            params.append(state.run_id)
+            cursor = self.con.execute(
+                "UPDATE orders o SET deleted_at = %s WHERE o.store = %s "
+                "AND o.deleted_at IS NULL " + window + "AND NOT EXISTS (SELECT 1 FROM "
+                "sync_seen s WHERE s.store = o.store AND s.run_id = %s AND s.order_id = o.id)",
+                params,
             )
-            self._put_state(completed)
+            deleted = max(cursor.rowcount, 0)
+        self.con.execute("DELETE FROM sync_seen WHERE store = %s", [state.store])
+        self.con.execute(
+            "UPDATE stores SET last_synced_at = %s WHERE store = %s",
+            [completed.last_completed_at, state.store],
+        )
         return deleted
 
     def counts(self, store: str | None = None) -> dict[str, int]:

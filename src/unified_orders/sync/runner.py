@@ -48,7 +48,9 @@ from .destination import (
     DEFAULT_DB,
     Destination,
     PageWrite,
+    RunFinish,
     RunState,
+    StateSave,
     StoreBusy,
     placed_window_start,
 )
@@ -110,7 +112,6 @@ class _StoreSync:
         keep_raw: bool,
         progress: Progress,
         writer: BatchWriter,
-        write_lock: asyncio.Lock,
         bulk: bool = False,
     ) -> None:
         self.name = name
@@ -123,7 +124,6 @@ class _StoreSync:
         self.bulk = bulk  # a full run reads in bulk where the platform can (sync/bulk.py)
         self.progress = progress
         self.writer = writer
-        self.write_lock = write_lock
         caps = store.capabilities
         self.read_returns = details and Capability.RETURNS_LIST in caps
         self.read_fos = details and Capability.FULFILLMENTS_LIST in caps
@@ -312,8 +312,7 @@ class _StoreSync:
                 return ReadFailure(order_id, f"{type(error).__name__}: {error}")
 
     async def _save(self, state: RunState) -> None:
-        async with self.write_lock:
-            await asyncio.to_thread(self.db.save_state, state)
+        await self.writer.write(StateSave(state))
 
     async def _write(
         self, state: RunState, page: Page[Order], *, deleted: Sequence[str] = ()
@@ -443,10 +442,7 @@ class _StoreSync:
         elif state.run_mode == "placed_window" and state.run_since is not None:
             # One day of margin: the platform's "placed date" is a day in the store's time zone.
             scope = state.run_since + timedelta(days=1)
-        async with self.write_lock:
-            self.result.deleted += await asyncio.to_thread(
-                self.db.finish_run, state, completed, scope
-            )
+        self.result.deleted += await self.writer.write(RunFinish(state, completed, scope))
 
 
 async def sync_stores(
@@ -467,7 +463,6 @@ async def sync_stores(
     started = time.monotonic()
     reporter = progress or NullProgress()
     db = open_destination(db_path, memory_limit=memory_limit)
-    write_lock = asyncio.Lock()
     summary = SyncSummary(db.location)
 
     async def one(name: str, source: StoreSource) -> StoreResult:
@@ -492,7 +487,6 @@ async def sync_stores(
                 keep_raw=keep_raw,
                 progress=reporter,
                 writer=writer,
-                write_lock=write_lock,
                 bulk=bulk,
             )
             result = job.result
@@ -505,7 +499,7 @@ async def sync_stores(
             result.busy = isinstance(error, StoreBusy)
             log.warning("sync of %s failed: %s", name, result.error)
             if not result.busy:  # the state is the other process's to write
-                await _record_failure(db, write_lock, name, result, store)
+                await _record_failure(db, writer, name, result, store)
         finally:
             if claimed:
                 await asyncio.to_thread(db.release_store, name)
@@ -527,15 +521,13 @@ async def sync_stores(
 
 
 async def _record_failure(
-    db: Destination, lock: asyncio.Lock, name: str, result: StoreResult, store: AsyncStore | None
+    db: Destination, writer: BatchWriter, name: str, result: StoreResult, store: AsyncStore | None
 ) -> None:
     platform = store.platform if store is not None else result.platform
     result.platform = platform
     try:
-        async with lock:
-            state = await asyncio.to_thread(db.state, name, platform)
-            failed = replace(state, last_error=result.error, last_error_at=_now())
-            await asyncio.to_thread(db.save_state, failed)
+        state = await asyncio.to_thread(db.state, name, platform)
+        await writer.write(StateSave(replace(state, last_error=result.error, last_error_at=_now())))
     except Exception as error:  # the failure is already reported; never mask it
         log.warning("could not record the failure of %s: %s", name, error)
 

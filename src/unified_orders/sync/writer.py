@@ -24,10 +24,14 @@ from ..locks import LockTimeout
 from .destination import (
     DEFAULT_DB,
     PageWrite,
+    RunFinish,
     RunState,
+    Write,
+    in_rounds,
     placed_window_start,
     present_ids,
     replaced_ids,
+    state_after,
 )
 from .schema import ORDER_CHILDREN, SCHEMA_VERSION, TABLES, create_schema_sql
 
@@ -173,6 +177,12 @@ _INSERT = {name: _insert_sql(name) for name in TABLES}
 
 
 _STATE_COLUMNS = TABLES["sync_state"].column_names
+_PUT_STATES = _INSERT["sync_state"].replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
+#: New stores' rows (an existing store keeps its first_synced_at).
+_ADD_STORES = (
+    "INSERT INTO stores SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+    "unnest(?::TIMESTAMP[]), NULL ON CONFLICT (store) DO UPDATE SET platform = excluded.platform"
+)
 
 
 class Database:
@@ -219,10 +229,11 @@ class Database:
     # -- state ------------------------------------------------------------------------------
     def state(self, store: str, platform: str) -> RunState:
         """The saved state of ``store`` (a fresh one when it has never been synced)."""
-        with self._lock:
-            row = self.con.execute(
-                f"SELECT {', '.join(_STATE_COLUMNS)} FROM sync_state WHERE store = ?", [store]
-            ).fetchone()
+        row = (
+            self._reader()
+            .execute(f"SELECT {', '.join(_STATE_COLUMNS)} FROM sync_state WHERE store = ?", [store])
+            .fetchone()
+        )
         if row is None:
             return RunState(store=store, platform=platform)
         values = dict(zip(_STATE_COLUMNS, row, strict=True))
@@ -230,15 +241,16 @@ class Database:
             values[name] = values[name] or 0
         return RunState(**values)
 
-    def _put_state(self, state: RunState) -> None:
-        values = [getattr(state, name) for name in _STATE_COLUMNS]
-        placeholders = ", ".join("?" for _ in values)
-        self.con.execute(f"INSERT OR REPLACE INTO sync_state VALUES ({placeholders})", values)
+    def _put_states(self, states: Iterable[RunState]) -> None:
+        """Save these states (one per store) in one statement: DuckDB's per-statement cost is
+        what a sync of many stores would otherwise pay per store."""
+        rows = [tuple(getattr(state, name) for name in _STATE_COLUMNS) for state in states]
+        _insert_columns(self.con, _PUT_STATES, rows, len(_STATE_COLUMNS))
 
     def save_state(self, state: RunState) -> None:
         """Write a store's state in its own transaction."""
         with self._lock, _transaction(self.con):
-            self._put_state(state)
+            self._put_states([state])
 
     # -- pages ------------------------------------------------------------------------------
     def stored_hashes(self, store: str, ids: Sequence[str]) -> dict[str, str | None]:
@@ -273,98 +285,134 @@ class Database:
         )
         return [str(row[0]) for row in rows]
 
-    def write_pages(self, pages: Sequence[PageWrite]) -> None:
-        """Write pages of any stores in ONE transaction: for each page, replace the changed
-        orders' rows, note the seen ids, record the orders that could not be read (and forget
-        those read now), and save the store's state (the cursor after that page)."""
+    def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
+        """Write pages, states and run ends of any stores, each store's in order, in ONE
+        transaction (see :meth:`~.destination.Destination.write_batch`).
+
+        DuckDB's cost per statement is what a sync of many stores would pay per store, so each
+        kind of statement runs once for all the stores of a round.
+        """
+        deleted: dict[str, int] = {}
+        # Nothing in a batch reads sync_state: each store's last state is saved at the end.
+        states: dict[str, RunState] = {}
+        with self._lock, _transaction(self.con):
+            for round_ in in_rounds(writes):
+                self._pages([w for w in round_ if isinstance(w, PageWrite)])
+                deleted.update(self._finish([w for w in round_ if isinstance(w, RunFinish)]))
+                for write in round_:
+                    state = state_after(write)
+                    if state is not None:
+                        states[state.store] = state
+            self._put_states(states.values())
+        return deleted
+
+    def _pages(self, pages: Sequence[PageWrite]) -> None:
+        """Replace the changed orders' rows, note the seen ids, record the orders that could not
+        be read (and forget those read now), for pages of different stores."""
         if not pages:
             return
-        with self._lock, _transaction(self.con):
-            for page in pages:
-                self._page_bookkeeping(page)
-            for store, ids in replaced_ids(pages).items():
+        self._bookkeeping(pages)
+        replaced = [(store, i) for store, ids in replaced_ids(pages).items() for i in ids]
+        if replaced:
+            stores, ids = (list(column) for column in zip(*replaced, strict=True))
+            self.con.execute(
+                "DELETE FROM orders USING (SELECT unnest(?::VARCHAR[]) AS store, "
+                "unnest(?::VARCHAR[]) AS id) AS old WHERE orders.store = old.store "
+                "AND orders.id = old.id",
+                [stores, ids],
+            )
+            for table in ORDER_CHILDREN:
                 self.con.execute(
-                    "DELETE FROM orders WHERE store = ? AND id IN (SELECT unnest(?::VARCHAR[]))",
-                    [store, ids],
+                    f"DELETE FROM {table} USING (SELECT unnest(?::VARCHAR[]) AS store, "
+                    f"unnest(?::VARCHAR[]) AS id) AS old WHERE {table}.store = old.store "
+                    f"AND {table}.order_id = old.id",
+                    [stores, ids],
                 )
-                for table in ORDER_CHILDREN:
-                    self.con.execute(
-                        f"DELETE FROM {table} WHERE store = ? "
-                        "AND order_id IN (SELECT unnest(?::VARCHAR[]))",
-                        [store, ids],
-                    )
-            # last one wins should a page carry an order twice: keys stay unique
-            changed = {
-                (page.state.store, rows.order_id): rows for page in pages for rows in page.changed
-            }
-            for table in ("orders", *ORDER_CHILDREN):
-                batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
-                _insert_columns(self.con, _INSERT[table], batch, len(TABLES[table].columns))
-            for page in pages:
-                if page.saves_state:
-                    self._put_state(page.state)
+        # last one wins should a page carry an order twice: keys stay unique
+        changed = {
+            (page.state.store, rows.order_id): rows for page in pages for rows in page.changed
+        }
+        for table in ("orders", *ORDER_CHILDREN):
+            batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
+            _insert_columns(self.con, _INSERT[table], batch, len(TABLES[table].columns))
 
-    def _page_bookkeeping(self, page: PageWrite) -> None:
-        state, seen = page.state, page.seen
-        if seen:
+    def _bookkeeping(self, pages: Sequence[PageWrite]) -> None:
+        # what the pages leave of each order's error, in page order: read (None) or failed
+        errors: dict[tuple[str, str], tuple[str, datetime] | None] = {}
+        for page in pages:
+            store = page.state.store
+            errors.update(((store, order_id), None) for order_id in page.seen)
+            errors.update(((store, f.id), (f.error, page.synced_at)) for f in page.failures)
+        read = [key for key, error in errors.items() if error is None]
+        if read:
+            stores, ids = zip(*read, strict=True)
             self.con.execute(
-                "DELETE FROM sync_errors WHERE store = ? "
-                "AND order_id IN (SELECT unnest(?::VARCHAR[]))",
-                [state.store, list(seen)],
+                "DELETE FROM sync_errors USING (SELECT unnest(?::VARCHAR[]) AS store, "
+                "unnest(?::VARCHAR[]) AS order_id) AS done "
+                "WHERE sync_errors.store = done.store AND sync_errors.order_id = done.order_id",
+                [list(stores), list(ids)],
             )
-        for failure in page.failures:
-            self.con.execute(
-                "INSERT OR REPLACE INTO sync_errors VALUES (?, ?, ?, ?)",
-                [state.store, failure.id, failure.error, page.synced_at],
+        for (store, order_id), error in errors.items():
+            if error is not None:
+                self.con.execute(
+                    "INSERT OR REPLACE INTO sync_errors VALUES (?, ?, ?, ?)",
+                    [store, order_id, *error],
+                )
+        first: dict[str, tuple[str, str, datetime]] = {}
+        for page in pages:
+            first.setdefault(
+                page.state.store, (page.state.store, page.state.platform, page.synced_at)
             )
-        self.con.execute(
-            "INSERT INTO stores VALUES (?, ?, ?, NULL) ON CONFLICT (store) DO UPDATE SET "
-            "platform = excluded.platform",
-            [state.store, state.platform, page.synced_at],
-        )
-        if page.deleted:
-            self.con.execute(
-                "UPDATE orders SET deleted_at = ? WHERE store = ? AND deleted_at IS NULL "
-                "AND id IN (SELECT unnest(?::VARCHAR[]))",
-                [page.synced_at, state.store, list(page.deleted)],
-            )
-        present = present_ids(page)
-        if present:
-            self.con.execute(
-                "INSERT INTO sync_seen SELECT ?, ?, unnest(?::VARCHAR[])",
-                [state.store, state.run_id, present],
-            )
-
-    def finish_run(
-        self, state: RunState, completed: RunState, deleted_scope: datetime | bool | None
-    ) -> int:
-        """Complete a run: mark orders it did not see as deleted, then save ``completed``.
-
-        ``deleted_scope`` is False for runs that cannot see deletions (updated-since listings),
-        None for a full run (every stored order is in scope), or the earliest ``created_at`` a
-        windowed run covers. Returns how many orders were newly marked deleted.
-        """
-        deleted = 0
-        with self._lock, _transaction(self.con):
-            if deleted_scope is not False:
-                window = "" if deleted_scope is None else "AND created_at >= ? "
-                params: list[Any] = [completed.last_completed_at, state.store]
-                if deleted_scope is not None:
-                    params.append(deleted_scope)
-                params += [state.store, state.run_id]
-                result = self.con.execute(
+        _insert_columns(self.con, _ADD_STORES, first.values(), 3)
+        for page in pages:
+            if page.deleted:
+                self.con.execute(
                     "UPDATE orders SET deleted_at = ? WHERE store = ? AND deleted_at IS NULL "
-                    + window
-                    + "AND id NOT IN (SELECT order_id FROM sync_seen WHERE store = ? AND run_id = ?)",
-                    params,
-                ).fetchone()
-                deleted = int(result[0]) if result else 0
-            self.con.execute("DELETE FROM sync_seen WHERE store = ?", [state.store])
-            self.con.execute(
-                "UPDATE stores SET last_synced_at = ? WHERE store = ?",
-                [completed.last_completed_at, state.store],
-            )
-            self._put_state(completed)
+                    "AND id IN (SELECT unnest(?::VARCHAR[]))",
+                    [page.synced_at, page.state.store, list(page.deleted)],
+                )
+        seen = [
+            (page.state.store, page.state.run_id, order_id)
+            for page in pages
+            for order_id in present_ids(page)
+        ]
+        _insert_columns(self.con, _INSERT["sync_seen"], seen, 3)
+
+    def _finish(self, runs: Sequence[RunFinish]) -> dict[str, int]:
+        """Complete runs of different stores: mark the orders each did not see (in its scope)
+        deleted, forget its seen ids, stamp the store; how many each marked deleted (the caller
+        saves the completed states)."""
+        if not runs:
+            return {}
+        deleted = {run.state.store: 0 for run in runs}
+        scoped = [run for run in runs if run.deleted_scope is not False]
+        if scoped:
+            marked = self.con.execute(
+                "UPDATE orders SET deleted_at = run.at FROM (SELECT unnest(?::VARCHAR[]) AS "
+                "store, unnest(?::VARCHAR[]) AS run_id, unnest(?::TIMESTAMP[]) AS since, "
+                "unnest(?::TIMESTAMP[]) AS at) AS run WHERE orders.store = run.store "
+                "AND orders.deleted_at IS NULL "
+                "AND (run.since IS NULL OR orders.created_at >= run.since) AND orders.id NOT IN "
+                "(SELECT order_id FROM sync_seen WHERE sync_seen.store = run.store "
+                "AND sync_seen.run_id = run.run_id) RETURNING orders.store",
+                [
+                    [run.state.store for run in scoped],
+                    [run.state.run_id for run in scoped],
+                    [run.deleted_scope or None for run in scoped],
+                    [run.completed.last_completed_at for run in scoped],
+                ],
+            ).fetchall()
+            for (store,) in marked:
+                deleted[store] += 1
+        stores = list(deleted)
+        self.con.execute(
+            "DELETE FROM sync_seen WHERE store IN (SELECT unnest(?::VARCHAR[]))", [stores]
+        )
+        self.con.execute(
+            "UPDATE stores SET last_synced_at = run.at FROM (SELECT unnest(?::VARCHAR[]) AS "
+            "store, unnest(?::TIMESTAMP[]) AS at) AS run WHERE stores.store = run.store",
+            [stores, [run.completed.last_completed_at for run in runs]],
+        )
         return deleted
 
     def counts(self, store: str | None = None) -> dict[str, int]:

@@ -62,7 +62,7 @@ async def refresh_order(
         state = await asyncio.to_thread(db.state, name, store.platform)
         stored = [order_id] if order_id in known else []
         page = PageWrite(state, [rows], [order_id], synced_at, stored=stored, saves_state=False)
-        await asyncio.to_thread(db.write_pages, [page])
+        await asyncio.to_thread(db.write_batch, [page])
     return True
 
 
@@ -73,4 +73,4 @@ async def mark_deleted(
     async with write_lock:
         state = await asyncio.to_thread(db.state, name, platform)
         page = PageWrite(state, [], [], _now(), deleted=[order_id], saves_state=False)
-        await asyncio.to_thread(db.write_pages, [page])
+        await asyncio.to_thread(db.write_batch, [page])
