@@ -1,5 +1,6 @@
-"""Reading a GraphQL answer outside the GraphQL dialect's plumbing: what the REST dialect needs
-for the documents it sends to ``graphql.json`` (webhook subscriptions, the shipment-key ledger)."""
+"""Reading GraphQL answers: what the REST dialect needs for the documents it sends to
+``graphql.json`` (webhook subscriptions, the shipment-key ledger), and the ``THROTTLED`` wait both
+dialects honour."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from unified_orders.errors import PlatformError, ResponseLost
 
 from .vocabulary import PLATFORM
 
-__all__ = ["graphql_data"]
+__all__ = ["graphql_data", "throttled_wait"]
 
 
 def graphql_data(name: str, response: Response, *, write: bool) -> Mapping[str, Any]:
@@ -39,3 +40,26 @@ def graphql_data(name: str, response: Response, *, write: bool) -> Mapping[str, 
             f"{name}: no data in the answer", status=response.status, platform=PLATFORM
         )
     return data
+
+
+def throttled_wait(body: Any, restore_rate: float) -> float | None:
+    """How long to wait before sending again a document Shopify answered ``THROTTLED`` (it did
+    not run it): until its requested cost is restored, per ``extensions.cost``, at its
+    ``restoreRate`` (``restore_rate`` when the answer gives none). None: not throttled."""
+    if not isinstance(body, Mapping):
+        return None
+    errors = body.get("errors")
+    if not isinstance(errors, list) or not any(
+        isinstance(e, Mapping) and (e.get("extensions") or {}).get("code") == "THROTTLED"
+        for e in errors
+    ):
+        return None
+    cost = (body.get("extensions") or {}).get("cost") or {}
+    status = cost.get("throttleStatus") or {}
+    try:
+        needed = float(cost.get("requestedQueryCost") or 0)
+        have = float(status.get("currentlyAvailable") or 0)
+        restore = float(status.get("restoreRate") or 0) or restore_rate
+    except (TypeError, ValueError):
+        return 1.0
+    return max((needed - have) / restore, 0.0) if restore > 0 else 1.0

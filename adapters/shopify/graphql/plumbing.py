@@ -17,6 +17,7 @@ from unified_orders.adapter import Capability, Op, Request, Response, error_for_
 from unified_orders.errors import NotFound, PlatformError, RateLimited, ResponseLost
 from unified_orders.ratelimit import TokenBucket
 
+from ..answers import throttled_wait
 from ..base import GRAPHQL_CAPABILITIES, ShopifyAdapterBase
 from ..settings import ShopifySettings
 from ..vocabulary import PLATFORM
@@ -95,14 +96,9 @@ class GraphQLPlumbing(ShopifyAdapterBase):
                 return max(float(response.header("retry-after") or "1.0"), 0.0)
             except ValueError:
                 return 1.0
-        errors = body.get("errors")
-        if isinstance(errors, list) and any(
-            isinstance(e, Mapping) and (e.get("extensions") or {}).get("code") == "THROTTLED"
-            for e in errors
-        ):
-            needed = float(cost.get("requestedQueryCost") or 0)
-            have = available if available is not None else 0.0
-            return max((needed - have) / restore, 0.0) if restore > 0 else 1.0
+        wait = throttled_wait(body, restore)
+        if wait is not None:
+            return wait
         if _job_pending(body):
             return self.settings.job_poll_interval
         return None

@@ -55,6 +55,7 @@ from unified_orders.models import (
 from unified_orders.pagination import READ_ERRORS, link_header_urls, query_value, read_each
 from unified_orders.ratelimit import TokenBucket
 
+from ..answers import throttled_wait
 from ..base import REST_CAPABILITIES
 from ..migration import RestMigration
 from ..settings import ShopifySettings
@@ -150,7 +151,9 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
 
     def observe(self, response: Response) -> float | None:
         """Sync the bucket from ``X-Shopify-Shop-Api-Call-Limit: used/size``; on 429 wait for
-        ``Retry-After`` (1 s when absent, as Shopify's own client does)."""
+        ``Retry-After`` (1 s when absent, as Shopify's own client does). A document sent to
+        ``graphql.json`` (the key ledger, webhook subscriptions) answered ``THROTTLED`` is waited
+        out until its cost is restored: Shopify did not run it, so it is sent again."""
         self.note_deprecation(response)
         limit = response.header("x-shopify-shop-api-call-limit")
         if limit and "/" in limit:
@@ -167,7 +170,7 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
                 return max(float(response.header("retry-after") or "1.0"), 0.0)
             except ValueError:
                 return 1.0
-        return None
+        return throttled_wait(response.body, self.settings.cost_restore_rate)
 
     def error_for(self, response: Response) -> PlatformError:
         """``{"errors": ...}`` bodies to typed errors."""

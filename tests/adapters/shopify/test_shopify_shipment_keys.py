@@ -300,3 +300,67 @@ def test_the_ledger_shows_only_in_the_orders_metafields(
         if "/metafields" in exchange.path:
             continue  # the ledger read of the shipment itself
         assert "metafield" not in json.dumps(exchange.body or {})
+
+
+# --- throttled ledger calls -------------------------------------------------------------------------
+THROTTLED = {
+    "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+    "extensions": {
+        "cost": {
+            "requestedQueryCost": 10,
+            "actualQueryCost": None,
+            "throttleStatus": {
+                "maximumAvailable": 1000.0,
+                "currentlyAvailable": 0,
+                "restoreRate": 1000.0,
+            },
+        }
+    },
+}
+
+
+class ThrottleOnce(httpx.BaseTransport):
+    """Answers the ``nth`` ledger write ``THROTTLED`` without passing it on (Shopify ran
+    nothing), then passes everything on."""
+
+    def __init__(self, inner: Any, nth: int) -> None:
+        self.inner = inner
+        self.nth = nth
+        self.writes = 0
+        self.throttled = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if _ledger_write(request.method, request.url.path, request.read()):
+            self.writes += 1
+            if self.writes == self.nth:
+                self.throttled += 1
+                return httpx.Response(200, json=THROTTLED)
+        response: httpx.Response = self.inner.handle_request(request)
+        return response
+
+
+@pytest.mark.parametrize("api", API)
+@pytest.mark.parametrize("nth", [1, 2], ids=["intent", "after-the-shipment"])
+def test_a_throttled_ledger_write_is_waited_out_and_sent_again(
+    emulator: ShopifyEmulator, api: str, nth: int
+) -> None:
+    throttle = ThrottleOnce(emulator_transport(emulator), nth)
+    store = uo.connect(
+        "shopify",
+        shop="acme",
+        access_token=TOKEN,
+        api=api,
+        rate_limit=False,
+        settle_seconds=(0.0,),
+        retry_backoff=0,
+        transport=throttle,
+    )
+    order, fo, line = open_fo(store)
+    shipped = store.fulfillments.create(fo.id, lines={line.id: 1}, idempotency_key="T")
+    assert throttle.throttled == 1
+    assert ledger(emulator, order.id)["T"]["fulfillment"] == shipped.id  # the key is kept
+    again = connect(emulator, api).fulfillments.create(
+        fo.id, lines={line.id: 1}, idempotency_key="T"
+    )
+    assert again.id == shipped.id
+    assert len(shipments(emulator, order.id)) == 1
