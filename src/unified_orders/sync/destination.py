@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..adapter import ReadFailure
 from ..locks import LockTimeout
 from .rows import OrderRows
+from .schema import ORDER_CHILDREN
 
 __all__ = [
     "DEFAULT_DB",
@@ -166,6 +167,14 @@ def replaced_ids(pages: Sequence[PageWrite]) -> dict[str, list[str]]:
         if page.stored:
             out.setdefault(page.state.store, []).extend(page.stored)
     return out
+
+
+def new_rows(pages: Sequence[PageWrite]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """The rows the pages' changed orders get, per table (``orders`` first, then its children);
+    should pages carry an order twice, the last one wins, so keys stay unique."""
+    changed = {(page.state.store, rows.order_id): rows for page in pages for rows in page.changed}
+    for table in ("orders", *ORDER_CHILDREN):
+        yield table, [row for rows in changed.values() for row in rows.tables.get(table, ())]
 
 
 def present_ids(page: PageWrite) -> list[str]:

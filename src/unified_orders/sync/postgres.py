@@ -29,6 +29,7 @@ from .destination import (
     StoreBusy,
     Write,
     in_rounds,
+    new_rows,
     present_ids,
     replaced_ids,
     state_after,
@@ -238,12 +239,8 @@ class PostgresDatabase:
                     f"DELETE FROM {table} WHERE store = %s AND order_id = ANY(%s)",
                     [store, ids],
                 )
-        changed = {
-            (page.state.store, rows.order_id): rows for page in pages for rows in page.changed
-        }
-        for table in ("orders", *ORDER_CHILDREN):
-            batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
-            self._upsert(table, batch)
+        for table, rows in new_rows(pages):
+            self._upsert(table, rows)
 
     def _upsert(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:

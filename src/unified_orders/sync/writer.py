@@ -28,6 +28,7 @@ from .destination import (
     RunState,
     Write,
     in_rounds,
+    new_rows,
     placed_window_start,
     present_ids,
     replaced_ids,
@@ -328,13 +329,8 @@ class Database:
                     f"AND {table}.order_id = old.id",
                     [stores, ids],
                 )
-        # last one wins should a page carry an order twice: keys stay unique
-        changed = {
-            (page.state.store, rows.order_id): rows for page in pages for rows in page.changed
-        }
-        for table in ("orders", *ORDER_CHILDREN):
-            batch = [row for rows in changed.values() for row in rows.tables.get(table, ())]
-            _insert_columns(self.con, _INSERT[table], batch, len(TABLES[table].columns))
+        for table, rows in new_rows(pages):
+            _insert_columns(self.con, _INSERT[table], rows, len(TABLES[table].columns))
 
     def _bookkeeping(self, pages: Sequence[PageWrite]) -> None:
         # what the pages leave of each order's error, in page order: read (None) or failed

@@ -34,8 +34,8 @@ def shipments(emulator: ShopifyEmulator, order_id: str) -> list[dict[str, Any]]:
     return list(emulator.state.order(order_id).get("fulfillments") or [])
 
 
-def store_with(emulator: ShopifyEmulator, api: str, plan: Any) -> uo.Store:
-    """A store over ``emulator`` whose requests pass the fault ``plan(method, path, body)``."""
+def store_over(transport: httpx.BaseTransport, api: str) -> uo.Store:
+    """A store in dialect ``api`` whose requests go through ``transport``; no waits."""
     return uo.connect(
         "shopify",
         shop="acme",
@@ -44,8 +44,13 @@ def store_with(emulator: ShopifyEmulator, api: str, plan: Any) -> uo.Store:
         rate_limit=False,
         settle_seconds=(0.0,),
         retry_backoff=0,
-        transport=Faults(emulator_transport(emulator), plan),
+        transport=transport,
     )
+
+
+def store_with(emulator: ShopifyEmulator, api: str, plan: Any) -> uo.Store:
+    """A store over ``emulator`` whose requests pass the fault ``plan(method, path, body)``."""
+    return store_over(Faults(emulator_transport(emulator), plan), api)
 
 
 def _ship(m: str, p: str, b: bytes) -> bool:
@@ -345,16 +350,7 @@ def test_a_throttled_ledger_write_is_waited_out_and_sent_again(
     emulator: ShopifyEmulator, api: str, nth: int
 ) -> None:
     throttle = ThrottleOnce(emulator_transport(emulator), nth)
-    store = uo.connect(
-        "shopify",
-        shop="acme",
-        access_token=TOKEN,
-        api=api,
-        rate_limit=False,
-        settle_seconds=(0.0,),
-        retry_backoff=0,
-        transport=throttle,
-    )
+    store = store_over(throttle, api)
     order, fo, line = open_fo(store)
     shipped = store.fulfillments.create(fo.id, lines={line.id: 1}, idempotency_key="T")
     assert throttle.throttled == 1
