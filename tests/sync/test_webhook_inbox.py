@@ -12,6 +12,7 @@ import pytest
 
 import unified_orders as uo
 from unified_orders.sync.databases import open_destination
+from unified_orders.sync.destination import StateSave
 from unified_orders.webhooks_server import Delivery, Inbox
 from unified_orders.webhooks_server.refresh import refresh_order
 
@@ -79,9 +80,11 @@ def test_a_re_read_never_moves_the_cursor_of_a_sync_in_progress(
     try:
         before = destination.state("shop", "shopify")
         running = replace(before, run_id="run-1", run_mode="full", run_cursor="page-7")
-        destination.save_state(running)
+        destination.write_batch([StateSave(running)])
         stale = destination.state("shop", "shopify")
-        destination.save_state(replace(stale, run_cursor="page-8"))  # the sync moves on
+        destination.write_batch(
+            [StateSave(replace(stale, run_cursor="page-8"))]
+        )  # the sync moves on
         # the race: the receiver read the state just before the sync's latest page landed
         monkeypatch.setattr(destination, "state", lambda store, platform: stale)
         order_id = "820982911946154531"

@@ -203,9 +203,6 @@ class Destination(Protocol):
     def state(self, store: str, platform: str) -> RunState:
         """The saved state of ``store`` (a fresh one when it has never been synced)."""
 
-    def save_state(self, state: RunState) -> None:
-        """Write a store's state in its own transaction."""
-
     def stored_hashes(self, store: str, ids: Sequence[str]) -> dict[str, str | None]:
         """``{order id: content_hash}`` of the stored orders among ``ids`` (None: deleted)."""
 

@@ -182,11 +182,6 @@ class PostgresDatabase:
     def _put_state(self, state: RunState) -> None:
         self.con.execute(_UPSERT["sync_state"], [[getattr(state, c)] for c in _STATE_COLUMNS])
 
-    def save_state(self, state: RunState) -> None:
-        """Write a store's state in its own transaction."""
-        with self._lock, self.con.transaction():
-            self._put_state(state)
-
     # -- pages ------------------------------------------------------------------------------
     def stored_hashes(self, store: str, ids: Sequence[str]) -> dict[str, str | None]:
         """``{order id: content_hash}`` of the stored orders among ``ids`` (None: deleted)."""

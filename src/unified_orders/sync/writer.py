@@ -248,11 +248,6 @@ class Database:
         rows = [tuple(getattr(state, name) for name in _STATE_COLUMNS) for state in states]
         _insert_columns(self.con, _PUT_STATES, rows, len(_STATE_COLUMNS))
 
-    def save_state(self, state: RunState) -> None:
-        """Write a store's state in its own transaction."""
-        with self._lock, _transaction(self.con):
-            self._put_states([state])
-
     # -- pages ------------------------------------------------------------------------------
     def stored_hashes(self, store: str, ids: Sequence[str]) -> dict[str, str | None]:
         """``{order id: content_hash}`` of the orders among ``ids`` that have rows, with None
