@@ -311,17 +311,11 @@ class Database:
         replaced = [(store, i) for store, ids in replaced_ids(pages).items() for i in ids]
         if replaced:
             stores, ids = (list(column) for column in zip(*replaced, strict=True))
-            self.con.execute(
-                "DELETE FROM orders USING (SELECT unnest(?::VARCHAR[]) AS store, "
-                "unnest(?::VARCHAR[]) AS id) AS old WHERE orders.store = old.store "
-                "AND orders.id = old.id",
-                [stores, ids],
-            )
-            for table in ORDER_CHILDREN:
+            for table, column in (("orders", "id"), *((t, "order_id") for t in ORDER_CHILDREN)):
                 self.con.execute(
                     f"DELETE FROM {table} USING (SELECT unnest(?::VARCHAR[]) AS store, "
                     f"unnest(?::VARCHAR[]) AS id) AS old WHERE {table}.store = old.store "
-                    f"AND {table}.order_id = old.id",
+                    f"AND {table}.{column} = old.id",
                     [stores, ids],
                 )
         for table, rows in new_rows(pages):
