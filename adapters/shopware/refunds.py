@@ -151,25 +151,100 @@ class RefundsMixin(ShopwareBase):
             raw=raw,
             return_id=return_id,
         )
+        ids = [plan.refund_id(index) for index in range(len(plan.shares))]
+        # every record first, then the money: a writer that stops leaves a whole set of open
+        # records (the same key finishes it) or a set short of PARTS_FIELD, none of it processed
         for index, share in enumerate(plan.shares):
             try:
                 yield from self._write_refund(plan, index, share, options)
-                yield from self._process_refund(plan.refund_id(index), key)
             except AmbiguousWrite:
                 raise  # a lost first write (ResponseLost) is the core's to reconcile by key
+            except UnifiedOrdersError:
+                yield from self._cancel_unprocessed(ids[:index])  # no money has moved
+                raise
+        yield from self._process_all(order.id, key, ids, set(ids))
+        yield from self._book(plan.bookings, ids[0], options)
+        return (yield from self._read_back(order.id, ids[0], key))
+
+    def resume_refund(self, order: Order, refund: Refund, options: RefundOptions) -> Op[Refund]:
+        """Finish ``refund``, whose writer stopped between its steps (the core calls this only
+        once nobody can be processing it: an open record is never processed while its handler
+        may be running). A whole set of capture refunds: the open ones are processed and the
+        payments booked. A set short of its :data:`~.translate.PARTS_FIELD` (the writer stopped
+        while writing it, so none was processed): its records are cancelled, and it reads back
+        failed, no money moved."""
+        key = str(options.idempotency_key)
+        raw = (
+            order.raw if isinstance(order.raw, Mapping) else (yield from self._order_raw(order.id))
+        )
+        ours = {
+            str(r["id"]): r
+            for r in _capture_refunds(raw)
+            if r.get("externalReference") == f"{t.EXTERNAL_PREFIX}{key}"
+        }
+        parts = max((_parts(r) for r in ours.values()), default=0)
+        ids = [stable_id("refund", key, index) for index in range(max(parts, len(ours)))]
+        if not ours or set(ours) - set(ids):
+            return refund  # not written under the ids this key derives: not ours to process
+        unprocessed = {i for i in ids if i in ours and (t.state_name(ours[i]) or "open") == "open"}
+        if len(ours) < parts:
+            yield from self._cancel_unprocessed([i for i in ids if i in unprocessed])
+            return (yield from self._read_back(order.id, ids[0], key))
+        yield from self._process_all(order.id, key, ids, unprocessed)
+        after = yield from self._order_raw(order.id)
+        cur = t.order_amounts(after)
+        bookings = {
+            str(txn["id"]): (
+                states.payment_state_after_refund(
+                    _refunded(txn, cur), cur(txn["amount"]["totalPrice"])
+                ),
+                t.state_name(txn),
+            )
+            for txn in after.get("transactions") or []
+            if any(str(r["id"]) in ours for r in _capture_refunds({"transactions": [txn]}))
+        }
+        yield from self._book(bookings, ids[0], options)
+        return (yield from self._read_back(order.id, ids[0], key))
+
+    def _process_all(self, order_id: str, key: str, ids: list[str], todo: set[str]) -> Op[None]:
+        """Process the capture refunds ``ids`` named in ``todo``, in order. A refusal cancels
+        the ones not reached (so nothing of the request pays later); after one was paid it is
+        an :class:`AmbiguousWrite` naming them. A lost answer leaves the rest open: the handler
+        may yet pay that one, and the same key finishes the set."""
+        for index, refund_id in enumerate(ids):
+            if refund_id not in todo:
+                continue
+            try:
+                yield from self._process_refund(refund_id, key)
+            except AmbiguousWrite:
+                raise
             except UnifiedOrdersError as error:
+                yield from self._cancel_unprocessed([i for i in ids[index + 1 :] if i in todo])
                 if index == 0:
                     raise  # decided before any money moved (a refusal)
                 raise AmbiguousWrite(
-                    f"refund {plan.refund_id(0)} on order {order.id} paid back part of the "
-                    f"request, then capture refund {plan.refund_id(index)} failed ({error}); "
-                    f"check the order before retrying with idempotency_key={key!r}",
+                    f"refund {ids[0]} on order {order_id} paid back part of the request, then "
+                    f"capture refund {refund_id} failed ({error}); the rest were cancelled. Check "
+                    f"the order before retrying with idempotency_key={key!r}",
                     operation="refunds.create",
                     idempotency_key=key,
-                    candidates=[plan.refund_id(i) for i in range(index + 1)],
+                    candidates=ids[: index + 1],
                 ) from error
-        yield from self._book(plan, options)
-        return (yield from self._read_back(order.id, plan))
+        return None
+
+    def _cancel_unprocessed(self, ids: list[str]) -> Op[None]:
+        """Cancel open capture refunds no handler was given, so none can pay later; one that
+        cannot be cancelled is logged (it stays open, for the same key to find)."""
+        for refund_id in ids:
+            try:
+                yield from self.transition(
+                    "order_transaction_capture_refund", refund_id, "cancelled", current="open"
+                )
+            except UnifiedOrdersError as error:
+                log.warning(
+                    "shopware: capture refund %s could not be cancelled: %s", refund_id, error
+                )
+        return None
 
     def _require_captures(
         self,
@@ -292,6 +367,7 @@ class RefundsMixin(ShopwareBase):
             shipping_taxes=self._shipping_taxes(plan.raw, shipping_part),
             shipping=shipping_part if unlined.amount > 0 else None,
             return_id=plan.return_id,
+            of=len(plan.shares),
         )
         for attempt in range(2):
             try:
@@ -375,11 +451,13 @@ class RefundsMixin(ShopwareBase):
             details=error.details if error else None,
         )
 
-    def _book(self, plan: RefundPlan, options: RefundOptions) -> Op[None]:
+    def _book(
+        self, bookings: Mapping[str, tuple[str, str | None]], first: str, options: RefundOptions
+    ) -> Op[None]:
         """Move each refunded payment to refunded(_partially). The money has moved by now, so a
         failure here does not undo or hide the refund: it is logged, and the next refund or
         cancel of the order books the payment from the refunds it reads."""
-        for txn_id, (target, state) in plan.bookings.items():
+        for txn_id, (target, state) in bookings.items():
             if state == target:
                 continue
             try:
@@ -389,16 +467,16 @@ class RefundsMixin(ShopwareBase):
             except UnifiedOrdersError as error:
                 log.warning(
                     "shopware: refund %s was made, but payment %s could not be booked as %s: %s",
-                    plan.refund_id(0),
+                    first,
                     txn_id,
                     target,
                     error,
                 )
         return None
 
-    def _read_back(self, order_id: str, plan: RefundPlan) -> Op[Refund]:
-        """The canonical refund just made; a failed read leaves it to the core's re-read by key."""
-        first = plan.refund_id(0)
+    def _read_back(self, order_id: str, first: str, key: str) -> Op[Refund]:
+        """The canonical refund just made (``first``: the id of its first capture refund); a
+        failed read leaves it to the core's re-read by key."""
         try:
             after = yield from self.get_order(order_id)
         except UnifiedOrdersError as error:
@@ -411,7 +489,7 @@ class RefundsMixin(ShopwareBase):
         raise AmbiguousWrite(  # pragma: no cover - the refund was just written
             f"refund {first} was written but is not on order {order_id}",
             operation="refunds.create",
-            idempotency_key=plan.key,
+            idempotency_key=key,
         )
 
     @staticmethod
@@ -454,6 +532,23 @@ class RefundsMixin(ShopwareBase):
             order, calculation, RefundOptions(note=options.reason, idempotency_key=key)
         )
         return None
+
+
+def _parts(record: Mapping[str, Any]) -> int:
+    """How many capture refunds the request of ``record`` wrote (1 where it does not say)."""
+    fields = record.get("customFields")
+    value = fields.get(t.PARTS_FIELD) if isinstance(fields, Mapping) else None
+    return value if isinstance(value, int) and value > 0 else 1
+
+
+def _capture_refunds(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every capture refund of the order."""
+    return [
+        r
+        for txn in raw.get("transactions") or []
+        for capture in txn.get("captures") or []
+        for r in capture.get("refunds") or []
+    ]
 
 
 def _captures(raw: Mapping[str, Any]) -> dict[str, Pair]:

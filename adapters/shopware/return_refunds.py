@@ -223,12 +223,17 @@ class ReturnRefundsMixin(ReturnReadsMixin, RefundsMixin):
             refund = yield from self._refund_return(ret, order, calculation, options, key)
         if refund is not None:
             refund = yield from finished_refund(
-                self, order.id, refund, refund.idempotency_key or key
+                self, order, refund, refund.idempotency_key or key, notify=options.notify
             )
             if refund.status in (RefundStatus.FAILURE, RefundStatus.PENDING):
+                moved = (
+                    "no money has moved"
+                    if refund.status is RefundStatus.FAILURE
+                    else "money may yet move (never refund it again under another key)"
+                )
                 raise RefundFailed(
                     f"refund {refund.id} for return {ret.id} is {refund.status.value} on the "
-                    f"platform; no money has moved and the return stays {ret.platform_status}. "
+                    f"platform; {moved} and the return stays {ret.platform_status}. "
                     f"Processing again with idempotency_key={key!r} returns this refund",
                     refund=refund,
                 )

@@ -94,6 +94,10 @@ __all__ = [
     "SourceMarker",
 ]
 
+#: A pending refund older than this is nobody's write in progress (see
+#: :attr:`Adapter.in_flight_seconds`).
+IN_FLIGHT_SECONDS = 120.0
+
 
 class AdapterSettings(BaseModel):
     """Settings every adapter accepts; adapters subclass this with their own fields.
@@ -206,6 +210,16 @@ class Adapter:
         #: Where a sandbox store's state lives when another process holds it (its ``sandbox
         #: serve`` server and store name), so processes sharing it share its write locks too.
         self.sandbox_served_by: str | None = None
+
+    @property
+    def in_flight_seconds(self) -> float:
+        """How long an unfinished refund found by key may be another caller's write still in
+        progress (a payment handler still talking to the provider). Older, nobody is finishing
+        it. INFERRED for real shops: 120 s outlasts a PHP request's time limit and a provider's
+        timeout. A sandbox applies a write before it answers, so its waits cover it."""
+        if self.settings.sandbox:
+            return sum(self.in_flight_settle)
+        return IN_FLIGHT_SECONDS
 
     @property
     def in_flight_settle(self) -> tuple[float, ...]:
@@ -382,6 +396,16 @@ class Adapter:
     ) -> Op[Refund]:
         """Create the refund a calculation describes."""
         raise self._refuse(Capability.REFUNDS_CREATE)
+
+    def resume_refund(self, order: Order, refund: Refund, options: RefundOptions) -> Op[Refund]:
+        """Finish ``refund``: ours (found by ``options.idempotency_key``), still pending or
+        partial, and past :attr:`in_flight_seconds`. Where the platform holds it unprocessed
+        because its writer stopped between steps (Shopware: a capture refund written, not yet
+        handed to the payment handler), finish those steps and return it as it is then. By
+        default it is returned as it is: such a refund is the platform's own (a gateway still
+        deciding)."""
+        return refund
+        yield  # a generator: nothing to send by default
 
     def list_refunds(self, order_id: str) -> Op[list[Refund]]:
         """Refunds of one order."""

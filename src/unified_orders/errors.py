@@ -12,7 +12,7 @@
      |    +-- IllegalTransition    a state machine refused the move
      |    +-- RateLimited          still throttled after the retry budget
      +-- AmbiguousWrite            a write whose outcome could not be established, even after re-reading
-     +-- RefundFailed              the platform recorded the refund as failed or pending: no money moved
+     +-- RefundFailed              the platform recorded the refund as failed (no money moved) or pending
      +-- WebhookSignatureError     a webhook delivery's signature is missing or does not match
 """
 
@@ -176,8 +176,9 @@ class AmbiguousWrite(UnifiedOrdersError):
 
 
 class RefundFailed(UnifiedOrdersError):
-    """The platform recorded the refund, but as failed (a declined gateway) or still pending: no
-    money has moved yet. ``refund`` is the canonical refund as the platform recorded it."""
+    """The platform recorded the refund, but as failed (a declined gateway: no money moved) or
+    still pending (money may yet move: retry with the same key, never under a new one, to read
+    or finish it). ``refund`` is the canonical refund as the platform recorded it."""
 
     def __init__(self, message: str, *, refund: Any) -> None:
         self.refund = refund

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from .adapter import Adapter, Op, Pause, Request, Response
+from .adapter import Adapter, Op, Pause, RefundOptions, Request, Response
 from .errors import (
     AmbiguousWrite,
     IllegalTransition,
@@ -197,26 +197,42 @@ def refunds_with_key(refunds: Sequence[Refund], key: str) -> list[Refund]:
     return [refund for refund in refunds if refund.idempotency_key == key]
 
 
-#: A pending refund older than this is the platform's own pending, not a write in progress.
-IN_FLIGHT_SECONDS = 120.0
+#: Refund statuses a write in progress (or one its writer left half done) reads back as: pending,
+#: or partial (Shopware: one capture refund processed, the next not yet).
+UNFINISHED = frozenset({RefundStatus.PENDING, RefundStatus.PARTIAL})
 
 
-def finished_refund(adapter: Adapter, order_id: str, refund: Refund, key: str) -> Op[Refund]:
-    """``refund`` (found by ``key``) once it is no longer pending, or as it is after a bounded wait.
-
-    A recent pending refund may be another caller's write still in progress (Shopware makes a
-    capture refund open, then processes it), so it is re-read for a while before it is reported
-    pending; an old one is reported at once.
-    """
+def in_flight(adapter: Adapter, refund: Refund) -> bool:
+    """Whether an unfinished ``refund`` may be another caller's write in progress: young enough,
+    or of unknown age."""
     created = refund.created_at
-    age = (datetime.now(UTC) - created).total_seconds() if created and created.tzinfo else 0.0
-    waits = list(adapter.in_flight_settle) if age < IN_FLIGHT_SECONDS else []
-    while refund.status is RefundStatus.PENDING and waits:
+    if created is None or created.tzinfo is None:
+        return True
+    return (datetime.now(UTC) - created).total_seconds() < adapter.in_flight_seconds
+
+
+def finished_refund(
+    adapter: Adapter, order: Order, refund: Refund, key: str, *, notify: bool = False
+) -> Op[Refund]:
+    """``refund`` (found by ``key`` on ``order``) once it is finished, or as it is after a bounded
+    wait.
+
+    A recent pending (or partial) refund may be another caller's write still in progress (Shopware makes a
+    capture refund open, then processes it), so it is re-read for a while before it is judged.
+    One still unfinished and past :attr:`~Adapter.in_flight_seconds` is nobody's write in progress:
+    the adapter finishes what its writer left undone (:meth:`~Adapter.resume_refund`).
+    """
+    waits = list(adapter.in_flight_settle) if in_flight(adapter, refund) else []
+    while refund.status in UNFINISHED and waits:
         yield Pause(seconds=waits.pop(0))
-        order = yield from adapter.get_order(order_id)
+        order = yield from adapter.get_order(order.id)
         again = refunds_with_key(order.refunds, key)
         if again:
             refund = again[0]
+    if refund.status in UNFINISHED and not in_flight(adapter, refund):
+        refund = yield from adapter.resume_refund(
+            order, refund, RefundOptions(notify=notify, idempotency_key=key)
+        )
     return refund
 
 

@@ -143,6 +143,36 @@ def test_a_declined_refund_is_failed_counted_and_retried_under_a_new_key(
     assert len(refunds_of(run, toy_config, "1001")) == 2
 
 
+def test_a_pending_refund_is_counted_and_sent_again_under_its_own_key_never_a_new_one(
+    run: Run, tmp_path: Path, toy: None
+) -> None:
+    """Money may yet move on a pending refund: a re-run asks about it again under the same key
+    (to read or finish it), where a failed one would be retried under a new key."""
+    config = tmp_path / "pending.toml"
+    config.write_text('[stores.toy]\nplatform = "toy"\nsandbox = true\npending_refunds = true\n')
+    source = tmp_path / "pending.csv"
+    source.write_text(HEADER + "toy,1001,10011,1,,,,\n")
+    for attempt in range(2):
+        result = bulk(run, config, source)
+        assert result.exit_code == 9, result.stderr
+        [record] = lines_of(result)
+        assert record["outcome"] == "pending"
+        assert "money may yet move" in record["message"]
+        assert "1 pending" in result.stderr
+        assert not record["key"].endswith("-2")
+        refunds = refunds_of(run, config, "1001")
+        assert [(r["status"], r["idempotency_key"]) for r in refunds] == [
+            ("pending", record["key"])
+        ], f"attempt {attempt}"
+    events = [json.loads(x) for x in ledger_path(source.with_name("pending.results.csv")).open()]
+    assert [e["event"] for e in events] == [
+        "sending",
+        "refund-pending",
+        "sending",
+        "refund-pending",
+    ]
+
+
 def test_results_and_ledger_are_private_files(run: Run, toy_config: Path, tmp_path: Path) -> None:
     source = tmp_path / "one.csv"
     source.write_text(HEADER + "toy,1001,10011,1,,,,\n")

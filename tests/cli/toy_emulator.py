@@ -130,9 +130,12 @@ class ToyEmulator(BaseEmulator):
     router = ROUTES
     api_root = "/api/"
 
-    def __init__(self, *, decline_refunds: bool = False, orders: int = 3) -> None:
+    def __init__(
+        self, *, decline_refunds: bool = False, pending_refunds: bool = False, orders: int = 3
+    ) -> None:
         super().__init__()
         self.decline_refunds = decline_refunds
+        self.pending_refunds = pending_refunds
         self.state = _seed(orders)
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -218,7 +221,8 @@ class ToyEmulator(BaseEmulator):
             return 201, refund
         for w in wanted:
             lines[w["line_id"]]["refunded"] += w["quantity"]
-        refund["status"] = "success"
+        # a gateway still deciding: its units are spoken for, its money may yet move
+        refund["status"] = "pending" if self.pending_refunds else "success"
         order["refunds"].append(refund)
         return 201, refund
 

@@ -26,6 +26,7 @@ class ToySettings(uo.AdapterSettings):
     token: SecretStr | None = None
     disabled: list[str] = []  # capabilities this store pretends to lack
     decline_refunds: bool = False  # its payment gateway declines refunds (status failure)
+    pending_refunds: bool = False  # its payment gateway leaves refunds pending
     orders: int = 3  # how many demo orders the emulator seeds
 
 
@@ -58,6 +59,7 @@ class ToyAdapter(uo.Adapter):
         if self._emulator is None:
             self._emulator = ToyEmulator(
                 decline_refunds=getattr(self.settings, "decline_refunds", False),
+                pending_refunds=getattr(self.settings, "pending_refunds", False),
                 orders=getattr(self.settings, "orders", 3),
             )
         return self._emulator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from toy_ledger import ANY_RESTOCK, four_unit_order, usd
@@ -286,6 +286,46 @@ def test_an_old_pending_refund_is_the_platforms_own_pending_and_not_waited_for()
     with pytest.raises(uo.RefundFailed, match="still pending"):
         store.refunds.create("1", REQUEST, idempotency_key="old")
     assert ledger.reads == 1
+
+
+class ResumingLedgerAdapter(BusyLedgerAdapter):
+    """A platform where a pending refund of ours can be a write its writer left half done."""
+
+    resumed: ClassVar[list[tuple[str, str | None, bool]]] = []
+
+    @property
+    def in_flight_seconds(self) -> float:
+        return 120.0  # as on a real shop
+
+    def resume_refund(
+        self, order: uo.Order, refund: uo.Refund, options: RefundOptions
+    ) -> Op[uo.Refund]:
+        self.resumed.append((refund.id, options.idempotency_key, options.notify))
+        return refund.model_copy(update={"status": uo.RefundStatus.SUCCESS})
+        yield
+
+
+def test_an_old_pending_refund_of_ours_is_handed_to_the_adapter_to_finish() -> None:
+    store, ledger, _ = store_with({}, ResumingLedgerAdapter)
+    ResumingLedgerAdapter.resumed.clear()
+    pending(ledger, "half", created=datetime.now(UTC) - timedelta(hours=1))
+    refund = store.refunds.create("1", REQUEST, idempotency_key="half", notify=True)
+    assert (refund.id, refund.status) == ("9", uo.RefundStatus.SUCCESS)
+    assert ResumingLedgerAdapter.resumed == [("9", "half", True)]
+    assert len(ledger.refunds) == 1
+
+
+@pytest.mark.parametrize("created", [datetime.now(UTC), None], ids=["young", "undated"])
+def test_a_pending_refund_that_may_be_in_flight_is_never_finished_by_us(
+    created: datetime | None,
+) -> None:
+    store, ledger, _ = store_with({}, ResumingLedgerAdapter)
+    ResumingLedgerAdapter.resumed.clear()
+    pending(ledger, "busy", created=created)
+    with pytest.raises(uo.RefundFailed, match="money may yet move"):
+        store.refunds.create("1", REQUEST, idempotency_key="busy")
+    assert ResumingLedgerAdapter.resumed == []
+    assert ledger.reads == 4  # the first read and three waits
 
 
 def test_an_in_process_sandbox_has_no_other_writer_to_wait_for() -> None:

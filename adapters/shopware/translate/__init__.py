@@ -52,6 +52,7 @@ from .orders import (
     shipping_gross,
 )
 from .refunds import (
+    PARTS_FIELD,
     REFUND_STATUS,
     PositionPart,
     capture_refundable,
@@ -89,6 +90,7 @@ __all__ = [
     "ORDER_ASSOCIATIONS",
     "ORDER_STATE_FOR",
     "ORDER_STATUS",
+    "PARTS_FIELD",
     "REFUND_STATUS",
     "RETURN_ASSOCIATIONS",
     "RETURN_STATUS",

@@ -44,6 +44,7 @@ from ..states import DEAD_REFUND_STATES
 from .values import EXTERNAL_PREFIX, Amounts, amounts_of, calculated_price, state_name
 
 __all__ = [
+    "PARTS_FIELD",
     "REFUND_STATUS",
     "RETURN_FIELD",
     "SHIPPING_FIELD",
@@ -76,6 +77,9 @@ _REFUND_TXN_STATUS = {
 SHIPPING_FIELD = "unified_orders_shipping"
 #: The custom field naming the Commercial return a capture refund pays for.
 RETURN_FIELD = "unified_orders_return"
+#: The custom field giving how many capture refunds a request over several captures writes, so a
+#: set cut short by a writer that stopped is seen to be short.
+PARTS_FIELD = "unified_orders_parts"
 
 Row = tuple[dict[str, Any], dict[str, Any]]
 """A capture refund and the capture it belongs to."""
@@ -277,6 +281,7 @@ def refund_to_platform(
     shipping_taxes: list[dict[str, Any]],
     shipping: Money | None = None,
     return_id: str | None = None,
+    of: int = 1,
 ) -> dict[str, Any]:
     """An ``order_transaction_capture_refund`` body with its positions.
 
@@ -284,7 +289,8 @@ def refund_to_platform(
     figure a payment handler reads from ``amount.totalPrice``. ``externalReference`` carries the
     idempotency key, so a re-read finds this refund by key. ``shipping`` is given when the refund
     also pays back an amount with no line: it goes into ``customFields`` (:data:`SHIPPING_FIELD`);
-    ``return_id`` names the return the refund pays for (:data:`RETURN_FIELD`).
+    ``return_id`` names the return the refund pays for (:data:`RETURN_FIELD`); ``of`` is how
+    many capture refunds the request writes (:data:`PARTS_FIELD`, kept where more than one).
     """
     positions = []
     refund_taxes: list[dict[str, Any]] = list(shipping_taxes)
@@ -317,11 +323,13 @@ def refund_to_platform(
     }
     if reason:
         body["reason"] = reason
-    fields: dict[str, str] = {}
+    fields: dict[str, str | int] = {}
     if shipping is not None:
         fields[SHIPPING_FIELD] = str(shipping.amount)
     if return_id is not None:
         fields[RETURN_FIELD] = return_id
+    if of > 1:
+        fields[PARTS_FIELD] = of
     if fields:
         body["customFields"] = fields
     return body

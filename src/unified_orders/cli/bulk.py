@@ -80,7 +80,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BulkOptions", "Group", "Ledger", "ledger_path", "read_groups", "run_bulk"]
 
-PROBLEMS = {"invalid", "failed", "ambiguous", "conflict"}
+PROBLEMS = {"invalid", "failed", "pending", "ambiguous", "conflict"}
 R = TypeVar("R", bound=Row)
 G = TypeVar("G", bound=Batch)
 

@@ -20,7 +20,7 @@ from ..engine import RefundJob, RefundOutcome, require_temporal
 from ..errors import AmbiguousWrite, RefundFailed, UnifiedOrdersError
 from ..models import Money, Refund, RefundRequest, RefundStatus
 from ..writes import refunds_with_key
-from .bulk_files import Ledger, base_key
+from .bulk_files import PENDING_EVENT, Ledger, base_key
 from .bulk_plan import in_csv_terms
 from .bulk_rows import Group
 from .engine_opts import EngineTarget
@@ -46,15 +46,15 @@ def refund_on_worker(session: Session, job: RefundJob) -> RefundOutcome:
         store = session.store(job.store)
         if Capability.ORDERS_GET in store.capabilities:
             found = refunds_with_key(store.orders.get(job.order).refunds, job.key)
-            if found:
+            # a pending one goes to refunds.create under its key, which finishes or reports it
+            if found and found[0].status is not RefundStatus.PENDING:
                 refund = found[0]
-                if refund.status in (RefundStatus.FAILURE, RefundStatus.PENDING):
+                if refund.status is RefundStatus.FAILURE:
                     return RefundOutcome(
                         "failed",
                         refund_id=refund.id,
                         message=f"the platform holds refund {refund.id} under this key with "
-                        f"status {refund.status.value}: no money moved; run again to retry it "
-                        "under a new key",
+                        "status failure: no money moved; run again to retry it under a new key",
                     )
                 return _made(refund, found_by_key=True)
         refund = store.refunds.create(
@@ -68,9 +68,12 @@ def refund_on_worker(session: Session, job: RefundJob) -> RefundOutcome:
     except AmbiguousWrite as error:
         return RefundOutcome("ambiguous", message=describe(error, session.secrets))
     except RefundFailed as error:
-        # the platform recorded the refund, as failed: no money moved
+        # the platform recorded the refund, as failed (no money moved) or still pending
+        pending = error.refund.status is RefundStatus.PENDING
         return RefundOutcome(
-            "failed", refund_id=error.refund.id, message=describe(error, session.secrets)
+            "pending" if pending else "failed",
+            refund_id=error.refund.id,
+            message=describe(error, session.secrets),
         )
     except UnifiedOrdersError as error:
         # refused before or by the platform: nothing was refunded
@@ -125,6 +128,8 @@ def _settle(group: Group, outcome: RefundOutcome, ledger: Ledger, *, theirs: boo
             refund_id=outcome.refund_id,
             error=outcome.message,
         )
+    elif outcome.outcome == "pending":
+        ledger.record(group.key, PENDING_EVENT, refund_id=outcome.refund_id, error=outcome.message)
     else:
         ledger.record(group.key, outcome.outcome, error=outcome.message)
 

@@ -27,6 +27,7 @@ from .errors import CliError, ExitCode
 
 __all__ = [
     "DONE",
+    "PENDING_EVENT",
     "REFUND_RESULTS",
     "Ledger",
     "Results",
@@ -68,6 +69,9 @@ _UNDATED_COLUMNS = (
 )
 #: Outcomes that mean the refund exists.
 DONE = {"refunded", "already-refunded"}
+#: The ledger event of a refund the platform holds under its key, still pending: the key is kept
+#: (a re-run sends it again under it, to finish or read it), never replaced by a new one.
+PENDING_EVENT = "refund-pending"
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ def preview(session: Session, groups: list[Group], ledger: Ledger, orders: Order
 
 def _found_by_key(group: Group, order: Order, ledger: Ledger) -> bool:
     """Whether the platform already holds the refund this group's key names (then noted in the
-    ledger, and not sent again)."""
+    ledger, and not sent again; a pending one is sent again under its key, not calculated)."""
     found = [
         refund
         for key in (group.key, *group.earlier_keys)
@@ -237,7 +237,12 @@ def _found_by_key(group: Group, order: Order, ledger: Ledger) -> bool:
         return False
     refund = found[0]
     group.refund_id = refund.id
-    if refund.status in (RefundStatus.FAILURE, RefundStatus.PENDING):
+    if refund.status is RefundStatus.PENDING:
+        # sent again under its key: the core finishes what its writer left undone, or says it
+        # is still pending; never calculated again (its units are already counted)
+        group.total = refund.total
+        return True
+    if refund.status is RefundStatus.FAILURE:
         group.outcome = "failed"
         group.message = (
             f"the platform holds refund {refund.id} under this key with status "

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RefundFailed, UnifiedOrdersError
-from .bulk_files import REFUND_RESULTS, Ledger, base_key
+from ..models import RefundStatus
+from .bulk_files import PENDING_EVENT, REFUND_RESULTS, Ledger, base_key
 from .bulk_kind import BulkKind
 from .bulk_plan import Orders, preview, record_done, show_refunds, totals
 from .bulk_read import REFUND_CSV
@@ -72,10 +73,16 @@ class RefundKind(BulkKind[RefundRow, Group]):
     ) -> bool:
         if not isinstance(error, RefundFailed):
             return False
-        # the platform recorded the refund, as failed: no money moved; a re-run tries again
         session.checkpoint(group.store)
-        group.outcome, group.message = "failed", describe(error, session.secrets)
+        group.message = describe(error, session.secrets)
         group.refund_id = error.refund.id
+        if error.refund.status is RefundStatus.PENDING:
+            # money may yet move: a re-run sends it again under the same key, never a new one
+            group.outcome = "pending"
+            ledger.record(group.key, PENDING_EVENT, refund_id=error.refund.id, error=group.message)
+            return True
+        # the platform recorded the refund, as failed: no money moved; a re-run tries again
+        group.outcome = "failed"
         ledger.record(
             group.key,
             "refund-failed",

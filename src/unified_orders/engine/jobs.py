@@ -63,8 +63,8 @@ class RefundJob:
 
 @dataclass(frozen=True)
 class RefundOutcome:
-    """What became of a refund: ``refunded``, ``already-refunded``, ``failed`` or
-    ``ambiguous`` (the bulk run's outcomes), with the refund's id and total where known."""
+    """What became of a refund: ``refunded``, ``already-refunded``, ``failed``, ``pending``
+    or ``ambiguous`` (the bulk run's outcomes), with the refund's id and total where known."""
 
     outcome: str
     refund_id: str = ""
@@ -76,9 +76,11 @@ class RefundOutcome:
 
     @property
     def unsettled(self) -> bool:
-        """No refund was made, or whether one was is unknown: a later run of the same key must
-        be able to try again (its workflow fails, so Temporal lets the id be used again)."""
-        return self.outcome == "ambiguous" or (self.outcome == "failed" and not self.refund_id)
+        """No refund was made, or whether one was is unknown, or it is still pending: a later
+        run of the same key must be able to try again (its workflow fails, so Temporal lets the id be used again)."""
+        return self.outcome in ("ambiguous", "pending") or (
+            self.outcome == "failed" and not self.refund_id
+        )
 
 
 class WorkerStores(Protocol):

@@ -88,14 +88,22 @@ def calculate_refund(
 
 
 def _settled(refund: Refund, key: str) -> Refund:
-    """The refund with its key; :class:`RefundFailed` when the platform recorded no money moving."""
+    """The refund with its key; :class:`RefundFailed` when the platform recorded it as failed
+    (no money moved) or still pending (money may yet move)."""
     refund = refund.model_copy(update={"idempotency_key": key})
-    if refund.status in (RefundStatus.FAILURE, RefundStatus.PENDING):
-        what = "failed" if refund.status is RefundStatus.FAILURE else "is still pending"
+    where = f"refund {refund.id} on order {refund.order_id}"
+    if refund.status is RefundStatus.FAILURE:
         raise RefundFailed(
-            f"refund {refund.id} on order {refund.order_id} {what} on the platform "
-            f"(status {refund.status.value}); no money has moved. Retrying with "
-            f"idempotency_key={key!r} returns this refund; issue a new refund to try again.",
+            f"{where} failed on the platform (status failure); no money has moved. Retrying "
+            f"with idempotency_key={key!r} returns this refund; issue a new refund to try again.",
+            refund=refund,
+        )
+    if refund.status is RefundStatus.PENDING:
+        raise RefundFailed(
+            f"{where} is still pending on the platform (status pending): money may yet move. "
+            f"Retrying with idempotency_key={key!r} reads it again (and finishes what our "
+            "writer left undone, once nobody else can be finishing it); do not issue a new "
+            "refund for it while it is pending.",
             refund=refund,
         )
     return refund
@@ -126,7 +134,8 @@ def create_refund(
     done = refunds_with_key(order.refunds, key)
     if done:
         # the same key again: the refund it made, not a second one (once it is finished)
-        return _settled((yield from finished_refund(adapter, order.id, done[0], key)), key)
+        found = yield from finished_refund(adapter, order, done[0], key, notify=options.notify)
+        return _settled(found, key)
     prepared = _prepare(adapter, order, request)
     calculation = request_or_calculation
     if not isinstance(calculation, RefundCalculation) or calculation.order_id != order.id:

@@ -394,7 +394,8 @@ def process_return(
                 operation="returns.process",
             )
         # processed before with this key: the refund it made, never a second one
-        refund = _settled((yield from finished_refund(adapter, order.id, done[0], key)), key)
+        found = yield from finished_refund(adapter, order, done[0], key, notify=options.notify)
+        refund = _settled(found, key)
         if refund.return_id is None:
             refund = refund.model_copy(update={"return_id": ret.id})
         ret = yield from _finish_after_refund(adapter, ret, order, options)

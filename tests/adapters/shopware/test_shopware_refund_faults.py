@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -344,3 +345,121 @@ def test_an_unreadable_list_of_transitions_is_an_error_not_no_way_out() -> None:
     with pytest.raises(uo.PlatformError, match="transitions of order_transaction .* could not"):
         store.orders.cancel(order.id, reason="customer asked")
     assert unwrapped(store).orders.get(order.id).status is uo.OrderStatus.OPEN
+
+
+# --- a writer that stopped between writing a capture refund and processing it ------------------------
+class Killed(BaseException):
+    """The process dying: not an error anything in the library may catch."""
+
+
+def killed_before_processing(
+    key: str, now: bool = False, number: str = "10001", request: Any = one_shirt, nth: int = 1
+) -> tuple[uo.Store, ShopwareEmulator, uo.Order]:
+    """A refund under ``key`` whose writer died as it sent its ``nth`` process call (which never
+    arrived): the shop holds that capture refund ``open`` (dated now, with ``now``; else by the
+    sandbox's logical clock, long ago)."""
+    calls: list[str] = []
+
+    def tamper(request: httpx.Request, forward: Callable[[], httpx.Response]) -> Any:
+        if request.method == "POST" and request.url.path.startswith(PROCESS):
+            calls.append(request.url.path)
+            if len(calls) == nth:
+                raise Killed
+        return None
+
+    store, _, emulator = tampered(tamper)
+    if now:
+        emulator.wall_clock = lambda: datetime.now(UTC)
+    order = demo(store, number)
+    with pytest.raises(Killed):
+        store.refunds.create(order.id, request(order), idempotency_key=key)
+    states = [
+        emulator.state_row(record["stateId"])["technicalName"]
+        for record in emulator.table("order_transaction_capture_refund").values()
+    ]
+    assert states == ["completed"] * (nth - 1) + ["open"]
+    return store, emulator, order
+
+
+def test_the_same_key_finishes_a_refund_whose_writer_died_before_processing_it() -> None:
+    store, emulator, order = killed_before_processing("died")
+    again = unwrapped(store)  # a new process
+    refund = again.refunds.create(order.id, one_shirt(order), idempotency_key="died")
+    assert refund.status is uo.RefundStatus.SUCCESS
+    assert refund.idempotency_key == "died"
+    assert refund.total == uo.Money.of("19.99", "EUR")
+    [record] = emulator.table("order_transaction_capture_refund").values()
+    assert emulator.state_row(record["stateId"])["technicalName"] == "completed"
+    after = again.orders.get(order.id)
+    assert after.platform_financial_status == "refunded_partially"  # booked too
+    assert after.line(order.lines[0].id).refunded_quantity == 1  # type: ignore[union-attr]
+    # once finished, the key names it: nothing is written or processed again
+    assert again.refunds.create(order.id, one_shirt(order), idempotency_key="died").id == refund.id
+    assert len(emulator.table("order_transaction_capture_refund")) == 1
+
+
+def test_an_open_refund_that_may_still_be_processing_is_never_processed_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a real shop an open record made in the last two minutes may be in its payment
+    handler's hands: processing it again could pay twice, so it is reported pending."""
+    store, emulator, order = killed_before_processing("in-flight", now=True)
+    adapter = type(unwrapped(store).adapter)
+    monkeypatch.setattr(adapter, "in_flight_seconds", property(lambda self: 120.0))
+    with pytest.raises(uo.RefundFailed, match="money may yet move") as caught:
+        unwrapped(store).refunds.create(order.id, one_shirt(order), idempotency_key="in-flight")
+    assert caught.value.refund.status is uo.RefundStatus.PENDING
+    assert "do not issue a new refund" in str(caught.value)
+    [record] = emulator.table("order_transaction_capture_refund").values()
+    assert emulator.state_row(record["stateId"])["technicalName"] == "open"
+
+
+def whole(order: uo.Order) -> uo.RefundRequest:
+    return uo.RefundRequest(
+        lines=[uo.RefundLineRequest(line_id=x.id, quantity=x.quantity) for x in order.lines]
+    )
+
+
+def test_a_refund_over_two_captures_killed_before_the_second_is_processed_is_finished() -> None:
+    # 10007: one line paid as a 60.00 deposit and a 40.00 balance, a capture refund on each
+    store, emulator, order = killed_before_processing("sofa", number="10007", request=whole, nth=2)
+    again = unwrapped(store)
+    refund = again.refunds.create(order.id, whole(order), idempotency_key="sofa")
+    assert refund.status is uo.RefundStatus.SUCCESS
+    assert refund.total == uo.Money.of("100.00", "EUR")
+    states = [
+        emulator.state_row(record["stateId"])["technicalName"]
+        for record in emulator.table("order_transaction_capture_refund").values()
+    ]
+    assert states == ["completed", "completed"]
+    assert again.orders.get(order.id).platform_financial_status == "refunded"
+
+
+def test_a_refund_over_two_captures_killed_while_writing_them_moves_no_money() -> None:
+    """Every capture refund is written before any is processed, and each says how many the
+    request writes: a set cut short is cancelled by the same key, never paid in part."""
+    creates: list[str] = []
+
+    def tamper(request: httpx.Request, forward: Callable[[], httpx.Response]) -> Any:
+        if request.method == "POST" and request.url.path == CREATE:
+            creates.append(request.url.path)
+            if len(creates) == 2:
+                raise Killed
+        return None
+
+    store, _, emulator = tampered(tamper)
+    order = demo(store, "10007")
+    with pytest.raises(Killed):
+        store.refunds.create(order.id, whole(order), idempotency_key="cut")
+    [record] = emulator.table("order_transaction_capture_refund").values()
+    assert emulator.state_row(record["stateId"])["technicalName"] == "open"
+    assert record["customFields"]["unified_orders_parts"] == 2
+    again = unwrapped(store)
+    with pytest.raises(uo.RefundFailed, match="no money has moved") as caught:
+        again.refunds.create(order.id, whole(order), idempotency_key="cut")
+    assert caught.value.refund.status is uo.RefundStatus.FAILURE
+    assert emulator.state_row(record["stateId"])["technicalName"] == "cancelled"
+    assert again.orders.get(order.id).platform_financial_status == "paid"
+    # a new key refunds the whole line, from both captures
+    refund = again.refunds.create(order.id, whole(order), idempotency_key="cut-2")
+    assert refund.total == uo.Money.of("100.00", "EUR")
