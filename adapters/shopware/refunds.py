@@ -33,6 +33,7 @@ from unified_orders.errors import (
     InvalidRequest,
     PlatformError,
     Problem,
+    RefundFailed,
     ResponseLost,
     UnifiedOrdersError,
     UnsupportedOperation,
@@ -44,8 +45,10 @@ from unified_orders.models import (
     RefundCalculation,
     RefundLineRequest,
     RefundRequest,
+    RefundStatus,
     ShippingRefund,
 )
+from unified_orders.writes import finished_refund, refunds_with_key
 
 from . import states
 from . import translate as t
@@ -509,7 +512,21 @@ class RefundsMixin(ShopwareBase):
     def _refund_everything(
         self, order: Order, raw: Mapping[str, Any], options: CancelOptions
     ) -> Op[None]:
-        """Refund every refundable unit and the shipping left (an order cancel asked for it)."""
+        """Refund every refundable unit and the shipping left (an order cancel asked for it).
+        Once per cancel key: a refund an earlier attempt made under it is finished (its writer
+        may have stopped between its steps), never made again."""
+        key = f"cancel:{options.idempotency_key}"
+        made = refunds_with_key(order.refunds, key)
+        if made and made[0].status is not RefundStatus.FAILURE:
+            refund = yield from finished_refund(self, order, made[0], key)
+            if refund.status is RefundStatus.PENDING:
+                raise RefundFailed(
+                    f"refund {refund.id}, made by an earlier attempt of this cancel, is still "
+                    "pending on the platform: money may yet move, so the order is not cancelled "
+                    f"yet. Cancel again with idempotency_key={options.idempotency_key!r} later",
+                    refund=refund,
+                )
+            return None
         lines = [
             RefundLineRequest(line_id=line.id, quantity=line.refundable_quantity)
             for line in order.lines
@@ -527,7 +544,6 @@ class RefundsMixin(ShopwareBase):
             partial_refund_needs_capture=False,
         )
         calculation = planning.calculate(order, request)
-        key = f"cancel:{options.idempotency_key}"
         yield from self.create_refund(
             order, calculation, RefundOptions(note=options.reason, idempotency_key=key)
         )

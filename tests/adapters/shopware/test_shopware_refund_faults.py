@@ -463,3 +463,30 @@ def test_a_refund_over_two_captures_killed_while_writing_them_moves_no_money() -
     # a new key refunds the whole line, from both captures
     refund = again.refunds.create(order.id, whole(order), idempotency_key="cut-2")
     assert refund.total == uo.Money.of("100.00", "EUR")
+
+
+def test_a_cancel_killed_before_its_refund_was_processed_refunds_once_when_run_again() -> None:
+    """Before, the open record counted as refunded: the cancel ran again refunded nothing, and
+    the order was cancelled with the customer's money never paid back."""
+    armed = [True]
+
+    def tamper(request: httpx.Request, forward: Callable[[], httpx.Response]) -> Any:
+        if request.method == "POST" and request.url.path.startswith(PROCESS) and armed:
+            armed.clear()
+            raise Killed
+        return None
+
+    store, _, emulator = tampered(tamper)
+    order = demo(store, "10001")
+    with pytest.raises(Killed):
+        store.orders.cancel(order.id, reason="out of stock", refund=True, idempotency_key="c1")
+    again = unwrapped(store)
+    cancelled = again.orders.cancel(
+        order.id, reason="out of stock", refund=True, idempotency_key="c1"
+    )
+    assert cancelled.status is uo.OrderStatus.CANCELED
+    [refund] = cancelled.refunds
+    assert refund.status is uo.RefundStatus.SUCCESS
+    assert refund.total == order.total
+    [record] = emulator.table("order_transaction_capture_refund").values()
+    assert emulator.state_row(record["stateId"])["technicalName"] == "completed"
