@@ -44,6 +44,7 @@ from .models import (
 )
 
 __all__ = [
+    "UNFINISHED",
     "Reconciled",
     "exactly_once",
     "find_cancellation",

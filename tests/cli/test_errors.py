@@ -160,6 +160,27 @@ def test_a_refund_the_platform_declines_exits_10(
     assert len(lines_of(run("refunds", "list", "toy", "1001", config=config))) == 1
 
 
+def test_a_pending_refund_exits_10_and_asks_before_it_is_read_again(
+    run: Run, tmp_path: Path, toy: None
+) -> None:
+    config = tmp_path / "pending.toml"
+    config.write_text('[stores.toy]\nplatform = "toy"\nsandbox = true\npending_refunds = true\n')
+    args = ("refunds", "create", "toy", "1001", "--line", "10011:1", "--idempotency-key", "k-p")
+    result = run(*args, "--yes", config=config)
+    assert result.exit_code == 10
+    assert "is still pending on the platform" in result.stderr
+    assert "money may yet move" in result.stderr
+    assert "do not issue a new refund" in result.stderr
+    # the same key: said to be pending and read again (finishing it could move money: asked)
+    unasked = run(*args, config=config)
+    assert unasked.exit_code == 8, unasked.stderr  # not confirmed: nothing sent
+    assert "carries idempotency key 'k-p' and is pending" in unasked.stderr
+    again = run(*args, "--yes", config=config)
+    assert again.exit_code == 10
+    (refund,) = lines_of(run("refunds", "list", "toy", "1001", config=config))
+    assert (refund["status"], refund["idempotency_key"]) == ("pending", "k-p")
+
+
 def test_a_declined_refund_on_the_nextcommerce_sandbox_exits_10(run: Run) -> None:
     info = uo.adapters().get("nextcommerce")
     if info is None or info.error is not None:

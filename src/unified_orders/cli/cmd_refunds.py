@@ -16,7 +16,7 @@ import typer
 from ..adapter import Capability
 from ..keys import check_key
 from ..models import RefundCalculation, RefundRequest
-from ..writes import refunds_with_key
+from ..writes import UNFINISHED, refunds_with_key
 from .bulk import BulkOptions, run_bulk
 from .completion import refund_lines
 from .engine_opts import (
@@ -217,7 +217,7 @@ def create(
     request = _request(line, shipping, amount, everything)
     connected = session.store(store)
     if idempotency_key is not None and _made_earlier(
-        session, store, order, request, idempotency_key
+        session, store, order, request, idempotency_key, yes
     ):
         return
     preview: RefundCalculation | None = None
@@ -252,19 +252,34 @@ def create(
 
 
 def _made_earlier(
-    session: Session, store: str, order: str, request: RefundRequest, key: str
+    session: Session, store: str, order: str, request: RefundRequest, key: str, yes: bool
 ) -> bool:
     """A retry with a key: when a refund of this order already carries it, show that refund (or
-    its failure) instead of previewing and asking for a refund that will not be made again."""
+    its failure) instead of previewing and asking for a refund that will not be made again. One
+    still pending or partial is read again, and finished where its writer stopped between its
+    steps (asked first: that moves its money)."""
     check_key(key)
     connected = session.store(store)
     if Capability.ORDERS_GET not in connected.capabilities:
         return False
-    if not refunds_with_key(connected.orders.get(order).refunds, key):
+    found = refunds_with_key(connected.orders.get(order).refunds, key)
+    if not found:
         return False
-    session.output.note(
-        f"a refund of order {order} already carries idempotency key {key!r}: nothing is sent"
-    )
+    if found[0].status in UNFINISHED:
+        session.output.note(
+            f"refund {found[0].id} of order {order} carries idempotency key {key!r} and is "
+            f"{found[0].status.value}: it is read again, and finished if its writer stopped "
+            "between its steps (no second refund is made)"
+        )
+        session.confirm(
+            f"Finish refund {found[0].id} ({money(found[0].total)}) on order {order} of {store}?",
+            yes=yes,
+            what=f"the refund of order {order}",
+        )
+    else:
+        session.output.note(
+            f"a refund of order {order} already carries idempotency key {key!r}: nothing is sent"
+        )
     # the library returns the refund the key names (RefundFailed, exit 10, if it failed)
     refund = connected.refunds.create(order, request, idempotency_key=key)
     session.output.item(refund, refund_tables)

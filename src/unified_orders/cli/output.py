@@ -326,7 +326,7 @@ def refunds_table(refunds: list[Refund]) -> FitTable:
         [
             _key("id"),
             _when_column("created", 4),
-            _word("status", 3),
+            _key("status"),  # a pending refund's money may yet move: never dropped
             _list("lines", 2),
             _key("shipping"),
             _key("total"),
