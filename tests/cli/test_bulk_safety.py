@@ -13,8 +13,12 @@ from typing import Any
 import pytest
 from conftest import Run, lines_of
 
+import unified_orders as uo
 from unified_orders import locks
 from unified_orders.cli.bulk import ledger_path
+from unified_orders.cli.bulk_engine import refund_on_worker
+from unified_orders.cli.session import Session
+from unified_orders.engine import RefundJob
 
 HEADER = "store,order,line,quantity,restock,location,shipping,note\n"
 
@@ -269,3 +273,19 @@ def test_an_unreadable_sandbox_state_makes_its_refunds_invalid_without_waiting(
     assert [r["outcome"] for r in records] == ["invalid", "invalid"]
     assert all("sandbox state of store 'toy'" in r["message"] for r in records)
     assert all("is unreadable" in r["message"] for r in records)  # not "locked"
+
+
+def test_an_engine_worker_reports_a_pending_refund_pending_and_unsettled(
+    tmp_path: Path, toy: None
+) -> None:
+    """On the engine too: pending is not failed (the same key, never a new one, next time), and
+    its workflow fails so the next run may ask again under the same id."""
+    config = tmp_path / "pending.toml"
+    config.write_text('[stores.toy]\nplatform = "toy"\nsandbox = true\npending_refunds = true\n')
+    request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="10011", quantity=1)])
+    job = RefundJob(store="toy", order="1001", key="k-eng", request=request.model_dump(mode="json"))
+    first = refund_on_worker(Session(config_path=config), job)
+    assert (first.outcome, first.unsettled) == ("pending", True)
+    assert "money may yet move" in first.message
+    again = refund_on_worker(Session(config_path=config), job)  # found by key: asked again
+    assert (again.outcome, again.refund_id) == ("pending", first.refund_id)
