@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .bulk import BulkExport
 from .capabilities import Capability, RestockPolicy
@@ -107,6 +107,9 @@ class AdapterSettings(BaseModel):
     ``Retry-After`` beyond the budget is not waited out); ``retry_backoff`` is the first back-off
     in seconds (it doubles, with jitter, up to 10 s). ``settle_seconds`` are the pauses between
     re-reads after a write's response was lost, before the write is judged not applied.
+    ``in_flight_seconds`` is how old an unfinished refund found by its key must be before it is
+    judged nobody's write in progress (:attr:`Adapter.in_flight_seconds`): widen it for a payment
+    provider slower than two minutes.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -118,6 +121,7 @@ class AdapterSettings(BaseModel):
     retry_backoff: float = 0.5
     rate_limit: bool | None = None
     settle_seconds: tuple[float, ...] | None = None
+    in_flight_seconds: float | None = Field(default=None, ge=0)
 
     @property
     def settle(self) -> tuple[float, ...]:
@@ -216,7 +220,10 @@ class Adapter:
         """How long an unfinished refund found by key may be another caller's write still in
         progress (a payment handler still talking to the provider). Older, nobody is finishing
         it. INFERRED for real shops: 120 s outlasts a PHP request's time limit and a provider's
-        timeout. A sandbox applies a write before it answers, so its waits cover it."""
+        timeout; ``in_flight_seconds`` in the store's settings widens it. A sandbox applies a
+        write before it answers, so its waits cover it."""
+        if self.settings.in_flight_seconds is not None:
+            return self.settings.in_flight_seconds
         if self.settings.sandbox:
             return sum(self.in_flight_settle)
         return IN_FLIGHT_SECONDS

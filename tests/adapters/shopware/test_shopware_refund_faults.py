@@ -44,14 +44,14 @@ class Tampering(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self.handle_request(request)
 
 
-def tampered(tamper: Any) -> tuple[uo.Store, Tampering, ShopwareEmulator]:
+def tampered(tamper: Any, **settings: Any) -> tuple[uo.Store, Tampering, ShopwareEmulator]:
     holder: list[Tampering] = []
 
     def wrap(transport: Any) -> Tampering:
         holder.append(Tampering(transport, tamper))
         return holder[0]
 
-    store = instrumented_sandbox("shopware", wrap, max_attempts=3, retry_backoff=0)
+    store = instrumented_sandbox("shopware", wrap, max_attempts=3, retry_backoff=0, **settings)
     assert isinstance(store, uo.Store)
     assert isinstance(store.sandbox, ShopwareEmulator)
     return store, holder[0], store.sandbox
@@ -353,7 +353,12 @@ class Killed(BaseException):
 
 
 def killed_before_processing(
-    key: str, now: bool = False, number: str = "10001", request: Any = one_shirt, nth: int = 1
+    key: str,
+    now: bool = False,
+    number: str = "10001",
+    request: Any = one_shirt,
+    nth: int = 1,
+    **settings: Any,
 ) -> tuple[uo.Store, ShopwareEmulator, uo.Order]:
     """A refund under ``key`` whose writer died as it sent its ``nth`` process call (which never
     arrived): the shop holds that capture refund ``open`` (dated now, with ``now``; else by the
@@ -367,7 +372,7 @@ def killed_before_processing(
                 raise Killed
         return None
 
-    store, _, emulator = tampered(tamper)
+    store, _, emulator = tampered(tamper, **settings)
     if now:
         emulator.wall_clock = lambda: datetime.now(UTC)
     order = demo(store, number)
@@ -398,14 +403,12 @@ def test_the_same_key_finishes_a_refund_whose_writer_died_before_processing_it()
     assert len(emulator.table("order_transaction_capture_refund")) == 1
 
 
-def test_an_open_refund_that_may_still_be_processing_is_never_processed_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_an_open_refund_that_may_still_be_processing_is_never_processed_again() -> None:
     """On a real shop an open record made in the last two minutes may be in its payment
-    handler's hands: processing it again could pay twice, so it is reported pending."""
-    store, emulator, order = killed_before_processing("in-flight", now=True)
-    adapter = type(unwrapped(store).adapter)
-    monkeypatch.setattr(adapter, "in_flight_seconds", property(lambda self: 120.0))
+    handler's hands: processing it again could pay twice, so it is reported pending (the
+    store's ``in_flight_seconds`` setting gives the sandbox a real shop's window)."""
+    store, emulator, order = killed_before_processing("in-flight", now=True, in_flight_seconds=120)
+    assert store.adapter.in_flight_seconds == 120
     with pytest.raises(uo.RefundFailed, match="money may yet move") as caught:
         unwrapped(store).refunds.create(order.id, one_shirt(order), idempotency_key="in-flight")
     assert caught.value.refund.status is uo.RefundStatus.PENDING
