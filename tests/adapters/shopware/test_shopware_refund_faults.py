@@ -493,3 +493,30 @@ def test_a_cancel_killed_before_its_refund_was_processed_refunds_once_when_run_a
     assert refund.total == order.total
     [record] = emulator.table("order_transaction_capture_refund").values()
     assert emulator.state_row(record["stateId"])["technicalName"] == "completed"
+
+
+def test_a_return_whose_refund_was_left_unprocessed_is_finished_by_the_same_key() -> None:
+    armed = [True]
+
+    def tamper(request: httpx.Request, forward: Callable[[], httpx.Response]) -> Any:
+        if request.method == "POST" and request.url.path.startswith(PROCESS) and armed:
+            armed.clear()
+            raise Killed
+        return None
+
+    store, _, emulator = tampered(tamper)
+    order = demo(store, "10001")
+    shirt = next(line for line in order.lines if line.title == "T-shirt")
+    ret = store.returns.create(
+        order.id, uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id=shirt.id, quantity=1)])
+    )
+    with pytest.raises(Killed):
+        store.returns.process(ret.id, restock=uo.Restock.RETURN, idempotency_key="ret-k")
+    processed, refund = unwrapped(store).returns.process(
+        ret.id, restock=uo.Restock.RETURN, idempotency_key="ret-k"
+    )
+    assert refund is not None
+    assert (refund.status, refund.return_id) == (uo.RefundStatus.SUCCESS, ret.id)
+    assert processed.status is uo.ReturnStatus.CLOSED
+    [record] = emulator.table("order_transaction_capture_refund").values()
+    assert emulator.state_row(record["stateId"])["technicalName"] == "completed"
