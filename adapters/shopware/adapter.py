@@ -29,7 +29,7 @@ from unified_orders.adapter import (
     Request,
 )
 from unified_orders.errors import InvalidRequest, NotFound, PlatformError, Problem
-from unified_orders.models import Address, FulfillmentOrder, Order
+from unified_orders.models import Address, FulfillmentOrder, Order, RefundStatus
 from unified_orders.pagination import READ_ERRORS
 
 from . import states
@@ -53,6 +53,10 @@ class ShopwareAdapter(ShipmentsMixin, DetailsMixin, RefundsMixin, ShopwareMigrat
 
     #: The orders a change feed names are re-read in one search (:meth:`read_orders`).
     reads_orders_by_id: ClassVar[bool] = True
+    #: A refund over several captures whose writer stopped after processing the first is partial.
+    unfinished_refund_statuses: ClassVar[frozenset[RefundStatus]] = frozenset(
+        {RefundStatus.PENDING, RefundStatus.PARTIAL}
+    )
     #: Every filter is a criteria filter of ``search/order``.
     order_filters: ClassVar[frozenset[str]] = frozenset(
         {

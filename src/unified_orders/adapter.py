@@ -45,6 +45,7 @@ from .models import (
     Refund,
     RefundCalculation,
     RefundRequest,
+    RefundStatus,
     Return,
     ReturnLineRequest,
     ReturnRequest,
@@ -208,6 +209,12 @@ class Adapter:
     #: True where a shipment carries its idempotency key on the platform and reads it back
     #: (``Fulfillment.idempotency_key``); elsewhere a look-alike is never adopted.
     stores_shipment_keys: ClassVar[bool] = False
+    #: What a refund of ours reads back as while its write is in progress, or after its writer
+    #: stopped between steps (waited for, then :meth:`resume_refund`): pending. Shopware adds
+    #: partial (one capture refund processed, the next not yet); elsewhere partial is final.
+    unfinished_refund_statuses: ClassVar[frozenset[RefundStatus]] = frozenset(
+        {RefundStatus.PENDING}
+    )
 
     def __init__(self, settings: AdapterSettings) -> None:
         self.settings = settings

@@ -38,13 +38,11 @@ from .models import (
     OrderStatus,
     Refund,
     RefundCalculation,
-    RefundStatus,
     Return,
     ReturnRequest,
 )
 
 __all__ = [
-    "UNFINISHED",
     "Reconciled",
     "exactly_once",
     "find_cancellation",
@@ -198,11 +196,6 @@ def refunds_with_key(refunds: Sequence[Refund], key: str) -> list[Refund]:
     return [refund for refund in refunds if refund.idempotency_key == key]
 
 
-#: Refund statuses a write in progress (or one its writer left half done) reads back as: pending,
-#: or partial (Shopware: one capture refund processed, the next not yet).
-UNFINISHED = frozenset({RefundStatus.PENDING, RefundStatus.PARTIAL})
-
-
 def in_flight(adapter: Adapter, refund: Refund) -> bool:
     """Whether an unfinished ``refund`` may be another caller's write in progress: young enough,
     or of unknown age."""
@@ -218,19 +211,21 @@ def finished_refund(
     """``refund`` (found by ``key`` on ``order``) once it is finished, or as it is after a bounded
     wait.
 
-    A recent pending (or partial) refund may be another caller's write still in progress (Shopware makes a
-    capture refund open, then processes it), so it is re-read for a while before it is judged.
+    A recent unfinished refund (:attr:`~Adapter.unfinished_refund_statuses`) may be another
+    caller's write still in progress (Shopware makes a capture refund open, then processes it),
+    so it is re-read for a while before it is judged.
     One still unfinished and past :attr:`~Adapter.in_flight_seconds` is nobody's write in progress:
     the adapter finishes what its writer left undone (:meth:`~Adapter.resume_refund`).
     """
+    unfinished = adapter.unfinished_refund_statuses
     waits = list(adapter.in_flight_settle) if in_flight(adapter, refund) else []
-    while refund.status in UNFINISHED and waits:
+    while refund.status in unfinished and waits:
         yield Pause(seconds=waits.pop(0))
         order = yield from adapter.get_order(order.id)
         again = refunds_with_key(order.refunds, key)
         if again:
             refund = again[0]
-    if refund.status in UNFINISHED and not in_flight(adapter, refund):
+    if refund.status in unfinished and not in_flight(adapter, refund):
         refund = yield from adapter.resume_refund(
             order, refund, RefundOptions(notify=notify, idempotency_key=key)
         )

@@ -16,7 +16,7 @@ import typer
 from ..adapter import Capability
 from ..keys import check_key
 from ..models import RefundCalculation, RefundRequest
-from ..writes import UNFINISHED, refunds_with_key
+from ..writes import refunds_with_key
 from .bulk import BulkOptions, run_bulk
 from .completion import refund_lines
 from .engine_opts import (
@@ -265,7 +265,7 @@ def _made_earlier(
     found = refunds_with_key(connected.orders.get(order).refunds, key)
     if not found:
         return False
-    if found[0].status in UNFINISHED:
+    if found[0].status in connected.adapter.unfinished_refund_statuses:
         session.output.note(
             f"refund {found[0].id} of order {order} carries idempotency key {key!r} and is "
             f"{found[0].status.value}: it is read again, and finished if its writer stopped "
