@@ -352,6 +352,20 @@ class Killed(BaseException):
     """The process dying: not an error anything in the library may catch."""
 
 
+def dies_at_process(nth: int = 1) -> Callable[..., Any]:
+    """A tamper: the writer dies as it sends its ``nth`` process call, which never arrives."""
+    calls: list[str] = []
+
+    def tamper(request: httpx.Request, forward: Callable[[], httpx.Response]) -> Any:
+        if request.method == "POST" and request.url.path.startswith(PROCESS):
+            calls.append(request.url.path)
+            if len(calls) == nth:
+                raise Killed
+        return None
+
+    return tamper
+
+
 def killed_before_processing(
     key: str,
     now: bool = False,
@@ -363,16 +377,7 @@ def killed_before_processing(
     """A refund under ``key`` whose writer died as it sent its ``nth`` process call (which never
     arrived): the shop holds that capture refund ``open`` (dated now, with ``now``; else by the
     sandbox's logical clock, long ago)."""
-    calls: list[str] = []
-
-    def tamper(request: httpx.Request, forward: Callable[[], httpx.Response]) -> Any:
-        if request.method == "POST" and request.url.path.startswith(PROCESS):
-            calls.append(request.url.path)
-            if len(calls) == nth:
-                raise Killed
-        return None
-
-    store, _, emulator = tampered(tamper, **settings)
+    store, _, emulator = tampered(dies_at_process(nth), **settings)
     if now:
         emulator.wall_clock = lambda: datetime.now(UTC)
     order = demo(store, number)
@@ -471,15 +476,7 @@ def test_a_refund_over_two_captures_killed_while_writing_them_moves_no_money() -
 def test_a_cancel_killed_before_its_refund_was_processed_refunds_once_when_run_again() -> None:
     """Before, the open record counted as refunded: the cancel ran again refunded nothing, and
     the order was cancelled with the customer's money never paid back."""
-    armed = [True]
-
-    def tamper(request: httpx.Request, forward: Callable[[], httpx.Response]) -> Any:
-        if request.method == "POST" and request.url.path.startswith(PROCESS) and armed:
-            armed.clear()
-            raise Killed
-        return None
-
-    store, _, emulator = tampered(tamper)
+    store, _, emulator = tampered(dies_at_process())
     order = demo(store, "10001")
     with pytest.raises(Killed):
         store.orders.cancel(order.id, reason="out of stock", refund=True, idempotency_key="c1")
@@ -496,15 +493,7 @@ def test_a_cancel_killed_before_its_refund_was_processed_refunds_once_when_run_a
 
 
 def test_a_return_whose_refund_was_left_unprocessed_is_finished_by_the_same_key() -> None:
-    armed = [True]
-
-    def tamper(request: httpx.Request, forward: Callable[[], httpx.Response]) -> Any:
-        if request.method == "POST" and request.url.path.startswith(PROCESS) and armed:
-            armed.clear()
-            raise Killed
-        return None
-
-    store, _, emulator = tampered(tamper)
+    store, _, emulator = tampered(dies_at_process())
     order = demo(store, "10001")
     shirt = next(line for line in order.lines if line.title == "T-shirt")
     ret = store.returns.create(
