@@ -46,8 +46,10 @@ def refund_on_worker(session: Session, job: RefundJob) -> RefundOutcome:
         store = session.store(job.store)
         if Capability.ORDERS_GET in store.capabilities:
             found = refunds_with_key(store.orders.get(job.order).refunds, job.key)
-            # a pending one goes to refunds.create under its key, which finishes or reports it
-            if found and found[0].status is not RefundStatus.PENDING:
+            # an unfinished one (pending) goes to refunds.create under its key, which finishes
+            # or reports it
+            unfinished = store.adapter.unfinished_refund_statuses
+            if found and found[0].status not in unfinished:
                 refund = found[0]
                 if refund.status is RefundStatus.FAILURE:
                     return RefundOutcome(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -212,7 +212,8 @@ def preview(session: Session, groups: list[Group], ledger: Ledger, orders: Order
                 if Capability.REFUNDS_CREATE not in store.capabilities:
                     raise UnsupportedOperation(store.platform, Capability.REFUNDS_CREATE.value)
                 order: Order | str = orders.get((group.store, group.order), group.order)
-                if isinstance(order, Order) and _found_by_key(group, order, ledger):
+                unfinished = store.adapter.unfinished_refund_statuses
+                if isinstance(order, Order) and _found_by_key(group, order, ledger, unfinished):
                     advance()
                     continue
                 if Capability.REFUNDS_CALCULATE in store.capabilities:
@@ -225,9 +226,12 @@ def preview(session: Session, groups: list[Group], ledger: Ledger, orders: Order
     return [g for g in pending if not g.outcome]
 
 
-def _found_by_key(group: Group, order: Order, ledger: Ledger) -> bool:
+def _found_by_key(
+    group: Group, order: Order, ledger: Ledger, unfinished: Collection[RefundStatus]
+) -> bool:
     """Whether the platform already holds the refund this group's key names (then noted in the
-    ledger, and not sent again; a pending one is sent again under its key, not calculated)."""
+    ledger, and not sent again; an ``unfinished`` one, pending say, is sent again under its own
+    key, not calculated)."""
     found = [
         refund
         for key in (group.key, *group.earlier_keys)
@@ -237,9 +241,11 @@ def _found_by_key(group: Group, order: Order, ledger: Ledger) -> bool:
         return False
     refund = found[0]
     group.refund_id = refund.id
-    if refund.status is RefundStatus.PENDING:
-        # sent again under its key: the core finishes what its writer left undone, or says it
-        # is still pending; never calculated again (its units are already counted)
+    if refund.status in unfinished:
+        # sent again under its own key (maybe an earlier spelling's), never a new one: the core
+        # finishes what its writer left undone, or says it is still pending; never calculated
+        # again (its units are already counted)
+        group.key = refund.idempotency_key or group.key
         group.total = refund.total
         return True
     if refund.status is RefundStatus.FAILURE:
