@@ -17,6 +17,9 @@ import unified_orders as uo
 from unified_orders import locks
 from unified_orders.cli.bulk import ledger_path
 from unified_orders.cli.bulk_engine import refund_on_worker
+from unified_orders.cli.bulk_files import Ledger
+from unified_orders.cli.bulk_plan import _found_by_key
+from unified_orders.cli.bulk_rows import Group
 from unified_orders.cli.session import Session
 from unified_orders.engine import RefundJob
 
@@ -289,3 +292,19 @@ def test_an_engine_worker_reports_a_pending_refund_pending_and_unsettled(
     assert "money may yet move" in first.message
     again = refund_on_worker(Session(config_path=config), job)  # found by key: asked again
     assert (again.outcome, again.refund_id) == ("pending", first.refund_id)
+
+
+def test_a_pending_refund_under_an_earlier_spelling_s_key_is_sent_again_under_that_key(
+    tmp_path: Path, toy: None
+) -> None:
+    """A key an earlier version made from the order cell as written names the pending refund:
+    it is asked about under that key, never sent under the group's new key (a second refund)."""
+    store = uo.connect("toy", sandbox=True, pending_refunds=True)
+    request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id="10011", quantity=1)])
+    with pytest.raises(uo.RefundFailed):
+        store.refunds.create("1001", request, idempotency_key="old-spelling")
+    group = Group(store="toy", order="1001", label="", key="new", earlier_keys=["old-spelling"])
+    ledger = Ledger(tmp_path / "ledger.jsonl")
+    pending = frozenset({uo.RefundStatus.PENDING})
+    assert _found_by_key(group, store.orders.get("1001"), ledger, pending)
+    assert (group.outcome, group.key) == ("", "old-spelling")  # still to send, under its key
