@@ -412,8 +412,8 @@ class Adapter:
         raise self._refuse(Capability.REFUNDS_CREATE)
 
     def resume_refund(self, order: Order, refund: Refund, options: RefundOptions) -> Op[Refund]:
-        """Finish ``refund``: ours (found by ``options.idempotency_key``), still pending or
-        partial, and past :attr:`in_flight_seconds`. Where the platform holds it unprocessed
+        """Finish ``refund``: ours (found by ``options.idempotency_key``), still unfinished
+        (:attr:`unfinished_refund_statuses`), and past :attr:`in_flight_seconds`. Where the platform holds it unprocessed
         because its writer stopped between steps (Shopware: a capture refund written, not yet
         handed to the payment handler), finish those steps and return it as it is then. By
         default it is returned as it is: such a refund is the platform's own (a gateway still

@@ -213,9 +213,9 @@ def finished_refund(
 
     A recent unfinished refund (:attr:`~Adapter.unfinished_refund_statuses`) may be another
     caller's write still in progress (Shopware makes a capture refund open, then processes it),
-    so it is re-read for a while before it is judged.
-    One still unfinished and past :attr:`~Adapter.in_flight_seconds` is nobody's write in progress:
-    the adapter finishes what its writer left undone (:meth:`~Adapter.resume_refund`).
+    so it is re-read for a while before it is judged. One still unfinished and past
+    :attr:`~Adapter.in_flight_seconds` is nobody's write in progress: the adapter finishes what
+    its writer left undone (:meth:`~Adapter.resume_refund`).
     """
     unfinished = adapter.unfinished_refund_statuses
     waits = list(adapter.in_flight_settle) if in_flight(adapter, refund) else []

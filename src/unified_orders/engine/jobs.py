@@ -77,7 +77,8 @@ class RefundOutcome:
     @property
     def unsettled(self) -> bool:
         """No refund was made, or whether one was is unknown, or it is still pending: a later
-        run of the same key must be able to try again (its workflow fails, so Temporal lets the id be used again)."""
+        run of the same key must be able to try again (its workflow fails, so Temporal lets the
+        id be used again)."""
         return self.outcome in ("ambiguous", "pending") or (
             self.outcome == "failed" and not self.refund_id
         )
