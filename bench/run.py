@@ -13,7 +13,8 @@ Sections (targets from issue 9; results are recorded in bench/README.md, never a
 - ratelimit: a sync against a sandbox with its platform limit switched on (emulator enforcing,
   client pacing): requests per second as a fraction of the limit (target >= 0.9, zero 429s);
 - concurrency: wall time of 50 sandbox stores synced at once against 1 (target <= 1.3x), with
-  the emulators served from another process (the client alone) and in-process, side by side;
+  the emulators served from another process (the client alone) and in-process, side by side
+  (``--no-db``: writing nothing, which bounds what any writer could gain);
 - memory: peak RSS of a subprocess syncing N sandbox orders (target <= 300 MB at 100,000); by
   default the sandbox (a real one: shopware or nextcommerce) runs in its own server process, so
   the figure is the sync's own, and the sandbox's peak is reported beside it.
@@ -43,7 +44,8 @@ from unified_orders import operations as ops
 from unified_orders.adapter import Response
 from unified_orders.http import emulator_transport
 from unified_orders.models.base import CanonicalModel
-from unified_orders.sync import run_sync
+from unified_orders.sync import run_sync, runner
+from unified_orders.sync.destination import RunState
 
 HERE = Path(__file__).resolve().parent
 PLATFORMS = ("nextcommerce", "shopify", "shopware")
@@ -261,13 +263,60 @@ class Latency(httpx.AsyncBaseTransport):
         return self.inner.handle_request(request)
 
 
-def concurrency(platform: str, stores: int, latency: float, *, served: bool) -> dict[str, Any]:
+class NoDatabase:
+    """A destination that keeps nothing (``--no-db``): what the sync costs without its writer."""
+
+    location = "(no database)"
+
+    def claim_store(self, store: str) -> None:
+        pass
+
+    def release_store(self, store: str) -> None:
+        pass
+
+    def state(self, store: str, platform: str) -> RunState:
+        return RunState(store=store, platform=platform)
+
+    def stored_hashes(self, store: str, ids: Any) -> dict[str, str | None]:
+        return {}
+
+    def unlisted_ids(self, store: str, run_id: str) -> list[str]:
+        return []
+
+    def write_batch(self, writes: Any) -> dict[str, int]:
+        return {}
+
+    def counts(self, store: str | None = None) -> dict[str, int]:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def destination(no_db: bool) -> Iterator[None]:
+    """With ``no_db``, syncs in the block write to a :class:`NoDatabase`."""
+    if not no_db:
+        yield
+        return
+    real = runner.open_destination
+    runner.open_destination = lambda *_, **__: NoDatabase()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        runner.open_destination = real
+
+
+def concurrency(
+    platform: str, stores: int, latency: float, *, served: bool, no_db: bool = False
+) -> dict[str, Any]:
     """Wall time of ``stores`` sandbox stores synced together, against one alone.
 
     Each store is paced by its own platform limit and every request takes ``latency`` seconds of
     simulated network round trip, as against a real platform. ``served``: the emulators answer
     from another process over loopback HTTP (:mod:`served`), so the figure is the client's
-    alone; else they run in the measured process, their CPU counted with the sync's.
+    alone; else they run in the measured process, their CPU counted with the sync's. ``no_db``:
+    nothing is written (:class:`NoDatabase`), which bounds what any writer could gain.
     """
     from served import served_stores
 
@@ -288,7 +337,7 @@ def concurrency(platform: str, stores: int, latency: float, *, served: bool) -> 
         # stores (and their seeded emulators) are built before the clock starts: the figure is
         # the sync's, not the sandboxes' start-up
         made = served_stores(platform, n, latency, settings) if served else in_process(n)
-        with made as stores, tempfile.TemporaryDirectory() as tmp:
+        with made as stores, tempfile.TemporaryDirectory() as tmp, destination(no_db):
             started, cpu = time.monotonic(), time.process_time()
             summary = run_sync(stores, Path(tmp) / "c.duckdb")  # type: ignore[arg-type]
             return time.monotonic() - started, time.process_time() - cpu, summary.ok
@@ -299,6 +348,7 @@ def concurrency(platform: str, stores: int, latency: float, *, served: bool) -> 
     return {
         "ok": ok1 and ok2,
         "emulators": "served" if served else "in-process",
+        **({"database": "none"} if no_db else {}),
         "latency_ms": round(latency * 1000),
         "one_s": round(one, 2),
         f"{stores}_s": round(many, 2),
@@ -362,6 +412,11 @@ def main() -> None:
         "--platforms", default=",".join(PLATFORMS), help="comma-separated (default: all three)"
     )
     parser.add_argument("--latency", type=float, default=0.1, help="simulated round trip (s)")
+    parser.add_argument(
+        "--no-db",
+        action="store_true",
+        help="what-if: the concurrency runs write nothing (bounds what any writer could gain)",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     quick = args.quick
@@ -394,7 +449,11 @@ def main() -> None:
         for platform in present:
             for served in (True, False):  # the client alone, then with the emulators' CPU
                 figures = concurrency(
-                    platform, 10 if quick else args.stores, args.latency, served=served
+                    platform,
+                    10 if quick else args.stores,
+                    args.latency,
+                    served=served,
+                    no_db=args.no_db,
                 )
                 print(f"{platform:13} {figures}", flush=True)
     if "memory" in only:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +19,7 @@ import unified_orders as uo
 from unified_orders.cli.cmd_sync import app
 from unified_orders.http import emulator_transport
 from unified_orders.sync import export, report, run_sync, schema_markdown
-from unified_orders.sync.rows import RowError, order_rows
+from unified_orders.sync.rows import RowError, content_hash, order_rows, rehash
 from unified_orders.sync.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,6 +176,26 @@ def test_rows_leave_shop_amounts_unknown_when_the_platform_gives_none() -> None:
     assert head["total_shop"] is None
     assert head["shipping_shop"] == order.shipping.shop.amount  # type: ignore[union-attr]
     assert rows.content_hash != order_rows("a", order, order.created_at).content_hash  # type: ignore[arg-type]
+
+
+def test_the_content_hash_sees_every_digit_and_not_the_sync_time() -> None:
+    order = translate(seeded_order(3), "synctoy")
+    rows = order_rows("a", order, order.created_at)  # type: ignore[arg-type]
+    later = order_rows("a", order, datetime(2030, 1, 1))
+    assert later.content_hash == rows.content_hash  # synced_at is left out
+    unhashed = order_rows("a", order, order.created_at, hashed=False)  # type: ignore[arg-type]
+    assert unhashed.content_hash == ""
+    rehash(unhashed)
+    assert unhashed.tables == rows.tables
+    assert unhashed.content_hash == rows.content_hash
+    # 1.0 and 1.00 are different rows: their hashes differ
+    head = list(rows.tables["orders"][0])
+    total = TABLES["orders"].column_names.index("total")
+    respelled = Decimal(head[total]).quantize(Decimal("0.001"))
+    assert respelled == head[total]
+    assert str(respelled) != str(head[total])
+    head[total] = respelled
+    assert content_hash({**rows.tables, "orders": [tuple(head)]}) != rows.content_hash
 
 
 def test_the_documented_schema_is_the_real_one() -> None:

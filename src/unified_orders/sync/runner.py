@@ -319,10 +319,12 @@ class _StoreSync:
     ) -> RunState:
         synced_at = _now()
         built = [
-            order_rows(self.name, order, synced_at, keep_raw=self.keep_raw) for order in page.items
+            order_rows(self.name, order, synced_at, keep_raw=self.keep_raw, hashed=False)
+            for order in page.items
         ]
         for rows in built:
             self._brought(rows, page.details.get(rows.order_id), synced_at)
+            rehash(rows)
         ids = [rows.order_id for rows in built]
         known = await asyncio.to_thread(self.db.stored_hashes, self.name, ids)
         changed = [rows for rows in built if known.get(rows.order_id) != rows.content_hash]
@@ -361,8 +363,8 @@ class _StoreSync:
 
     def _brought(self, rows: OrderRows, given: OrderDetails | None, synced_at: datetime) -> None:
         """Add to ``rows`` the details the read brought along, where it brought every kind this
-        sync reads, and hash them in: a change of an order's returns or fulfillment orders alone
-        (which need not touch the order's own rows) is then a change of the order."""
+        sync reads; the caller hashes them in, so a change of an order's returns or fulfillment
+        orders alone (which need not touch the order's own rows) is a change of the order."""
         if given is None or not (self.read_returns or self.read_fos):
             return
         returns = given.returns if self.read_returns else None
@@ -370,7 +372,6 @@ class _StoreSync:
         if (self.read_returns and returns is None) or (self.read_fos and fos is None):
             return
         details_rows(rows, self.store.platform, returns, fos, synced_at)
-        rehash(rows)
 
     async def _details(
         self,

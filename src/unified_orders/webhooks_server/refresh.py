@@ -43,7 +43,7 @@ async def refresh_order(
         await mark_deleted(db, name, store.platform, order_id, write_lock)
         return True
     synced_at = _now()
-    rows = order_rows(name, order, synced_at)
+    rows = order_rows(name, order, synced_at, hashed=False)
     caps = store.capabilities
     returns = (
         await _optional(store.returns.list(order_id)) if Capability.RETURNS_LIST in caps else None
