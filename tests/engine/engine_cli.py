@@ -4,7 +4,8 @@ so workers and commands started as processes can sync toy stores as well as the 
 With ``UO_TEST_DIE_AFTER_REFUND=1`` a worker kills itself (SIGKILL) right after its first refund
 is made on the platform, before the outcome reaches the workflow (and the ledger). With
 ``UO_TEST_FIRST_REFUND_FAILS=1`` its first refund fails before anything is sent, as when the
-platform refuses it.
+platform refuses it; with ``UO_TEST_FIRST_REFUND_PENDING=1`` its first refund is reported
+pending, as when the platform's gateway has not settled it (nothing is sent either).
 
 Usage: python engine_cli.py ARGS... (the arguments of ``unified-orders``)
 """
@@ -38,21 +39,21 @@ def die_after_the_first_refund() -> None:
     bulk_engine.refund_on_worker = made_then_died
 
 
-def first_refund_fails() -> None:
+def first_refund_is(outcome: str) -> None:
     from unified_orders.cli import bulk_engine
     from unified_orders.engine import RefundOutcome
 
     make = bulk_engine.refund_on_worker
     calls = []
 
-    def fails_once(*args: Any) -> Any:
+    def once(*args: Any) -> Any:
         calls.append(args)
         if len(calls) == 1:
             args[0].close()
-            return RefundOutcome("failed", message="refused by the platform (test)")
+            return RefundOutcome(outcome, message=f"{outcome} on the platform (test)")
         return make(*args)
 
-    bulk_engine.refund_on_worker = fails_once
+    bulk_engine.refund_on_worker = once
 
 
 if __name__ == "__main__":
@@ -60,6 +61,8 @@ if __name__ == "__main__":
     if os.environ.get("UO_TEST_DIE_AFTER_REFUND"):
         die_after_the_first_refund()
     if os.environ.get("UO_TEST_FIRST_REFUND_FAILS"):
-        first_refund_fails()
+        first_refund_is("failed")
+    if os.environ.get("UO_TEST_FIRST_REFUND_PENDING"):
+        first_refund_is("pending")
     sys.argv[0] = "unified-orders"
     main()

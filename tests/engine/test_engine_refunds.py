@@ -1,5 +1,5 @@
-"""Bulk refunds on the engine: a refund that failed is sent again by the next run under the same
-key (its workflow id); what Temporal keeps in a workflow's history (store names, ids, keys) holds
+"""Bulk refunds on the engine: a refund that failed, or is pending, is sent again by the next run
+under the same key (its workflow id); what Temporal keeps in a workflow's history (store names, ids, keys) holds
 no secret and no customer data. (A CSV submitted twice at once while a worker dies:
 test_engine_scaleout.py.)"""
 
@@ -62,6 +62,30 @@ def test_a_refund_that_failed_is_sent_again_by_the_next_run_under_the_same_key(
     store, _, _ = GROUPS[0]
     on_platform = refunds_with_key(engine, store, rows[1]["order"], rows[1]["key"])
     assert [r["id"] for r in on_platform] == [rows[1]["refund_id"]]
+
+
+def test_a_pending_refund_is_reported_pending_and_sent_again_under_its_own_key(
+    engine: Engine, workers: Any
+) -> None:
+    workers(engine.worker(engine.home / "worker.duckdb", env={"UO_TEST_FIRST_REFUND_PENDING": "1"}))
+    source = write_csv(engine.home / "refunds.csv", GROUPS[1:2])
+    submit = engine.on_engine("refunds", "create", "--from-csv", str(source), "--yes")
+    first = engine.run("--json", *submit)
+    assert first.code == 9, first.stderr  # a pending refund is a problem to look at, not a success
+    (row,) = results_of(engine.home / "refunds.results.csv")
+    assert row["outcome"] == "pending"
+    ledger = engine.home / "refunds.results.ledger.jsonl"
+    events = [json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines()]
+    assert [e["event"] for e in events if e.get("key") == row["key"]][-1] == "refund-pending"
+    second = engine.run("--json", *submit)  # the same key: never a new one, which could pay twice
+    assert second.code == 0, second.stderr
+    rows = results_of(engine.home / "refunds.results.csv")  # one row per run
+    assert [r["outcome"] for r in rows] == ["pending", "refunded"]
+    again = rows[1]
+    assert again["key"] == row["key"]
+    store, _, _ = GROUPS[1]
+    on_platform = refunds_with_key(engine, store, again["order"], again["key"])
+    assert [r["id"] for r in on_platform] == [again["refund_id"]]
 
 
 def _texts(value: Any) -> list[str]:
