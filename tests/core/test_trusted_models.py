@@ -172,6 +172,24 @@ def test_a_trusted_build_sets_what_validation_sets() -> None:
     assert trusted.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
 
 
+def test_a_trusted_copy_is_the_copy_model_copy_makes() -> None:
+    at = datetime(2024, 5, 1, 12, 0)
+    original = Transaction.trusted(
+        id="t1",
+        kind=uo.TransactionKind.CAPTURE,
+        status=uo.TransactionStatus.SUCCESS,
+        amount=Money.of("1.50", "EUR"),
+        created_at=at,
+    )
+    for update in ({}, {"amount": Money.of("2.00", "EUR")}, {"gateway": "manual", "raw": {"a": 1}}):
+        fast, plain = original.trusted_copy(update), original.model_copy(update=update)
+        _same(fast, plain, str(update))
+        assert fast.__pydantic_fields_set__ is not original.__pydantic_fields_set__
+        assert fast.raw == plain.raw
+        assert fast.model_dump(exclude_unset=True) == plain.model_dump(exclude_unset=True)
+    assert original.gateway is None  # the original is untouched
+
+
 def test_defaults_are_fresh_per_trusted_instance() -> None:
     fields: dict[str, Any] = {
         "id": "1",

@@ -74,6 +74,27 @@ class CanonicalModel(BaseModel):
         _set_private(model, None)
         return model
 
+    def trusted_copy(self, update: dict[str, Any]) -> Self:
+        """``model_copy(update=update)`` for translators, without its Python-level copy steps:
+        the same instance (fields, fields-set, extras), for values already of their fields'
+        exact types, as :meth:`trusted` takes them."""
+        model = _new(type(self))
+        values = self.__dict__.copy()
+        values.update(update)
+        _set_dict(model, values)
+        _set_fields(model, self.__pydantic_fields_set__ | update.keys())
+        _set_extra(
+            model, None if self.__pydantic_extra__ is None else dict(self.__pydantic_extra__)
+        )
+        private = self.__pydantic_private__
+        _set_private(
+            model,
+            None
+            if private is None
+            else {k: v for k, v in private.items() if v is not PydanticUndefined},
+        )
+        return model
+
 
 class _Plan:
     """What :meth:`CanonicalModel.trusted` needs of one class, worked out once."""
