@@ -46,10 +46,11 @@ class StoreResult:
             if self.unseen
             else ""
         )
+        pages = "1 page" if self.pages == 1 else f"{self.pages} pages"
+        orders = "1 order" if self.orders == 1 else f"{self.orders} orders"
         return (
-            f"ok ({self.mode}{resumed}): {self.orders} orders read, {self.changed} written, "
-            f"{self.deleted} marked deleted{unreadable}, {self.pages} pages in "
-            f"{self.seconds:.1f}s{unseen}"
+            f"ok ({self.mode}{resumed}): {orders} read, {self.changed} written, "
+            f"{self.deleted} marked deleted{unreadable}, {pages} in {self.seconds:.1f}s{unseen}"
         )
 
 
