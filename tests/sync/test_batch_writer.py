@@ -1,4 +1,6 @@
-"""The one writer of a sync: pages of many stores share transactions; a bad page fails alone."""
+"""The one writer of a sync: pages of many stores share transactions; a bad page fails alone;
+amounts are stored with exactly their value; a store's row is written once, and again after a
+batch that added it was rolled back."""
 
 from __future__ import annotations
 
@@ -7,16 +9,20 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 from pg_cluster import execute, one, query
+from sync_toy import seeded_order, translate
 
 from unified_orders.adapter import ReadFailure
 from unified_orders.sync.batching import BatchWriter
 from unified_orders.sync.databases import open_destination
 from unified_orders.sync.destination import RunFinish, StateSave, Write
+from unified_orders.sync.rows import order_rows, rehash
+from unified_orders.sync.schema import TABLES
 from unified_orders.sync.writer import Database, PageWrite, RunState
 
 SYNCED = datetime(2026, 1, 1)
@@ -94,6 +100,51 @@ def test_a_batch_saves_every_store_cursor_in_one_transaction(db: Path | str) -> 
     finally:
         database.close()
     assert one(db, "SELECT count(*) FROM stores") == 2
+
+
+AMOUNTS = [
+    Decimal("1.5E-7"),  # str() writes an exponent
+    Decimal("1E+2"),
+    Decimal("-12.3400000000"),
+    Decimal("1234567890123456789012345678.9012345678"),  # 38 digits, 10 after the point
+    Decimal("0E-10"),
+    Decimal("-0.00"),
+]
+
+
+def test_amounts_are_stored_with_exactly_their_value(db: Path | str) -> None:
+    order = translate(seeded_order(1), "synctoy")
+    total = TABLES["orders"].column_names.index("total")
+    written = []
+    for n, amount in enumerate(AMOUNTS):
+        rows = order_rows("a", order.model_copy(update={"id": f"o{n}"}), SYNCED, hashed=False)
+        head = list(rows.tables["orders"][0])
+        head[total] = amount
+        rows.tables["orders"] = [tuple(head)]
+        rehash(rows)
+        written.append(rows)
+    state = RunState(store="a", platform="synctoy", run_id="r", run_mode="full")
+    database = open_destination(db)
+    try:
+        database.write_batch([PageWrite(state, written, [r.order_id for r in written], SYNCED)])
+    finally:
+        database.close()
+    stored = dict(query(db, "SELECT id, total FROM orders WHERE store = 'a'"))
+    assert [stored[f"o{n}"] for n in range(len(AMOUNTS))] == AMOUNTS  # equal in value
+
+
+def test_a_stores_row_is_written_again_after_the_batch_that_added_it_rolled_back(
+    db: Path | str,
+) -> None:
+    database = open_destination(db)
+    try:
+        with pytest.raises(Exception, match=r"(?i)null"):
+            database.write_batch([page("x", "c1"), page(None, "c2")])  # type: ignore[arg-type]
+        database.write_batch([page("x", "c3")])
+        database.write_batch([page("x", "c4"), page("y", "c1")])
+    finally:
+        database.close()
+    assert query(db, "SELECT store FROM stores ORDER BY store") == [("x",), ("y",)]
 
 
 def test_a_file_of_the_indexed_schema_is_rebuilt_without_growing_indexes(tmp_path: Path) -> None:
