@@ -65,6 +65,7 @@ def test_a_second_sync_on_a_database_another_process_writes_exits_11(
         "serve holds DuckDB's one writer lock); wait for it to finish and run this again, use "
         "--db with another file, or use PostgreSQL to share one database"
     )
-    assert waited >= BUSY_WAIT_SECONDS  # it waited for the other writer first
+    assert waited >= BUSY_WAIT_SECONDS  # it waited for the other writer first, and said so
+    assert f"the database {db} is in use by another process; waiting up to 5 s" in result.stderr
     after = finish(start(config, "sync", "sandbox-nextcommerce", "--db", str(db)))
     assert after.code == 0, str(after)

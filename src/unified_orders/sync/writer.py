@@ -8,6 +8,7 @@ cursor. Rows are replaced by key (store + id), so writing a page twice converges
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -35,6 +36,8 @@ from .destination import (
     state_after,
 )
 from .schema import ORDER_CHILDREN, SCHEMA_VERSION, TABLES, create_schema_sql
+
+log = logging.getLogger(__name__)
 
 # RunState, PageWrite, placed_window_start and DEFAULT_DB live in .destination (shared with the
 # PostgreSQL destination); they are re-exported here, where callers have always found them.
@@ -148,12 +151,20 @@ def _connect(
 ) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting a little while another process holds DuckDB's write lock."""
     deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    said = False
     while True:
         try:
             return duckdb.connect(path, read_only=read_only, config=config)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
                 raise ConfigurationError(f"cannot open the database {path}: {error}") from None
+            if not said:
+                log.warning(
+                    "the database %s is in use by another process; waiting up to %.0f s",
+                    path,
+                    BUSY_WAIT_SECONDS,
+                )
+                said = True
             if time.monotonic() >= deadline:
                 raise LockTimeout(
                     f"the database {path} is in use by another process (a running sync or "
