@@ -1,18 +1,22 @@
-"""Shopify deletions reach an incremental sync (issue 16): the GraphQL dialect reads the ``events``
-feed (deleted orders) after the listing; the REST dialect says it cannot see them."""
+"""Shopify's change feed reaches an incremental sync (issue 16): the GraphQL dialect reads the
+``events`` feed (deleted orders), then the ``fulfillmentOrders`` feed (holds and moves that leave
+the order's updated time) after the listing; the REST dialect finds deletions by an id-only
+listing and says it cannot see fulfillment-order changes."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
 import unified_orders as uo
+from unified_orders.http import RecordingTransport
 from unified_orders.sync import run_sync
-from unified_orders.testing.sandbox import unwrapped
+from unified_orders.testing.sandbox import instrumented_sandbox, unwrapped
 
 
 def shopify(**options: object) -> uo.AsyncStore:
@@ -50,6 +54,17 @@ def test_an_incremental_sync_marks_an_order_deleted_in_shopify_deleted(tmp_path:
     asyncio.run(store.aclose())
 
 
+def feed(plain: uo.Store, since: datetime) -> list[tuple[str, bool]]:
+    """The whole change feed since ``since``, page by page."""
+    changes, cursor = [], None
+    while True:
+        page = plain.run(plain.adapter.order_changes(since, cursor))
+        changes += [(c.order_id, c.deleted) for c in page.items]
+        if page.next_cursor is None:
+            return changes
+        cursor = page.next_cursor
+
+
 def test_the_deletion_feed_names_deleted_orders_since_a_time_only() -> None:
     store = shopify()
     plain = unwrapped(store)
@@ -60,9 +75,9 @@ def test_the_deletion_feed_names_deleted_orders_since_a_time_only() -> None:
     long_ago = datetime(2000, 1, 1, tzinfo=UTC)
     page = plain.run(adapter.order_changes(long_ago, None))
     assert [(c.order_id, c.deleted) for c in page.items] == [(first, True), (second, True)]
-    assert page.next_cursor is None
+    assert page.next_cursor is not None  # the fulfillment orders' feed follows
     later = datetime.now(UTC) + timedelta(days=3650)
-    assert plain.run(adapter.order_changes(later, None)).items == []
+    assert feed(plain, later) == []
     with pytest.raises(uo.NotFound):
         plain.orders.get(first)
     asyncio.run(store.aclose())
@@ -77,7 +92,9 @@ def test_the_rest_dialect_finds_deletions_by_an_id_only_listing(tmp_path: Path) 
     result = run_sync({"s": store}, db).results[0]
     assert result.ok, result.error
     assert result.mode != "full"
-    assert result.unseen == []
+    assert result.unseen == [
+        "fulfillment-order changes (holds, moves) that leave the order's updated time"
+    ]
     assert result.deleted == 1
     assert deleted_ids(db) == {gone}
     asyncio.run(store.aclose())
@@ -99,4 +116,58 @@ def test_the_rest_id_listing_pages_through_every_order() -> None:
             break
     assert pages == 2  # 305 orders, 250 a page
     assert sorted(ids) == sorted(str(o["id"]) for o in store.sandbox.state.orders())  # type: ignore[union-attr]
+    asyncio.run(store.aclose())
+
+
+def open_fulfillment_order(plain: uo.Store) -> tuple[uo.Order, uo.FulfillmentOrder]:
+    for order in plain.orders.list():
+        for fo in plain.fulfillments.list(order.id):
+            if fo.status is uo.FulfillmentOrderStatus.OPEN:
+                return order, fo
+    raise AssertionError("the sandbox has no open fulfillment order")
+
+
+def test_the_feed_names_orders_whose_fulfillment_orders_changed_since_a_time() -> None:
+    store = shopify()
+    plain = unwrapped(store)
+    order, fo = open_fulfillment_order(plain)
+    since = max(o.updated_at for o in plain.orders.list()) + timedelta(seconds=1)
+    before = feed(plain, since)
+    assert (order.id, False) not in before
+    plain.fulfillments.hold(fo.id, reason=uo.HoldReason.OTHER, note="feed")
+    assert plain.orders.get(order.id).updated_at == order.updated_at  # the order did not move
+    assert feed(plain, since) == [*before, (order.id, False)]
+    asyncio.run(store.aclose())
+
+
+def test_an_incremental_sync_reads_a_held_order_a_listing_page_at_a_time(
+    tmp_path: Path,
+) -> None:
+    holder: list[RecordingTransport] = []
+
+    def wrap(transport: Any) -> RecordingTransport:
+        holder.append(RecordingTransport(transport))
+        return holder[0]
+
+    if "shopify" not in uo.adapters() or uo.adapters()["shopify"].error:
+        pytest.skip("the shopify adapter is not registered in this environment")
+    store = instrumented_sandbox("shopify", wrap, asynchronous=True, rate_limit=False)
+    assert isinstance(store, uo.AsyncStore)
+    db = tmp_path / "h.duckdb"
+    assert run_sync({"s": store}, db).ok
+    plain = unwrapped(store)
+    _, fo = open_fulfillment_order(plain)
+    plain.fulfillments.hold(fo.id, reason=uo.HoldReason.OTHER, note="sync")
+    before = len(holder[0].exchanges)
+    result = run_sync({"s": store}, db).results[0]
+    assert result.ok, result.error
+    assert result.changed == 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            "SELECT status, hold_reasons FROM fulfillment_orders WHERE id = ?", [fo.id]
+        ).fetchone()
+    assert row == ("on_hold", "other")
+    asked = [(x.body or {}).get("operationName") for x in holder[0].exchanges[before:]]
+    assert "FulfillmentOrderChanges" in asked
+    assert not {"OrderGet", "FulfillmentOrders", "OrderReturns"} & set(asked), asked
     asyncio.run(store.aclose())

@@ -19,15 +19,13 @@ dropped: an order that cannot be read completely is an error (in ``list_orders``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from unified_orders.adapter import (
     CancelOptions,
     CancelRestock,
     Op,
-    OrderChange,
     OrderCreateOptions,
     OrderDetails,
     OrderQuery,
@@ -56,7 +54,8 @@ from ..migration import GraphQLMigration
 from ..subscriptions import ShopifySubscriptions
 from . import translate as tg
 from .bulk import ShopifyBulkExport
-from .documents import FIRST_PAGES, LISTED_FIRST
+from .changes import ChangeFeed, search_time
+from .documents import FIRST_PAGES, LISTED_FIRST, ORDERS_READ_PAGE
 from .returns import ReturnOperations
 from .shipments import ShipmentOperations
 
@@ -69,12 +68,6 @@ _SEARCH_STATUS = {
     OrderStatus.CLOSED: "closed",
     OrderStatus.CANCELED: "cancelled",
 }
-
-
-def _search_time(value: datetime) -> str:
-    """A datetime as Shopify search syntax wants it: quoted UTC ISO 8601."""
-    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return "'" + moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "'"
 
 
 def _search_text(value: str) -> str:
@@ -95,7 +88,7 @@ def search_query(query: OrderQuery) -> str | None:
     ):
         value = getattr(query, name)
         if value is not None:
-            terms.append(f"{field}:{op}{_search_time(value)}")
+            terms.append(f"{field}:{op}{search_time(value)}")
     if query.number is not None:
         terms.append(f"name:{_search_text(query.number)}")
     if query.email is not None:
@@ -110,7 +103,7 @@ def _denied_returns(error: AuthenticationError) -> bool:
     return any("returns" in problem.path.split(".") for problem in error.problems)
 
 
-class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigration):
+class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigration, ChangeFeed):
     """Shopify through the GraphQL Admin API: orders and refunds here, returns and fulfillment
     orders from their operation groups."""
 
@@ -119,6 +112,8 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
 
     #: ``orderCancel(restock:)`` restocks exactly when asked.
     cancel_restock: ClassVar[CancelRestock] = CancelRestock.ON_REQUEST
+    #: The change feed's orders are read a listing page at a time (:meth:`read_orders`).
+    reads_orders_by_id: ClassVar[bool] = True
     #: Every filter is a term of the ``orders(query:)`` search.
     order_filters: ClassVar[frozenset[str]] = frozenset(
         {
@@ -134,9 +129,7 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
 
     def bulk_export(self) -> ShopifyBulkExport:
         """Shopify Bulk Operations for a sync's full runs (:mod:`.bulk`)."""
-        return ShopifyBulkExport(
-            self, search_query, lambda node: self._order_read(node, LISTED_FIRST)
-        )
+        return ShopifyBulkExport(self, search_query, self.read_orders)
 
     # --- orders -------------------------------------------------------------------------------
     def webhook_subscriptions(self) -> ShopifySubscriptions:
@@ -169,7 +162,26 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
         query (``Page.details``); follow-up reads only for a collection that has more. The cursor
         is ``pageInfo.endCursor``. An order that cannot be read completely is a
         :class:`~unified_orders.adapter.ReadFailure` of the page, never a failed page."""
-        variables: dict[str, Any] = {"query": search_query(query), "after": cursor}
+        return (yield from self._orders_page(search_query(query), cursor))
+
+    def read_orders(self, order_ids: Sequence[str]) -> Op[Page[Order]]:
+        """The orders named, read as the listing reads them (with their returns and fulfillment
+        orders): ``OrdersPage`` with the search ``id:A OR id:B OR id:C``, a listing page's worth
+        of orders a query; an order no longer there is left out. (The ``id:`` term on an order's
+        legacy id is the 2026-04 schema's ``orders`` filter.)"""
+        items: list[Order] = []
+        found: Page[Order] = Page([])
+        for start in range(0, len(order_ids), ORDERS_READ_PAGE):
+            group = order_ids[start : start + ORDERS_READ_PAGE]
+            page = yield from self._orders_page(" OR ".join(f"id:{i}" for i in group), None)
+            items.extend(page.items)
+            found.failures.extend(page.failures)
+            found.details.update(page.details)
+        return Page(items, None, found.failures, found.details)
+
+    def _orders_page(self, search: str | None, cursor: str | None) -> Op[Page[Order]]:
+        """One ``OrdersPage`` answer (see :meth:`list_orders`)."""
+        variables: dict[str, Any] = {"query": search, "after": cursor}
         try:
             data = yield from self._gql(self._listing, variables)
         except AuthenticationError as error:
@@ -256,36 +268,6 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
         if type(connection) is not dict and not isinstance(connection, Mapping):
             return None
         return (yield from self._complete_each(list(connection.get("nodes") or []), root))
-
-    def order_changes(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
-        """Orders deleted since ``since``: the ``events`` feed, ``query: "subject_type:ORDER
-        action:destroy created_at:>='…'"``, ``sortKey: CREATED_AT``, 100 a page.
-
-        Every other change moves the order's ``updatedAt``, which the listing filters on
-        (INFERRED for refunds, fulfillments and returns: Shopify documents ``updated_at`` as
-        the last change to the order). INFERRED: the action Shopify records for a deleted order
-        is ``destroy`` (the REST events' verb); the schema names the filters but not the value.
-        """
-        terms = f"subject_type:ORDER action:destroy created_at:>={_search_time(since)}"
-        data = yield from self._gql("OrderDeletions", {"query": terms, "after": cursor})
-        connection = data.get("events") or {}
-        changes = [
-            OrderChange(order_id, deleted=True)
-            for node in connection.get("nodes") or []
-            if isinstance(node, Mapping)
-            and str(node.get("subjectType")).upper() == "ORDER"
-            and str(node.get("action")).lower() == "destroy"
-            and (order_id := tg.legacy(node.get("subjectId")))
-        ]
-        page = connection.get("pageInfo") or {}
-        more = page.get("endCursor") if page.get("hasNextPage") else None
-        if page.get("hasNextPage") and (not more or more == cursor):
-            raise PlatformError(
-                "events: Shopify says more deletions follow but gives no new cursor",
-                platform=self.platform,
-                code="bad_cursor",
-            )
-        return Page(changes, more)
 
     def create_order(self, order: Order, options: OrderCreateOptions | None = None) -> Op[Order]:
         """``orderCreate`` (migration: no receipts, inventory bypassed, the marker as

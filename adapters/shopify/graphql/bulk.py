@@ -19,25 +19,23 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from unified_orders.adapter import Op, OrderDetails, OrderQuery, Page, Pause, Request
+from unified_orders.adapter import Op, OrderQuery, Page, Pause, Request
 from unified_orders.bulk import BulkBusy, BulkJob, BulkJobFailed, BulkStatus
 from unified_orders.errors import PlatformError, ResponseLost
 from unified_orders.models import Order
-from unified_orders.pagination import read_each
 
 from . import translate as tg
 from .bulk_query import BULK_DOCUMENTS, bulk_orders_query, bulk_returns_query
 from .bulk_rebuild import CHILD_CAP, OrderRebuilder
 from .bulk_returns import ReturnsRebuilder
 from .costs import estimate_cost
-from .documents import ORDERS_READ_PAGE
 from .paging import count_of
 from .plumbing import GraphQLPlumbing
 
-__all__ = ["BUSY_PAUSES", "BUSY_WAIT", "OrderRead", "ShopifyBulkExport", "job_of"]
+__all__ = ["BUSY_PAUSES", "BUSY_WAIT", "OrdersRead", "ShopifyBulkExport", "job_of"]
 
 #: The paged listing's read of one order node of ``OrdersPage`` (with its follow-ups).
-OrderRead = Callable[[Mapping[str, Any]], Op[tuple[Order, OrderDetails]]]
+OrdersRead = Callable[[Sequence[str]], Op[Page[Order]]]
 
 #: Times a busy answer (``OPERATION_IN_PROGRESS``, ``LIMIT_REACHED``) is waited out.
 BUSY_PAUSES = 20
@@ -85,12 +83,12 @@ class ShopifyBulkExport:
         self,
         adapter: GraphQLPlumbing,
         search_query: Callable[[OrderQuery], str | None],
-        order_read: OrderRead,
+        read_orders: OrdersRead,
         cap: int = CHILD_CAP,
     ) -> None:
         self.adapter = adapter
         self.search_query = search_query
-        self.order_read = order_read
+        self.read_orders = read_orders
         self.platform = adapter.platform
         self.cap = cap
 
@@ -184,24 +182,9 @@ class ShopifyBulkExport:
         return count_of(data.get("ordersCount"))
 
     def reread(self, order_ids: Sequence[str]) -> Op[Page[Order]]:
-        """The orders named, read as the paged listing reads them: ``OrdersPage`` with the
-        search ``id:A OR id:B OR id:C`` (a listing page's worth of orders a query, with their
-        returns and fulfillment orders); an order no longer there is left out."""
-        items: list[Order] = []
-        page: Page[Order] = Page([])
-        for start in range(0, len(order_ids), ORDERS_READ_PAGE):
-            group = order_ids[start : start + ORDERS_READ_PAGE]
-            search = " OR ".join(f"id:{order_id}" for order_id in group)
-            data = yield from self.adapter._gql("OrdersPage", {"query": search, "after": None})
-            connection = data.get("orders") or {}
-            nodes = [n for n in connection.get("nodes") or [] if isinstance(n, Mapping)]
-            read, failures = yield from read_each(
-                nodes, self.order_read, lambda n: tg.legacy(n.get("id")) or ""
-            )
-            items.extend(order for order, _ in read)
-            page.failures.extend(failures)
-            page.details.update({order.id: details for order, details in read})
-        return Page(items, None, page.failures, page.details)
+        """The orders named, read as the paged listing reads them (the adapter's
+        ``read_orders``); an order no longer there is left out."""
+        return (yield from self.read_orders(order_ids))
 
     def reader(self) -> OrderRebuilder:
         """A reader for one orders job's file."""

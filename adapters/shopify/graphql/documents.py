@@ -15,7 +15,8 @@ count exists for refunds, so a full first page counts as "maybe more"), and read
 ``OrderGet`` reads one order with every nested collection (its fulfillment orders too) in one
 query, ``OrdersPage`` a page of orders the same way, returns included (smaller nested pages,
 :data:`.fragments.ORDERS_READ_PAGE` orders, under Shopify's 1,000-point single-query limit), and
-``OrderDeletions`` the ``events`` feed of deleted orders.
+``OrderDeletions`` the ``events`` feed of deleted orders; ``FulfillmentOrderChanges`` the
+fulfillment orders changed since a time (:mod:`.changes`).
 
 Page sizes are literals, so each document's requested cost is fixed: :func:`requested_cost`
 estimates it once for pacing (``Request.cost``) with Shopify's published rules (:mod:`.costs`).
@@ -184,6 +185,19 @@ DOCUMENTS: dict[str, str] = {
           events(first: 100, after: $after, query: $query, sortKey: CREATED_AT) {{
             {PAGE_INFO}
             nodes {{ id createdAt action ... on BasicEvent {{ subjectId subjectType }} }}
+          }}
+        }}
+        """
+    ),
+    # The change feed: orders whose fulfillment orders changed since a time (closed ones too).
+    "FulfillmentOrderChanges": _doc(
+        f"""
+        query FulfillmentOrderChanges($query: String!, $after: String) {{
+          fulfillmentOrders(
+            first: 250, after: $after, query: $query, includeClosed: true, sortKey: UPDATED_AT
+          ) {{
+            {PAGE_INFO}
+            nodes {{ orderId }}
           }}
         }}
         """

@@ -133,9 +133,15 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
         {"created_since", "created_until", "updated_since", "updated_until", "status"}
     )
     #: No deletion feed is read here (``events.json`` is not implemented): an incremental sync
-    #: finds deleted orders by an id-only listing (:meth:`order_ids`) instead, so nothing is
-    #: unseen. The GraphQL dialect reads the ``events`` feed.
+    #: finds deleted orders by an id-only listing (:meth:`order_ids`) instead. The GraphQL
+    #: dialect reads the ``events`` feed.
     lists_order_ids: ClassVar[bool] = True
+    #: REST reads fulfillment orders per order only, so a change to them that leaves the order's
+    #: ``updated_at`` is not seen (INFERRED that a hold or a move may: Shopify does not say);
+    #: the GraphQL dialect reads the ``fulfillmentOrders(query: "updated_at:…")`` feed.
+    unseen_changes: ClassVar[frozenset[str]] = frozenset(
+        {"fulfillment-order changes (holds, moves) that leave the order's updated time"}
+    )
 
     def __init__(self, settings: ShopifySettings) -> None:
         super().__init__(settings)

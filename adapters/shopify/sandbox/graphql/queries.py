@@ -1,5 +1,5 @@
 """The query root fields: ``order``, ``orders``, ``events``, ``refund``, ``job``, ``return``,
-``fulfillmentOrder`` and ``fulfillment`` (``returnableFulfillments`` and
+``fulfillmentOrder``, ``fulfillmentOrders`` and ``fulfillment`` (``returnableFulfillments`` and
 ``returnableFulfillment`` are with the returns, :mod:`.returns`)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ShopifyError
-from .search import event_terms, search_terms
+from .search import event_terms, fulfillment_order_terms, search_terms
 from .values import Obj, connection, gid, gid_number, timestamp
 from .views import Resolvers
 
@@ -28,6 +28,7 @@ class QueryResolvers(Resolvers):
             "job": self.job,
             "return": self.return_,
             "fulfillmentOrder": self.fulfillment_order,
+            "fulfillmentOrders": self.fulfillment_orders,
             "fulfillment": self.fulfillment,
         }
 
@@ -110,3 +111,23 @@ class QueryResolvers(Resolvers):
         if fid is None or str(fid) not in self.state.data["fulfillment_orders"]:
             return None
         return self.views.fulfillment_order(self.state.fulfillment_order(fid))
+
+    def fulfillment_orders(self, args: Mapping[str, Any]) -> Obj:
+        """``fulfillmentOrders(query:, includeClosed:, sortKey:, reverse:, first:, after:)``:
+        every fulfillment order of the shop, filtered by the search terms the adapter sends.
+        INFERRED: ``includeClosed: false`` (the default) leaves out closed, cancelled and
+        incomplete ones (the schema says "closed")."""
+        terms = fulfillment_order_terms(str(args.get("query") or ""))
+        shown = None if args.get("includeClosed") else {"closed", "cancelled", "incomplete"}
+        found = [
+            fo
+            for fo in self.state.data["fulfillment_orders"].values()
+            if (shown is None or fo.get("status") not in shown) and all(t(fo) for t in terms)
+        ]
+        if args.get("sortKey") == "UPDATED_AT":
+            found.sort(key=lambda fo: (str(fo["updated_at"]), int(fo["id"])))
+        else:
+            found.sort(key=lambda fo: int(fo["id"]))
+        if args.get("reverse"):
+            found.reverse()
+        return connection([self.views.fulfillment_order(fo) for fo in found], args)

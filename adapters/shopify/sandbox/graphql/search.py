@@ -20,7 +20,7 @@ from unified_orders.lookup import email_key, number_key
 
 from .values import Fail, Obj
 
-__all__ = ["event_terms", "search_terms"]
+__all__ = ["event_terms", "fulfillment_order_terms", "search_terms"]
 
 _TERM = re.compile(
     r"""\s*(?P<field>[a-z_]+):(?P<op>>=|<=|>|<)?"""
@@ -91,6 +91,21 @@ def _event_term(field: str, op: str, text: str) -> Callable[[Obj], bool]:
         # INFERRED: values match whatever their case (the schema's example is PRODUCT).
         return lambda event: str(event.get(field) or "").lower() == text.lower()
     raise Fail(f"the sandbox does not support the search term {field}:{text}", path=["events"])
+
+
+def _fulfillment_order_term(field: str, op: str, text: str) -> Callable[[Obj], bool]:
+    if field == "updated_at":
+        return _time_term(field, op, text)
+    raise Fail(
+        f"the sandbox does not support the search term {field}:{text}",
+        path=["fulfillmentOrders"],
+    )
+
+
+def fulfillment_order_terms(query: str) -> list[Callable[[Obj], bool]]:
+    """Predicates for the terms of a ``fulfillmentOrders(query:)`` string: ``updated_at`` (one
+    of the terms the 2026-04 schema documents; the others are refused)."""
+    return search_terms(query, _fulfillment_order_term)
 
 
 def event_terms(query: str) -> list[Callable[[Obj], bool]]:

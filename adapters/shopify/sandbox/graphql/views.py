@@ -224,6 +224,7 @@ class Views:
             "status": upper(fo.get("status")),
             "requestStatus": upper(fo.get("request_status")),
             "createdAt": timestamp(fo.get("created_at")),
+            "updatedAt": timestamp(fo.get("updated_at") or fo.get("created_at")),
             "assignedLocation": {
                 "name": location.get("name") or "",
                 "location": {"id": gid("Location", fo["assigned_location_id"])},
