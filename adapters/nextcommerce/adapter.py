@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote, urlsplit
 
 from unified_orders.adapter import (
+    FULFILLMENT_ORDER_CHANGES,
     Adapter,
     CancelOptions,
     CancelRestock,
@@ -155,12 +156,15 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
         {"created_since", "created_until", "number", "status"}
     )
     #: The placed-date window and the transactions feed miss these (no updated-at filter, no
-    #: order event feed in the Admin API).
+    #: order event feed in the Admin API). Fulfillment orders are read per order, only for an
+    #: order whose own rows changed (reading every window order's would double a run's
+    #: requests), so a change to them alone is not seen either.
     unseen_changes: ClassVar[frozenset[str]] = frozenset(
         {
             "changes without a payment (status, address, fulfillment) to orders placed before "
             "the window",
             "deleted orders placed before the window",
+            FULFILLMENT_ORDER_CHANGES,
         }
     )
 

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from .webhooks.rules import WebhookRules
 
 __all__ = [
+    "FULFILLMENT_ORDER_CHANGES",
     "Adapter",
     "AdapterSettings",
     "AdapterSpec",
@@ -98,6 +99,15 @@ __all__ = [
 #: A pending refund older than this is nobody's write in progress (see
 #: :attr:`Adapter.in_flight_seconds`).
 IN_FLIGHT_SECONDS = 120.0
+
+
+#: An ``unseen_changes`` entry: a change to an order's fulfillment orders alone, which leaves the
+#: order's own data (and its updated time) as it was, where nothing reads it but the order's own
+#: fulfillment orders.
+FULFILLMENT_ORDER_CHANGES = (
+    "changes to fulfillment orders alone (a hold, a move, a fulfillment request) that leave the "
+    "order as it was"
+)
 
 
 class AdapterSettings(BaseModel):
@@ -194,8 +204,8 @@ class Adapter:
         {"created_since", "created_until", "updated_since", "updated_until"}
     )
     #: Kinds of change an incremental sync cannot see on this platform, even with
-    #: :meth:`order_changes` (``sync`` warns about each); e.g. ``{"deleted orders"}``. Only
-    #: ``sync --full`` finds those.
+    #: :meth:`order_changes` (``sync`` warns about each); e.g. ``{"deleted orders"}``, or
+    #: :data:`FULFILLMENT_ORDER_CHANGES`. Only ``sync --full`` finds those.
     unseen_changes: ClassVar[frozenset[str]] = frozenset()
     #: True where :meth:`order_ids` lists every order's id cheaply (an incremental sync then
     #: finds deleted orders on every run).

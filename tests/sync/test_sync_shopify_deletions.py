@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 import unified_orders as uo
+from unified_orders.adapter import FULFILLMENT_ORDER_CHANGES
 from unified_orders.http import RecordingTransport
 from unified_orders.sync import run_sync
 from unified_orders.testing.sandbox import instrumented_sandbox, unwrapped
@@ -92,9 +93,7 @@ def test_the_rest_dialect_finds_deletions_by_an_id_only_listing(tmp_path: Path) 
     result = run_sync({"s": store}, db).results[0]
     assert result.ok, result.error
     assert result.mode != "full"
-    assert result.unseen == [
-        "fulfillment-order changes (holds, moves) that leave the order's updated time"
-    ]
+    assert result.unseen == [FULFILLMENT_ORDER_CHANGES]
     assert result.deleted == 1
     assert deleted_ids(db) == {gone}
     asyncio.run(store.aclose())

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from unified_orders import planning
 from unified_orders.adapter import (
+    FULFILLMENT_ORDER_CHANGES,
     CancelOptions,
     CancelRestock,
     Capability,
@@ -139,9 +140,7 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
     #: REST reads fulfillment orders per order only, so a change to them that leaves the order's
     #: ``updated_at`` is not seen (INFERRED that a hold or a move may: Shopify does not say);
     #: the GraphQL dialect reads the ``fulfillmentOrders(query: "updated_at:…")`` feed.
-    unseen_changes: ClassVar[frozenset[str]] = frozenset(
-        {"fulfillment-order changes (holds, moves) that leave the order's updated time"}
-    )
+    unseen_changes: ClassVar[frozenset[str]] = frozenset({FULFILLMENT_ORDER_CHANGES})
 
     def __init__(self, settings: ShopifySettings) -> None:
         super().__init__(settings)
