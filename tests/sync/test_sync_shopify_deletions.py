@@ -170,3 +170,25 @@ def test_an_incremental_sync_reads_a_held_order_a_listing_page_at_a_time(
     assert "FulfillmentOrderChanges" in asked
     assert not {"OrderGet", "FulfillmentOrders", "OrderReturns"} & set(asked), asked
     asyncio.run(store.aclose())
+
+
+def test_an_order_the_search_does_not_name_is_read_by_id_not_called_deleted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = shopify()
+    plain = unwrapped(store)
+    first, second, gone = (o.id for o in list(plain.orders.list())[:3])
+    store.sandbox.delete_order(gone)  # type: ignore[union-attr]
+    adapter = plain.adapter
+    searched = type(adapter)._orders_page
+
+    def lagging(self: Any, search: str | None, cursor: str | None) -> Any:
+        page = yield from searched(adapter, search, cursor)  # the index has not caught up
+        return uo.Page(page.items[1:], page.next_cursor, page.failures, page.details)
+
+    monkeypatch.setattr(type(adapter), "_orders_page", lagging)
+    page = plain.run(adapter.read_orders([first, second, gone]))
+    assert sorted(order.id for order in page.items) == sorted([first, second])
+    assert set(page.details) == {first, second}
+    assert page.failures == []
+    asyncio.run(store.aclose())
