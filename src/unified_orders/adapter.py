@@ -105,8 +105,7 @@ IN_FLIGHT_SECONDS = 120.0
 #: order's own data (and its updated time) as it was, where nothing reads it but the order's own
 #: fulfillment orders.
 FULFILLMENT_ORDER_CHANGES = (
-    "changes to fulfillment orders alone (a hold, a move, a fulfillment request) that leave the "
-    "order as it was"
+    "changes to fulfillment orders alone (holds, moves, fulfillment requests)"
 )
 
 

@@ -42,7 +42,7 @@ class StoreResult:
             else ""
         )
         unseen = (
-            f"; cannot see {', '.join(self.unseen)} (run --full to find them)"
+            f"; cannot see: {'; '.join(self.unseen)} (run --full to find them)"
             if self.unseen
             else ""
         )
