@@ -1,16 +1,17 @@
-"""Stores synced by one process against the same stores split over several processes.
+"""Stores synced by one process against the same stores spread over worker processes.
 
     python bench/processes.py [--platform shopware] [--stores 50] [--processes 2]
                               [--latency 0.1] [--rounds 3]
 
-One `sync` process runs its stores on one event loop (one CPU). Into PostgreSQL, several
-processes may sync disjoint groups of stores at once (docs/scale-out.md); this measures what that
-gains. The sandbox stores are served from a forked process over loopback HTTP (``served``),
-answering after ``--latency`` seconds; the database is a throwaway PostgreSQL cluster made with
-the server's own ``initdb`` (the test suite's ``pg_cluster``), a fresh database per sync. Each
-round times one store alone, every store in one process, and every store split round-robin over
-``--processes`` processes (forked; their start-up is counted), and prints the ratios to one
-store. Never asserted in tests; recorded in bench/README.md.
+One process runs its stores on one event loop (one CPU); ``run_sync(..., processes=N)``
+(``sync --processes N``) syncs them in N worker processes into PostgreSQL
+(:mod:`unified_orders.sync.processes`). This measures what that gains. The sandbox stores are
+served from a forked process over loopback HTTP (``served``), answering after ``--latency``
+seconds; the database is a fresh one per sync in a throwaway PostgreSQL cluster made with the
+server's own ``initdb`` (the test suite's ``pg_cluster``). Each round times one store alone,
+every store in one process, and every store over ``--processes`` workers (their start-up
+counted), and prints the ratios to one store. Never asserted in tests; recorded in
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import argparse
 import multiprocessing
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ def main() -> None:
     missing = why_not()
     if missing:
         sys.exit(f"skipped: {missing}")
+    cluster = Cluster()
     settings: dict[str, Any] = {"rate_limit": True}
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
@@ -53,38 +56,25 @@ def main() -> None:
     )
     server.start()
     url = ours.recv()
-    cluster = Cluster()
 
-    def sync(indexes: Iterable[int], db: str) -> None:
-        # stores made in the process that syncs them (an async store keeps its event loop)
-        stores = {
-            f"s{i}": uo.connect_async(
-                args.platform, sandbox=True, sandbox_server=f"{url}/stores/s{i}", **settings
+    def timed(indexes: Iterable[int], processes: int = 1) -> float:
+        # factories: each store is made in the process that syncs it
+        stores: dict[str, Callable[[], Any]] = {
+            f"s{i}": partial(
+                uo.connect_async,
+                args.platform,
+                sandbox=True,
+                sandbox_server=f"{url}/stores/s{i}",
+                **settings,
             )
             for i in indexes
         }
-        summary = run_sync(stores, db)
+        started = time.monotonic()
+        summary = run_sync(stores, cluster.database(), processes=processes)  # type: ignore[arg-type]
+        elapsed = time.monotonic() - started
         if not summary.ok:
             sys.exit(f"a sync failed: {[r.error for r in summary.results if not r.ok]}")
-
-    def timed_split(db: str) -> float:
-        started = time.monotonic()
-        workers = [
-            context.Process(target=sync, args=(range(i, args.stores, args.processes), db))
-            for i in range(args.processes)
-        ]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        if any(worker.exitcode for worker in workers):
-            sys.exit("a sync process failed")
-        return time.monotonic() - started
-
-    def timed(indexes: Iterable[int]) -> float:
-        started = time.monotonic()
-        sync(indexes, cluster.database())
-        return time.monotonic() - started
+        return elapsed
 
     print(
         f"{args.platform}: {args.stores} served sandbox stores, {args.latency * 1000:.0f} ms round "
@@ -95,11 +85,11 @@ def main() -> None:
         for _ in range(args.rounds):
             one = timed([0])
             together = timed(range(args.stores))
-            split = timed_split(cluster.database())
+            spread = timed(range(args.stores), args.processes)
             print(
                 f"1 store {one:.2f} s; {args.stores} in 1 process {together:.2f} s "
-                f"({together / one:.2f}x); in {args.processes} processes {split:.2f} s "
-                f"({split / one:.2f}x)",
+                f"({together / one:.2f}x); over {args.processes} processes {spread:.2f} s "
+                f"({spread / one:.2f}x)",
                 flush=True,
             )
     finally:

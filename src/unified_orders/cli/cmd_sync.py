@@ -158,6 +158,15 @@ def sync_command(
             "'none': DuckDB's own default (80 percent of RAM). Default: 128MB.",
         ),
     ] = None,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            min=1,
+            help="Sync the stores in this many worker processes, into PostgreSQL only: for "
+            "many stores whose pages need more CPU than one process has.",
+        ),
+    ] = 1,
     json_flag: JsonOpt = False,
     table_flag: TableOpt = False,
     engine: EngineOpt = None,
@@ -187,6 +196,7 @@ def sync_command(
         progress=auto_progress(sys.stderr),
         memory_limit=memory_limit,
         bulk=bulk,
+        processes=processes,
     )
     if as_json:
         done = summary.to_dict()

@@ -102,20 +102,30 @@ class RichProgress:
             console=Console(file=stream or sys.stderr),
         )
         self._tasks: dict[str, TaskID] = {}
-        self._bars.start()
+        self._drawing = False
+
+    def _draw(self) -> None:
+        # from the first event, not on creation: no redrawing thread before the sync starts
+        # (a sync over several processes forks them first)
+        if not self._drawing:
+            self._drawing = True
+            self._bars.start()
 
     def started(self, store: str, platform: str, mode: str) -> None:
         """Add the store's bar."""
+        self._draw()
         self._tasks[store] = self._bars.add_task(
             store, total=None, store=store, platform=platform, note=mode
         )
 
     def page(self, store: str, orders: int, changed: int) -> None:
         """Advance the store's bar."""
+        self._draw()
         self._bars.update(self._tasks[store], advance=orders)
 
     def finished(self, result: StoreResult) -> None:
         """Complete the store's bar with its outcome."""
+        self._draw()
         task = self._tasks.get(result.store)
         if task is None:
             task = self._tasks[result.store] = self._bars.add_task(
@@ -127,7 +137,8 @@ class RichProgress:
 
     def close(self) -> None:
         """Stop redrawing."""
-        self._bars.stop()
+        if self._drawing:
+            self._bars.stop()
 
 
 def auto_progress(stream: TextIO | None = None) -> Progress:

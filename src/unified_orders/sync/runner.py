@@ -54,6 +54,7 @@ from .destination import (
     StoreBusy,
     placed_window_start,
 )
+from .processes import sync_in_processes
 from .progress import NullProgress, Progress
 from .results import StoreResult, SyncSummary
 from .rows import OrderRows, details_rows, order_rows, rehash
@@ -549,6 +550,7 @@ def run_sync(
     progress: Progress | None = None,
     memory_limit: str | None = None,
     bulk: bool = True,
+    processes: int = 1,
 ) -> SyncSummary:
     """Sync ``stores`` (name -> AsyncStore or factory) into ``db_path``: a DuckDB file or a
     ``postgresql://`` URL (``pip install 'unified-orders[postgres]'``); blocking.
@@ -565,18 +567,21 @@ def run_sync(
     Into PostgreSQL, other processes may sync other stores at the same time; a store another
     process is syncing fails at once with ``StoreResult.busy`` (its lock, see
     :class:`~unified_orders.sync.destination.StoreBusy`).
+    ``processes`` above 1 (PostgreSQL only) syncs the stores in that many worker processes, each
+    writing its own share (:mod:`~unified_orders.sync.processes`): for many stores whose pages
+    cost more CPU than one process has.
     """
-    return asyncio.run(
-        sync_stores(
-            stores,
-            db_path,
-            lookback=lookback,
-            window_days=window_days,
-            full=full,
-            details=details,
-            keep_raw=keep_raw,
-            progress=progress,
-            memory_limit=memory_limit,
-            bulk=bulk,
-        )
+    options: dict[str, Any] = dict(
+        lookback=lookback,
+        window_days=window_days,
+        full=full,
+        details=details,
+        keep_raw=keep_raw,
+        memory_limit=memory_limit,
+        bulk=bulk,
     )
+    if processes != 1:
+        return sync_in_processes(
+            sync_stores, stores, db_path, processes, progress=progress, **options
+        )
+    return asyncio.run(sync_stores(stores, db_path, progress=progress, **options))
