@@ -63,6 +63,18 @@ def test_a_memory_limit_that_is_no_size_is_exit_3(run: Run, tmp_path: Path) -> N
     assert not db.exists()
 
 
+def test_processes_need_postgresql_and_no_engine(run: Run, tmp_path: Path) -> None:
+    db = tmp_path / "one-writer.duckdb"
+    refused = run("sync", "--processes", "2", "--db", str(db))
+    assert refused.exit_code == 3, refused.output
+    assert "needs a PostgreSQL database" in refused.output
+    assert not db.exists()
+    both = run("sync", "--processes", "2", "--engine", "temporal", "--db", str(db))
+    assert both.exit_code == 2, both.output
+    assert "start more workers instead" in " ".join(both.output.replace("│", " ").split())
+    assert run("sync", "--processes", "0", "--db", str(db)).exit_code == 2
+
+
 def test_database_and_exports_are_private_files(
     run: Run, tmp_path: Path, nextcommerce: None
 ) -> None:

@@ -176,6 +176,10 @@ def sync_command(
     """Sync orders, refunds, returns and fulfillment orders of every store into the database."""
     as_json = _json_wanted(ctx, json_flag, table_flag)
     fields = fields_of(ctx, "sync")
+    if engine is not None and processes != 1:
+        raise typer.BadParameter(
+            "--processes spreads a local sync; with --engine, start more workers instead"
+        )
     if engine is not None:  # one workflow per store, on the workers (each with its own --db)
         from .engine_sync import sync_jobs, sync_on_engine
 
