@@ -12,12 +12,12 @@ from typing import Any
 
 import duckdb
 import pytest
+from test_sync_no_n_plus_one import sandbox as recorded_sandbox
 
 import unified_orders as uo
 from unified_orders.adapter import FULFILLMENT_ORDER_CHANGES
-from unified_orders.http import RecordingTransport
 from unified_orders.sync import run_sync
-from unified_orders.testing.sandbox import instrumented_sandbox, unwrapped
+from unified_orders.testing.sandbox import unwrapped
 
 
 def shopify(**options: object) -> uo.AsyncStore:
@@ -142,22 +142,15 @@ def test_the_feed_names_orders_whose_fulfillment_orders_changed_since_a_time() -
 def test_an_incremental_sync_reads_a_held_order_a_listing_page_at_a_time(
     tmp_path: Path,
 ) -> None:
-    holder: list[RecordingTransport] = []
-
-    def wrap(transport: Any) -> RecordingTransport:
-        holder.append(RecordingTransport(transport))
-        return holder[0]
-
     if "shopify" not in uo.adapters() or uo.adapters()["shopify"].error:
         pytest.skip("the shopify adapter is not registered in this environment")
-    store = instrumented_sandbox("shopify", wrap, asynchronous=True, rate_limit=False)
-    assert isinstance(store, uo.AsyncStore)
+    store, recorder = recorded_sandbox("shopify", {})
     db = tmp_path / "h.duckdb"
     assert run_sync({"s": store}, db).ok
     plain = unwrapped(store)
     _, fo = open_fulfillment_order(plain)
     plain.fulfillments.hold(fo.id, reason=uo.HoldReason.OTHER, note="sync")
-    before = len(holder[0].exchanges)
+    before = len(recorder.exchanges)
     result = run_sync({"s": store}, db).results[0]
     assert result.ok, result.error
     assert result.changed == 1
@@ -166,7 +159,7 @@ def test_an_incremental_sync_reads_a_held_order_a_listing_page_at_a_time(
             "SELECT status, hold_reasons FROM fulfillment_orders WHERE id = ?", [fo.id]
         ).fetchone()
     assert row == ("on_hold", "other")
-    asked = [(x.body or {}).get("operationName") for x in holder[0].exchanges[before:]]
+    asked = [(x.body or {}).get("operationName") for x in recorder.exchanges[before:]]
     assert "FulfillmentOrderChanges" in asked
     assert not {"OrderGet", "FulfillmentOrders", "OrderReturns"} & set(asked), asked
     asyncio.run(store.aclose())
