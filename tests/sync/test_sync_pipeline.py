@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -211,6 +212,7 @@ def test_one_failing_store_is_reported_and_the_others_finish(db: Path | str) -> 
     text = "".join(lines)
     assert "sync bad: FAILED" in text
     assert "sync good: ok (full)" in text
+    assert re.search(r"sync good: a page of \d+ orders? \(\d+ changed\), 12 so far", text)
 
 
 def test_a_failed_store_resumes_from_its_last_page(db: Path | str) -> None:

@@ -62,10 +62,11 @@ class LogProgress:
         self._say(f"sync {store} ({platform}): started ({mode})")
 
     def page(self, store: str, orders: int, changed: int) -> None:
-        """``sync <store>: +<n> orders (<changed> changed), <total> so far``."""
+        """``sync <store>: a page of <n> orders (<changed> changed), <total> so far``."""
         self._orders[store] = self._orders.get(store, 0) + orders
+        read = "1 order" if orders == 1 else f"{orders} orders"
         self._say(
-            f"sync {store}: +{orders} orders ({changed} changed), {self._orders[store]} so far"
+            f"sync {store}: a page of {read} ({changed} changed), {self._orders[store]} so far"
         )
 
     def finished(self, result: StoreResult) -> None:
