@@ -6,11 +6,14 @@ Two feeds, one after the other, each paged to its end:
 1. **Deleted orders**: ``events(query: "subject_type:ORDER action:destroy created_at:>=…")``.
    INFERRED: the action Shopify records for a deleted order is ``destroy`` (the REST events'
    verb; the schema names the filters but not the value).
-2. **Orders whose fulfillment orders changed**: ``fulfillmentOrders(query: "updated_at:>=…",
-   includeClosed: true, sortKey: UPDATED_AT)``, each node's ``orderId`` (the 2026-04 schema
-   documents the ``updated_at`` filter and ``FulfillmentOrder.updatedAt``). A hold, a release, a
-   move or a cancellation request changes a fulfillment order; whether it also moves the order's
-   ``updatedAt`` is not documented, so these orders are read again either way.
+2. **Orders whose fulfillment orders changed after the order did**: ``fulfillmentOrders(query:
+   "updated_at:>=…", includeClosed: true, sortKey: UPDATED_AT)``, each node's ``orderId`` where
+   its ``updatedAt`` is later than its ``order { updatedAt }`` (the 2026-04 schema documents the
+   filter and both fields). A hold, a release, a move or a cancellation request changes a
+   fulfillment order; whether it also moves the order's ``updatedAt`` is not documented. Where it
+   does not, the listing (``updated_at``) did not read the order, and this feed names it; where
+   the order moved as late, the listing read it after the change, so it is not read twice (after
+   a long gap between runs most orders shipped since are in both).
 
 The cursor says which feed it belongs to (``deletions:…``, ``fulfillment-orders:…``); a cursor
 without a prefix (saved by an earlier version mid-feed) is a deletions cursor.
@@ -56,7 +59,7 @@ class ChangeFeed(Paging):
                 for order_id in dict.fromkeys(
                     tg.legacy(node.get("orderId"))
                     for node in connection.get("nodes") or []
-                    if isinstance(node, Mapping)
+                    if isinstance(node, Mapping) and _changed_alone(node)
                 )
                 if order_id
             ]
@@ -76,6 +79,27 @@ class ChangeFeed(Paging):
         ]
         more = _next(connection, after, "events")
         return Page(changes, _FULFILLMENT_ORDERS if more is None else _DELETIONS + more)
+
+
+def _changed_alone(node: Mapping[str, Any]) -> bool:
+    """Whether a fulfillment order changed after its order last did (so the listing, which
+    filters on the order's ``updatedAt``, may not have read it since); when either time is
+    missing or unreadable, it is taken to have."""
+    order = node.get("order")
+    try:
+        changed = _moment(node.get("updatedAt"))
+        order_changed = _moment(order.get("updatedAt") if isinstance(order, Mapping) else None)
+    except ValueError:
+        return True
+    return changed is None or order_changed is None or changed > order_changed
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 time (UTC where it names no offset); None when absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _next(connection: Mapping[str, Any], after: str | None, field: str) -> str | None:

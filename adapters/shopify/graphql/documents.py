@@ -197,7 +197,7 @@ DOCUMENTS: dict[str, str] = {
             first: 250, after: $after, query: $query, includeClosed: true, sortKey: UPDATED_AT
           ) {{
             {PAGE_INFO}
-            nodes {{ orderId }}
+            nodes {{ orderId updatedAt order {{ updatedAt }} }}
           }}
         }}
         """

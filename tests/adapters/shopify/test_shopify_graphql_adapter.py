@@ -6,6 +6,7 @@ is an error (in a listing, a per-order ``ReadFailure``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -230,3 +231,39 @@ def test_an_order_that_cannot_be_read_is_a_read_failure_of_the_page() -> None:
     assert [o.id for o in page.items] == ["1"]
     assert [f.id for f in page.failures] == ["2"]
     assert "no new cursor" in page.failures[0].error
+
+
+def test_the_feed_names_an_order_whose_fulfillment_order_changed_after_it() -> None:
+    def node(order: int, changed: str | None, order_changed: str | None) -> dict[str, Any]:
+        return {
+            "orderId": f"gid://shopify/Order/{order}",
+            "updatedAt": changed,
+            "order": {"updatedAt": order_changed},
+        }
+
+    nodes = [
+        node(1, "2026-07-01T12:05:00Z", "2026-07-01T12:00:00Z"),  # a hold: the order did not move
+        node(2, "2026-07-01T12:05:00Z", "2026-07-01T12:05:00Z"),  # moved with it: listed already
+        node(3, "2026-07-01T12:05:00Z", "2026-07-01T12:09:00Z"),  # moved later: listed already
+        node(4, None, "2026-07-01T12:00:00Z"),  # no time to compare: read it again
+        node(5, "not a time", "2026-07-01T12:00:00Z"),
+        node(1, "2026-07-01T12:06:00Z", "2026-07-01T12:00:00Z"),  # a second one of order 1
+    ]
+    fos = {"pageInfo": {"hasNextPage": False}, "nodes": nodes}
+    since = datetime(2026, 7, 1, tzinfo=UTC)
+    sent, page = drive(
+        adapter().order_changes(since, "fulfillment-orders:"),
+        lambda _: {"data": {"fulfillmentOrders": fos}},
+    )
+    assert [r.json["operationName"] for r in sent] == ["FulfillmentOrderChanges"]
+    assert "updated_at:>='2026-07-01T00:00:00Z'" in sent[0].json["variables"]["query"]
+    assert [(c.order_id, c.deleted) for c in page.items] == [
+        ("1", False),
+        ("4", False),
+        ("5", False),
+    ]
+    assert page.next_cursor is None
+    # the deletions come first, and hand over to the fulfillment orders at their end
+    empty = {"pageInfo": {"hasNextPage": False}, "nodes": []}
+    _, first = drive(adapter().order_changes(since, None), lambda _: {"data": {"events": empty}})
+    assert first.next_cursor == "fulfillment-orders:"

@@ -221,6 +221,10 @@ class Views:
             "__typename": "FulfillmentOrder",
             "id": gid("FulfillmentOrder", fo_id),
             "orderId": gid("Order", fo["order_id"]),
+            "order": {
+                "id": gid("Order", fo["order_id"]),
+                "updatedAt": timestamp(self.state.order(fo["order_id"]).get("updated_at")),
+            },
             "status": upper(fo.get("status")),
             "requestStatus": upper(fo.get("request_status")),
             "createdAt": timestamp(fo.get("created_at")),
