@@ -80,6 +80,10 @@ def test_a_duckdb_file_is_refused_before_anything_is_written(tmp_path: Path) -> 
     with pytest.raises(uo.ConfigurationError, match="PostgreSQL"):
         run_sync(stores(), db, processes=2)
     assert not db.exists()
+    one = dict(list(stores().items())[:1])  # refused even where there is nothing to spread
+    with pytest.raises(uo.ConfigurationError, match="PostgreSQL"):
+        run_sync(one, db, processes=2)
+    assert not db.exists()
     with pytest.raises(uo.ConfigurationError, match="whole number"):
         run_sync(stores(), db, processes=0)
 

@@ -34,7 +34,7 @@ from .plumbing import GraphQLPlumbing
 
 __all__ = ["BUSY_PAUSES", "BUSY_WAIT", "OrdersRead", "ShopifyBulkExport", "job_of"]
 
-#: The paged listing's read of one order node of ``OrdersPage`` (with its follow-ups).
+#: The adapter's read of orders by id (``read_orders``: the listing's ``OrdersPage`` by id search).
 OrdersRead = Callable[[Sequence[str]], Op[Page[Order]]]
 
 #: Times a busy answer (``OPERATION_IN_PROGRESS``, ``LIMIT_REACHED``) is waited out.

@@ -63,14 +63,14 @@ def sync_in_processes(
         raise ConfigurationError(
             f"processes must be a whole number of 1 or more, not {processes!r}"
         )
-    names = list(stores)
-    if processes == 1 or len(names) < 2:  # nothing to spread
-        return asyncio.run(sync_stores(stores, db_path, progress=progress, **options))
-    if not is_postgres_url(db_path):
+    if processes != 1 and not is_postgres_url(db_path):
         raise ConfigurationError(
             f"syncing in {processes} processes needs a PostgreSQL database (postgresql://...): "
             f"{db_path} is a DuckDB file, which one process writes at a time"
         )
+    names = list(stores)
+    if processes == 1 or len(names) < 2:  # nothing to spread
+        return asyncio.run(sync_stores(stores, db_path, progress=progress, **options))
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
