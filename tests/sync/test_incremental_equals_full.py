@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import pytest
 from test_sync_sandboxes import sandbox
+from test_sync_shopify_deletions import deleted_ids
 
 import unified_orders as uo
 from unified_orders.adapter import FULFILLMENT_ORDER_CHANGES
@@ -67,12 +68,6 @@ def live_rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
             rows = con.execute(f"SELECT {columns} FROM {name} WHERE {key} IN ({live})").fetchall()
             out[name] = sorted(rows, key=repr)
     return out
-
-
-def deleted_ids(db: Path) -> set[str]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute("SELECT id FROM orders WHERE deleted_at IS NOT NULL").fetchall()
-    return {row[0] for row in rows}
 
 
 def _paid(order: uo.Order) -> bool:

@@ -13,22 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pg_cluster import one, query
+from pg_cluster import one
+from test_sync_kill_resume import snapshot as rows
 
 import unified_orders as uo
 from unified_orders.sync import run_sync, sandbox_stores
 from unified_orders.sync.results import StoreResult
-from unified_orders.sync.schema import ORDER_CHILDREN, TABLES
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs fork")
-
-
-def rows(db: str) -> dict[str, list[tuple[object, ...]]]:
-    out = {}
-    for name in ("orders", *ORDER_CHILDREN):
-        columns = [c for c in TABLES[name].column_names if c != "synced_at"]
-        out[name] = sorted(query(db, f"SELECT {', '.join(columns)} FROM {name}"), key=repr)
-    return out
 
 
 def stores() -> dict[str, Any]:
