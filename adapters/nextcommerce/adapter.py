@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote, urlsplit
 
 from unified_orders.adapter import (
-    FULFILLMENT_ORDER_CHANGES,
     Adapter,
     CancelOptions,
     CancelRestock,
@@ -156,17 +155,16 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
         {"created_since", "created_until", "number", "status"}
     )
     #: The placed-date window and the transactions feed miss these (no updated-at filter, no
-    #: order event feed in the Admin API). Fulfillment orders are read per order, only for an
-    #: order whose own rows changed (reading every window order's would double a run's
-    #: requests), so a change to them alone is not seen either.
+    #: order event feed in the Admin API). A change to fulfillment orders alone is found by
+    #: ``fulfillmentOrdersList`` of the open ones (``open_fulfillment_orders``).
     unseen_changes: ClassVar[frozenset[str]] = frozenset(
         {
-            "changes without a payment (status, address, fulfillment) to orders placed before "
-            "the window",
+            "changes without a payment or a fulfillment order (an archive, an address) to "
+            "orders placed before the window",
             "deleted orders placed before the window",
-            FULFILLMENT_ORDER_CHANGES,
         }
     )
+    lists_open_fulfillment_orders: ClassVar[bool] = True
 
     settings: NextCommerceSettings
 
@@ -277,18 +275,7 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
         params: dict[str, str] = {}
         url = "orders/"
         if cursor and cursor.startswith(("http://", "https://")):
-            if not self._on_store(cursor):
-                raise InvalidRequest(
-                    [
-                        Problem(
-                            "cursor",
-                            f"the cursor is a link to {urlsplit(cursor).hostname}, not to this "
-                            "store; it is not followed with the store's credentials",
-                        )
-                    ],
-                    operation="orders.list",
-                )
-            url = cursor
+            url = self._store_link(cursor, "orders.list")
         else:
             if cursor:
                 params["cursor"] = cursor
@@ -329,6 +316,36 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
         results, next_url = translate.listing_page(response, "transaction")
         numbers = translate.changed_order_numbers(results, since)
         return Page([OrderChange(number) for number in numbers], self._next_cursor(next_url))
+
+    def open_fulfillment_orders(self, cursor: str | None) -> Op[Page[FulfillmentOrder]]:
+        """``fulfillmentOrdersList`` filtered by the statuses that may still change (open,
+        processing, on hold), every order's; ``next`` links followed only on this store's host."""
+        if cursor and cursor.startswith(("http://", "https://")):
+            url = self._store_link(cursor, "fulfillments.list")
+            response = yield Request("GET", url)
+        else:
+            params: dict[str, Any] = {"status": list(translate.OPEN_STATUSES)}
+            if cursor:
+                params["cursor"] = cursor
+            response = yield Request("GET", "fulfillment-orders/", params=params)
+        results, next_url = translate.listing_page(response, "fulfillment order")
+        fos, failures = translate.open_fulfillment_orders(results)
+        return Page(fos, self._next_cursor(next_url), failures)
+
+    def _store_link(self, cursor: str, operation: str) -> str:
+        """A cursor that is a link, refused unless it is on this store's own host."""
+        if not self._on_store(cursor):
+            raise InvalidRequest(
+                [
+                    Problem(
+                        "cursor",
+                        f"the cursor is a link to {urlsplit(cursor).hostname}, not to this "
+                        "store; it is not followed with the store's credentials",
+                    )
+                ],
+                operation=operation,
+            )
+        return cursor
 
     def _next_cursor(self, next_url: Any) -> str | None:
         """The cursor of a ``next`` link; a link to another host is refused, never followed."""

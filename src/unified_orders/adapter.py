@@ -39,6 +39,7 @@ from .models import (
     Address,
     Fulfillment,
     FulfillmentOrder,
+    FulfillmentOrderStatus,
     HoldReason,
     Location,
     Order,
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FULFILLMENT_ORDER_CHANGES",
+    "OPEN_FULFILLMENT_ORDER_STATUSES",
     "Adapter",
     "AdapterSettings",
     "AdapterSpec",
@@ -106,6 +108,19 @@ IN_FLIGHT_SECONDS = 120.0
 #: fulfillment orders.
 FULFILLMENT_ORDER_CHANGES = (
     "changes to fulfillment orders alone (holds, moves, fulfillment requests)"
+)
+
+
+#: The statuses of a fulfillment order that may still change, which
+#: :meth:`Adapter.open_fulfillment_orders` lists; the others (closed, canceled, incomplete) are
+#: final (INFERRED where a platform does not document it).
+OPEN_FULFILLMENT_ORDER_STATUSES = frozenset(
+    {
+        FulfillmentOrderStatus.OPEN,
+        FulfillmentOrderStatus.IN_PROGRESS,
+        FulfillmentOrderStatus.SCHEDULED,
+        FulfillmentOrderStatus.ON_HOLD,
+    }
 )
 
 
@@ -206,6 +221,10 @@ class Adapter:
     #: :meth:`order_changes` (``sync`` warns about each); e.g. ``{"deleted orders"}``, or
     #: :data:`FULFILLMENT_ORDER_CHANGES`. Only ``sync --full`` finds those.
     unseen_changes: ClassVar[frozenset[str]] = frozenset()
+    #: True where :meth:`open_fulfillment_orders` lists every fulfillment order of the store
+    #: that may still change: a sync then compares them with the stored ones and re-reads the
+    #: orders whose fulfillment orders changed, whatever the order's own rows say.
+    lists_open_fulfillment_orders: ClassVar[bool] = False
     #: True where :meth:`order_ids` lists every order's id cheaply (an incremental sync then
     #: finds deleted orders on every run).
     lists_order_ids: ClassVar[bool] = False
@@ -382,6 +401,13 @@ class Adapter:
         read is a ``Page.failures`` entry. Only called where :attr:`reads_orders_by_id` is
         True."""
         raise self._refuse(Capability.ORDERS_GET)
+
+    def open_fulfillment_orders(self, cursor: str | None) -> Op[Page[FulfillmentOrder]]:
+        """One page of every fulfillment order of the store whose status is one of
+        :data:`OPEN_FULFILLMENT_ORDER_STATUSES`, whichever order it belongs to; one that cannot
+        be read is a ``Page.failures`` entry named by its order's id. Only called where
+        :attr:`lists_open_fulfillment_orders` is True."""
+        raise self._refuse(Capability.FULFILLMENTS_LIST)
 
     def bulk_export(self) -> BulkExport | None:
         """The platform's bulk export of orders (:mod:`unified_orders.bulk`), which a sync uses

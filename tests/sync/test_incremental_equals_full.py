@@ -291,3 +291,38 @@ def test_an_incremental_sync_ends_where_a_full_sync_does(case: str, tmp_path: Pa
     asyncio.run(store.aclose())
     if store is not made:
         asyncio.run(made.aclose())
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_full_sync_into_an_existing_database_finds_fulfillment_order_changes(
+    case: str, tmp_path: Path
+) -> None:
+    """``--full`` into a database that already holds the orders ends where a full sync into a
+    fresh one does after each change to fulfillment orders alone (so ``--full`` finds the
+    ``FULFILLMENT_ORDER_CHANGES`` a platform declares): where the listing brings them they are
+    hashed in, Next Commerce compares the open ones, and elsewhere a full run reads every
+    order's."""
+    platform, settings = CASES[case]
+    made = sandbox(platform)
+    store = uo.connect_async(platform, sandbox=True, **settings) if settings else made
+    store.sandbox.seed_orders(30)  # type: ignore[union-attr]
+    existing = tmp_path / "existing.duckdb"
+    assert run_sync({"s": store}, existing).ok
+    taken = []
+    for step, write in enumerate(Writes(unwrapped(store), store.sandbox)):
+        if not write.fulfillment_orders_only:
+            continue
+        try:
+            write.apply()
+        except REFUSED:
+            continue
+        taken.append(write.label)
+        assert run_sync({"s": store}, existing, full=True).ok
+        fresh = tmp_path / f"fresh-{step}.duckdb"
+        assert run_sync({"s": store}, fresh, full=True).ok
+        assert live_rows(existing) == live_rows(fresh), f"{case}: after {write.label}"
+    if not taken:
+        pytest.skip(f"{case} takes no change to fulfillment orders alone")
+    asyncio.run(store.aclose())
+    if store is not made:
+        asyncio.run(made.aclose())

@@ -164,3 +164,29 @@ def test_a_full_sync_reads_details_with_the_orders_and_stores_what_per_order_rea
     if carried:  # now read order by order
         assert len(transport.exchanges) - sent >= listing_requests + total
     assert detail_rows(tmp_path / "one_by_one.duckdb") == listed
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_second_full_sync_reads_details_only_where_nothing_else_finds_their_changes(
+    case: str, tmp_path: Path
+) -> None:
+    """A full run into a database that holds every order already: where the listing brings the
+    details (hashed in) or the platform lists its open fulfillment orders (compared with the
+    stored ones), no order's are read one by one; elsewhere (Shopify REST) each order's are read
+    once, since nothing else would find a change to them alone."""
+    platform, settings, detail_read, carried = CASES[case]
+    store, transport = sandbox(platform, settings)
+    emulator: Any = store.sandbox
+    emulator.seed_orders(20)
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db, bulk=False).ok
+    sent = len(transport.exchanges)
+    [result] = run_sync({"s": store}, db, bulk=False, full=True).results
+    assert result.ok, result.error
+    assert result.changed == 0
+    asked = Counter(key for e in transport.exchanges[sent:] if (key := detail_read(e)) is not None)
+    if carried or store.adapter.lists_open_fulfillment_orders:
+        assert sum(asked.values()) <= (1 if platform == "shopware" else 0), asked
+    else:
+        assert set(asked) == {o.id for o in unwrapped(store).orders.list()}
+        assert set(asked.values()) == {1}

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
 import unified_orders as uo
 from unified_orders.sync import report, run_sync, sandbox_stores, strategy_for
+from unified_orders.sync.runner import DEFAULT_WINDOW_DAYS
 from unified_orders.sync.schema import ORDER_CHILDREN, TABLES
 from unified_orders.testing.sandbox import unwrapped
 
@@ -191,4 +194,75 @@ def test_an_order_the_id_listing_skips_is_read_before_it_is_called_deleted(
     again = run_sync({"s": store}, db).results[0]
     assert again.ok, again.error
     assert again.deleted == 0  # the skipped order was read, and it is there
+    asyncio.run(store.aclose())
+
+
+def test_an_incremental_next_commerce_sync_finds_a_shipment_and_a_hold_on_old_orders(
+    tmp_path: Path,
+) -> None:
+    """Orders placed before the window: no listing or payment feed names them, but the open
+    fulfillment orders the run compares do."""
+    store = sandbox("nextcommerce")
+    store.sandbox.seed_orders(20)  # type: ignore[union-attr]  # placed 2023 on
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db).ok
+    plain = unwrapped(store)
+    before = datetime.now(UTC) - timedelta(days=DEFAULT_WINDOW_DAYS + 2)
+    open_fos = [
+        fo
+        for order in plain.orders.list()
+        if order.created_at < before
+        for fo in plain.fulfillments.list(order.id)
+        if fo.status is uo.FulfillmentOrderStatus.OPEN
+    ]
+    shipped, held = open_fos[0], next(fo for fo in open_fos if fo.order_id != open_fos[0].order_id)
+    plain.fulfillments.create(shipped.id)
+    plain.fulfillments.hold(held.id, reason=uo.HoldReason.OTHER)
+    again = run_sync({"s": store}, db).results[0]
+    assert again.ok, again.error
+    assert again.mode == "placed_window"
+    assert again.changed == 2
+    with duckdb.connect(str(db), read_only=True) as con:
+        status = "SELECT status FROM fulfillment_orders WHERE id = ?"
+        assert con.execute(status, [shipped.id]).fetchone() == ("closed",)
+        assert con.execute(status, [held.id]).fetchone() == ("on_hold",)
+        shipping = "SELECT fulfillment_status FROM orders WHERE id = ?"
+        assert con.execute(shipping, [shipped.order_id]).fetchone() != ("unfulfilled",)
+    asyncio.run(store.aclose())
+
+
+def test_a_run_resumed_inside_the_open_fulfillment_orders_misses_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run stopped after the first page of open fulfillment orders resumes on the second:
+    a hold made meanwhile on one of the first page's is still found (a stored open one the
+    resumed run does not list is read again)."""
+    store = sandbox("nextcommerce")
+    store.sandbox.seed_orders(20)  # type: ignore[union-attr]
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db).ok
+    adapter = store.adapter
+    listing = adapter.open_fulfillment_orders
+    pages: list[list[uo.FulfillmentOrder]] = []
+
+    def stop_after_one_page(cursor: str | None) -> Any:
+        if pages:
+            raise uo.PlatformError("the connection dropped", platform="nextcommerce")
+        page = yield from listing(cursor)
+        pages.append(page.items)
+        return page
+
+    monkeypatch.setattr(adapter, "open_fulfillment_orders", stop_after_one_page)
+    stopped = run_sync({"s": store}, db).results[0]
+    assert not stopped.ok
+    assert "connection dropped" in str(stopped.error)
+    monkeypatch.setattr(adapter, "open_fulfillment_orders", listing)
+    target = next(fo for fo in pages[0] if fo.status is uo.FulfillmentOrderStatus.OPEN)
+    unwrapped(store).fulfillments.hold(target.id, reason=uo.HoldReason.OTHER)
+    resumed = run_sync({"s": store}, db).results[0]
+    assert resumed.ok, resumed.error
+    assert resumed.resumed
+    with duckdb.connect(str(db), read_only=True) as con:
+        status = "SELECT status FROM fulfillment_orders WHERE id = ?"
+        assert con.execute(status, [target.id]).fetchone() == ("on_hold",)
     asyncio.run(store.aclose())

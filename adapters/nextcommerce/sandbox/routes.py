@@ -23,6 +23,7 @@ ROUTES = Router(
         Route("POST", "orders/{number}/refund/", "create_refund"),
         Route("GET", "transactions/", "list_transactions"),
         Route("GET", "orders/{number}/fulfillment-orders/", "list_fulfillment_orders"),
+        Route("GET", "fulfillment-orders/", "list_all_fulfillment_orders"),
         Route("GET", f"{FO}/", "get_fulfillment_order"),
         Route("POST", f"{FO}/hold/", "hold"),
         Route("POST", f"{FO}/release-hold/", "release_hold"),

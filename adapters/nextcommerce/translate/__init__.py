@@ -26,10 +26,12 @@ from .fulfillment import (
     FULFILLMENT_ORDER_STATUS,
     HOLD_REASON_FROM_PLATFORM,
     HOLD_REASON_TO_PLATFORM,
+    OPEN_STATUSES,
     fulfillment_order_from_platform,
     fulfillment_orders_from_platform,
     hold_body,
     locations_from_platform,
+    open_fulfillment_orders,
     split_response,
 )
 from .listing import changed_order_numbers, in_window, listing_page
@@ -60,6 +62,7 @@ __all__ = [
     "FULFILLMENT_STATUS",
     "HOLD_REASON_FROM_PLATFORM",
     "HOLD_REASON_TO_PLATFORM",
+    "OPEN_STATUSES",
     "ORDER_STATUS",
     "PLATFORM",
     "TRANSACTION_STATUS",
@@ -79,6 +82,7 @@ __all__ = [
     "listing_page",
     "locations_from_platform",
     "money",
+    "open_fulfillment_orders",
     "order_from_platform",
     "problems_from_body",
     "readable",

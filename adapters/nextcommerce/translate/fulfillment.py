@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from unified_orders.adapter import OPEN_FULFILLMENT_ORDER_STATUSES, ReadFailure
 from unified_orders.errors import PlatformError
 from unified_orders.models import (
     FulfillmentHold,
@@ -14,6 +15,7 @@ from unified_orders.models import (
     HoldReason,
     Location,
 )
+from unified_orders.pagination import READ_ERRORS
 
 from .values import PLATFORM, count_of, datetime_of, id_of, key_of
 
@@ -21,10 +23,12 @@ __all__ = [
     "FULFILLMENT_ORDER_STATUS",
     "HOLD_REASON_FROM_PLATFORM",
     "HOLD_REASON_TO_PLATFORM",
+    "OPEN_STATUSES",
     "fulfillment_order_from_platform",
     "fulfillment_orders_from_platform",
     "hold_body",
     "locations_from_platform",
+    "open_fulfillment_orders",
     "split_response",
 ]
 
@@ -110,6 +114,37 @@ def fulfillment_orders_from_platform(body: Any) -> list[FulfillmentOrder]:
     else:
         items = []
     return [fulfillment_order_from_platform(item) for item in items]
+
+
+#: The platform statuses of the fulfillment orders that may still change (the canonical
+#: ``OPEN_FULFILLMENT_ORDER_STATUSES``), as ``fulfillmentOrdersList`` filters them (``status[]``).
+OPEN_STATUSES: tuple[str, ...] = tuple(
+    status
+    for status, canonical in FULFILLMENT_ORDER_STATUS.items()
+    if canonical in OPEN_FULFILLMENT_ORDER_STATUSES
+)
+
+
+def open_fulfillment_orders(results: list[Any]) -> tuple[list[FulfillmentOrder], list[ReadFailure]]:
+    """The fulfillment orders of a ``fulfillmentOrdersList`` page; one that cannot be read is a
+    failure named by its ``order_number`` (its order is then read again in full). One that names
+    no order is a PlatformError: nothing could say which order it belongs to."""
+    fos: list[FulfillmentOrder] = []
+    failures: list[ReadFailure] = []
+    for index, item in enumerate(results):
+        number = item.get("order_number") if isinstance(item, Mapping) else None
+        if number in (None, ""):
+            raise PlatformError(
+                f"fulfillment order results[{index}] names no order_number, so its order "
+                "cannot be told",
+                platform=PLATFORM,
+                code="unreadable_response",
+            )
+        try:
+            fos.append(fulfillment_order_from_platform(item))
+        except READ_ERRORS as error:
+            failures.append(ReadFailure(str(number), f"{type(error).__name__}: {error}"))
+    return fos, failures
 
 
 def split_response(original_id: str, body: Mapping[str, Any], keys: list[str]) -> FulfillmentOrder:

@@ -17,11 +17,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..adapter import ReadFailure
 from ..locks import LockTimeout
-from .rows import OrderRows
-from .schema import ORDER_CHILDREN
+from .rows import OrderRows, Row
+from .schema import ORDER_CHILDREN, TABLES
 
 __all__ = [
     "DEFAULT_DB",
+    "FO_COLUMNS",
+    "FO_ID",
     "POSTGRES_SCHEMES",
     "Destination",
     "PageWrite",
@@ -39,6 +41,10 @@ __all__ = [
 DEFAULT_DB = "unified-orders.duckdb"
 #: URL schemes that name a PostgreSQL database (anything else is a DuckDB file path).
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+#: The ``fulfillment_orders`` columns a sync compares (all but ``synced_at``), and where the id is.
+_FO_NAMES = [name for name in TABLES["fulfillment_orders"].column_names if name != "synced_at"]
+FO_COLUMNS = ", ".join(f"f.{name}" for name in _FO_NAMES)
+FO_ID = _FO_NAMES.index("id")
 
 
 def is_postgres_url(target: str | Path) -> bool:
@@ -208,6 +214,10 @@ class Destination(Protocol):
 
     def unlisted_ids(self, store: str, run_id: str) -> list[str]:
         """Stored (not deleted) orders of ``store`` that run ``run_id`` has not noted as seen."""
+
+    def open_fulfillment_orders(self, store: str, statuses: Sequence[str]) -> dict[str, Row]:
+        """``{id: row}`` of the stored fulfillment orders of ``store`` in ``statuses`` (of
+        orders not marked deleted), each row without its ``synced_at``."""
 
     def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
         """Write pages (each with the state after it), states and run ends of any stores, in

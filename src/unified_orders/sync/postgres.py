@@ -23,6 +23,8 @@ import psycopg
 
 from ..errors import ConfigurationError
 from .destination import (
+    FO_COLUMNS,
+    FO_ID,
     PageWrite,
     RunFinish,
     RunState,
@@ -35,6 +37,7 @@ from .destination import (
     state_after,
     target_text,
 )
+from .rows import Row
 from .schema import ORDER_CHILDREN, SCHEMA_VERSION, TABLES, postgres_schema_sql, postgres_type
 
 __all__ = ["PostgresDatabase", "PostgresReader"]
@@ -205,6 +208,17 @@ class PostgresDatabase:
             [store, run_id],
         ).fetchall()
         return [str(row[0]) for row in rows]
+
+    def open_fulfillment_orders(self, store: str, statuses: Sequence[str]) -> dict[str, Row]:
+        """``{id: row}`` of the stored fulfillment orders of ``store`` in ``statuses`` (of
+        orders not marked deleted), each row without its ``synced_at``."""
+        rows = self._reads.execute(
+            f"SELECT {FO_COLUMNS} FROM fulfillment_orders f WHERE f.store = %s "
+            "AND f.status = ANY(%s) AND EXISTS (SELECT 1 FROM orders o WHERE o.store = f.store "
+            "AND o.id = f.order_id AND o.deleted_at IS NULL)",
+            [store, list(statuses)],
+        ).fetchall()
+        return {str(row[FO_ID]): tuple(row) for row in rows}
 
     def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
         """Write pages, states and run ends of any stores, each store's in order, in ONE

@@ -19,7 +19,15 @@ from ..models import FulfillmentOrder, Money, Order, Restock, Return
 from .payloads import compress
 from .schema import MONEY_SCALE, TABLES
 
-__all__ = ["OrderRows", "RowError", "details_rows", "order_rows", "rehash", "utc"]
+__all__ = [
+    "OrderRows",
+    "RowError",
+    "details_rows",
+    "fulfillment_order_row",
+    "order_rows",
+    "rehash",
+    "utc",
+]
 
 Row = tuple[Any, ...]
 
@@ -307,23 +315,29 @@ def details_rows(
         for ln in r.lines
     ]
     rows.tables["fulfillment_orders"] = [
-        (
-            *head,
-            oid,
-            fo.id,
-            fo.status.value,
-            fo.platform_status,
-            fo.request_status,
-            fo.location_id,
-            len(fo.lines),
-            sum(ln.quantity for ln in fo.lines),
-            sum(ln.fulfillable_quantity for ln in fo.lines),
-            ",".join(h.reason.value for h in fo.holds) or None,
-            utc(fo.created_at),
-            synced_at,
-        )
-        for fo in fulfillment_orders or ()
+        fulfillment_order_row(head, oid, fo, synced_at) for fo in fulfillment_orders or ()
     ]
+
+
+def fulfillment_order_row(
+    head: tuple[str, str], order_id: str, fo: FulfillmentOrder, synced_at: datetime
+) -> Row:
+    """The ``fulfillment_orders`` row of ``fo`` (``head``: the store and its platform)."""
+    return (
+        *head,
+        order_id,
+        fo.id,
+        fo.status.value,
+        fo.platform_status,
+        fo.request_status,
+        fo.location_id,
+        len(fo.lines),
+        sum(ln.quantity for ln in fo.lines),
+        sum(ln.fulfillable_quantity for ln in fo.lines),
+        ",".join(h.reason.value for h in fo.holds) or None,
+        utc(fo.created_at),
+        synced_at,
+    )
 
 
 def check_widths(tables: Iterable[str], rows: dict[str, list[Row]]) -> None:

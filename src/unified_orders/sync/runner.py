@@ -16,6 +16,10 @@ Incremental strategies (see docs/reporting/index.md):
 
 The first run of a store, and any run with ``full=True``, reads every order and marks stored
 orders the platform no longer has as deleted.
+
+After the listing, a run has the phases its platform allows: the change feed (incremental runs),
+the open fulfillment orders compared with the stored ones (:mod:`.fulfillment_orders`, every run)
+and the id listing that finds deleted orders (``updated_since`` runs).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from .destination import (
     StoreBusy,
     placed_window_start,
 )
+from .fulfillment_orders import reconcile_fulfillment_orders, reconciles_fulfillment_orders
 from .processes import sync_in_processes
 from .progress import NullProgress, Progress
 from .results import StoreResult, SyncSummary
@@ -129,6 +134,8 @@ class _StoreSync:
         self.read_returns = details and Capability.RETURNS_LIST in caps
         self.read_fos = details and Capability.FULFILLMENTS_LIST in caps
         self.result = StoreResult(name, store.platform)
+        #: The orders this run could not read (never read twice in one run).
+        self.unreadable_ids: set[str] = set()
 
     def _new_run(self, state: RunState, now: datetime) -> RunState:
         strategy = strategy_for(self.store.adapter)
@@ -189,6 +196,8 @@ class _StoreSync:
                 state = await bulk_listing(self, state)
             elif phase == "changes":
                 state = await self._changes(state)
+            elif phase == "fulfillment-orders":
+                state = await reconcile_fulfillment_orders(self, state)
             else:
                 state = await self._ids(state)
         await self._finish(state)
@@ -217,11 +226,14 @@ class _StoreSync:
                 return state
 
     def _phases(self, state: RunState) -> list[str]:
-        """The run's phases in order: the listing, then (incremental runs) the change feed and,
-        where the platform lists ids cheaply, the id listing that finds deleted orders."""
+        """The run's phases in order: the listing, then (incremental runs) the change feed, where
+        the platform lists them the open fulfillment orders (every run), and where the platform
+        lists ids cheaply (incremental runs) the id listing that finds deleted orders."""
         phases = ["bulk" if uses_bulk(self.store, state, self.bulk) else "listing"]
         if self._changes_since(state) is not None:
             phases.append("changes")
+        if reconciles_fulfillment_orders(self):
+            phases.append("fulfillment-orders")
         if state.run_mode == "updated_since" and self.store.adapter.lists_order_ids:
             phases.append("ids")
         return phases
@@ -269,17 +281,29 @@ class _StoreSync:
                 for order_id in dict.fromkeys(c.order_id for c in feed.items)
                 if order_id not in deleted
             ]
-            read, details = await self._reread_with_details(wanted)
-            orders = [item for item in read if isinstance(item, Order)]
-            failures = [item for item in read if isinstance(item, ReadFailure)]
-            deleted += [
-                order_id for order_id, item in zip(wanted, read, strict=True) if item is None
-            ]
-            page = Page(orders, feed.next_cursor, failures, details)
-            state = await self._write(state, page, deleted=deleted)
+            state = await self.write_reread(state, wanted, feed.next_cursor, deleted=deleted)
             cursor = feed.next_cursor
             if cursor is None:
                 return state
+
+    async def write_reread(
+        self,
+        state: RunState,
+        order_ids: Sequence[str],
+        cursor: str | None,
+        *,
+        deleted: Sequence[str] = (),
+        refresh: bool = False,
+    ) -> RunState:
+        """Read ``order_ids`` again and write them (an order the platform no longer has, and
+        ``deleted``, marked deleted) as one page whose next cursor is ``cursor``. ``refresh``
+        writes each with its details even where its own rows are as stored."""
+        read, details = await self._reread_with_details(order_ids)
+        orders = [item for item in read if isinstance(item, Order)]
+        failures = [item for item in read if isinstance(item, ReadFailure)]
+        gone = [*deleted, *(i for i, item in zip(order_ids, read, strict=True) if item is None)]
+        page = Page(orders, cursor, failures, details)
+        return await self._write(state, page, deleted=gone, refresh=refresh)
 
     async def _reread_all(self, order_ids: Sequence[str]) -> list[Order | ReadFailure | None]:
         """Each order as it is now (a few at a time), in the order of ``order_ids``."""
@@ -316,7 +340,12 @@ class _StoreSync:
         await self.writer.write(StateSave(state))
 
     async def _write(
-        self, state: RunState, page: Page[Order], *, deleted: Sequence[str] = ()
+        self,
+        state: RunState,
+        page: Page[Order],
+        *,
+        deleted: Sequence[str] = (),
+        refresh: bool = False,
     ) -> RunState:
         synced_at = _now()
         built = [
@@ -328,7 +357,22 @@ class _StoreSync:
             rehash(rows)
         ids = [rows.order_id for rows in built]
         known = await asyncio.to_thread(self.db.stored_hashes, self.name, ids)
-        changed = [rows for rows in built if known.get(rows.order_id) != rows.content_hash]
+        # an order whose own rows differ, or (refresh) whose details do
+        changed = [
+            rows for rows in built if refresh or known.get(rows.order_id) != rows.content_hash
+        ]
+        if self._full_details(state):
+            # written again with its details, but not counted: nothing says they changed
+            seen = {rows.order_id for rows in changed}
+            rewritten = [
+                rows
+                for rows in built
+                if rows.order_id not in seen and "fulfillment_orders" not in rows.tables
+            ]
+        else:
+            rewritten = []
+        counted = len(changed)
+        changed += rewritten
         stored = [rows.order_id for rows in changed if rows.order_id in known]
         wanting = [rows for rows in changed if "fulfillment_orders" not in rows.tables]
         if wanting and (self.read_returns or self.read_fos):
@@ -348,7 +392,7 @@ class _StoreSync:
             run_cursor=page.next_cursor,
             run_pages=state.run_pages + 1,
             run_orders=state.run_orders + len(built),
-            run_changed=state.run_changed + len(changed),
+            run_changed=state.run_changed + counted,
             run_max_updated=max_updated,
         )
         await self.writer.write(
@@ -356,11 +400,21 @@ class _StoreSync:
         )
         self.result.deleted += len(deleted)
         self.result.unreadable += len(page.failures)
+        self.unreadable_ids.update(failure.id for failure in page.failures)
         self.result.pages = state.run_pages
         self.result.orders = state.run_orders
         self.result.changed = state.run_changed
-        self.progress.page(self.name, len(built), len(changed))
+        self.progress.page(self.name, len(built), counted)
         return state
+
+    def _full_details(self, state: RunState) -> bool:
+        """Whether this run reads the details of every order it lists, changed or not: a full
+        run does, where nothing else would find a change to an order's details alone (the
+        platform lists no open fulfillment orders, or has returns)."""
+        if state.run_mode != "full":
+            return False
+        lists_fos = self.store.adapter.lists_open_fulfillment_orders
+        return self.read_returns or (self.read_fos and not lists_fos)
 
     def _brought(self, rows: OrderRows, given: OrderDetails | None, synced_at: datetime) -> None:
         """Add to ``rows`` the details the read brought along, where it brought every kind this

@@ -317,7 +317,8 @@ TABLES: dict[str, Table] = {
                     "run_phase",
                     "VARCHAR",
                     "listing (orders by the run's filter), then changes (orders the platform's "
-                    "change feed names, see docs/reporting/index.md)",
+                    "change feed names), fulfillment-orders (the open ones compared with the "
+                    "stored ones), ids (every order id): see docs/reporting/index.md",
                 ),
             ),
             ("store",),

@@ -24,6 +24,8 @@ from ..errors import ConfigurationError
 from ..locks import LockTimeout
 from .destination import (
     DEFAULT_DB,
+    FO_COLUMNS,
+    FO_ID,
     PageWrite,
     RunFinish,
     RunState,
@@ -35,6 +37,7 @@ from .destination import (
     replaced_ids,
     state_after,
 )
+from .rows import Row
 from .schema import ORDER_CHILDREN, SCHEMA_VERSION, TABLES, create_schema_sql
 
 log = logging.getLogger(__name__)
@@ -305,6 +308,21 @@ class Database:
             .fetchall()
         )
         return [str(row[0]) for row in rows]
+
+    def open_fulfillment_orders(self, store: str, statuses: Sequence[str]) -> dict[str, Row]:
+        """``{id: row}`` of the stored fulfillment orders of ``store`` in ``statuses`` (of
+        orders not marked deleted), each row without its ``synced_at``."""
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT {FO_COLUMNS} FROM fulfillment_orders f WHERE f.store = ? "
+                "AND f.status IN (SELECT unnest(?::VARCHAR[])) AND f.order_id IN "
+                "(SELECT id FROM orders WHERE store = ? AND deleted_at IS NULL)",
+                [store, list(statuses), store],
+            )
+            .fetchall()
+        )
+        return {str(row[FO_ID]): tuple(row) for row in rows}
 
     def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
         """Write pages, states and run ends of any stores, each store's in order, in ONE

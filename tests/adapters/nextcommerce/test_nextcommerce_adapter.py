@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from unified_orders_adapters.nextcommerce import translate
 from unified_orders_adapters.nextcommerce.sandbox import NextCommerceEmulator
 
 import unified_orders as uo
@@ -320,3 +321,51 @@ def test_async_store_runs_the_same_operations() -> None:
     order, fos = asyncio.run(main())
     assert order.currency == "EUR"
     assert fos[0].id == "302"
+
+
+# --- open fulfillment orders (what a sync compares with the stored ones) ------------------------
+def _open_pages(store: uo.Store) -> tuple[list[uo.FulfillmentOrder], list[uo.ReadFailure], int]:
+    fos: list[uo.FulfillmentOrder] = []
+    failures: list[uo.ReadFailure] = []
+    cursor, pages = None, 0
+    while True:
+        page = store.run(store.adapter.open_fulfillment_orders(cursor))
+        fos += page.items
+        failures += page.failures
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            return fos, failures, pages
+
+
+def test_open_fulfillment_orders_are_every_orders_that_may_still_change() -> None:
+    store = uo.connect("nextcommerce", sandbox=True)
+    assert isinstance(store, uo.Store)
+    assert store.sandbox is not None
+    store.sandbox.seed_orders(12)  # type: ignore[attr-defined]
+    expected = {
+        fo.id: fo
+        for order in store.orders.list()
+        for fo in store.fulfillments.list(order.id)
+        if fo.status in uo.adapter.OPEN_FULFILLMENT_ORDER_STATUSES
+    }
+    fos, failures, pages = _open_pages(store)
+    assert not failures
+    assert pages > 1  # followed the cursor
+    assert {fo.id: fo for fo in fos} == expected
+    assert {fo.status for fo in fos} >= {uo.FulfillmentOrderStatus.OPEN}
+
+
+def test_an_unreadable_open_fulfillment_order_names_its_order_and_one_of_no_order_fails() -> None:
+    store = uo.connect("nextcommerce", sandbox=True)
+    emulator: Any = store.sandbox
+    emulator.seed_orders(3)
+    fo = next(
+        fo for fo in emulator.backend.data["fulfillment_orders"].values() if fo["status"] == "open"
+    )
+    fo["lines"][0]["quantity"] = "many"
+    fos, failures, _ = _open_pages(store)  # type: ignore[arg-type]
+    assert [f.id for f in failures] == [fo["order_number"]]
+    assert str(fo["id"]) not in {x.id for x in fos}
+    with pytest.raises(uo.PlatformError, match="names no order_number"):
+        translate.open_fulfillment_orders([{"id": 7, "status": "open", "order_number": ""}])

@@ -16,6 +16,7 @@ from ...rules import FO_TRANSITIONS, HOLD_REASONS
 from ..records import new_fulfillment_order
 from ..render import render_fulfillment_order
 from ..state import Json, NextCommerceBackend, as_int, bad_request
+from .paging import cursor_page
 from .transitions import apply_transition, refuse_unless_allowed, touch
 
 __all__ = ["LINE_ITEMS", "FulfillmentOrderHandlers", "quantity_error"]
@@ -25,9 +26,40 @@ LINE_ITEMS = "fulfillment_order_line_items"
 
 
 class FulfillmentOrderHandlers:
-    """``orders/{number}/fulfillment-orders/`` and the merchant's ``fulfillment-orders/{id}/``."""
+    """``orders/{number}/fulfillment-orders/`` and the merchant's ``fulfillment-orders/``."""
 
     backend: NextCommerceBackend
+    page_size: int
+
+    def list_all_fulfillment_orders(self, request: SandboxRequest) -> tuple[int, Any]:
+        """``fulfillmentOrdersList``: every order's, oldest first, filtered by ``status[]``,
+        ``request_status[]``, ``order_number``, ``location_id`` and ``date_created_from/_to``
+        (dates); ``f{offset}`` cursors."""
+        query = request.query
+        statuses = set(query.get("status") or query.get("status[]") or ())
+        requests = set(query.get("request_status") or query.get("request_status[]") or ())
+        number, location = request.arg("order_number"), request.arg("location_id")
+        since, until = request.arg("date_created_from"), request.arg("date_created_to")
+        orders = self.backend.data["orders"]
+        found = []
+        for fo in self.backend.data["fulfillment_orders"].values():
+            day = str(fo["created_at"])[:10]
+            if (
+                fo["order_number"] not in orders
+                or (statuses and fo["status"] not in statuses)
+                or (requests and fo["request_status"] not in requests)
+                or (number and fo["order_number"] != number)
+                or (location and str(fo["location_id"]) != location)
+                or (since and day < since)
+                or (until and day > until)
+            ):
+                continue
+            found.append(fo)
+        render = lambda fo: render_fulfillment_order(self.backend, fo)  # noqa: E731
+        page = cursor_page(
+            request, found, render, path="fulfillment-orders/", prefix="f", size=self.page_size
+        )
+        return 200, page
 
     def list_fulfillment_orders(self, request: SandboxRequest, number: str) -> tuple[int, Any]:
         """``ordersFulfillmentOrdersRetrieve``."""
