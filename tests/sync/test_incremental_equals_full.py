@@ -3,9 +3,10 @@
 Against each real adapter's sandbox (both Shopify dialects): sync, then one write at a time
 through the library, each followed by an incremental sync into the first database and a full
 sync into a fresh one; the two must hold the same rows. The writes: refunds (a line, the
-shipping, an amount), a return opened then processed, a return requested then declined, a hold
-and its release, a move, a fulfillment request, a fulfillment, a tracking change, an address
-change, cancellations (with and without a refund) and a deleted order.
+shipping, an amount), a return opened then processed, another requested then declined, a third
+opened then canceled, a hold and its release, a move, a fulfillment request, its acceptance (as the
+service) and a cancellation request, a fulfillment order canceled, a fulfillment, a tracking change, an address change,
+cancellations (with and without a refund) and a deleted order.
 
 A write the platform refuses is left out, but each platform must take most of them, so the test
 cannot pass having changed nothing. A change the adapter declares it cannot see
@@ -156,6 +157,17 @@ class Writes:
                 yield Write("the return declined", lambda m=made: plain.returns.decline(m[0].id))  # type: ignore[misc]
             else:
                 yield Write("the return processed", lambda m=made: plain.returns.process(m[0].id))  # type: ignore[misc]
+        order = self.pick(lambda o: any(x.fulfilled_quantity > 0 for x in o.lines))
+        if order is not None:
+            line = next(x for x in order.lines if x.fulfilled_quantity > 0)
+            request = uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id=line.id, quantity=1)])
+            opened: list[uo.Return] = []
+            yield Write(
+                "a return opened to be canceled",
+                lambda: opened.append(plain.returns.create(order, request)),
+            )
+            if opened:
+                yield Write("the return canceled", lambda: plain.returns.cancel(opened[0].id))
 
     def fulfillment_orders(self) -> Iterator[Write]:
         plain, status = self.plain, uo.FulfillmentOrderStatus
@@ -193,6 +205,34 @@ class Writes:
                 plain.fulfillments.request_fulfillment(fo.id, message="differential")
 
             yield Write("a fulfillment request", request, fulfillment_orders_only=True)
+
+            def accept() -> None:
+                fo = next(
+                    (
+                        x
+                        for x in plain.fulfillments.list(requested.id)
+                        if (x.request_status or "").lower() in ("requested", "submitted")
+                    ),
+                    None,
+                )
+                if fo is None or not self.accept_as_service(fo.id):
+                    raise uo.UnsupportedOperation(plain.platform, "accept", "no service side")
+
+            def request_cancellation() -> None:
+                fo = _fulfillment_order(plain, requested.id, status.IN_PROGRESS)
+                plain.fulfillments.request_cancellation(fo.id, message="differential")
+
+            yield Write("its acceptance by the service", accept, fulfillment_orders_only=True)
+            yield Write(
+                "a cancellation request", request_cancellation, fulfillment_orders_only=True
+            )
+        canceled = self.pick(self.unfulfilled)
+        if canceled is not None:
+
+            def cancel() -> None:
+                plain.fulfillments.cancel(_fulfillment_order(plain, canceled.id, status.OPEN).id)
+
+            yield Write("a fulfillment order canceled", cancel, fulfillment_orders_only=True)
         fulfilled = self.pick(self.unfulfilled)
         if fulfilled is not None:
 
@@ -237,6 +277,18 @@ class Writes:
         gone = self.pick(lambda o: True)
         if gone is not None:
             yield Write("a deleted order", lambda: self.delete(gone.id))
+
+    def accept_as_service(self, fo_id: str) -> bool:
+        """As the fulfillment service does (not the merchant's API): take the request on."""
+        emulator = self.emulator
+        if hasattr(emulator, "accept_fulfillment_request"):  # Next Commerce's handler
+            emulator.accept_fulfillment_request(None, fo_id)
+            return True
+        state = getattr(emulator, "state", None)
+        if hasattr(state, "accept_fulfillment_request"):  # Shopify's store state
+            state.accept_fulfillment_request(fo_id)
+            return True
+        return False
 
     def delete(self, order_id: str) -> None:
         """As a merchant does in the admin (Shopify keeps a destroy event; Shopware's Admin API
