@@ -56,13 +56,7 @@ class FulfillmentOrderSync(Protocol):
     unreadable_ids: set[str]
 
     async def write_reread(
-        self,
-        state: RunState,
-        order_ids: Sequence[str],
-        cursor: str | None,
-        *,
-        deleted: Sequence[str] = (),
-        refresh: bool = False,
+        self, state: RunState, order_ids: Sequence[str], cursor: str | None, *, refresh: bool
     ) -> RunState: ...
 
 
