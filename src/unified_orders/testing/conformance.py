@@ -22,7 +22,7 @@ import pytest
 
 import unified_orders as uo
 
-from ..adapter import Capability
+from ..adapter import OPEN_FULFILLMENT_ORDER_STATUSES, Capability
 from ..http import RecordingTransport
 from ..store import Store
 from .conformance_returns import ReturnRefundConformance
@@ -207,3 +207,29 @@ class AdapterConformance(ShippingConformance, ReturnRefundConformance):
                 assert fo.order_id == order.id
                 assert {fl.line_id for fl in fo.lines} <= {line.id for line in order.lines}
         assert seen, "the sandbox should have fulfillment orders"
+
+    def test_open_fulfillment_orders_are_the_open_ones_of_every_order(self, store: Store) -> None:
+        """Where declared, ``open_fulfillment_orders`` pages to exactly the fulfillment orders
+        in ``OPEN_FULFILLMENT_ORDER_STATUSES`` that the per-order reads give (a sync compares them
+        with the stored ones, so one left out would hide a change)."""
+        if not store.adapter.lists_open_fulfillment_orders:
+            pytest.skip(f"{self.platform} does not list its open fulfillment orders")
+        expected = {
+            fo.id: fo
+            for order in store.orders.list()
+            for fo in store.fulfillments.list(order.id)
+            if fo.status in OPEN_FULFILLMENT_ORDER_STATUSES
+        }
+        listed: dict[str, uo.FulfillmentOrder] = {}
+        cursor = None
+        while True:
+            page = store.run(store.adapter.open_fulfillment_orders(cursor))
+            assert not page.failures
+            for fo in page.items:
+                assert fo.id not in listed, f"fulfillment order {fo.id} listed twice"
+                listed[fo.id] = fo
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert expected, "the sandbox should have open fulfillment orders"
+        assert listed == expected

@@ -338,22 +338,16 @@ def _open_pages(store: uo.Store) -> tuple[list[uo.FulfillmentOrder], list[uo.Rea
             return fos, failures, pages
 
 
-def test_open_fulfillment_orders_are_every_orders_that_may_still_change() -> None:
+def test_open_fulfillment_orders_follow_the_cursor_over_many_pages() -> None:
+    """(That they are exactly the open ones is the conformance suite's scenario.)"""
     store = uo.connect("nextcommerce", sandbox=True)
     assert isinstance(store, uo.Store)
     assert store.sandbox is not None
     store.sandbox.seed_orders(12)  # type: ignore[attr-defined]
-    expected = {
-        fo.id: fo
-        for order in store.orders.list()
-        for fo in store.fulfillments.list(order.id)
-        if fo.status in uo.adapter.OPEN_FULFILLMENT_ORDER_STATUSES
-    }
     fos, failures, pages = _open_pages(store)
     assert not failures
-    assert pages > 1  # followed the cursor
-    assert {fo.id: fo for fo in fos} == expected
-    assert {fo.status for fo in fos} >= {uo.FulfillmentOrderStatus.OPEN}
+    assert pages == -(-len(fos) // 4) > 1  # the sandbox's page size is 4
+    assert len({fo.id for fo in fos}) == len(fos)
 
 
 def test_an_unreadable_open_fulfillment_order_names_its_order_and_one_of_no_order_fails() -> None:
