@@ -136,6 +136,12 @@ def _fo_id(value: str) -> str:
         ) from None
 
 
+#: The ``order_changes`` cursors of the whole order listing (``scan_updates``).
+_SCAN = "orders:"
+#: No listing of order ids finds them (the Admin API deletes no order; the dashboard may).
+DELETED_BEFORE_WINDOW = "deleted orders placed before the window"
+
+
 class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixin, Adapter):
     """Next Commerce (29 Next) Admin API 2024-04-01."""
 
@@ -156,12 +162,13 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
     )
     #: The placed-date window and the transactions feed miss these (no updated-at filter, no
     #: order event feed in the Admin API). A change to fulfillment orders alone is found by
-    #: ``fulfillmentOrdersList`` of the open ones (``open_fulfillment_orders``).
-    unseen_changes: ClassVar[frozenset[str]] = frozenset(
+    #: ``fulfillmentOrdersList`` of the open ones (``open_fulfillment_orders``); with
+    #: ``scan_updates`` the first is found too (``order_changes``).
+    unseen_changes = frozenset(
         {
             "changes without a payment or a fulfillment order (an archive, an address) to "
-            "orders placed before the window",
-            "deleted orders placed before the window",
+            "orders placed before the window (the scan_updates setting finds them)",
+            DELETED_BEFORE_WINDOW,
         }
     )
     lists_open_fulfillment_orders: ClassVar[bool] = True
@@ -171,6 +178,8 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
     def __init__(self, settings: NextCommerceSettings) -> None:
         super().__init__(settings)
         self.settings = settings
+        if settings.scan_updates:
+            self.unseen_changes = frozenset({DELETED_BEFORE_WINDOW})
         self._emulator: NextCommerceEmulator | None = None
         # 4 requests/s per token, counted over a sliding second, no burst: pace a little under it
         # (3.8/s) so a late wake-up of one request can never put five in one window.
@@ -308,14 +317,31 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
 
     def order_changes(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
         """``transactionsList`` since ``since``: every refund, capture and void names its order,
-        whenever that order was placed (the listing only sees a placed-date window)."""
+        whenever that order was placed (the listing only sees a placed-date window). With
+        ``scan_updates``, then ``ordersList`` of every order: each whose list item's
+        ``updated_at`` is at or after ``since`` (cursors ``orders:…``)."""
+        if cursor is not None and cursor.startswith(_SCAN):
+            return (yield from self._updated_orders(since, cursor.removeprefix(_SCAN) or None))
         params = {"date_created_from": since.date().isoformat()}
         if cursor:
             params["cursor"] = cursor
         response = yield Request("GET", "transactions/", params=params)
         results, next_url = translate.listing_page(response, "transaction")
         numbers = translate.changed_order_numbers(results, since)
-        return Page([OrderChange(number) for number in numbers], self._next_cursor(next_url))
+        following = self._next_cursor(next_url)
+        if following is None and self.settings.scan_updates:
+            following = _SCAN
+        return Page([OrderChange(number) for number in numbers], following)
+
+    def _updated_orders(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
+        """One page of the whole order listing: the orders updated since ``since`` (one whose
+        ``updated_at`` cannot be read is named too: reading it again costs a request, leaving
+        it out could lose a change)."""
+        response = yield Request("GET", "orders/", params={"cursor": cursor} if cursor else None)
+        results, next_url = translate.listing_page(response)
+        numbers = translate.updated_order_numbers(results, since)
+        following = self._next_cursor(next_url)
+        return Page([OrderChange(number) for number in numbers], following and _SCAN + following)
 
     def open_fulfillment_orders(self, cursor: str | None) -> Op[Page[FulfillmentOrder]]:
         """``fulfillmentOrdersList`` filtered by the statuses that may still change (open,

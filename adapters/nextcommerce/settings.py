@@ -29,7 +29,10 @@ class NextCommerceSettings(AdapterSettings):
     ``api_version`` is fixed: the adapter speaks 2024-04-01. ``sandbox=True`` needs neither.
     ``sandbox_currency_orders`` adds a BGN and a KWD order to the sandbox's demo orders, and
     ``sandbox_unreadable_order`` an order whose retrieve cannot be read (for trying how listings
-    and ``sync`` deal with them); both are ignored for real stores.
+    and ``sync`` deal with them); both are ignored for real stores. ``scan_updates`` makes an
+    incremental sync also page through every order's list item and read again each one updated
+    since the last run, so changes to orders placed before the window are found too, at one
+    request per page of the whole store on every run (off by default).
     """
 
     store: str | None = None
@@ -37,6 +40,7 @@ class NextCommerceSettings(AdapterSettings):
     api_version: Literal["2024-04-01"] = API_VERSION
     sandbox_currency_orders: bool = False
     sandbox_unreadable_order: bool = False
+    scan_updates: bool = False
 
     @field_validator("store")
     @classmethod

@@ -219,8 +219,9 @@ class Adapter:
     )
     #: Kinds of change an incremental sync cannot see on this platform, even with
     #: :meth:`order_changes` (``sync`` warns about each); e.g. ``{"deleted orders"}``, or
-    #: :data:`FULFILLMENT_ORDER_CHANGES`. Only ``sync --full`` finds those.
-    unseen_changes: ClassVar[frozenset[str]] = frozenset()
+    #: :data:`FULFILLMENT_ORDER_CHANGES`. Only ``sync --full`` finds those. An adapter whose
+    #: settings change what it can see sets it per instance.
+    unseen_changes: frozenset[str] = frozenset()
     #: True where :meth:`open_fulfillment_orders` lists every fulfillment order of the store
     #: that may still change: a sync then compares them with the stored ones and re-reads the
     #: orders whose fulfillment orders changed, whatever the order's own rows say.

@@ -12,6 +12,7 @@ import pytest
 
 import unified_orders as uo
 from unified_orders.sync import report, run_sync, sandbox_stores, strategy_for
+from unified_orders.sync.payloads import payload_text
 from unified_orders.sync.runner import DEFAULT_WINDOW_DAYS
 from unified_orders.sync.schema import ORDER_CHILDREN, TABLES
 from unified_orders.testing.sandbox import unwrapped
@@ -265,4 +266,37 @@ def test_a_run_resumed_inside_the_open_fulfillment_orders_misses_no_change(
     with duckdb.connect(str(db), read_only=True) as con:
         status = "SELECT status FROM fulfillment_orders WHERE id = ?"
         assert con.execute(status, [target.id]).fetchone() == ("on_hold",)
+    asyncio.run(store.aclose())
+
+
+@pytest.mark.parametrize("scan", [False, True])
+def test_next_commerce_scan_updates_finds_an_address_change_on_an_old_order(
+    scan: bool, tmp_path: Path
+) -> None:
+    """Off (the default), an address change on an order placed before the window is declared
+    unseen, and missed; on, the change feed pages through every order's list item and reads
+    again the ones updated since the last run."""
+    store = uo.connect_async("nextcommerce", sandbox=True, scan_updates=scan)
+    store.sandbox.seed_orders(20)  # type: ignore[union-attr]
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db).ok
+    plain = unwrapped(store)
+    before = datetime.now(UTC) - timedelta(days=DEFAULT_WINDOW_DAYS + 2)
+    old = next(
+        o
+        for o in plain.orders.list()
+        if o.created_at < before and o.status is uo.OrderStatus.OPEN and o.shipping_address
+    )
+    assert old.shipping_address is not None
+    address = old.shipping_address.model_copy(update={"province_code": None, "city": "Elsewhere"})
+    plain.orders.update_shipping_address(old.id, address)
+    again = run_sync({"s": store}, db).results[0]
+    assert again.ok, again.error
+    assert again.mode == "placed_window"
+    declared = any("an address" in kind for kind in again.unseen)
+    assert declared is not scan
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("SELECT raw FROM orders WHERE id = ?", [old.id]).fetchone()
+    assert row is not None
+    assert ("Elsewhere" in (payload_text(row[0]) or "")) is scan
     asyncio.run(store.aclose())

@@ -34,7 +34,7 @@ from .fulfillment import (
     open_fulfillment_orders,
     split_response,
 )
-from .listing import changed_order_numbers, in_window, listing_page
+from .listing import changed_order_numbers, in_window, listing_page, updated_order_numbers
 from .orders import (
     FINANCIAL_STATUS,
     FULFILLMENT_STATUS,
@@ -91,4 +91,5 @@ __all__ = [
     "shipping_excl_tax",
     "split_response",
     "transaction_from_platform",
+    "updated_order_numbers",
 ]

@@ -15,7 +15,13 @@ from unified_orders.lookup import number_key
 from .orders import ORDER_STATUS
 from .values import PLATFORM
 
-__all__ = ["changed_order_numbers", "in_window", "listed_match", "listing_page"]
+__all__ = [
+    "changed_order_numbers",
+    "in_window",
+    "listed_match",
+    "listing_page",
+    "updated_order_numbers",
+]
 
 
 def listing_page(response: Response, what: str = "order") -> tuple[list[Any], Any]:
@@ -83,4 +89,27 @@ def changed_order_numbers(results: list[Any], since: datetime) -> list[str]:
             if (when if when.tzinfo else when.replace(tzinfo=UTC)) < since:
                 continue
         numbers.append(str(item["order"]))
+    return numbers
+
+
+def updated_order_numbers(results: list[Any], since: datetime) -> list[str]:
+    """Order numbers of the list items updated at or after ``since``; an item whose
+    ``updated_at`` cannot be read is named too (reading it again only costs a request). An item
+    with no number is a PlatformError: the page cannot be told complete."""
+    query = OrderQuery(updated_since=since)
+    numbers: list[str] = []
+    for index, item in enumerate(results):
+        number = item.get("number") if isinstance(item, Mapping) else None
+        if number in (None, ""):
+            raise PlatformError(
+                f"order list item results[{index}] has no number",
+                platform=PLATFORM,
+                code="unreadable_response",
+            )
+        try:
+            updated = in_window(item, query)
+        except (TypeError, ValueError):
+            updated = True
+        if updated:
+            numbers.append(str(number))
     return numbers

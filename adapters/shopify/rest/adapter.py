@@ -140,7 +140,7 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
     #: REST reads fulfillment orders per order only, so a change to them that leaves the order's
     #: ``updated_at`` is not seen (INFERRED that a hold or a move may: Shopify does not say);
     #: the GraphQL dialect reads the ``fulfillmentOrders(query: "updated_at:…")`` feed.
-    unseen_changes: ClassVar[frozenset[str]] = frozenset({FULFILLMENT_ORDER_CHANGES})
+    unseen_changes = frozenset({FULFILLMENT_ORDER_CHANGES})
 
     def __init__(self, settings: ShopifySettings) -> None:
         super().__init__(settings)

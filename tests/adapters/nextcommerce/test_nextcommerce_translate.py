@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -534,3 +535,16 @@ def test_cancel_body_defaults_notification_off() -> None:
         "full_refund": False,
         "send_cancel_notification": False,
     }
+
+
+def test_updated_order_numbers_name_what_changed_and_what_cannot_be_told() -> None:
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    items = [
+        {"number": "1", "updated_at": "2026-11-02T00:00:00Z"},
+        {"number": "2", "updated_at": "2026-10-31T23:59:59Z"},
+        {"number": "3", "updated_at": "yesterday"},  # unreadable: read it again
+        {"number": "4"},  # no updated_at: read it again
+    ]
+    assert t.updated_order_numbers(items, since) == ["1", "3", "4"]
+    with pytest.raises(uo.PlatformError, match=r"results\[1\] has no number"):
+        t.updated_order_numbers([items[0], {"updated_at": "2026-11-02"}], since)
