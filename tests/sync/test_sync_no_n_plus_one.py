@@ -190,3 +190,36 @@ def test_a_second_full_sync_reads_details_only_where_nothing_else_finds_their_ch
     else:
         assert set(asked) == {o.id for o in unwrapped(store).orders.list()}
         assert set(asked.values()) == {1}
+
+
+@pytest.mark.parametrize("window_days", [30, 36_500])
+def test_an_order_this_run_read_is_not_read_again_for_the_change_feed(
+    window_days: int, tmp_path: Path
+) -> None:
+    """A refund on an order the transactions feed names on two pages (its payment and the
+    refund; default window) or that the listing read (a window of every order): the order is
+    read once. The feed names changes made before the run began, which that read saw."""
+    store, transport = sandbox("nextcommerce", {})
+    db = tmp_path / "s.duckdb"
+    assert run_sync({"s": store}, db, window_days=window_days).ok
+    plain = unwrapped(store)
+    order = next(
+        o
+        for o in plain.orders.list()
+        if o.financial_status is uo.FinancialStatus.PAID
+        and any(x.refundable_quantity > 0 for x in o.lines)
+    )
+    line = next(x for x in order.lines if x.refundable_quantity > 0)
+    request = uo.RefundRequest(lines=[uo.RefundLineRequest(line_id=line.id, quantity=1)])
+    refund = plain.refunds.create(order, request)
+    sent = len(transport.exchanges)
+    [result] = run_sync({"s": store}, db, window_days=window_days).results
+    assert result.ok, result.error
+    assert result.mode == "placed_window"
+    reads = [e for e in transport.exchanges[sent:] if re.search(rf"/orders/{order.id}/?$", e.path)]
+    feed = [e for e in transport.exchanges[sent:] if e.path.endswith("/transactions/")]
+    assert len(feed) > 1, "the transactions feed was read, page by page"
+    assert len(reads) == 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM refunds WHERE id = ?", [refund.id]).fetchone()
+    assert found == (1,)

@@ -136,6 +136,10 @@ class _StoreSync:
         self.result = StoreResult(name, store.platform)
         #: The orders this run could not read (never read twice in one run).
         self.unreadable_ids: set[str] = set()
+        #: The orders this run's listing or change feed read: the feed names orders changed
+        #: before the run began, so it need not read them again (a later change is the next
+        #: run's: its feed starts before this run did).
+        self.read_ids: set[str] = set()
 
     def _new_run(self, state: RunState, now: datetime) -> RunState:
         strategy = strategy_for(self.store.adapter)
@@ -221,6 +225,7 @@ class _StoreSync:
                 cursor = None
                 continue
             state = await self._write(state, page)
+            self.read_ids.update(order.id for order in page.items)
             cursor = page.next_cursor
             if cursor is None:
                 return state
@@ -279,9 +284,10 @@ class _StoreSync:
             wanted = [
                 order_id
                 for order_id in dict.fromkeys(c.order_id for c in feed.items)
-                if order_id not in deleted
+                if order_id not in deleted and order_id not in self.read_ids
             ]
             state = await self.write_reread(state, wanted, feed.next_cursor, deleted=deleted)
+            self.read_ids.update(wanted)
             cursor = feed.next_cursor
             if cursor is None:
                 return state
