@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -327,3 +328,21 @@ def test_a_run_that_fails_in_the_change_feed_resumes_there(db: Path | str) -> No
         one(db, "SELECT status FROM orders WHERE id = ?", seeded_order(n)["id"]) for n in (0, 1, 2)
     }
     assert statuses == {"canceled"}
+
+
+def test_plain_progress_gives_pages_that_read_no_order_one_line_for_many() -> None:
+    out = io.StringIO()
+    progress = LogProgress(out)
+    progress.started("s", "nextcommerce", "placed_window")
+    progress.page("s", 3, 1)
+    for _ in range(2 * LogProgress.EMPTY_PAGES_A_LINE + 3):  # a change feed's empty pages
+        progress.page("s", 0, 0)
+    progress.page("s", 1, 1)
+    lines = out.getvalue().splitlines()
+    assert lines == [
+        "sync s (nextcommerce): started (placed_window)",
+        "sync s: a page of 3 orders (1 changed), 3 so far",
+        "sync s: 25 pages with no order to read, 3 so far",
+        "sync s: 50 pages with no order to read, 3 so far",
+        "sync s: a page of 1 order (1 changed), 4 so far",
+    ]

@@ -49,9 +49,14 @@ class NullProgress:
 class LogProgress:
     """Plain lines, one per event, for logs and pipes."""
 
+    #: Pages that read no order (change feeds, fulfillment-order listings) get one line for
+    #: this many, not one each.
+    EMPTY_PAGES_A_LINE = 25
+
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self._orders: dict[str, int] = {}
+        self._empty: dict[str, int] = {}
 
     def _say(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
@@ -62,8 +67,17 @@ class LogProgress:
         self._say(f"sync {store} ({platform}): started ({mode})")
 
     def page(self, store: str, orders: int, changed: int) -> None:
-        """``sync <store>: a page of <n> orders (<changed> changed), <total> so far``."""
+        """``sync <store>: a page of <n> orders (<changed> changed), <total> so far``; pages
+        that read no order, one line for :attr:`EMPTY_PAGES_A_LINE` of them."""
         self._orders[store] = self._orders.get(store, 0) + orders
+        if orders == 0 and changed == 0:
+            empty = self._empty[store] = self._empty.get(store, 0) + 1
+            if empty % self.EMPTY_PAGES_A_LINE == 0:
+                self._say(
+                    f"sync {store}: {empty} pages with no order to read, "
+                    f"{self._orders[store]} so far"
+                )
+            return
         read = "1 order" if orders == 1 else f"{orders} orders"
         self._say(
             f"sync {store}: a page of {read} ({changed} changed), {self._orders[store]} so far"
