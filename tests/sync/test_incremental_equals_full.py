@@ -12,7 +12,8 @@ A write the platform refuses is left out, but each platform must take most of th
 cannot pass having changed nothing. A change the adapter declares it cannot see
 (``FULFILLMENT_ORDER_CHANGES`` in ``unseen_changes``) is not made. Next Commerce cannot filter by
 updated time: its window is widened to every seeded order (its default window's blind spots are
-declared too, and covered by test_sync_sandboxes.py).
+declared too, and covered by test_sync_sandboxes.py); with ``scan_updates`` it keeps the default
+window, which holds none of the seeded orders, and the scan must find every change.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ EVERY_DAY = 36_500
 
 CASES = {
     "nextcommerce": ("nextcommerce", {}),
+    # the default 30-day window (no seeded order is in it): the scan finds what it misses
+    "nextcommerce-scan": ("nextcommerce", {"scan_updates": True}),
     "shopify-graphql": ("shopify", {}),
     "shopify-rest": ("shopify", {"api": "rest"}),
     "shopware": ("shopware", {}),
@@ -311,7 +314,7 @@ def test_an_incremental_sync_ends_where_a_full_sync_does(case: str, tmp_path: Pa
     store.sandbox.seed_orders(30)  # type: ignore[union-attr]
     blind = FULFILLMENT_ORDER_CHANGES in store.adapter.unseen_changes
     incremental = tmp_path / "incremental.duckdb"
-    window = {"window_days": EVERY_DAY}
+    window = {} if settings.get("scan_updates") else {"window_days": EVERY_DAY}
     assert run_sync({"s": store}, incremental, **window).ok
     plain = unwrapped(store)
     writes = Writes(plain, store.sandbox)
