@@ -11,9 +11,8 @@ end of its ``note`` (``[uo:KEY]``) and is read back into ``Refund.idempotency_ke
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from unified_orders.adapter import (
     Adapter,
@@ -21,7 +20,6 @@ from unified_orders.adapter import (
     CancelRestock,
     Capability,
     Op,
-    OrderChange,
     OrderCreateOptions,
     OrderQuery,
     OrderReference,
@@ -51,7 +49,7 @@ from unified_orders.models import (
     RefundCalculation,
     RefundRequest,
 )
-from unified_orders.pagination import READ_ERRORS, query_value, read_each
+from unified_orders.pagination import READ_ERRORS, read_each
 from unified_orders.ratelimit import TokenBucket
 
 from . import translate
@@ -68,6 +66,7 @@ from .rules import (
 from .settings import NextCommerceSettings
 from .shipments import NO_SHIPPING, SHIPPING_HINTS, ShipmentsMixin
 from .subscriptions import NextCommerceSubscriptions
+from .sync_reads import DELETED_BEFORE_WINDOW, SyncReadsMixin
 from .translate.listing import listed_match
 from .translate.refunds import amount_problems
 
@@ -136,13 +135,9 @@ def _fo_id(value: str) -> str:
         ) from None
 
 
-#: The ``order_changes`` cursors of the whole order listing (``scan_updates``).
-_SCAN = "orders:"
-#: No listing of order ids finds them (the Admin API deletes no order; the dashboard may).
-DELETED_BEFORE_WINDOW = "deleted orders placed before the window"
-
-
-class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixin, Adapter):
+class NextCommerceAdapter(
+    ShipmentsMixin, NextCommerceMigration, RefundReadsMixin, SyncReadsMixin, Adapter
+):
     """Next Commerce (29 Next) Admin API 2024-04-01."""
 
     platform: ClassVar[str] = "nextcommerce"
@@ -248,10 +243,6 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
         :func:`.translate.refunds.amount_problems`)."""
         return amount_problems(order, request)
 
-    def _on_store(self, url: str) -> bool:
-        """Whether an absolute URL is on this store's own origin (where the token may go)."""
-        return _origin(url) == _origin(self.base_url)
-
     # --- orders ------------------------------------------------------------------------------
     def order_reference(self, text: str) -> OrderReference:
         """The order number is the order's id: digits only."""
@@ -314,78 +305,6 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
                 )
         orders, unread = yield from read_each(numbers, self.get_order)
         return Page(orders, self._next_cursor(next_url), failures + unread)
-
-    def order_changes(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
-        """``transactionsList`` since ``since``: every refund, capture and void names its order,
-        whenever that order was placed (the listing only sees a placed-date window). With
-        ``scan_updates``, then ``ordersList`` of every order: each whose list item's
-        ``updated_at`` is at or after ``since`` (cursors ``orders:…``)."""
-        if cursor is not None and cursor.startswith(_SCAN):
-            return (yield from self._updated_orders(since, cursor.removeprefix(_SCAN) or None))
-        params = {"date_created_from": since.date().isoformat()}
-        if cursor:
-            params["cursor"] = cursor
-        response = yield Request("GET", "transactions/", params=params)
-        results, next_url = translate.listing_page(response, "transaction")
-        numbers = translate.changed_order_numbers(results, since)
-        following = self._next_cursor(next_url)
-        if following is None and self.settings.scan_updates:
-            following = _SCAN
-        return Page([OrderChange(number) for number in numbers], following)
-
-    def _updated_orders(self, since: datetime, cursor: str | None) -> Op[Page[OrderChange]]:
-        """One page of the whole order listing: the orders updated since ``since`` (one whose
-        ``updated_at`` cannot be read is named too: reading it again costs a request, leaving
-        it out could lose a change)."""
-        response = yield Request("GET", "orders/", params={"cursor": cursor} if cursor else None)
-        results, next_url = translate.listing_page(response)
-        numbers = translate.updated_order_numbers(results, since)
-        following = self._next_cursor(next_url)
-        return Page([OrderChange(number) for number in numbers], following and _SCAN + following)
-
-    def open_fulfillment_orders(self, cursor: str | None) -> Op[Page[FulfillmentOrder]]:
-        """``fulfillmentOrdersList`` filtered by the statuses that may still change (open,
-        processing, on hold), every order's; ``next`` links followed only on this store's host."""
-        if cursor and cursor.startswith(("http://", "https://")):
-            url = self._store_link(cursor, "fulfillments.list")
-            response = yield Request("GET", url)
-        else:
-            params: dict[str, Any] = {"status": list(translate.OPEN_STATUSES)}
-            if cursor:
-                params["cursor"] = cursor
-            response = yield Request("GET", "fulfillment-orders/", params=params)
-        results, next_url = translate.listing_page(response, "fulfillment order")
-        fos, failures = translate.open_fulfillment_orders(results)
-        return Page(fos, self._next_cursor(next_url), failures)
-
-    def _store_link(self, cursor: str, operation: str) -> str:
-        """A cursor that is a link, refused unless it is on this store's own host."""
-        if not self._on_store(cursor):
-            raise InvalidRequest(
-                [
-                    Problem(
-                        "cursor",
-                        f"the cursor is a link to {urlsplit(cursor).hostname}, not to this "
-                        "store; it is not followed with the store's credentials",
-                    )
-                ],
-                operation=operation,
-            )
-        return cursor
-
-    def _next_cursor(self, next_url: Any) -> str | None:
-        """The cursor of a ``next`` link; a link to another host is refused, never followed."""
-        if not next_url:
-            return None
-        link = str(next_url)
-        if link.startswith(("http://", "https://")) and not self._on_store(link):
-            raise PlatformError(
-                f"the order listing's next link points at {urlsplit(link).hostname}, not at this "
-                "store; it is not followed with the store's credentials",
-                platform=self.platform,
-                code="foreign_next_link",
-            )
-        return query_value(link, "cursor") or link
 
     def create_order(self, order: Order, options: OrderCreateOptions | None = None) -> Op[Order]:
         """``ordersCreate`` from a canonical order (migration; paid externally, no receipt)."""
@@ -587,12 +506,6 @@ class NextCommerceAdapter(ShipmentsMixin, NextCommerceMigration, RefundReadsMixi
             lambda answer: translate.split_response(fo_id, answer, ["moved_fulfillment_order"]),
             f"the move of {fo_id}",
         )
-
-
-def _origin(url: str) -> tuple[str, str | None, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80)
 
 
 def _read(response: Response, read: Callable[[Any], T], what: str) -> T:

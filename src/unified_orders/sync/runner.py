@@ -36,14 +36,11 @@ from typing import Any
 
 from ..adapter import Adapter, Capability, OrderDetails, OrderQuery, Page, ReadFailure
 from ..errors import (
-    AuthenticationError,
     InvalidRequest,
     NotFound,
-    RateLimited,
     UnsupportedOperation,
 )
 from ..models import FulfillmentOrder, Order, Return
-from ..pagination import READ_ERRORS
 from ..store import AsyncStore
 from .batching import BatchWriter
 from .bulk import bulk_listing, uses_bulk
@@ -58,6 +55,7 @@ from .destination import (
     StoreBusy,
     placed_window_start,
 )
+from .feeds import DETAIL_CONCURRENCY, change_feed, reread
 from .fulfillment_orders import reconcile_fulfillment_orders, reconciles_fulfillment_orders
 from .processes import sync_in_processes
 from .progress import NullProgress, Progress
@@ -80,8 +78,6 @@ log = logging.getLogger("unified_orders.sync")
 
 DEFAULT_LOOKBACK = timedelta(minutes=30)
 DEFAULT_WINDOW_DAYS = 30
-#: Orders of one store whose returns / fulfillment orders are read at the same time.
-DETAIL_CONCURRENCY = 4
 
 
 def strategy_for(adapter: Adapter) -> str:
@@ -199,7 +195,9 @@ class _StoreSync:
             elif phase == "bulk":
                 state = await bulk_listing(self, state)
             elif phase == "changes":
-                state = await self._changes(state)
+                since = self._changes_since(state)
+                assert since is not None
+                state = await change_feed(self, state, since)
             elif phase == "fulfillment-orders":
                 state = await reconcile_fulfillment_orders(self, state)
             else:
@@ -258,7 +256,7 @@ class _StoreSync:
         # listing did not name before calling it deleted.
         assert state.run_id is not None
         missing = await asyncio.to_thread(self.db.unlisted_ids, self.name, state.run_id)
-        read = await self._reread_all(missing)
+        read, _ = await reread(self.store, missing)
         there = [order_id for order_id, item in zip(missing, read, strict=True) if item is not None]
         if there:
             await self.writer.write(PageWrite(state, [], [], _now(), present=there))
@@ -272,26 +270,6 @@ class _StoreSync:
             return (state.watermark - self.lookback).replace(tzinfo=UTC)
         return None
 
-    async def _changes(self, state: RunState) -> RunState:
-        """Re-read the orders the platform's change feed names since the last run (refunds on
-        orders the listing's filter does not show, deletions); see ``Adapter.order_changes``."""
-        since = self._changes_since(state)
-        assert since is not None
-        cursor = state.run_cursor
-        while True:
-            feed = await self.store.run(self.store.adapter.order_changes(since, cursor))
-            deleted = list(dict.fromkeys(c.order_id for c in feed.items if c.deleted))
-            wanted = [
-                order_id
-                for order_id in dict.fromkeys(c.order_id for c in feed.items)
-                if order_id not in deleted and order_id not in self.read_ids
-            ]
-            state = await self.write_reread(state, wanted, feed.next_cursor, deleted=deleted)
-            self.read_ids.update(wanted)
-            cursor = feed.next_cursor
-            if cursor is None:
-                return state
-
     async def write_reread(
         self,
         state: RunState,
@@ -304,43 +282,12 @@ class _StoreSync:
         """Read ``order_ids`` again and write them (an order the platform no longer has, and
         ``deleted``, marked deleted) as one page whose next cursor is ``cursor``. ``refresh``
         writes each with its details even where its own rows are as stored."""
-        read, details = await self._reread_with_details(order_ids)
+        read, details = await reread(self.store, order_ids)
         orders = [item for item in read if isinstance(item, Order)]
         failures = [item for item in read if isinstance(item, ReadFailure)]
         gone = [*deleted, *(i for i, item in zip(order_ids, read, strict=True) if item is None)]
         page = Page(orders, cursor, failures, details)
         return await self._write(state, page, deleted=gone, refresh=refresh)
-
-    async def _reread_all(self, order_ids: Sequence[str]) -> list[Order | ReadFailure | None]:
-        """Each order as it is now (a few at a time), in the order of ``order_ids``."""
-        read, _ = await self._reread_with_details(order_ids)
-        return read
-
-    async def _reread_with_details(
-        self, order_ids: Sequence[str]
-    ) -> tuple[list[Order | ReadFailure | None], dict[str, OrderDetails]]:
-        """:meth:`_reread_all`, and what the reads brought along: one read of them all where
-        the adapter reads orders by id (``Adapter.read_orders``), else one read per order."""
-        adapter = self.store.adapter
-        if adapter.reads_orders_by_id and order_ids:
-            page = await self.store.run(adapter.read_orders(list(order_ids)))
-            found: dict[str, Order | ReadFailure] = {order.id: order for order in page.items}
-            found.update({failure.id: failure for failure in page.failures})
-            return [found.get(order_id) for order_id in order_ids], page.details
-        limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
-        return list(await asyncio.gather(*(self._reread(i, limit) for i in order_ids))), {}
-
-    async def _reread(self, order_id: str, limit: asyncio.Semaphore) -> Order | ReadFailure | None:
-        """The order as it is now; None when the platform no longer has it."""
-        async with limit:
-            try:
-                return await self.store.orders.get(order_id)
-            except NotFound:
-                return None
-            except (AuthenticationError, RateLimited):
-                raise
-            except READ_ERRORS as error:
-                return ReadFailure(order_id, f"{type(error).__name__}: {error}")
 
     async def _save(self, state: RunState) -> None:
         await self.writer.write(StateSave(state))
