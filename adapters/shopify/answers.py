@@ -1,6 +1,6 @@
-"""Reading GraphQL answers: what the REST dialect needs for the documents it sends to
-``graphql.json`` (webhook subscriptions, the shipment-key ledger), and the ``THROTTLED`` wait both
-dialects honour."""
+"""Reading answers: a REST answer's object (:func:`rest_body`), what the REST dialect needs for
+the documents it sends to ``graphql.json`` (webhook subscriptions, the shipment-key ledger, the
+fulfillment-order change feed), and the ``THROTTLED`` wait both dialects honour."""
 
 from __future__ import annotations
 
@@ -12,7 +12,20 @@ from unified_orders.errors import PlatformError, ResponseLost
 
 from .vocabulary import PLATFORM
 
-__all__ = ["graphql_data", "throttled_wait"]
+__all__ = ["graphql_data", "rest_body", "throttled_wait"]
+
+
+def rest_body(response: Response, key: str) -> Any:
+    """What a REST answer's body holds under ``key``; a body without it is a read error."""
+    body = response.body
+    if not isinstance(body, Mapping) or key not in body:
+        raise PlatformError(
+            f"unexpected response from {response.url or 'shopify'}: no {key!r} in the body",
+            status=response.status,
+            platform=PLATFORM,
+            details=body,
+        )
+    return body[key]
 
 
 def graphql_data(name: str, response: Response, *, write: bool) -> Mapping[str, Any]:

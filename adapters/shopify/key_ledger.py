@@ -19,7 +19,7 @@ from unified_orders.adapter import Op, Request
 from unified_orders.errors import NotFound, PlatformError, ResponseLost
 
 from . import shipment_keys as sk
-from .vocabulary import PLATFORM
+from .vocabulary import PLATFORM, legacy_id
 
 __all__ = ["KEY_DOCUMENTS", "STALE", "Exchange", "read", "request", "writer"]
 
@@ -65,10 +65,6 @@ def request(name: str, variables: Mapping[str, Any], *, write: bool) -> Request:
     )
 
 
-def _legacy(gid: Any) -> str | None:
-    return str(gid).rsplit("/", 1)[-1] if gid else None
-
-
 def read(exchange: Exchange, order_gid: str) -> Op[sk.Ledger]:
     """``ShipmentKeys``: the order's shipment-key metafield and its shipments' ids."""
     data, _ = yield from exchange(
@@ -76,13 +72,13 @@ def read(exchange: Exchange, order_gid: str) -> Op[sk.Ledger]:
     )
     order = data.get("order")
     if not isinstance(order, Mapping):
-        raise NotFound(f"order {_legacy(order_gid)} was not found", status=404, platform=PLATFORM)
+        raise NotFound(f"order {legacy_id(order_gid)} was not found", status=404, platform=PLATFORM)
     field = order.get("metafield") or {}
     return sk.Ledger(
         entries=sk.entries_from(field.get("value")),
         digest=field.get("compareDigest") if field else None,
-        metafield_id=_legacy(field.get("id")),
-        shipments=tuple(str(_legacy(f.get("id"))) for f in order.get("fulfillments") or []),
+        metafield_id=legacy_id(field.get("id")),
+        shipments=tuple(str(legacy_id(f.get("id"))) for f in order.get("fulfillments") or []),
     )
 
 
@@ -117,6 +113,6 @@ def writer(exchange: Exchange, order_gid: str) -> sk.Write:
                 code=next(iter(sorted(codes))),
             )
         done = (payload.get("metafields") or [{}])[0] or {}
-        return ledger.written(value, done.get("compareDigest"), _legacy(done.get("id")))
+        return ledger.written(value, done.get("compareDigest"), legacy_id(done.get("id")))
 
     return write

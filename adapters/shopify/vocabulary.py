@@ -30,6 +30,7 @@ __all__ = [
     "PLATFORM",
     "amount_of",
     "blank",
+    "legacy_id",
     "money_of",
     "numeric_id",
     "parse_time",
@@ -110,6 +111,12 @@ def platform_id(value: Any) -> str | None:
     if isinstance(value, float):  # pragma: no cover - jsonutil never yields floats
         raise TypeError("ids must never pass through a float")
     return str(value)
+
+
+def legacy_id(gid: Any) -> str | None:
+    """The number at the end of a GID (``gid://shopify/Order/1`` -> ``"1"``); None and ``""``
+    are None."""
+    return str(gid).rsplit("/", 1)[-1].split("?", 1)[0] if gid else None
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -22,10 +22,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class OrderChange:
-    """An order a platform's change feed names: changed since a time (re-read it), or deleted."""
+    """An order a platform's change feed names: changed since a time (re-read it), or deleted.
+
+    ``details``: the change is to the order's fulfillment orders or returns alone, which the
+    adapter's read of the order does not bring along: the sync reads the order again (even where
+    this run already read it) and writes it with them, even where its own rows are as stored.
+    """
 
     order_id: str
     deleted: bool = False
+    details: bool = False
 
 
 class CancelRestock(StrEnum):

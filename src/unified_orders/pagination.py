@@ -9,7 +9,7 @@ from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from .adapter import Op, ReadFailure
-from .errors import AuthenticationError, PlatformError, RateLimited
+from .errors import AuthenticationError, NotFound, PlatformError, RateLimited
 
 __all__ = [
     "READ_ERRORS",
@@ -17,6 +17,7 @@ __all__ = [
     "next_page_number",
     "query_value",
     "read_each",
+    "read_unless_gone",
     "translate_each",
 ]
 
@@ -68,6 +69,20 @@ def read_each(
         except READ_ERRORS as error:
             failures.append(ReadFailure(name(key), f"{type(error).__name__}: {error}"))
     return items, failures
+
+
+def read_unless_gone(key: str, read: Callable[[str], Op[T]]) -> Op[T | ReadFailure | None]:
+    """Read one object by its id, as a read of many by id does for one a listing left out:
+    None where the platform answers that it no longer has it (404), a ``ReadFailure`` where it
+    cannot be read (authentication and throttling still fail the whole read)."""
+    try:
+        return (yield from read(key))
+    except NotFound:
+        return None
+    except (AuthenticationError, RateLimited):
+        raise
+    except READ_ERRORS as error:
+        return ReadFailure(key, f"{type(error).__name__}: {error}")
 
 
 def translate_each(

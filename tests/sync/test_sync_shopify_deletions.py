@@ -1,7 +1,8 @@
 """Shopify's change feed reaches an incremental sync (issue 16): the GraphQL dialect reads the
 ``events`` feed (deleted orders), then the ``fulfillmentOrders`` feed (holds and moves that leave
 the order's updated time) after the listing; the REST dialect finds deletions by an id-only
-listing and says it cannot see fulfillment-order changes."""
+listing and reads the same ``fulfillmentOrders`` feed through ``graphql.json``, then the orders
+it names with ``orders.json?ids=``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ import pytest
 from test_sync_no_n_plus_one import sandbox as recorded_sandbox
 
 import unified_orders as uo
-from unified_orders.adapter import FULFILLMENT_ORDER_CHANGES
-from unified_orders.sync import run_sync
+from unified_orders.sync import DEFAULT_LOOKBACK, run_sync
 from unified_orders.testing.sandbox import unwrapped
 
 
@@ -93,7 +93,7 @@ def test_the_rest_dialect_finds_deletions_by_an_id_only_listing(tmp_path: Path) 
     result = run_sync({"s": store}, db).results[0]
     assert result.ok, result.error
     assert result.mode != "full"
-    assert result.unseen == [FULFILLMENT_ORDER_CHANGES]
+    assert result.unseen == []  # fulfillment-order changes too: the feed through graphql.json
     assert result.deleted == 1
     assert deleted_ids(db) == {gone}
     asyncio.run(store.aclose())
@@ -118,16 +118,24 @@ def test_the_rest_id_listing_pages_through_every_order() -> None:
     asyncio.run(store.aclose())
 
 
-def open_fulfillment_order(plain: uo.Store) -> tuple[uo.Order, uo.FulfillmentOrder]:
+def open_fulfillment_order(
+    plain: uo.Store, before: datetime | None = None
+) -> tuple[uo.Order, uo.FulfillmentOrder]:
+    """An open fulfillment order, of an order last updated before ``before`` where given."""
     for order in plain.orders.list():
+        if before is not None and order.updated_at >= before:
+            continue
         for fo in plain.fulfillments.list(order.id):
             if fo.status is uo.FulfillmentOrderStatus.OPEN:
                 return order, fo
     raise AssertionError("the sandbox has no open fulfillment order")
 
 
-def test_the_feed_names_orders_whose_fulfillment_orders_changed_since_a_time() -> None:
-    store = shopify()
+@pytest.mark.parametrize("options", [{}, {"api": "rest"}], ids=["graphql", "rest"])
+def test_the_feed_names_orders_whose_fulfillment_orders_changed_since_a_time(
+    options: dict[str, str],
+) -> None:
+    store = shopify(**options)
     plain = unwrapped(store)
     order, fo = open_fulfillment_order(plain)
     since = max(o.updated_at for o in plain.orders.list()) + timedelta(seconds=1)
@@ -184,4 +192,96 @@ def test_an_order_the_search_does_not_name_is_read_by_id_not_called_deleted(
     assert sorted(order.id for order in page.items) == sorted([first, second])
     assert set(page.details) == {first, second}
     assert page.failures == []
+    asyncio.run(store.aclose())
+
+
+def test_an_incremental_rest_sync_finds_a_hold_and_reads_the_named_orders_in_one_request(
+    tmp_path: Path,
+) -> None:
+    if "shopify" not in uo.adapters() or uo.adapters()["shopify"].error:
+        pytest.skip("the shopify adapter is not registered in this environment")
+    store, recorder = recorded_sandbox("shopify", {"api": "rest"})
+    store.sandbox.seed_orders(30)  # type: ignore[union-attr]
+    db = tmp_path / "h.duckdb"
+    assert run_sync({"s": store}, db).ok
+    plain = unwrapped(store)
+    # an order the next listing does not read: updated before the watermark (the newest update)
+    newest = max(o.updated_at for o in plain.orders.list())
+    order, fo = open_fulfillment_order(plain, before=newest - DEFAULT_LOOKBACK)
+    plain.fulfillments.hold(fo.id, reason=uo.HoldReason.OTHER, note="sync")
+    assert plain.orders.get(order.id).updated_at == order.updated_at  # the order did not move
+    before = len(recorder.exchanges)
+    result = run_sync({"s": store}, db).results[0]
+    assert result.ok, result.error
+    assert result.unseen == []
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            "SELECT status, hold_reasons FROM fulfillment_orders WHERE id = ?", [fo.id]
+        ).fetchone()
+    assert row == ("on_hold", "other")
+    sent = recorder.exchanges[before:]
+    feeds = [x for x in sent if (x.body or {}).get("operationName") == "FulfillmentOrderChanges"]
+    assert len(feeds) == 1
+    by_ids = [x for x in sent if x.method == "GET" and "ids" in x.query]
+    assert len(by_ids) == 1
+    assert order.id in by_ids[0].query["ids"].split(",")
+    assert not [x for x in sent if x.path.endswith(f"orders/{order.id}.json")]
+    asyncio.run(store.aclose())
+
+
+def test_a_rest_order_whose_read_brings_no_fulfillment_orders_is_written_with_them(
+    tmp_path: Path,
+) -> None:
+    """A REST read brings an order's fulfillment orders only where some units are unplaced: a
+    change to a fulfilled order's fulfillment orders alone is a ``details`` change, and the
+    sync reads them for it. (The change is made in the emulator's store, as a fulfillment
+    service closing its request would.)"""
+    store = shopify(api="rest")
+    store.sandbox.seed_orders(30)  # type: ignore[union-attr]
+    db = tmp_path / "d.duckdb"
+    assert run_sync({"s": store}, db).ok
+    state: Any = store.sandbox.state  # type: ignore[union-attr]
+    closed = next(
+        fo
+        for fo in state.data["fulfillment_orders"].values()
+        if fo["status"] == "closed"
+        and fo.get("request_status") != "closed"
+        and not _unplaced(state, fo["order_id"])
+    )
+    closed["request_status"] = "closed"
+    closed["updated_at"] = state.now()
+    result = run_sync({"s": store}, db).results[0]
+    assert result.ok, result.error
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            "SELECT request_status FROM fulfillment_orders WHERE id = ?", [str(closed["id"])]
+        ).fetchone()
+    assert row == ("closed",)
+    asyncio.run(store.aclose())
+
+
+def _unplaced(state: Any, order_id: Any) -> bool:
+    from unified_orders_adapters.shopify.rest.translate import needs_assigned_locations
+
+    return needs_assigned_locations(state.order(order_id))
+
+
+def test_an_order_the_ids_listing_leaves_out_is_read_by_id_not_called_deleted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = shopify(api="rest")
+    plain = unwrapped(store)
+    first, second, gone = (o.id for o in list(plain.orders.list())[:3])
+    store.sandbox.delete_order(gone)  # type: ignore[union-attr]
+    adapter = plain.adapter
+    listed = type(adapter)._orders_page
+
+    def lagging(self: Any, params: Any, keep: Any) -> Any:
+        page = yield from listed(adapter, params, keep)  # an answer one order short
+        return uo.Page(page.items[1:], page.next_cursor, page.failures, page.details)
+
+    monkeypatch.setattr(type(adapter), "_orders_page", lagging)
+    page = plain.run(adapter.read_orders([first, second, gone, "not-an-id"]))
+    assert sorted(order.id for order in page.items) == sorted([first, second])
+    assert [failure.id for failure in page.failures] == ["not-an-id"]
     asyncio.run(store.aclose())

@@ -36,7 +36,6 @@ from unified_orders.adapter import (
 from unified_orders.errors import (
     AuthenticationError,
     InvalidRequest,
-    NotFound,
     PlatformError,
     Problem,
     RateLimited,
@@ -50,7 +49,7 @@ from unified_orders.models import (
     RefundCalculation,
     RefundRequest,
 )
-from unified_orders.pagination import READ_ERRORS, read_each
+from unified_orders.pagination import read_each, read_unless_gone
 
 from ..migration import GraphQLMigration
 from ..subscriptions import ShopifySubscriptions
@@ -184,17 +183,12 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
                 # A caller takes an order left out as gone (a sync marks it deleted), and a
                 # search need not name an order written a moment ago (INFERRED: Shopify's search
                 # index may lag its writes), so only an order ``order(id:)`` finds no more is.
-                try:
-                    order, details = yield from self.read_order(order_id)
-                except NotFound:
-                    continue
-                except (AuthenticationError, RateLimited):
-                    raise
-                except READ_ERRORS as error:
-                    found.failures.append(ReadFailure(order_id, f"{type(error).__name__}: {error}"))
-                    continue
-                items.append(order)
-                found.details[order.id] = details
+                read = yield from read_unless_gone(order_id, self.read_order)
+                if isinstance(read, ReadFailure):
+                    found.failures.append(read)
+                elif read is not None:
+                    items.append(read[0])
+                    found.details[read[0].id] = read[1]
         return Page(items, None, found.failures, found.details)
 
     def _orders_page(self, search: str | None, cursor: str | None) -> Op[Page[Order]]:

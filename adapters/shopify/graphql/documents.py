@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cache
 
+from .. import fulfillment_order_changes as fo_changes
 from .costs import estimate_cost
 from .fragments import (
     FULFILLMENT,
@@ -190,18 +191,7 @@ DOCUMENTS: dict[str, str] = {
         """
     ),
     # The change feed: orders whose fulfillment orders changed since a time (closed ones too).
-    "FulfillmentOrderChanges": _doc(
-        f"""
-        query FulfillmentOrderChanges($query: String!, $after: String) {{
-          fulfillmentOrders(
-            first: 250, after: $after, query: $query, includeClosed: true, sortKey: UPDATED_AT
-          ) {{
-            {PAGE_INFO}
-            nodes {{ orderId updatedAt order {{ updatedAt }} }}
-          }}
-        }}
-        """
-    ),
+    fo_changes.DOCUMENT: fo_changes.TEXT,
     # Every refund of an order in full (a plain list: no ``first`` reads it whole).
     "OrderRefunds": _doc(
         """

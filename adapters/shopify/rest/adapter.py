@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 
 from unified_orders import planning
 from unified_orders.adapter import (
-    FULFILLMENT_ORDER_CHANGES,
     CancelOptions,
     CancelRestock,
     Capability,
@@ -53,9 +52,10 @@ from unified_orders.models import (
     Restock,
     ShippingRefund,
 )
-from unified_orders.pagination import READ_ERRORS, link_header_urls, query_value, read_each
+from unified_orders.pagination import READ_ERRORS
 from unified_orders.ratelimit import TokenBucket
 
+from ..answers import rest_body as _body
 from ..answers import throttled_wait
 from ..base import REST_CAPABILITIES
 from ..migration import RestMigration
@@ -64,10 +64,9 @@ from ..subscriptions import ShopifySubscriptions
 from ..vocabulary import PLATFORM, numeric_id
 from . import translate
 from .shipments import RestShipments
+from .sync_reads import PAGE_SIZE, RestSyncReads
 
 __all__ = ["PAGE_SIZE", "ShopifyRestAdapter"]
-
-PAGE_SIZE = 250
 
 #: A canonical status as the documented ``status`` parameter of ``GET orders.json``.
 _LIST_STATUS = {
@@ -79,22 +78,6 @@ _LIST_STATUS = {
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
-
-
-def _body(response: Response, key: str) -> Any:
-    body = response.body
-    if not isinstance(body, Mapping) or key not in body:
-        raise PlatformError(
-            f"unexpected response from {response.url or 'shopify'}: no {key!r} in the body",
-            status=response.status,
-            platform=PLATFORM,
-            details=body,
-        )
-    return body[key]
-
-
-def _order_name(order: Any) -> str:
-    return str(order.get("id")) if isinstance(order, Mapping) else repr(order)[:40]
 
 
 def _may_match(order: Any, query: OrderQuery) -> bool:
@@ -124,7 +107,7 @@ def _answer(response: Response, key: str) -> Any:
     return body[key]
 
 
-class ShopifyRestAdapter(RestShipments, RestMigration):
+class ShopifyRestAdapter(RestSyncReads, RestShipments, RestMigration):
     """Shopify through the REST Admin API."""
 
     #: A cancel restocks only through its refund block (``restock`` needs ``refund``).
@@ -133,14 +116,6 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
     order_filters: ClassVar[frozenset[str]] = frozenset(
         {"created_since", "created_until", "updated_since", "updated_until", "status"}
     )
-    #: No deletion feed is read here (``events.json`` is not implemented): an incremental sync
-    #: finds deleted orders by an id-only listing (:meth:`order_ids`) instead. The GraphQL
-    #: dialect reads the ``events`` feed.
-    lists_order_ids: ClassVar[bool] = True
-    #: REST reads fulfillment orders per order only, so a change to them that leaves the order's
-    #: ``updated_at`` is not seen (INFERRED that a hold or a move may: Shopify does not say);
-    #: the GraphQL dialect reads the ``fulfillmentOrders(query: "updated_at:…")`` feed.
-    unseen_changes = frozenset({FULFILLMENT_ORDER_CHANGES})
 
     def __init__(self, settings: ShopifySettings) -> None:
         super().__init__(settings)
@@ -243,32 +218,7 @@ class ShopifyRestAdapter(RestShipments, RestMigration):
                 params["updated_at_min"] = _iso(query.updated_since)
             if query.updated_until is not None:
                 params["updated_at_max"] = _iso(query.updated_until)
-        response = yield Request("GET", "orders.json", params=params)
-        links = link_header_urls(response.header("link"))
-        next_cursor = query_value(links["next"], "page_info") if "next" in links else None
-        listed = [order for order in _body(response, "orders") if _may_match(order, query)]
-        # one order that cannot be read is named in the page's failures, never fails the page
-        read, failures = yield from read_each(listed, self._read, name=_order_name)
-        return Page(
-            [order for order, _ in read],
-            next_cursor,
-            failures,
-            {order.id: details for order, details in read},
-        )
-
-    def order_ids(self, cursor: str | None) -> Op[Page[str]]:
-        """``GET orders.json?status=any&fields=id&limit=250``: every order's id and nothing else,
-        following ``page_info`` cursors (a cursor request carries only ``limit`` and ``fields``)."""
-        params: dict[str, Any] = {"limit": PAGE_SIZE, "fields": "id"}
-        if cursor is not None:
-            params["page_info"] = cursor
-        else:
-            params["status"] = "any"
-        response = yield Request("GET", "orders.json", params=params)
-        links = link_header_urls(response.header("link"))
-        next_cursor = query_value(links["next"], "page_info") if "next" in links else None
-        ids = [str(order["id"]) for order in _body(response, "orders") if order.get("id")]
-        return Page(ids, next_cursor)
+        return (yield from self._orders_page(params, lambda order: _may_match(order, query)))
 
     def create_order(self, order: Order, options: OrderCreateOptions | None = None) -> Op[Order]:
         """``POST orders.json`` from a canonical order (migration; no receipts, no stock moves;

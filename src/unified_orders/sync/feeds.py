@@ -5,7 +5,9 @@ After the listing, an incremental run reads the platform's change feed
 order it names: refunds and other changes the listing's filter does not show, and deletions
 (marked without a read). An order this run already read (in its listing, or on an earlier page of
 the feed) is not read again: the feed names changes made before the run began, which that read
-saw, and a later change is named by the next run's feed, which starts before this run did.
+saw, and a later change is named by the next run's feed, which starts before this run did. A
+change to an order's details alone (``OrderChange.details``) is skipped only where this run read
+the order's details too; else the order is read again and written with them.
 
 :func:`reread` reads orders by id for every phase that needs it: one read of them all where the
 adapter reads many orders by id (``Adapter.read_orders``), else :data:`DETAIL_CONCURRENCY` at a
@@ -15,7 +17,7 @@ time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,6 +43,7 @@ class FeedSync(Protocol):
 
     store: AsyncStore
     read_ids: set[str]
+    detailed_ids: set[str]
 
     async def write_reread(
         self,
@@ -49,6 +52,7 @@ class FeedSync(Protocol):
         cursor: str | None,
         *,
         deleted: Sequence[str],
+        refresh: Collection[str],
     ) -> RunState: ...
 
 
@@ -59,12 +63,20 @@ async def change_feed(sync: FeedSync, state: RunState, since: datetime) -> RunSt
     while True:
         feed = await sync.store.run(sync.store.adapter.order_changes(since, cursor))
         deleted = list(dict.fromkeys(c.order_id for c in feed.items if c.deleted))
+        details = {c.order_id for c in feed.items if c.details}
         wanted = [
             order_id
             for order_id in dict.fromkeys(c.order_id for c in feed.items)
-            if order_id not in deleted and order_id not in sync.read_ids
+            if order_id not in deleted
+            and (
+                order_id not in sync.read_ids
+                or (order_id in details and order_id not in sync.detailed_ids)
+            )
         ]
-        state = await sync.write_reread(state, wanted, feed.next_cursor, deleted=deleted)
+        refresh = [order_id for order_id in wanted if order_id in details]
+        state = await sync.write_reread(
+            state, wanted, feed.next_cursor, deleted=deleted, refresh=refresh
+        )
         sync.read_ids.update(wanted)
         cursor = feed.next_cursor
         if cursor is None:

@@ -26,12 +26,13 @@ listed: it reads their orders again at the end (more reads, never fewer).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ..adapter import OPEN_FULFILLMENT_ORDER_STATUSES
 from ..store import AsyncStore
+from .details import DetailReads
 from .rows import fulfillment_order_row
 from .schema import TABLES
 
@@ -52,18 +53,23 @@ class FulfillmentOrderSync(Protocol):
     name: str
     store: AsyncStore
     db: Destination
-    read_fos: bool
+    details: DetailReads
     unreadable_ids: set[str]
 
     async def write_reread(
-        self, state: RunState, order_ids: Sequence[str], cursor: str | None, *, refresh: bool
+        self,
+        state: RunState,
+        order_ids: Sequence[str],
+        cursor: str | None,
+        *,
+        refresh: Collection[str],
     ) -> RunState: ...
 
 
 def reconciles_fulfillment_orders(sync: FulfillmentOrderSync) -> bool:
     """Whether the store's runs have this phase: the sync reads fulfillment orders and the
     platform lists the open ones."""
-    return sync.read_fos and sync.store.adapter.lists_open_fulfillment_orders
+    return sync.details.read_fos and sync.store.adapter.lists_open_fulfillment_orders
 
 
 async def reconcile_fulfillment_orders(sync: FulfillmentOrderSync, state: RunState) -> RunState:
@@ -86,7 +92,7 @@ async def reconcile_fulfillment_orders(sync: FulfillmentOrderSync, state: RunSta
             named += [str(row[_ORDER_ID]) for row in stored.values()]
         wanted = [order_id for order_id in dict.fromkeys(named) if order_id not in done]
         done.update(wanted)
-        state = await sync.write_reread(state, wanted, page.next_cursor, refresh=True)
+        state = await sync.write_reread(state, wanted, page.next_cursor, refresh=wanted)
         cursor = page.next_cursor
         if cursor is None:
             return state

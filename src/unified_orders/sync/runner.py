@@ -28,19 +28,18 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..adapter import Adapter, Capability, OrderDetails, OrderQuery, Page, ReadFailure
+from ..adapter import Adapter, OrderQuery, Page, ReadFailure
 from ..errors import (
     InvalidRequest,
     NotFound,
-    UnsupportedOperation,
 )
-from ..models import FulfillmentOrder, Order, Return
+from ..models import Order
 from ..store import AsyncStore
 from .batching import BatchWriter
 from .bulk import bulk_listing, uses_bulk
@@ -55,12 +54,13 @@ from .destination import (
     StoreBusy,
     placed_window_start,
 )
-from .feeds import DETAIL_CONCURRENCY, change_feed, reread
+from .details import DetailReads
+from .feeds import change_feed, reread
 from .fulfillment_orders import reconcile_fulfillment_orders, reconciles_fulfillment_orders
 from .processes import sync_in_processes
 from .progress import NullProgress, Progress
 from .results import StoreResult, SyncSummary
-from .rows import OrderRows, details_rows, order_rows, rehash
+from .rows import order_rows, rehash
 from .sources import StoreSource, connect_source
 
 __all__ = [
@@ -126,9 +126,7 @@ class _StoreSync:
         self.bulk = bulk  # a full run reads in bulk where the platform can (sync/bulk.py)
         self.progress = progress
         self.writer = writer
-        caps = store.capabilities
-        self.read_returns = details and Capability.RETURNS_LIST in caps
-        self.read_fos = details and Capability.FULFILLMENTS_LIST in caps
+        self.details = DetailReads(store, details=details)
         self.result = StoreResult(name, store.platform)
         #: The orders this run could not read (never read twice in one run).
         self.unreadable_ids: set[str] = set()
@@ -136,6 +134,8 @@ class _StoreSync:
         #: before the run began, so it need not read them again (a later change is the next
         #: run's: its feed starts before this run did).
         self.read_ids: set[str] = set()
+        #: Of those, the orders whose details (returns, fulfillment orders) this run read too.
+        self.detailed_ids: set[str] = set()
 
     def _new_run(self, state: RunState, now: datetime) -> RunState:
         strategy = strategy_for(self.store.adapter)
@@ -277,11 +277,12 @@ class _StoreSync:
         cursor: str | None,
         *,
         deleted: Sequence[str] = (),
-        refresh: bool = False,
+        refresh: Collection[str] = (),
     ) -> RunState:
         """Read ``order_ids`` again and write them (an order the platform no longer has, and
-        ``deleted``, marked deleted) as one page whose next cursor is ``cursor``. ``refresh``
-        writes each with its details even where its own rows are as stored."""
+        ``deleted``, marked deleted) as one page whose next cursor is ``cursor``. The orders in
+        ``refresh`` are written with their details even where their own rows are as stored
+        (unless the read brought the details, which are then hashed in with the rows)."""
         read, details = await reread(self.store, order_ids)
         orders = [item for item in read if isinstance(item, Order)]
         failures = [item for item in read if isinstance(item, ReadFailure)]
@@ -298,7 +299,7 @@ class _StoreSync:
         page: Page[Order],
         *,
         deleted: Sequence[str] = (),
-        refresh: bool = False,
+        refresh: Collection[str] = (),
     ) -> RunState:
         synced_at = _now()
         built = [
@@ -306,13 +307,17 @@ class _StoreSync:
             for order in page.items
         ]
         for rows in built:
-            self._brought(rows, page.details.get(rows.order_id), synced_at)
+            self.details.brought(rows, page.details.get(rows.order_id), synced_at)
             rehash(rows)
         ids = [rows.order_id for rows in built]
         known = await asyncio.to_thread(self.db.stored_hashes, self.name, ids)
-        # an order whose own rows differ, or (refresh) whose details do
+        # an order whose rows differ (with its details, where the read brought them and they are
+        # hashed in), or one to refresh whose details the read did not bring
         changed = [
-            rows for rows in built if refresh or known.get(rows.order_id) != rows.content_hash
+            rows
+            for rows in built
+            if known.get(rows.order_id) != rows.content_hash
+            or (rows.order_id in refresh and "fulfillment_orders" not in rows.tables)
         ]
         if self._full_details(state):
             # written again with its details, but not counted: nothing says they changed
@@ -328,14 +333,10 @@ class _StoreSync:
         changed += rewritten
         stored = [rows.order_id for rows in changed if rows.order_id in known]
         wanting = [rows for rows in changed if "fulfillment_orders" not in rows.tables]
-        if wanting and (self.read_returns or self.read_fos):
-            limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
-            await asyncio.gather(
-                *(
-                    self._details(rows, page.details.get(rows.order_id), limit, synced_at)
-                    for rows in wanting
-                )
-            )
+        await self.details.read(wanting, page.details, synced_at)
+        self.detailed_ids.update(
+            rows.order_id for rows in built if "fulfillment_orders" in rows.tables
+        )
         updated = [rows.updated_at for rows in built if rows.updated_at is not None]
         max_updated = max(
             [*updated, *([state.run_max_updated] if state.run_max_updated else [])], default=None
@@ -367,57 +368,7 @@ class _StoreSync:
         if state.run_mode != "full":
             return False
         lists_fos = self.store.adapter.lists_open_fulfillment_orders
-        return self.read_returns or (self.read_fos and not lists_fos)
-
-    def _brought(self, rows: OrderRows, given: OrderDetails | None, synced_at: datetime) -> None:
-        """Add to ``rows`` the details the read brought along, where it brought every kind this
-        sync reads; the caller hashes them in, so a change of an order's returns or fulfillment
-        orders alone (which need not touch the order's own rows) is a change of the order."""
-        if given is None or not (self.read_returns or self.read_fos):
-            return
-        returns = given.returns if self.read_returns else None
-        fos = given.fulfillment_orders if self.read_fos else None
-        if (self.read_returns and returns is None) or (self.read_fos and fos is None):
-            return
-        details_rows(rows, self.store.platform, returns, fos, synced_at)
-
-    async def _details(
-        self,
-        rows: OrderRows,
-        given: OrderDetails | None,
-        limit: asyncio.Semaphore,
-        synced_at: datetime,
-    ) -> None:
-        """Returns and fulfillment orders of a changed order: from the read that listed it where
-        that read carried them, else one request per kind."""
-        returns: list[Return] | None = None
-        fos: list[FulfillmentOrder] | None = None
-        if self.read_returns:
-            returns = given.returns if given else None
-        if self.read_fos:
-            fos = given.fulfillment_orders if given else None
-        if (self.read_returns and returns is None) or (self.read_fos and fos is None):
-            async with limit:
-                if self.read_returns and returns is None:
-                    returns = await self._optional(
-                        self.store.returns.list(rows.order_id), "returns"
-                    )
-                if self.read_fos and fos is None:
-                    fos = await self._optional(
-                        self.store.fulfillments.list(rows.order_id), "fulfillment orders"
-                    )
-        details_rows(rows, self.store.platform, returns, fos, synced_at)
-
-    async def _optional(self, call: Awaitable[Any], what: str) -> Any:
-        try:
-            return await call
-        except UnsupportedOperation:
-            # The store narrowed its capabilities after probing: stop asking for this kind.
-            if what == "returns":
-                self.read_returns = False
-            else:
-                self.read_fos = False
-            return None
+        return self.details.read_returns or (self.details.read_fos and not lists_fos)
 
     async def _finish(self, state: RunState) -> None:
         now = _now()
