@@ -128,7 +128,9 @@ class RestSyncReads(ShopifyAdapterBase):
                 if isinstance(read, ReadFailure):
                     found.failures.append(read)
                 elif read is not None:
-                    _gather(found, Page([read[0]], None, [], {read[0].id: read[1]}))
+                    order, details = read
+                    found.items.append(order)
+                    found.details[order.id] = details
         return found
 
 
