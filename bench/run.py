@@ -283,6 +283,12 @@ class NoDatabase:
     def unlisted_ids(self, store: str, run_id: str) -> list[str]:
         return []
 
+    def open_fulfillment_orders(self, store: str, statuses: Any) -> dict[str, Any]:
+        return {}
+
+    def stored_fulfillment_orders(self, store: str, order_ids: Any) -> dict[str, Any]:
+        return {}
+
     def write_batch(self, writes: Any) -> dict[str, int]:
         return {}
 

@@ -17,6 +17,8 @@ from test_sync_no_n_plus_one import sandbox as recorded_sandbox
 
 import unified_orders as uo
 from unified_orders.sync import DEFAULT_LOOKBACK, run_sync
+from unified_orders.sync.databases import open_destination
+from unified_orders.sync.destination import FO_ID
 from unified_orders.testing.sandbox import unwrapped
 
 
@@ -284,4 +286,40 @@ def test_an_order_the_ids_listing_leaves_out_is_read_by_id_not_called_deleted(
     page = plain.run(adapter.read_orders([first, second, gone, "not-an-id"]))
     assert sorted(order.id for order in page.items) == sorted([first, second])
     assert [failure.id for failure in page.failures] == ["not-an-id"]
+    asyncio.run(store.aclose())
+
+
+def test_a_rest_order_named_for_unchanged_fulfillment_orders_is_read_but_not_written(
+    db: Path | str,
+) -> None:
+    """The feed names an order whose fulfillment order changed later than the order, on every
+    run whose window holds that change; where its fulfillment orders are as stored, the sync
+    reads them and writes nothing (nor counts the order changed)."""
+    if "shopify" not in uo.adapters() or uo.adapters()["shopify"].error:
+        pytest.skip("the shopify adapter is not registered in this environment")
+    store, recorder = recorded_sandbox("shopify", {"api": "rest"})
+    store.sandbox.seed_orders(60)  # type: ignore[union-attr]
+    assert run_sync({"s": store}, db, full=True).ok
+    before = len(recorder.exchanges)
+    result = run_sync({"s": store}, db).results[0]
+    assert result.ok, result.error
+    sent = recorder.exchanges[before:]
+    # orders the listing did not bring fulfillment orders for, read for the feed
+    assert [x for x in sent if x.path.endswith("/fulfillment_orders.json")]
+    assert result.changed == 0
+    # and a change is still found: a held fulfillment order of an order the listing skips
+    plain = unwrapped(store)
+    newest = max(o.updated_at for o in plain.orders.list())
+    _, fo = open_fulfillment_order(plain, before=newest - DEFAULT_LOOKBACK)
+    plain.fulfillments.hold(fo.id, reason=uo.HoldReason.OTHER, note="after")
+    again = run_sync({"s": store}, db).results[0]
+    assert again.ok, again.error
+    assert again.changed == 1
+    destination = open_destination(db)
+    try:
+        held = destination.stored_fulfillment_orders("s", [fo.order_id, "no-such-order"])
+    finally:
+        destination.close()
+    assert list(held) == [fo.order_id]
+    assert [row[FO_ID] for row in held[fo.order_id] if "on_hold" in row] == [fo.id]
     asyncio.run(store.aclose())

@@ -8,7 +8,7 @@ them in one transaction, and replace an order's rows by (store, id), so a re-run
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_DB",
     "FO_COLUMNS",
     "FO_ID",
+    "FO_ORDER_ID",
     "POSTGRES_SCHEMES",
     "Destination",
     "PageWrite",
@@ -33,6 +34,7 @@ __all__ = [
     "StateSave",
     "StoreBusy",
     "Write",
+    "by_order",
     "is_postgres_url",
     "placed_window_start",
     "target_text",
@@ -45,6 +47,15 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 _FO_NAMES = [name for name in TABLES["fulfillment_orders"].column_names if name != "synced_at"]
 FO_COLUMNS = ", ".join(f"f.{name}" for name in _FO_NAMES)
 FO_ID = _FO_NAMES.index("id")
+FO_ORDER_ID = _FO_NAMES.index("order_id")
+
+
+def by_order(rows: Iterable[Sequence[Any]]) -> dict[str, list[Row]]:
+    """Fulfillment-order rows (``FO_COLUMNS``) grouped by their order's id."""
+    found: dict[str, list[Row]] = {}
+    for row in rows:
+        found.setdefault(str(row[FO_ORDER_ID]), []).append(tuple(row))
+    return found
 
 
 def is_postgres_url(target: str | Path) -> bool:
@@ -218,6 +229,12 @@ class Destination(Protocol):
     def open_fulfillment_orders(self, store: str, statuses: Sequence[str]) -> dict[str, Row]:
         """``{id: row}`` of the stored fulfillment orders of ``store`` in ``statuses`` (of
         orders not marked deleted), each row without its ``synced_at``."""
+
+    def stored_fulfillment_orders(
+        self, store: str, order_ids: Sequence[str]
+    ) -> dict[str, list[Row]]:
+        """The stored fulfillment orders of each of ``order_ids`` that has any, by order id,
+        each row without its ``synced_at``."""
 
     def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
         """Write pages (each with the state after it), states and run ends of any stores, in

@@ -16,6 +16,7 @@ from ..adapter import Capability, OrderDetails
 from ..errors import UnsupportedOperation
 from ..models import FulfillmentOrder, Return
 from ..store import AsyncStore
+from .destination import FO_ID, Destination
 from .feeds import DETAIL_CONCURRENCY
 from .rows import OrderRows, details_rows
 
@@ -87,6 +88,20 @@ class DetailReads:
                         self.store.fulfillments.list(rows.order_id), "fulfillment orders"
                     )
         details_rows(rows, self.store.platform, returns, fos, synced_at)
+
+    def as_stored(self, db: Destination, store: str, orders: Sequence[OrderRows]) -> set[str]:
+        """Which of ``orders`` (with their details read) have the details ``db`` holds for
+        them: their fulfillment orders, compared row for row (``synced_at`` left out), where the
+        sync reads no returns (their rows are not compared)."""
+        if self.read_returns or not self.read_fos:
+            return set()
+        held = db.stored_fulfillment_orders(store, [rows.order_id for rows in orders])
+        return {
+            rows.order_id
+            for rows in orders
+            if {row[FO_ID]: row[:-1] for row in rows.tables.get("fulfillment_orders", [])}
+            == {row[FO_ID]: row for row in held.get(rows.order_id, [])}
+        }
 
     async def _optional(self, call: Awaitable[Any], what: str) -> Any:
         try:

@@ -32,17 +32,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..adapter import OPEN_FULFILLMENT_ORDER_STATUSES
 from ..store import AsyncStore
+from .destination import FO_ORDER_ID
 from .details import DetailReads
 from .rows import fulfillment_order_row
-from .schema import TABLES
 
 if TYPE_CHECKING:
     from .destination import Destination, RunState
 
 __all__ = ["reconcile_fulfillment_orders", "reconciles_fulfillment_orders"]
 
-#: Where a row of ``Destination.open_fulfillment_orders`` names its order.
-_ORDER_ID = TABLES["fulfillment_orders"].column_names.index("order_id")
 #: A placeholder ``synced_at``: rows are compared without it.
 _NEVER = datetime(1970, 1, 1)
 
@@ -89,7 +87,7 @@ async def reconcile_fulfillment_orders(sync: FulfillmentOrderSync, state: RunSta
             if stored.pop(fo.id, None) != row:
                 named.append(fo.order_id)
         if page.next_cursor is None:
-            named += [str(row[_ORDER_ID]) for row in stored.values()]
+            named += [str(row[FO_ORDER_ID]) for row in stored.values()]
         wanted = [order_id for order_id in dict.fromkeys(named) if order_id not in done]
         done.update(wanted)
         state = await sync.write_reread(state, wanted, page.next_cursor, refresh=wanted)

@@ -30,6 +30,7 @@ from .destination import (
     RunState,
     StoreBusy,
     Write,
+    by_order,
     in_rounds,
     new_rows,
     present_ids,
@@ -219,6 +220,18 @@ class PostgresDatabase:
             [store, list(statuses)],
         ).fetchall()
         return {str(row[FO_ID]): tuple(row) for row in rows}
+
+    def stored_fulfillment_orders(
+        self, store: str, order_ids: Sequence[str]
+    ) -> dict[str, list[Row]]:
+        """The stored fulfillment orders of each of ``order_ids`` that has any, by order id,
+        each row without its ``synced_at``."""
+        rows = self._reads.execute(
+            f"SELECT {FO_COLUMNS} FROM fulfillment_orders f WHERE f.store = %s "
+            "AND f.order_id = ANY(%s)",
+            [store, list(order_ids)],
+        ).fetchall()
+        return by_order(rows)
 
     def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
         """Write pages, states and run ends of any stores, each store's in order, in ONE

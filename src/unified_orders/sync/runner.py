@@ -331,9 +331,17 @@ class _StoreSync:
             rewritten = []
         counted = len(changed)
         changed += rewritten
-        stored = [rows.order_id for rows in changed if rows.order_id in known]
         wanting = [rows for rows in changed if "fulfillment_orders" not in rows.tables]
         await self.details.read(wanting, page.details, synced_at)
+        # refreshed for their details alone: not written where those are as stored
+        forced = [
+            rows for rows in changed[:counted] if known.get(rows.order_id) == rows.content_hash
+        ]
+        if forced:
+            same = await asyncio.to_thread(self.details.as_stored, self.db, self.name, forced)
+            changed = [rows for rows in changed if rows.order_id not in same]
+            counted -= len(same)
+        stored = [rows.order_id for rows in changed if rows.order_id in known]
         self.detailed_ids.update(
             rows.order_id for rows in built if "fulfillment_orders" in rows.tables
         )

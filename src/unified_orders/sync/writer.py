@@ -30,6 +30,7 @@ from .destination import (
     RunFinish,
     RunState,
     Write,
+    by_order,
     in_rounds,
     new_rows,
     placed_window_start,
@@ -323,6 +324,22 @@ class Database:
             .fetchall()
         )
         return {str(row[FO_ID]): tuple(row) for row in rows}
+
+    def stored_fulfillment_orders(
+        self, store: str, order_ids: Sequence[str]
+    ) -> dict[str, list[Row]]:
+        """The stored fulfillment orders of each of ``order_ids`` that has any, by order id,
+        each row without its ``synced_at``."""
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT {FO_COLUMNS} FROM fulfillment_orders f WHERE f.store = ? "
+                "AND f.order_id IN (SELECT unnest(?::VARCHAR[]))",
+                [store, list(order_ids)],
+            )
+            .fetchall()
+        )
+        return by_order(rows)
 
     def write_batch(self, writes: Sequence[Write]) -> dict[str, int]:
         """Write pages, states and run ends of any stores, each store's in order, in ONE
