@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 from test_sync_no_n_plus_one import sandbox as recorded_sandbox
 
@@ -19,7 +20,7 @@ import unified_orders as uo
 from unified_orders.sync import DEFAULT_LOOKBACK, run_sync
 from unified_orders.sync.databases import open_destination
 from unified_orders.sync.destination import FO_ID
-from unified_orders.testing.sandbox import unwrapped
+from unified_orders.testing.sandbox import instrumented_sandbox, unwrapped
 
 
 def shopify(**options: object) -> uo.AsyncStore:
@@ -323,3 +324,55 @@ def test_a_rest_order_named_for_unchanged_fulfillment_orders_is_read_but_not_wri
     assert list(held) == [fo.order_id]
     assert [row[FO_ID] for row in held[fo.order_id] if "on_hold" in row] == [fo.id]
     asyncio.run(store.aclose())
+
+
+class Garbling(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Answers the next ``times`` requests to ``graphql.json`` with truncated JSON."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.times = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.times and request.url.path.endswith("graphql.json"):
+            self.times -= 1
+            return httpx.Response(200, content=b'{"data": {"fulfillmentOrders": ', request=request)
+        return self.inner.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self.handle_request(request)
+
+
+def test_a_garbled_rest_feed_answer_is_a_read_error_sent_again(tmp_path: Path) -> None:
+    """The REST dialect's feed is a GraphQL query: an unreadable answer is retried as a read,
+    never taken for a lost write, and one that stays unreadable fails the store loudly without
+    moving its watermark."""
+    if "shopify" not in uo.adapters() or uo.adapters()["shopify"].error:
+        pytest.skip("the shopify adapter is not registered in this environment")
+    holder: list[Garbling] = []
+
+    def wrap(inner: Any) -> Garbling:
+        holder.append(Garbling(inner))
+        return holder[0]
+
+    store = instrumented_sandbox(
+        "shopify", wrap, asynchronous=True, api="rest", rate_limit=False, retry_backoff=0.01
+    )
+    [garbling] = holder
+    db = tmp_path / "g.duckdb"
+    assert run_sync({"s": store}, db).ok  # type: ignore[dict-item]
+    garbling.times = 1
+    once = run_sync({"s": store}, db).results[0]  # type: ignore[dict-item]
+    assert once.ok, once.error
+    assert garbling.times == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        watermark = con.execute("SELECT watermark FROM sync_state").fetchone()
+    garbling.times = 1_000
+    failed = run_sync({"s": store}, db).results[0]  # type: ignore[dict-item]
+    assert not failed.ok
+    assert failed.error is not None
+    assert "PlatformError" in failed.error
+    assert "may have taken effect" not in failed.error
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT watermark FROM sync_state").fetchone() == watermark
+    asyncio.run(store.aclose())  # type: ignore[union-attr]

@@ -96,6 +96,8 @@ class RestSyncReads(ShopifyAdapterBase):
                 "variables": fo_changes.variables(since, cursor),
                 "operationName": fo_changes.DOCUMENT,
             },
+            retry_safe=True,
+            write=False,  # a query: an unreadable answer is a read error, sent again
         )
         data = graphql_data(fo_changes.DOCUMENT, response, write=False)
         changes, more = fo_changes.changes_page(data, cursor, details=True)
