@@ -134,6 +134,14 @@ def open_fulfillment_order(
     raise AssertionError("the sandbox has no open fulfillment order")
 
 
+def hold_an_unlisted_order(plain: uo.Store) -> uo.FulfillmentOrder:
+    """Hold an open fulfillment order of an order the next incremental listing does not read
+    (updated before the watermark, the newest update, minus the lookback); the held one."""
+    newest = max(o.updated_at for o in plain.orders.list())
+    _, fo = open_fulfillment_order(plain, before=newest - DEFAULT_LOOKBACK)
+    return plain.fulfillments.hold(fo.id, reason=uo.HoldReason.OTHER, note="test")
+
+
 @pytest.mark.parametrize("options", [{}, {"api": "rest"}], ids=["graphql", "rest"])
 def test_the_feed_names_orders_whose_fulfillment_orders_changed_since_a_time(
     options: dict[str, str],
@@ -309,10 +317,7 @@ def test_a_rest_order_named_for_unchanged_fulfillment_orders_is_read_but_not_wri
     assert [x for x in sent if x.path.endswith("/fulfillment_orders.json")]
     assert result.changed == 0
     # and a change is still found: a held fulfillment order of an order the listing skips
-    plain = unwrapped(store)
-    newest = max(o.updated_at for o in plain.orders.list())
-    _, fo = open_fulfillment_order(plain, before=newest - DEFAULT_LOOKBACK)
-    plain.fulfillments.hold(fo.id, reason=uo.HoldReason.OTHER, note="after")
+    fo = hold_an_unlisted_order(unwrapped(store))
     again = run_sync({"s": store}, db).results[0]
     assert again.ok, again.error
     assert again.changed == 1
@@ -376,3 +381,34 @@ def test_a_garbled_rest_feed_answer_is_a_read_error_sent_again(tmp_path: Path) -
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT watermark FROM sync_state").fetchone() == watermark
     asyncio.run(store.aclose())  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "paged"])
+def test_an_app_denied_returns_syncs_without_them_and_says_so(bulk: bool, tmp_path: Path) -> None:
+    """Shopify denies an app without the ``read_returns`` scope its orders' returns (INFERRED,
+    as the sandbox does): the sync goes on without returns, says so on the store's result line,
+    hashes every order the same way (an unchanged store writes nothing), and still finds a
+    hold. Before, the store failed on the first order's returns."""
+    store = shopify()
+    store.sandbox.seed_orders(30)  # type: ignore[union-attr]
+    store.sandbox.state.data["denied_scopes"] = ["read_returns"]  # type: ignore[union-attr]
+    db = tmp_path / "r.duckdb"
+    first = run_sync({"s": store}, db, full=True, bulk=bulk).results[0]
+    assert first.ok, first.error
+    assert [entry.split(" (")[0] for entry in first.not_read] == ["returns"]
+    assert "read_returns" in first.describe()
+    plain = unwrapped(store)
+    assert first.changed == len(list(plain.orders.list()))
+    again = run_sync({"s": store}, db).results[0]
+    assert again.ok, again.error
+    assert again.changed == 0
+    fo = hold_an_unlisted_order(plain)
+    held = run_sync({"s": store}, db).results[0]
+    assert held.ok, held.error
+    assert held.changed == 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(
+            "SELECT status FROM fulfillment_orders WHERE id = ?", [fo.id]
+        ).fetchone() == ("on_hold",)
+        assert con.execute("SELECT count(*) FROM returns").fetchone() == (0,)
+    asyncio.run(store.aclose())

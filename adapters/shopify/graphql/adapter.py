@@ -99,11 +99,6 @@ def search_query(query: OrderQuery) -> str | None:
     return " ".join(terms) or None
 
 
-def _denied_returns(error: AuthenticationError) -> bool:
-    """Whether Shopify denied the orders' ``returns`` field (and not the whole request)."""
-    return any("returns" in problem.path.split(".") for problem in error.problems)
-
-
 class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigration, ChangeFeed):
     """Shopify through the GraphQL Admin API: orders and refunds here, returns and fulfillment
     orders from their operation groups."""
@@ -197,7 +192,7 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
         try:
             data = yield from self._gql(self._listing, variables)
         except AuthenticationError as error:
-            if self._listing != "OrdersPage" or not _denied_returns(error):
+            if self._listing != "OrdersPage" or not tg.denied_returns(error):
                 raise
             # INFERRED: an app without the ``read_returns`` scope is denied ``Order.returns``;
             # list without them (the page then brings no returns: a sync asks them per order).

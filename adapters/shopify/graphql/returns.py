@@ -8,8 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from unified_orders.adapter import Op, ReturnAction
-from unified_orders.errors import IllegalTransition, InvalidRequest, PlatformError, Problem
+from unified_orders.adapter import Capability, Op, ReturnAction
+from unified_orders.errors import (
+    AuthenticationError,
+    IllegalTransition,
+    InvalidRequest,
+    PlatformError,
+    Problem,
+    UnsupportedOperation,
+)
 from unified_orders.models import Order, Return, ReturnRequest
 
 from ..rules import RETURN_TRANSITIONS
@@ -121,8 +128,21 @@ class ReturnOperations(ReturnRefundOperations):
         return tg.return_from_graphql((yield from self._return_node(return_id)))
 
     def list_returns(self, order_id: str) -> Op[list[Return]]:
-        """``Order.returns``: every page, each return with every line."""
-        data = yield from self._gql("OrderReturns", {"id": tg.gid("Order", order_id, "order_id")})
+        """``Order.returns``: every page, each return with every line. An app Shopify denies its
+        orders' returns (no ``read_returns`` scope) is told so as an unsupported operation."""
+        try:
+            data = yield from self._gql(
+                "OrderReturns", {"id": tg.gid("Order", order_id, "order_id")}
+            )
+        except AuthenticationError as error:
+            if not tg.denied_returns(error):
+                raise
+            raise UnsupportedOperation(
+                self.platform,
+                Capability.RETURNS_LIST.value,
+                "Shopify denies this app its orders' returns: grant it the read_returns access "
+                "scope to read them",
+            ) from error
         node = yield from self._complete(self._found(data, "order", "order", order_id), "order")
         found = list((node.get("returns") or {}).get("nodes") or [])
         return [

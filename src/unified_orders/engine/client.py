@@ -118,7 +118,8 @@ async def run_syncs(
             raise result
         else:
             fields = {k: v for k, v in result.items() if k in StoreResult.__dataclass_fields__}
-            fields["unseen"] = fields.get("unseen") or []  # an empty list travels as null
+            for listed in ("unseen", "not_read"):  # an empty list travels as null
+                fields[listed] = fields.get(listed) or []
             results.append(StoreResult(**fields))
     return results
 

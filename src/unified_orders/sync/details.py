@@ -31,11 +31,26 @@ class DetailReads:
         caps = store.capabilities
         self.read_returns = details and Capability.RETURNS_LIST in caps
         self.read_fos = details and Capability.FULFILLMENTS_LIST in caps
+        #: The kinds the store refused to list during the run (no longer asked), and why.
+        self.refused: dict[str, str] = {}
 
     @property
     def wanted(self) -> bool:
         """Whether the sync reads any kind of detail."""
         return self.read_returns or self.read_fos
+
+    async def settle(self, given: Mapping[str, OrderDetails]) -> None:
+        """Before a page is hashed: where its read brought fulfillment orders but no returns
+        (a store that refuses this app its returns: Shopify without ``read_returns``), ask one
+        order's returns, so a refusal stops returns being asked before any order is hashed
+        (else the page's orders would be hashed without their fulfillment orders, and the
+        next page's with them)."""
+        if not self.read_returns:
+            return
+        for order_id, details in given.items():
+            if details.returns is None and details.fulfillment_orders is not None:
+                await self._optional(self.store.returns.list(order_id), "returns")
+                return
 
     def brought(self, rows: OrderRows, given: OrderDetails | None, synced_at: datetime) -> None:
         """Add to ``rows`` the details the read brought along, where it brought every kind this
@@ -106,10 +121,12 @@ class DetailReads:
     async def _optional(self, call: Awaitable[Any], what: str) -> Any:
         try:
             return await call
-        except UnsupportedOperation:
-            # The store narrowed its capabilities after probing: stop asking for this kind.
+        except UnsupportedOperation as refused:
+            # The store narrowed its capabilities after probing (an access scope it lacks):
+            # stop asking for this kind, and say so in the store's result.
             if what == "returns":
                 self.read_returns = False
             else:
                 self.read_fos = False
+            self.refused[what] = refused.hint or str(refused)
             return None

@@ -30,6 +30,9 @@ class StoreResult:
     #: Kinds of change this run could not see (an incremental run on a platform that has no
     #: feed for them); only a full run finds those.
     unseen: list[str] = field(default_factory=list)
+    #: Details (returns, fulfillment orders) the store refused to list during the run, each
+    #: with why; the run went on without them.
+    not_read: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         """One line: the outcome and the counts."""
@@ -46,6 +49,8 @@ class StoreResult:
             if self.unseen
             else ""
         )
+        if self.not_read:
+            unseen += f"; did not read: {'; '.join(self.not_read)}"
         pages = "1 page" if self.pages == 1 else f"{self.pages} pages"
         orders = "1 order" if self.orders == 1 else f"{self.orders} orders"
         return (

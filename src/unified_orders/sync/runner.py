@@ -203,6 +203,7 @@ class _StoreSync:
             else:
                 state = await self._ids(state)
         await self._finish(state)
+        self.result.not_read = [f"{kind} ({why})" for kind, why in self.details.refused.items()]
         self.result.ok = True
         self.result.seconds = time.monotonic() - started
         return self.result
@@ -302,6 +303,7 @@ class _StoreSync:
         refresh: Collection[str] = (),
     ) -> RunState:
         synced_at = _now()
+        await self.details.settle(page.details)
         built = [
             order_rows(self.name, order, synced_at, keep_raw=self.keep_raw, hashed=False)
             for order in page.items

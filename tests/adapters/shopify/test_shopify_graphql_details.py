@@ -196,7 +196,7 @@ def test_an_app_denied_returns_still_lists_every_order(
 
 def test_only_a_denial_of_returns_switches_the_listing() -> None:
     """Any other access-denied answer (a bad token, a missing ``read_orders``) stays an error."""
-    from unified_orders_adapters.shopify.graphql.adapter import _denied_returns
+    from unified_orders_adapters.shopify.graphql.translate import denied_returns as _denied_returns
 
     def denied(path: str) -> uo.AuthenticationError:
         return uo.AuthenticationError("Access denied", problems=[Problem(path, "denied")])
@@ -205,3 +205,16 @@ def test_only_a_denial_of_returns_switches_the_listing() -> None:
     assert not _denied_returns(denied("orders"))
     assert not _denied_returns(denied(""))
     assert not _denied_returns(uo.AuthenticationError("Invalid API key or access token"))
+
+
+def test_an_app_denied_returns_is_told_the_returns_list_is_unsupported(
+    emulator: ShopifyEmulator, recorded: tuple[uo.Store, RecordingTransport]
+) -> None:
+    """``returns.list`` of an app Shopify denies the returns is an UnsupportedOperation naming
+    the scope to grant (so a sync goes on without returns), not an authentication failure."""
+    store, _ = recorded
+    order = next(iter(store.orders.list()))
+    emulator.state.data["denied_scopes"] = ["read_returns"]
+    with pytest.raises(uo.UnsupportedOperation, match="read_returns") as refused:
+        store.returns.list(order.id)
+    assert refused.value.operation == "returns.list"

@@ -15,7 +15,7 @@ keeps the GraphQL payload. By area:
 
 from __future__ import annotations
 
-from .errors import graphql_errors_error, user_errors_error
+from .errors import denied_returns, graphql_errors_error, user_errors_error
 from .fulfillment_orders import fulfillment_order_from_graphql, locations_from_graphql
 from .inputs import (
     CANCEL_REASONS,
@@ -38,6 +38,7 @@ __all__ = [
     "address_from_graphql",
     "address_input",
     "calculation_from_graphql",
+    "denied_returns",
     "fulfillment_order_from_graphql",
     "gid",
     "graphql_errors_error",

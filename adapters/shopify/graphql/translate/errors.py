@@ -16,7 +16,13 @@ from unified_orders.errors import (
 
 from ...vocabulary import PLATFORM
 
-__all__ = ["graphql_errors_error", "user_errors_error"]
+__all__ = ["denied_returns", "graphql_errors_error", "user_errors_error"]
+
+
+def denied_returns(error: AuthenticationError) -> bool:
+    """Whether Shopify denied the ``returns`` field alone (an app without the ``read_returns``
+    scope; INFERRED: the denial names the field's path), not the whole request."""
+    return any("returns" in problem.path.split(".") for problem in error.problems)
 
 
 def _path(field: Any) -> str:
