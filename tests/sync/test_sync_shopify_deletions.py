@@ -412,3 +412,39 @@ def test_an_app_denied_returns_syncs_without_them_and_says_so(bulk: bool, tmp_pa
         ).fetchone() == ("on_hold",)
         assert con.execute("SELECT count(*) FROM returns").fetchone() == (0,)
     asyncio.run(store.aclose())
+
+
+def test_returns_a_run_could_not_read_keep_their_stored_rows(db: Path | str) -> None:
+    """An order written by a run that did not read its returns (the app lost ``read_returns``)
+    keeps the returns rows stored before: the run cannot see them, so it does not drop them.
+    Its fulfillment orders, which it did read, are replaced as usual."""
+    store = shopify()
+    store.sandbox.seed_orders(30)  # type: ignore[union-attr]
+    plain = unwrapped(store)
+    returned = next(
+        order
+        for order in plain.orders.list()
+        if any(line.fulfilled_quantity > 0 for line in order.lines)
+    )
+    line = next(x for x in returned.lines if x.fulfilled_quantity > 0)
+    request = uo.ReturnRequest(lines=[uo.ReturnLineRequest(line_id=line.id, quantity=1)])
+    plain.returns.create(returned.id, request)
+    assert run_sync({"s": store}, db, full=True).ok
+
+    def rows(table: str) -> int:
+        destination = open_destination(db)
+        try:
+            return destination.counts("s")[table]
+        finally:
+            destination.close()
+
+    stored = rows("returns")
+    assert stored >= 1
+    store.sandbox.state.data["denied_scopes"] = ["read_returns"]  # type: ignore[union-attr]
+    result = run_sync({"s": store}, db).results[0]
+    assert result.ok, result.error
+    assert result.not_read
+    assert result.changed >= 1  # the returned order (its rows no longer hash its returns)
+    assert rows("returns") == stored
+    assert rows("fulfillment_orders") > 0
+    asyncio.run(store.aclose())

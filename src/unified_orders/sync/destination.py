@@ -177,12 +177,20 @@ def state_after(write: Write) -> RunState | None:
     return write.state
 
 
-def replaced_ids(pages: Sequence[PageWrite]) -> dict[str, list[str]]:
-    """The ids whose old rows a batch replaces, per store."""
-    out: dict[str, list[str]] = {}
-    for page in pages:
-        if page.stored:
-            out.setdefault(page.state.store, []).extend(page.stored)
+def replaced(pages: Sequence[PageWrite]) -> dict[str, dict[str, list[str]]]:
+    """The orders whose old rows a batch replaces, per table and store: ``orders`` and each
+    child table the new rows carry (a kind of detail not read this run, absent from them, keeps
+    its stored rows)."""
+    stored = {(page.state.store, order_id) for page in pages for order_id in page.stored}
+    # as new_rows does: should pages carry an order twice, the last one's tables count
+    last = {(page.state.store, rows.order_id): rows for page in pages for rows in page.changed}
+    out: dict[str, dict[str, list[str]]] = {}
+    for (store, order_id), rows in last.items():
+        if (store, order_id) not in stored:
+            continue
+        for table in ("orders", *ORDER_CHILDREN):
+            if table == "orders" or table in rows.tables:
+                out.setdefault(table, {}).setdefault(store, []).append(order_id)
     return out
 
 

@@ -34,7 +34,7 @@ from .destination import (
     in_rounds,
     new_rows,
     present_ids,
-    replaced_ids,
+    replaced,
     state_after,
     target_text,
 )
@@ -254,12 +254,11 @@ class PostgresDatabase:
     def _pages(self, pages: Sequence[PageWrite]) -> None:
         for page in pages:
             self._page_bookkeeping(page)
-        for store, ids in replaced_ids(pages).items():
-            self.con.execute("DELETE FROM orders WHERE store = %s AND id = ANY(%s)", [store, ids])
-            for table in ORDER_CHILDREN:
+        for table, by_store in replaced(pages).items():
+            column = "id" if table == "orders" else "order_id"
+            for store, ids in by_store.items():
                 self.con.execute(
-                    f"DELETE FROM {table} WHERE store = %s AND order_id = ANY(%s)",
-                    [store, ids],
+                    f"DELETE FROM {table} WHERE store = %s AND {column} = ANY(%s)", [store, ids]
                 )
         for table, rows in new_rows(pages):
             self._upsert(table, rows)

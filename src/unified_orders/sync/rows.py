@@ -95,6 +95,9 @@ class OrderRows:
     content_hash: str = ""
     updated_at: datetime | None = None
     created_at: datetime | None = None
+    #: Whether its details (returns, fulfillment orders) were added (:func:`details_rows`);
+    #: a kind not read has no table here, and its stored rows are kept.
+    details_read: bool = False
 
 
 def order_rows(
@@ -257,11 +260,20 @@ _SKIP = {
 
 
 def rehash(rows: OrderRows) -> None:
-    """Hash ``rows`` again after rows were added to them (the ``orders`` row carries it)."""
-    rows.content_hash = content_hash(rows.tables)
+    """Hash ``rows`` again after rows were added to them (the ``orders`` row carries it). Where
+    details were added, a kind not read is hashed as none, as a kind read and found empty is:
+    whether a run could read a kind must not make every order look changed."""
+    tables = rows.tables
+    if rows.details_read and not tables.keys() >= _DETAIL_TABLES:
+        tables = {**{name: [] for name in _DETAIL_TABLES}, **tables}
+    rows.content_hash = content_hash(tables)
     head = list(rows.tables["orders"][0])
     head[_HASH] = rows.content_hash
     rows.tables["orders"] = [tuple(head)]
+
+
+#: The tables :func:`details_rows` adds, each only for a kind that was read.
+_DETAIL_TABLES = frozenset({"returns", "return_lines", "fulfillment_orders"})
 
 
 def content_hash(tables: dict[str, list[Row]]) -> str:
@@ -292,31 +304,36 @@ def details_rows(
     fulfillment_orders: Sequence[FulfillmentOrder] | None,
     synced_at: datetime,
 ) -> None:
-    """Add ``returns``, ``return_lines`` and ``fulfillment_orders`` rows (read per order)."""
+    """Add ``returns`` and ``return_lines`` rows (where ``returns`` were read: not None) and
+    ``fulfillment_orders`` rows (likewise); a kind not read gets no table, so the order's stored
+    rows of that kind are kept when it is written."""
     head = (rows.store, platform)
     oid = rows.order_id
-    rows.tables["returns"] = [
-        (
-            *head,
-            oid,
-            r.id,
-            r.name,
-            r.status.value,
-            r.platform_status,
-            sum(ln.quantity for ln in r.lines),
-            utc(r.created_at),
-            synced_at,
-        )
-        for r in returns or ()
-    ]
-    rows.tables["return_lines"] = [
-        (*head, oid, r.id, ln.id, ln.line_id, ln.quantity, ln.reason, ln.note, synced_at)
-        for r in returns or ()
-        for ln in r.lines
-    ]
-    rows.tables["fulfillment_orders"] = [
-        fulfillment_order_row(head, oid, fo, synced_at) for fo in fulfillment_orders or ()
-    ]
+    rows.details_read = True
+    if returns is not None:
+        rows.tables["returns"] = [
+            (
+                *head,
+                oid,
+                r.id,
+                r.name,
+                r.status.value,
+                r.platform_status,
+                sum(ln.quantity for ln in r.lines),
+                utc(r.created_at),
+                synced_at,
+            )
+            for r in returns
+        ]
+        rows.tables["return_lines"] = [
+            (*head, oid, r.id, ln.id, ln.line_id, ln.quantity, ln.reason, ln.note, synced_at)
+            for r in returns
+            for ln in r.lines
+        ]
+    if fulfillment_orders is not None:
+        rows.tables["fulfillment_orders"] = [
+            fulfillment_order_row(head, oid, fo, synced_at) for fo in fulfillment_orders
+        ]
 
 
 def fulfillment_order_row(

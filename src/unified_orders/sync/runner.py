@@ -319,21 +319,19 @@ class _StoreSync:
             rows
             for rows in built
             if known.get(rows.order_id) != rows.content_hash
-            or (rows.order_id in refresh and "fulfillment_orders" not in rows.tables)
+            or (rows.order_id in refresh and not rows.details_read)
         ]
         if self._full_details(state):
             # written again with its details, but not counted: nothing says they changed
             seen = {rows.order_id for rows in changed}
             rewritten = [
-                rows
-                for rows in built
-                if rows.order_id not in seen and "fulfillment_orders" not in rows.tables
+                rows for rows in built if rows.order_id not in seen and not rows.details_read
             ]
         else:
             rewritten = []
         counted = len(changed)
         changed += rewritten
-        wanting = [rows for rows in changed if "fulfillment_orders" not in rows.tables]
+        wanting = [rows for rows in changed if not rows.details_read]
         await self.details.read(wanting, page.details, synced_at)
         # refreshed for their details alone: not written where those are as stored
         forced = [
@@ -344,9 +342,7 @@ class _StoreSync:
             changed = [rows for rows in changed if rows.order_id not in same]
             counted -= len(same)
         stored = [rows.order_id for rows in changed if rows.order_id in known]
-        self.detailed_ids.update(
-            rows.order_id for rows in built if "fulfillment_orders" in rows.tables
-        )
+        self.detailed_ids.update(rows.order_id for rows in built if rows.details_read)
         updated = [rows.updated_at for rows in built if rows.updated_at is not None]
         max_updated = max(
             [*updated, *([state.run_max_updated] if state.run_max_updated else [])], default=None

@@ -35,7 +35,7 @@ from .destination import (
     new_rows,
     placed_window_start,
     present_ids,
-    replaced_ids,
+    replaced,
     state_after,
 )
 from .rows import Row
@@ -378,16 +378,16 @@ class Database:
         if not pages:
             return
         self._bookkeeping(pages, added)
-        replaced = [(store, i) for store, ids in replaced_ids(pages).items() for i in ids]
-        if replaced:
-            stores, ids = (list(column) for column in zip(*replaced, strict=True))
-            for table, column in (("orders", "id"), *((t, "order_id") for t in ORDER_CHILDREN)):
-                self.con.execute(
-                    f"DELETE FROM {table} USING (SELECT unnest(?::VARCHAR[]) AS store, "
-                    f"unnest(?::VARCHAR[]) AS id) AS old WHERE {table}.store = old.store "
-                    f"AND {table}.{column} = old.id",
-                    [stores, ids],
-                )
+        for table, by_store in replaced(pages).items():
+            column = "id" if table == "orders" else "order_id"
+            pairs = [(store, i) for store, ids in by_store.items() for i in ids]
+            stores, ids = (list(values) for values in zip(*pairs, strict=True))
+            self.con.execute(
+                f"DELETE FROM {table} USING (SELECT unnest(?::VARCHAR[]) AS store, "
+                f"unnest(?::VARCHAR[]) AS id) AS old WHERE {table}.store = old.store "
+                f"AND {table}.{column} = old.id",
+                [stores, ids],
+            )
         for table, rows in new_rows(pages):
             _insert_columns(
                 self.con, _INSERT[table], rows, len(TABLES[table].columns), _DECIMALS[table]
