@@ -17,7 +17,6 @@ __all__ = [
     "next_page_number",
     "query_value",
     "read_each",
-    "read_unless_gone",
     "translate_each",
 ]
 
@@ -55,34 +54,29 @@ def next_page_number(page: int, page_size: int, received: int, total: int | None
 
 
 def read_each(
-    keys: Iterable[K], read: Callable[[K], Op[T]], name: Callable[[K], str] = str
+    keys: Iterable[K],
+    read: Callable[[K], Op[T]],
+    name: Callable[[K], str] = str,
+    *,
+    skip_gone: bool = False,
 ) -> Op[tuple[list[T], list[ReadFailure]]]:
     """Read each object of a page (``read`` is an operation per key); failures are collected as
-    :class:`~unified_orders.adapter.ReadFailure` entries instead of failing the page."""
+    :class:`~unified_orders.adapter.ReadFailure` entries instead of failing the page.
+    ``skip_gone``: an object the platform answers it no longer has (404) is left out, as a read
+    of many by id leaves out an order that is gone."""
     items: list[T] = []
     failures: list[ReadFailure] = []
     for key in keys:
         try:
             items.append((yield from read(key)))
+        except NotFound as error:
+            if not skip_gone:
+                failures.append(ReadFailure(name(key), f"{type(error).__name__}: {error}"))
         except (AuthenticationError, RateLimited):
             raise
         except READ_ERRORS as error:
             failures.append(ReadFailure(name(key), f"{type(error).__name__}: {error}"))
     return items, failures
-
-
-def read_unless_gone(key: str, read: Callable[[str], Op[T]]) -> Op[T | ReadFailure | None]:
-    """Read one object by its id, as a read of many by id does for one a listing left out:
-    None where the platform answers that it no longer has it (404), a ``ReadFailure`` where it
-    cannot be read (authentication and throttling still fail the whole read)."""
-    try:
-        return (yield from read(key))
-    except NotFound:
-        return None
-    except (AuthenticationError, RateLimited):
-        raise
-    except READ_ERRORS as error:
-        return ReadFailure(key, f"{type(error).__name__}: {error}")
 
 
 def translate_each(

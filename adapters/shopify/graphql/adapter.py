@@ -30,7 +30,6 @@ from unified_orders.adapter import (
     OrderDetails,
     OrderQuery,
     Page,
-    ReadFailure,
     RefundOptions,
 )
 from unified_orders.errors import (
@@ -49,7 +48,7 @@ from unified_orders.models import (
     RefundCalculation,
     RefundRequest,
 )
-from unified_orders.pagination import read_each, read_unless_gone
+from unified_orders.pagination import read_each
 
 from ..migration import GraphQLMigration
 from ..subscriptions import ShopifySubscriptions
@@ -174,16 +173,14 @@ class ShopifyGraphQLAdapter(ReturnOperations, ShipmentOperations, GraphQLMigrati
             found.failures.extend(page.failures)
             found.details.update(page.details)
             named = {order.id for order in page.items} | {f.id for f in page.failures}
-            for order_id in (i for i in group if i not in named):
-                # A caller takes an order left out as gone (a sync marks it deleted), and a
-                # search need not name an order written a moment ago (INFERRED: Shopify's search
-                # index may lag its writes), so only an order ``order(id:)`` finds no more is.
-                read = yield from read_unless_gone(order_id, self.read_order)
-                if isinstance(read, ReadFailure):
-                    found.failures.append(read)
-                elif read is not None:
-                    items.append(read[0])
-                    found.details[read[0].id] = read[1]
+            # A caller takes an order left out as gone (a sync marks it deleted), and a search
+            # need not name an order written a moment ago (INFERRED: Shopify's search index may
+            # lag its writes), so only an order ``order(id:)`` finds no more is.
+            left_out = [i for i in group if i not in named]
+            read, failures = yield from read_each(left_out, self.read_order, skip_gone=True)
+            items.extend(order for order, _ in read)
+            found.failures.extend(failures)
+            found.details.update({order.id: details for order, details in read})
         return Page(items, None, found.failures, found.details)
 
     def _orders_page(self, search: str | None, cursor: str | None) -> Op[Page[Order]]:

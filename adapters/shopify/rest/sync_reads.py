@@ -26,7 +26,7 @@ from unified_orders.adapter import (
     Response,
 )
 from unified_orders.models import Order
-from unified_orders.pagination import link_header_urls, query_value, read_each, read_unless_gone
+from unified_orders.pagination import link_header_urls, query_value, read_each
 
 from .. import fulfillment_order_changes as fo_changes
 from ..answers import graphql_data, rest_body
@@ -125,14 +125,10 @@ class RestSyncReads(ShopifyAdapterBase):
                     break
                 params = {"limit": PAGE_SIZE, "page_info": page.next_cursor}
             named = {order.id for order in found.items} | {f.id for f in found.failures}
-            for order_id in (i for i in group if i not in named):
-                read = yield from read_unless_gone(order_id, self._read_by_id)
-                if isinstance(read, ReadFailure):
-                    found.failures.append(read)
-                elif read is not None:
-                    order, details = read
-                    found.items.append(order)
-                    found.details[order.id] = details
+            left_out = [i for i in group if i not in named]
+            read, failures = yield from read_each(left_out, self._read_by_id, skip_gone=True)
+            details = {order.id: order_details for order, order_details in read}
+            _gather(found, Page([order for order, _ in read], None, failures, details))
         return found
 
 
