@@ -58,7 +58,9 @@ class BulkStatus(StrEnum):
 @dataclass(frozen=True)
 class BulkJob:
     """One bulk job as the platform reports it. ``objects`` counts every object the job wrote
-    (one file line each), ``roots`` the orders among them; ``url`` is the file once completed."""
+    (one file line each), ``roots`` the orders among them; ``url`` is the file once completed.
+    ``denied``: the job failed because the app's access scopes do not cover its query (Shopify
+    ``ACCESS_DENIED``), so running it again cannot help."""
 
     id: str
     status: BulkStatus
@@ -66,6 +68,7 @@ class BulkJob:
     objects: int | None = None
     roots: int | None = None
     error_code: str | None = None
+    denied: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ class BulkExport(Protocol):
         ...
 
     def start_returns(self, query: OrderQuery) -> Op[BulkJob]:
-        """Submit a job exporting the returns of the orders of ``query``."""
+        """Submit a job exporting the returns of the orders of ``query``. A job ``denied`` for
+        the app's access scopes means the store refuses this app its returns: the sync goes on
+        without them (and says so)."""
         ...
 
     def status(self, job_id: str) -> Op[BulkJob | None]:

@@ -402,3 +402,58 @@ def test_a_large_incremental_window_is_read_in_bulk(tmp_path: Path) -> None:
     assert "updated_at:<=" in jobs(store)[2]["query"]
     assert _status(db, canceled) == "canceled"
     asyncio.run(store.aclose())
+
+
+def _with_returns() -> uo.AsyncStore:
+    store = shopify(3)
+    store.sandbox.seed_large_order("shipped")  # type: ignore[union-attr]  # 11 returns
+    return store
+
+
+def test_a_returns_job_denied_for_the_apps_scopes_syncs_the_orders_without_returns(
+    tmp_path: Path,
+) -> None:
+    """Shopify fails a bulk job whose query the app's access scopes do not cover with
+    ``errorCode`` ``ACCESS_DENIED`` (``BulkOperationErrorCode``); for the returns job that is an
+    app without ``read_returns``. The run writes the orders job's orders, says returns were not
+    read, and keeps the returns rows stored before (it cannot see them). Before, the store
+    failed every full run."""
+    db = tmp_path / "bulk.duckdb"
+    store = _with_returns()
+    assert run_sync({"s": store}, db).results[0].ok
+    before = rows(db)
+    assert len(before["returns"]) == 11
+    store.sandbox.state.data["denied_scopes"] = ["read_returns"]  # type: ignore[union-attr]
+    result = run_sync({"s": store}, db, full=True).results[0]
+    assert result.ok, result.error
+    assert [entry.split(" (")[0] for entry in result.not_read] == ["returns"]
+    assert "read_returns" in result.describe()
+    assert [(job["status"], job.get("error_code")) for job in jobs(store)[2:]] == [
+        ("COMPLETED", None),
+        ("FAILED", "ACCESS_DENIED"),
+    ]
+    assert rows(db) == before  # the orders as they were, the returns kept
+    assert state(db)[1] is None  # finished: the watermark moved
+    asyncio.run(store.aclose())
+
+
+def test_a_run_whose_returns_job_was_denied_resumes_from_the_saved_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A denied returns job is the job's answer, not a lost file: a run interrupted mid-file
+    resumes with the same jobs instead of submitting new ones."""
+    monkeypatch.setattr(bulk_phase, "BATCH_ORDERS", 1)
+    db = tmp_path / "s.duckdb"
+    store = _with_returns()
+    store.sandbox.state.data["denied_scopes"] = ["read_returns"]  # type: ignore[union-attr]
+    _interrupted(store, db, 2)
+    saved = bulk_phase.BulkCursor.loads(state(db)[3])
+    assert saved is not None
+    assert saved.line > 0
+    result = run_sync({"s": store}, db).results[0]
+    assert result.ok, result.error
+    assert result.resumed
+    assert result.not_read
+    assert len(jobs(store)) == 2
+    assert rows(db)["orders"] == paged_rows(tmp_path, _with_returns)["orders"]
+    asyncio.run(store.aclose())

@@ -69,6 +69,7 @@ def job_of(node: Mapping[str, Any]) -> BulkJob:
         objects=_count(node.get("objectCount")),
         roots=_count(node.get("rootObjectCount")),
         error_code=node.get("errorCode") or None,
+        denied=node.get("errorCode") == "ACCESS_DENIED",
     )
 
 

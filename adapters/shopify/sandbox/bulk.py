@@ -9,6 +9,9 @@ of the emulator, so it sees requests for the foreign host before the Admin API's
 to a request without the store's access token (a signed URL needs none; refusing one proves none
 is sent). Jobs live in the store's state (``bulk_operations``), so they survive dump and load.
 
+A job whose query the app's access scopes do not cover (``denied_scopes`` in the store's state,
+as the GraphQL API answers) is FAILED with ``errorCode`` ``ACCESS_DENIED``, as Shopify documents.
+
 Fault hooks (:class:`BulkFaults`): the next job FAILED with an ``errorCode`` or CANCELED by
 Shopify, a file truncated (its last line missing, or cut mid-line), nested connections cut at
 ``child_cap`` children, submissions answered ``OPERATION_IN_PROGRESS``.
@@ -25,7 +28,7 @@ from unified_orders.sandbox import SandboxRequest
 
 from .bulk_output import BulkQueryError, checked, run_bulk_query
 from .graphql.search import search_terms
-from .graphql.values import Obj, gid, gid_number
+from .graphql.values import Fail, Obj, gid, gid_number
 
 if TYPE_CHECKING:
     from . import ShopifyEmulator
@@ -104,7 +107,15 @@ class BulkSandbox:
         elif job["cancel"]:
             job["status"] = "CANCELED"
         else:
-            lines = run_bulk_query(job["query"], self.emulator.graphql.roots, job["child_cap"])
+            try:
+                lines = run_bulk_query(job["query"], self.emulator.graphql.roots, job["child_cap"])
+            except Fail as error:
+                if error.code != "ACCESS_DENIED":
+                    raise
+                # documented (BulkOperationErrorCode.ACCESS_DENIED): a query the app's access
+                # scopes do not cover fails the job; no file
+                job.update(status="FAILED", error_code="ACCESS_DENIED")
+                return job
             job.update(
                 status="COMPLETED",
                 lines=lines,

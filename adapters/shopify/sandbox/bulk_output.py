@@ -168,6 +168,8 @@ def _emit(
     try:
         line = projection.project(value, plain, [])
     except Fail as error:
+        if error.code == "ACCESS_DENIED":
+            raise  # the job fails with the code (see BulkSandbox._advance)
         raise BulkQueryError(error.message) from None
     if parent is not None:
         line["__parentId"] = parent

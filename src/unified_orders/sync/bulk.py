@@ -151,7 +151,7 @@ async def bulk_listing(sync: BulkSync, state: RunState) -> RunState:
     if cursor is not None:
         for job_id in (cursor.job, cursor.returns_job):
             known = await store.run(export.status(job_id))
-            if known is None or known.status in _GONE:
+            if _lost(known, returns=job_id == cursor.returns_job):
                 what = known.status.value if known else "unknown to the platform"
                 log.warning("%s: bulk job %s is %s; starting new jobs", sync.name, job_id, what)
                 cursor = None
@@ -165,13 +165,22 @@ async def bulk_listing(sync: BulkSync, state: RunState) -> RunState:
     job, returns_job = await _wait(store, export, (cursor.job, cursor.returns_job))
     written = [state]  # the state after the last batch written
     try:
-        for done in (job, returns_job):
-            _check_completed(store, done)
+        _check_completed(store, job)
+        denied = _denied(returns_job)
+        if denied:
+            log.warning(
+                "%s: bulk job %s (returns) was denied for the app's access scopes; "
+                "syncing without returns",
+                sync.name,
+                returns_job.id,
+            )
+        else:
+            _check_completed(store, returns_job)
         counted = await store.run(export.count(query))
-        for done in (job, returns_job):
+        for done in (job,) if denied else (job, returns_job):
             if counted is not None and done.roots is not None and counted != done.roots:
                 raise _mismatch(store, f"the job exported {done.roots} orders", counted, done)
-        returns = await _read_returns(sync, export, returns_job)
+        returns = None if denied else await _read_returns(sync, export, returns_job)
         return await _read_file(sync, export, written, cursor, job, returns)
     except (BulkJobFailed, BulkMismatch):
         # the next run starts over with new jobs; what was written stays (upserts converge)
@@ -180,6 +189,20 @@ async def bulk_listing(sync: BulkSync, state: RunState) -> RunState:
 
 
 _GONE = (BulkStatus.FAILED, BulkStatus.CANCELED, BulkStatus.CANCELING, BulkStatus.EXPIRED)
+
+
+def _denied(job: BulkJob) -> bool:
+    """Whether the job failed for the app's access scopes (running it again cannot help)."""
+    return job.status is BulkStatus.FAILED and job.denied
+
+
+def _lost(job: BulkJob | None, *, returns: bool) -> bool:
+    """Whether a saved job cannot be resumed: unknown to the platform, or ended without a file.
+    A returns job denied for the app's scopes is that job's answer (the run goes on without
+    returns), so it is kept."""
+    if job is None:
+        return True
+    return job.status in _GONE and not (returns and _denied(job))
 
 
 def _check_completed(store: AsyncStore, job: BulkJob) -> None:
@@ -242,10 +265,10 @@ async def _read_file(
     written: list[RunState],
     cursor: BulkCursor,
     job: BulkJob,
-    returns: dict[str, list[Return] | None],
+    returns: dict[str, list[Return] | None] | None,
 ) -> RunState:
     """Stream the job's file into batches of orders, from the saved line on (``written`` gets
-    the state after each batch)."""
+    the state after each batch). ``returns`` is None where they were not read."""
     assert job.url is not None
     reader = export.reader()
     batch: list[BulkOrder] = []
@@ -278,7 +301,7 @@ async def _write(
     state: RunState,
     batch: list[BulkOrder],
     cursor: BulkCursor,
-    returns: dict[str, list[Return] | None],
+    returns: dict[str, list[Return] | None] | None,
 ) -> RunState:
     """One batch: the orders the file could not carry read again (the paged way, a listing
     page's worth a query), then written as one page."""
@@ -294,9 +317,10 @@ async def _write(
         if found is None:  # deleted since the job ran, or in reread.failures
             continue
         items.append(found)
-        # what the paged read brought along, else the files' (no returns in the file: none)
+        # what the paged read brought along, else the files' (no returns in the file: none;
+        # no returns file: not read, which the sync's details phase asks about and reports)
         details[found.id] = reread.details.get(found.id) or replace(
-            order.details, returns=returns.get(found.id, [])
+            order.details, returns=returns.get(found.id, []) if returns is not None else None
         )
     if again:
         log.debug(
