@@ -13,7 +13,9 @@ from unified_orders.adapter import (
     Adapter,
     Capability,
     IdKind,
+    Op,
     OrderReference,
+    ReadLimits,
     Response,
     RestockPolicy,
 )
@@ -21,6 +23,7 @@ from unified_orders.errors import Hint, InvalidRequest, Problem
 from unified_orders.models import Order, RefundRequest
 from unified_orders.ratelimit import TokenBucket
 
+from . import access_scopes
 from .rules import RESTOCK_POLICY, refund_problems
 from .settings import ShopifySettings
 from .vocabulary import PLATFORM, unwrap_gid
@@ -210,6 +213,11 @@ class ShopifyAdapterBase(Adapter):
                 )
             ]
         )
+
+    def read_limits(self) -> Op[ReadLimits]:
+        """The orders and fulfillment orders the app's access scopes hide
+        (:mod:`.access_scopes`)."""
+        return (yield from access_scopes.read_limits())
 
     def refund_problems(self, order: Order, request: RefundRequest) -> list[Problem]:
         """What Shopify cannot take, before any request (:func:`.rules.refund_problems`)."""

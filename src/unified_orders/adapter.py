@@ -57,6 +57,7 @@ from .options import (
     FulfillmentOptions,
     OrderChange,
     OrderCreateOptions,
+    ReadLimits,
     RefundOptions,
     ReturnAction,
     ReturnProcessOptions,
@@ -88,6 +89,7 @@ __all__ = [
     "Page",
     "Pause",
     "ReadFailure",
+    "ReadLimits",
     "RefundOptions",
     "Request",
     "Response",
@@ -371,6 +373,14 @@ class Adapter:
         be read is a ``Page.failures`` entry named by its order's id. Only called where
         :attr:`lists_open_fulfillment_orders` is True."""
         raise self._refuse(Capability.FULFILLMENTS_LIST)
+
+    def read_limits(self) -> Op[ReadLimits]:
+        """What this store's reads leave out for these credentials, which its answers do not say
+        (:class:`ReadLimits`). A sync asks once a run, reports each entry
+        (``StoreResult.not_read``) and, where orders are hidden, marks deleted only the orders
+        the platform says were deleted. Nothing left out, with no request, by default."""
+        return ReadLimits()
+        yield  # pragma: no cover - makes this a generator
 
     def bulk_export(self) -> BulkExport | None:
         """The platform's bulk export of orders (:mod:`unified_orders.bulk`), which a sync uses

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .models import Restock
@@ -13,6 +14,7 @@ __all__ = [
     "FulfillmentOptions",
     "OrderChange",
     "OrderCreateOptions",
+    "ReadLimits",
     "RefundOptions",
     "ReturnAction",
     "ReturnProcessOptions",
@@ -32,6 +34,20 @@ class OrderChange:
     order_id: str
     deleted: bool = False
     details: bool = False
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a store's reads leave out for these credentials, which its answers do not say.
+
+    Each entry names what is left out (``"orders placed more than 60 days ago"``) and why, with
+    what to grant. ``orders``: orders neither listed nor read, so an order not found may still
+    exist (a sync then marks deleted only the orders the platform says were deleted).
+    ``details``: details listed only in part (reported where a sync reads details).
+    """
+
+    orders: Mapping[str, str] = field(default_factory=dict)
+    details: Mapping[str, str] = field(default_factory=dict)
 
 
 class CancelRestock(StrEnum):

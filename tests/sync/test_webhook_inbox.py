@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,6 +59,45 @@ def test_an_order_is_re_read_into_the_sync_rows_once(db: Path | str) -> None:
     finally:
         asyncio.run(store.aclose())
         destination.close()
+
+
+def test_an_order_not_found_is_marked_deleted_only_where_no_order_is_hidden(
+    db: Path | str,
+) -> None:
+    """A delivery naming an order the store does not show: deleted where the app sees every
+    order; left as stored where Shopify hides older orders from it (no ``read_all_orders``),
+    since not being found then proves nothing."""
+    destination = open_destination(db)
+    store = uo.connect_async("shopify", sandbox=True)
+    emulator = store.sandbox
+    assert emulator is not None
+
+    async def refresh(order_id: str) -> bool:
+        return await refresh_order(destination, "shop", store, order_id, asyncio.Lock())
+
+    try:
+        kept, gone = "820982911946154531", "820982911946154511"
+        assert asyncio.run(refresh(kept)) is True
+        assert asyncio.run(refresh(gone)) is True
+        state = emulator.state  # type: ignore[attr-defined]
+        now = state.clock.at(int(state.data["tick"]))
+        state.data["orders"][kept]["created_at"] = (now - timedelta(days=90)).isoformat()
+        state.data["denied_scopes"] = ["read_all_orders"]
+        assert asyncio.run(refresh(kept)) is False
+        assert _deleted_ids(destination) == set()
+        state.data["denied_scopes"] = []
+        emulator.delete_order(gone)  # type: ignore[attr-defined]
+        assert asyncio.run(refresh(gone)) is True
+        assert _deleted_ids(destination) == {gone}
+    finally:
+        asyncio.run(store.aclose())
+        destination.close()
+
+
+def _deleted_ids(destination: Any) -> set[str]:
+    """The stored orders marked deleted (``stored_hashes`` gives them no hash)."""
+    ids = ["820982911946154531", "820982911946154511"]
+    return {i for i, digest in destination.stored_hashes("shop", ids).items() if digest is None}
 
 
 def test_the_inbox_table_is_made_where_an_older_version_made_none(pg_url: str) -> None:

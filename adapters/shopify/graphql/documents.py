@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cache
 
+from .. import access_scopes
 from .. import fulfillment_order_changes as fo_changes
 from .costs import estimate_cost
 from .fragments import (
@@ -192,6 +193,8 @@ DOCUMENTS: dict[str, str] = {
     ),
     # The change feed: orders whose fulfillment orders changed since a time (closed ones too).
     fo_changes.DOCUMENT: fo_changes.TEXT,
+    # The app's access scopes: what its fulfillment-order reads leave out.
+    access_scopes.DOCUMENT: access_scopes.TEXT,
     # Every refund of an order in full (a plain list: no ``first`` reads it whole).
     "OrderRefunds": _doc(
         """

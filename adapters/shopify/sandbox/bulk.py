@@ -214,7 +214,8 @@ class BulkSandbox:
     def orders_count(self, args: Mapping[str, Any]) -> Obj:
         """``ordersCount(query:, limit:)``: exact up to ``limit`` (10,000 unless null)."""
         terms = search_terms(str(args.get("query") or ""))
-        found = sum(1 for o in self.emulator.state.orders() if all(t(o) for t in terms))
+        state = self.emulator.state
+        found = sum(1 for o in state.orders() if all(t(o) for t in terms) and state.shown(o))
         limit = args.get("limit", 10_000)
         if limit is not None and found > int(limit):
             return {"count": int(limit), "precision": "AT_LEAST"}

@@ -143,7 +143,7 @@ class RestHandlers:
         else:
             filters = {k: request.arg(k) for k in ORDER_FILTERS if request.arg(k) is not None}
             after = int(filters.get("since_id") or 0)
-        matching = [o for o in self.state.orders() if _matches(o, filters)]
+        matching = [o for o in self.state.orders() if _matches(o, filters) and self.state.shown(o)]
         after_cursor = [o for o in matching if int(o["id"]) > after]
         page = after_cursor[:limit]
         headers: dict[str, str] = {}
@@ -169,7 +169,7 @@ class RestHandlers:
 
     def get_order(self, request: SandboxRequest, order_id: str) -> Answer:
         """``GET orders/{id}.json`` (``fields`` honoured)."""
-        return 200, {"order": _fields(self.state.order(order_id), request)}
+        return 200, {"order": _fields(self.state.shown_order(order_id), request)}
 
     def update_order(self, request: SandboxRequest, order_id: str) -> Answer:
         """``PUT orders/{id}.json``."""

@@ -9,6 +9,7 @@ this live in :mod:`.fulfillment_orders`, :mod:`.refunds` and :mod:`.orders`.
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -141,6 +142,22 @@ class Store:
     def orders(self) -> list[dict[str, Any]]:
         """Every order, by id."""
         return sorted(self.data["orders"].values(), key=lambda o: int(o["id"]))
+
+    def shown(self, order: dict[str, Any]) -> bool:
+        """Whether the app's reads are shown ``order``: an app without ``read_all_orders`` (in
+        the store's ``denied_scopes``) sees only orders placed in the 60 days before the
+        sandbox's now, as Shopify documents (INFERRED: counted by ``created_at``)."""
+        if "read_all_orders" not in self.data.get("denied_scopes", ()):
+            return True
+        now = self.clock.at(int(self.data["tick"]))
+        return datetime.fromisoformat(str(order["created_at"])) >= now - timedelta(days=60)
+
+    def shown_order(self, order_id: int | str) -> dict[str, Any]:
+        """:meth:`order` as the app's reads see it: 404 for one it is not shown."""
+        found = self.order(order_id)
+        if not self.shown(found):
+            raise not_found()
+        return found
 
     def transactions(self, order_id: int | str) -> list[dict[str, Any]]:
         """An order's transactions, oldest first."""

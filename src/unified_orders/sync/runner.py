@@ -20,6 +20,11 @@ orders the platform no longer has as deleted.
 After the listing, a run has the phases its platform allows: the change feed (incremental runs),
 the open fulfillment orders compared with the stored ones (:mod:`.fulfillment_orders`, every run)
 and the id listing that finds deleted orders (``updated_since`` runs).
+
+Each run first asks the adapter what its reads leave out for these credentials
+(``Adapter.read_limits``) and says so on the result line. Where some orders are hidden (a Shopify
+app without ``read_all_orders`` sees only the last 60 days), not being found proves nothing: the
+run marks deleted only the orders the platform says were deleted, and skips the id listing.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..adapter import Adapter, OrderQuery, Page, ReadFailure
+from ..adapter import Adapter, OrderQuery, Page, ReadFailure, ReadLimits
 from ..errors import (
     InvalidRequest,
     NotFound,
@@ -127,6 +132,7 @@ class _StoreSync:
         self.progress = progress
         self.writer = writer
         self.details = DetailReads(store, details=details)
+        self.limits = ReadLimits()
         self.result = StoreResult(name, store.platform)
         #: The orders this run could not read (never read twice in one run).
         self.unreadable_ids: set[str] = set()
@@ -182,6 +188,8 @@ class _StoreSync:
         if state.run_mode != "full":
             self.result.unseen = sorted(self.store.adapter.unseen_changes)
         self.progress.started(self.name, self.store.platform, state.run_mode)
+        # what the platform leaves out of these credentials' reads without a word
+        self.limits = await self.store.run(self.store.adapter.read_limits())
         phases = self._phases(state)
         current = state.run_phase or "listing"  # runs saved before phases were listing runs
         if current not in phases:  # a phase this store no longer has: start the run over
@@ -203,7 +211,10 @@ class _StoreSync:
             else:
                 state = await self._ids(state)
         await self._finish(state)
-        self.result.not_read = [f"{kind} ({why})" for kind, why in self.details.refused.items()]
+        hidden = {**self.limits.orders, **(self.limits.details if self.details.wanted else {})}
+        self.result.not_read = [
+            f"{kind} ({why})" for kind, why in {**hidden, **self.details.refused}.items()
+        ]
         self.result.ok = True
         self.result.seconds = time.monotonic() - started
         return self.result
@@ -238,7 +249,11 @@ class _StoreSync:
             phases.append("changes")
         if reconciles_fulfillment_orders(self):
             phases.append("fulfillment-orders")
-        if state.run_mode == "updated_since" and self.store.adapter.lists_order_ids:
+        if (
+            state.run_mode == "updated_since"
+            and self.store.adapter.lists_order_ids
+            and not self.limits.orders  # absence proves nothing where some orders are hidden
+        ):
             phases.append("ids")
         return phases
 
@@ -287,7 +302,10 @@ class _StoreSync:
         read, details = await reread(self.store, order_ids)
         orders = [item for item in read if isinstance(item, Order)]
         failures = [item for item in read if isinstance(item, ReadFailure)]
-        gone = [*deleted, *(i for i, item in zip(order_ids, read, strict=True) if item is None)]
+        # an order not found is gone, unless the platform hides some orders from these
+        # credentials (then only the platform's own word, ``deleted``, marks one deleted)
+        unfound = [i for i, item in zip(order_ids, read, strict=True) if item is None]
+        gone = [*deleted, *([] if self.limits.orders else unfound)]
         page = Page(orders, cursor, failures, details)
         return await self._write(state, page, deleted=gone, refresh=refresh)
 
@@ -403,7 +421,9 @@ class _StoreSync:
             run_phase=None,
         )
         scope: datetime | bool | None = False
-        if state.run_mode == "full" or state.run_phase == "ids":
+        if self.limits.orders:
+            pass  # an order the run did not see may be one hidden from these credentials
+        elif state.run_mode == "full" or state.run_phase == "ids":
             scope = None
         elif state.run_mode == "placed_window" and state.run_since is not None:
             # One day of margin: the platform's "placed date" is a day in the store's time zone.

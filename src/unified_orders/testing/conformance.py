@@ -22,7 +22,7 @@ import pytest
 
 import unified_orders as uo
 
-from ..adapter import OPEN_FULFILLMENT_ORDER_STATUSES, Capability
+from ..adapter import OPEN_FULFILLMENT_ORDER_STATUSES, Capability, ReadLimits
 from ..http import RecordingTransport
 from ..store import Store
 from .conformance_returns import ReturnRefundConformance
@@ -233,3 +233,12 @@ class AdapterConformance(ShippingConformance, ReturnRefundConformance):
                 break
         assert expected, "the sandbox should have open fulfillment orders"
         assert listed == expected
+
+    def test_a_sandbox_with_every_grant_hides_nothing(self, store: Store) -> None:
+        """``read_limits`` reads as a ``ReadLimits`` of plain texts; the built-in sandbox grants
+        every permission, so nothing is hidden there (a sync would otherwise stop marking
+        deletions and say so on every run)."""
+        limits = store.run(store.adapter.read_limits())
+        assert isinstance(limits, ReadLimits)
+        assert dict(limits.orders) == {}
+        assert dict(limits.details) == {}

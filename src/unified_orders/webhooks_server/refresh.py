@@ -9,6 +9,7 @@ delivery's payload held, and a delivery arriving out of order cannot roll an ord
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..sync.destination import Destination, PageWrite
 from ..sync.rows import details_rows, order_rows, rehash
 
 __all__ = ["mark_deleted", "refresh_order"]
+
+log = logging.getLogger("unified_orders.webhooks")
 
 
 def _now() -> datetime:
@@ -36,10 +39,20 @@ async def refresh_order(
     db: Destination, name: str, store: AsyncStore, order_id: str, write_lock: asyncio.Lock
 ) -> bool:
     """Re-read ``order_id`` and write its rows; whether they changed. An order the store no longer
-    has is marked deleted."""
+    has is marked deleted, unless the store hides some orders from these credentials
+    (``Adapter.read_limits``): then not being found proves nothing, and nothing is written."""
     try:
         order = await store.orders.get(order_id)
     except NotFound:
+        limits = await store.run(store.adapter.read_limits())
+        if limits.orders:
+            log.warning(
+                "%s: order %s was not found, and is not marked deleted: %s",
+                name,
+                order_id,
+                "; ".join(f"{kind} ({why})" for kind, why in limits.orders.items()),
+            )
+            return False
         await mark_deleted(db, name, store.platform, order_id, write_lock)
         return True
     synced_at = _now()

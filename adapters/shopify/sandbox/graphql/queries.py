@@ -12,6 +12,26 @@ from .search import event_terms, fulfillment_order_terms, search_terms
 from .values import Obj, connection, gid, gid_number, timestamp
 from .views import Resolvers
 
+#: The access scopes of the sandbox's app: every one the library's operations use.
+APP_SCOPES = (
+    "read_orders",
+    "read_all_orders",
+    "write_orders",
+    "read_returns",
+    "write_returns",
+    "read_merchant_managed_fulfillment_orders",
+    "write_merchant_managed_fulfillment_orders",
+    "read_third_party_fulfillment_orders",
+    "write_third_party_fulfillment_orders",
+    "read_assigned_fulfillment_orders",
+    "write_assigned_fulfillment_orders",
+    "read_fulfillments",
+    "write_fulfillments",
+    "read_locations",
+    "read_inventory",
+    "write_inventory",
+)
+
 __all__ = ["QueryResolvers", "search_terms"]
 
 
@@ -30,7 +50,14 @@ class QueryResolvers(Resolvers):
             "fulfillmentOrder": self.fulfillment_order,
             "fulfillmentOrders": self.fulfillment_orders,
             "fulfillment": self.fulfillment,
+            "currentAppInstallation": self.app_installation,
         }
+
+    def app_installation(self, args: Mapping[str, Any]) -> Obj:
+        """``currentAppInstallation``: the sandbox app's access scopes (:data:`APP_SCOPES` but
+        the store's ``denied_scopes``)."""
+        denied = set(self.state.data.get("denied_scopes", ()))
+        return {"accessScopes": [{"handle": h} for h in APP_SCOPES if h not in denied]}
 
     def order(self, args: Mapping[str, Any]) -> Obj | None:
         """``order(id:)``."""
@@ -40,7 +67,7 @@ class QueryResolvers(Resolvers):
     def orders(self, args: Mapping[str, Any]) -> Obj:
         """``orders(query:, reverse:, first:, after:)``: the search terms the adapter sends."""
         terms = search_terms(str(args.get("query") or ""))
-        found = [o for o in self.state.orders() if all(t(o) for t in terms)]
+        found = [o for o in self.state.orders() if all(t(o) for t in terms) and self.state.shown(o)]
         if args.get("reverse"):
             found.reverse()
         return connection([self.views.order(o) for o in found], args)

@@ -430,4 +430,5 @@ class Resolvers:
     def order_by_gid(self, value: Any) -> Obj | None:
         """The order an ``Order`` GID names, or None."""
         oid = gid_number(value, "Order")
-        return self.state.data["orders"].get(str(oid)) if oid is not None else None
+        found = self.state.data["orders"].get(str(oid)) if oid is not None else None
+        return found if found is not None and self.state.shown(found) else None
