@@ -21,6 +21,7 @@ gap; an order older than the 60 days answers as one that does not exist.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from unified_orders.adapter import Op, ReadLimits, Request
@@ -31,6 +32,7 @@ from .answers import graphql_data
 __all__ = [
     "DOCUMENT",
     "OLD_ORDERS",
+    "SHOWN_DAYS",
     "TEXT",
     "UNKNOWN",
     "fulfillment_order_gaps",
@@ -77,15 +79,25 @@ def fulfillment_order_gaps(scopes: Collection[str]) -> dict[str, str]:
 OLD_ORDERS = "orders placed more than 60 days ago"
 _OLD_ORDERS_WHY = (
     "Shopify shows an app without the read_all_orders access scope only the last 60 days of "
-    "orders: grant it read_all_orders to read the older ones; until then no order is marked "
-    "deleted for not being found"
+    "orders: grant it read_all_orders to read the older ones"
 )
 
 
-def limits(scopes: Collection[str]) -> ReadLimits:
-    """What an app with these scopes is not shown."""
-    hidden = {} if "read_all_orders" in scopes else {OLD_ORDERS: _OLD_ORDERS_WHY}
-    return ReadLimits(orders=hidden, details=fulfillment_order_gaps(scopes))
+#: How far back an app without ``read_all_orders`` is shown orders.
+SHOWN_DAYS = 60
+
+
+def limits(scopes: Collection[str], now: datetime | None = None) -> ReadLimits:
+    """What an app with these scopes is not shown (``now``: the moment asked, UTC)."""
+    details = fulfillment_order_gaps(scopes)
+    if "read_all_orders" in scopes:
+        return ReadLimits(details=details)
+    moment = now if now is not None else datetime.now(UTC)
+    return ReadLimits(
+        orders={OLD_ORDERS: _OLD_ORDERS_WHY},
+        details=details,
+        hidden_before=moment - timedelta(days=SHOWN_DAYS),
+    )
 
 
 #: Said where the scopes could not be read: older orders may be hidden, so none is marked deleted
@@ -107,9 +119,5 @@ def read_limits() -> Op[ReadLimits]:
         )
         scopes = granted(graphql_data(DOCUMENT, response, write=False))
     except PlatformError as error:
-        why = (
-            f"the app's access scopes could not be read ({error}); until they can, no order is "
-            "marked deleted for not being found"
-        )
-        return ReadLimits(orders={UNKNOWN: why})
+        return ReadLimits(orders={UNKNOWN: f"the app's access scopes could not be read ({error})"})
     return limits(scopes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from .models import Restock
@@ -44,10 +45,12 @@ class ReadLimits:
     what to grant. ``orders``: orders neither listed nor read, so an order not found may still
     exist (a sync then marks deleted only the orders the platform says were deleted).
     ``details``: details listed only in part (reported where a sync reads details).
+    ``hidden_before``: where known, the hidden orders are those placed before this moment.
     """
 
     orders: Mapping[str, str] = field(default_factory=dict)
     details: Mapping[str, str] = field(default_factory=dict)
+    hidden_before: datetime | None = None
 
 
 class CancelRestock(StrEnum):

@@ -90,7 +90,8 @@ def _line(result: OrderResult) -> str:
 def _counts(summary: MigrationSummary) -> str:
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.counts.items()))
     mode = "dry run, nothing written: " if summary.dry_run else ""
-    return f"{summary.source} -> {summary.target}: {mode}{counts or 'no orders selected'}"
+    hidden = f"; did not read: {'; '.join(summary.not_read)}" if summary.not_read else ""
+    return f"{summary.source} -> {summary.target}: {mode}{counts or 'no orders selected'}{hidden}"
 
 
 def migrate_command(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import AmbiguousWrite, InvalidRequest, Problem, UnifiedOrdersError
@@ -38,6 +38,8 @@ WOULD_CREATE = "would_create"
 WOULD_ADOPT = "would_adopt"
 #: Outcomes that leave work undone (the CLI exits 9).
 INCOMPLETE = frozenset({Outcome.REFUSED, Outcome.FAILED, Outcome.PENDING})
+#: A window starting this long after the moment a source's hidden orders end holds none of them.
+HIDDEN_MARGIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ class MigrationSummary:
     target: str
     dry_run: bool
     results: list[OrderResult] = field(default_factory=list)
+    #: What the source hides from these credentials within the selection (``what (why)``):
+    #: orders the run could not see, so it is not complete.
+    not_read: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -107,8 +112,10 @@ class MigrationSummary:
 
     @property
     def complete(self) -> bool:
-        """Whether no order was refused, failed or left pending."""
-        return not any(result.outcome in INCOMPLETE for result in self.results)
+        """Whether no order was refused, failed or left pending, and none was hidden."""
+        return not self.not_read and not any(
+            result.outcome in INCOMPLETE for result in self.results
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data."""
@@ -117,6 +124,7 @@ class MigrationSummary:
             "target": self.target,
             "dry_run": self.dry_run,
             "counts": self.counts,
+            "not_read": list(self.not_read),
             "orders": [result.as_dict() for result in self.results],
         }
 
@@ -165,9 +173,28 @@ class Migration:
                 problem = f"source: the order could not be read: {failure.error}"
                 yield OrderResult(failure.id, Outcome.FAILED, problems=(problem,))
 
+    def hidden(self) -> list[str]:
+        """What the source hides from these credentials within a selection by date
+        (``Adapter.read_limits``): its hidden orders, unless the window starts after the moment
+        they end (with a day of margin). A named order it hides fails on its own, naming it."""
+        if self.options.orders is not None:
+            return []
+        store = self.source.store
+        limits = store.run(store.adapter.read_limits())
+        if not limits.orders:
+            return []
+        since, before = self.options.since, limits.hidden_before
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        if since is not None and before is not None and since >= before + HIDDEN_MARGIN:
+            return []
+        return [f"{what} ({why})" for what, why in limits.orders.items()]
+
     def run(self, progress: Callable[[OrderResult], None] | None = None) -> MigrationSummary:
-        """Migrate every selected order; ``progress`` hears each result as it is known."""
+        """Migrate every selected order; ``progress`` hears each result as it is known. What
+        the source hides from the selection is in ``not_read`` (the run is then incomplete)."""
         summary = MigrationSummary(self.source.name, self.target.name, self.options.dry_run)
+        summary.not_read = self.hidden()
         worked = 0
         for order in self.orders():
             if self.options.limit is not None and worked >= self.options.limit:

@@ -81,6 +81,9 @@ __all__ = [
 
 log = logging.getLogger("unified_orders.sync")
 
+#: Said of hidden orders on a store's result line: what the run did about them.
+_NOT_DELETED = "until then no order is marked deleted for not being found"
+
 DEFAULT_LOOKBACK = timedelta(minutes=30)
 DEFAULT_WINDOW_DAYS = 30
 
@@ -211,7 +214,10 @@ class _StoreSync:
             else:
                 state = await self._ids(state)
         await self._finish(state)
-        hidden = {**self.limits.orders, **(self.limits.details if self.details.wanted else {})}
+        hidden = {
+            **{what: f"{why}; {_NOT_DELETED}" for what, why in self.limits.orders.items()},
+            **(self.limits.details if self.details.wanted else {}),
+        }
         self.result.not_read = [
             f"{kind} ({why})" for kind, why in {**hidden, **self.details.refused}.items()
         ]
