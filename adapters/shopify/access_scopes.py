@@ -28,6 +28,7 @@ from unified_orders.adapter import Op, ReadLimits, Request
 from unified_orders.errors import PlatformError
 
 from .answers import graphql_data
+from .vocabulary import PLATFORM
 
 __all__ = [
     "DOCUMENT",
@@ -54,11 +55,17 @@ _FAMILIES = {
 
 
 def granted(data: Mapping[str, Any]) -> frozenset[str]:
-    """The scope handles an ``AppAccessScopes`` answer names."""
-    installation = data.get("currentAppInstallation") or {}
+    """The scope handles an ``AppAccessScopes`` answer names; an answer of another shape is a
+    read error (never "no scopes")."""
+    installation = data.get("currentAppInstallation")
+    scopes = installation.get("accessScopes") if isinstance(installation, Mapping) else None
+    if not isinstance(scopes, list):
+        raise PlatformError(
+            f"{DOCUMENT}: the answer names no access scopes", platform=PLATFORM, details=data
+        )
     return frozenset(
         str(scope["handle"])
-        for scope in installation.get("accessScopes") or []
+        for scope in scopes
         if isinstance(scope, Mapping) and scope.get("handle")
     )
 

@@ -8,6 +8,8 @@ pytest.importorskip("unified_orders_adapters.shopify")
 
 from unified_orders_adapters.shopify import access_scopes
 
+from unified_orders.errors import PlatformError
+
 BOTH = {
     "read_merchant_managed_fulfillment_orders",
     "read_third_party_fulfillment_orders",
@@ -38,4 +40,6 @@ def test_the_answer_is_read_for_its_handles_only() -> None:
         }
     }
     assert access_scopes.granted(data) == frozenset({"read_orders"})
-    assert access_scopes.granted({"currentAppInstallation": None}) == frozenset()
+    for odd in ({"currentAppInstallation": None}, {"currentAppInstallation": []}, {}):
+        with pytest.raises(PlatformError):  # unreadable, never "no scopes"
+            access_scopes.granted(odd)
