@@ -12,8 +12,10 @@ from typing import Any
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 import unified_orders as uo
+from unified_orders.cli.cmd_sync import app
 from unified_orders.sandbox import SandboxRequest
 from unified_orders.sync import run_sync
 from unified_orders.sync.results import StoreResult
@@ -167,4 +169,30 @@ def test_scopes_that_cannot_be_read_mark_nothing_deleted_for_not_being_found(
     assert again.ok, again.error
     assert again.not_read == []
     assert _deleted(db) == {gone}
+    asyncio.run(store.aclose())
+
+
+def test_reports_warn_while_the_last_sync_could_not_see_everything(tmp_path: Path) -> None:
+    """What a run was not shown is kept with the store's state (``sync_state.not_read``), so a
+    report run later, by another process, warns that it may be short; a run shown everything
+    clears it."""
+    store = shopify("graphql")
+    db = tmp_path / "s.duckdb"
+    store.sandbox.state.data["denied_scopes"] = ["read_all_orders"]  # type: ignore[union-attr]
+    assert run_sync({"s": store}, db).results[0].ok
+
+    def kept() -> object:
+        with duckdb.connect(str(db), read_only=True) as con:
+            found = con.execute("SELECT not_read FROM sync_state").fetchone()
+        return found[0] if found else None
+
+    assert str(kept()).startswith(OLD_ORDERS)
+    reported = CliRunner().invoke(app, ["report", "refunds", "--db", str(db), "--json"])
+    assert reported.exit_code == 0, reported.output
+    assert f"the last sync of store 's' did not read: {OLD_ORDERS}" in reported.stderr
+    store.sandbox.state.data["denied_scopes"] = []  # type: ignore[union-attr]
+    assert run_sync({"s": store}, db).results[0].ok
+    assert kept() is None
+    again = CliRunner().invoke(app, ["report", "refunds", "--db", str(db), "--json"])
+    assert "did not read" not in again.stderr
     asyncio.run(store.aclose())

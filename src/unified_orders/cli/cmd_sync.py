@@ -29,6 +29,7 @@ from ..sync.report import (
     report_json,
     report_table,
     unreadable_orders,
+    unseen_parts,
 )
 from ..sync.runner import DEFAULT_WINDOW_DAYS, StoreSource, run_sync
 from ..sync.schema import DATA_TABLES
@@ -282,6 +283,12 @@ def report_command(
         typer.echo(
             f"warning: {count} order(s) of store {store!r} could not be read by the last sync "
             "and are missing from this report (see the sync_errors table)",
+            err=True,
+        )
+    for store, text in unseen_parts(db_path).items():
+        typer.echo(
+            f"warning: the last sync of store {store!r} did not read: {text}; this report may "
+            "be short by it",
             err=True,
         )
     period = describe_period(start, end)

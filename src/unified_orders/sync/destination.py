@@ -100,6 +100,8 @@ class RunState:
     last_error: str | None = None
     last_error_at: datetime | None = None
     run_phase: str | None = None
+    #: What the last completed run could not read or was not shown (``StoreResult.not_read``).
+    not_read: str | None = None
 
     @property
     def in_progress(self) -> bool:

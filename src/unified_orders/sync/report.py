@@ -30,7 +30,15 @@ from ..models.money import minor_unit
 from .databases import open_reader
 from .destination import Reader
 
-__all__ = ["GroupBy", "ReportKind", "report", "report_json", "report_table", "unreadable_orders"]
+__all__ = [
+    "GroupBy",
+    "ReportKind",
+    "report",
+    "report_json",
+    "report_table",
+    "unreadable_orders",
+    "unseen_parts",
+]
 
 
 class ReportKind(StrEnum):
@@ -252,6 +260,21 @@ def unreadable_orders(db_path: str | Path) -> dict[str, int]:
     finally:
         reader.close()
     return {str(store): int(count) for store, count in found}
+
+
+def unseen_parts(db_path: str | Path) -> dict[str, str]:
+    """Per store, what its last completed sync could not read or was not shown
+    (``sync_state.not_read``): a report over that store may be short by it."""
+    reader = open_reader(db_path)
+    try:
+        _, found = reader.fetch(
+            "SELECT store, not_read FROM sync_state WHERE not_read IS NOT NULL ORDER BY store"
+        )
+    except Exception:  # a database written before the column existed
+        return {}
+    finally:
+        reader.close()
+    return {str(store): str(text) for store, text in found}
 
 
 def report_json(rows: Sequence[dict[str, Any]]) -> str:

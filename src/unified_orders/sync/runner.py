@@ -213,7 +213,6 @@ class _StoreSync:
                 state = await reconcile_fulfillment_orders(self, state)
             else:
                 state = await self._ids(state)
-        await self._finish(state)
         hidden = {
             **{what: f"{why}; {_NOT_DELETED}" for what, why in self.limits.orders.items()},
             **(self.limits.details if self.details.wanted else {}),
@@ -221,6 +220,7 @@ class _StoreSync:
         self.result.not_read = [
             f"{kind} ({why})" for kind, why in {**hidden, **self.details.refused}.items()
         ]
+        await self._finish(state)
         self.result.ok = True
         self.result.seconds = time.monotonic() - started
         return self.result
@@ -425,6 +425,7 @@ class _StoreSync:
             last_error=None,
             last_error_at=None,
             run_phase=None,
+            not_read="; ".join(self.result.not_read) or None,
         )
         scope: datetime | bool | None = False
         if self.limits.orders:

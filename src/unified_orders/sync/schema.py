@@ -320,6 +320,13 @@ TABLES: dict[str, Table] = {
                     "change feed names), fulfillment-orders (the open ones compared with the "
                     "stored ones), ids (every order id): see docs/reporting/index.md",
                 ),
+                _c(
+                    "not_read",
+                    "VARCHAR",
+                    "what the last completed run could not read or was not shown, each as what "
+                    "(why), joined by '; ' (a Shopify app without read_all_orders, say); NULL "
+                    "when nothing: reports warn while it is set",
+                ),
             ),
             ("store",),
         ),
