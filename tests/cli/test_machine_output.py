@@ -15,6 +15,7 @@ from conftest import Run, lines_of
 
 import unified_orders as uo
 from unified_orders.cli.errors import ExitCode
+from unified_orders.cli.results import wrapped
 from unified_orders.sync.export import amount_text, timestamp_text
 from unified_orders.sync.schema import MONEY, TABLES
 
@@ -296,3 +297,20 @@ def test_global_options_are_taken_from_anywhere_before_a_double_dash() -> None:
         "list",
         "x",
     ]
+
+
+def test_a_long_result_line_breaks_between_words_on_a_terminal() -> None:
+    """A store's sync result with a long "did not read" reason: at 80 columns a terminal broke it
+    mid-word; it now breaks between words, continuation lines indented, and stays one line
+    into a file or pipe (the tests' stdout is not a terminal)."""
+    text = (
+        "s (shopify): ok (full): 5 orders read, 0 written, 0 marked deleted, 1 page in 0.2s; "
+        "did not read: orders placed more than 60 days ago (Shopify shows an app without the "
+        "read_all_orders access scope only the last 60 days of orders)"
+    )
+    lines = wrapped(text, 80).splitlines()
+    assert len(lines) > 1
+    assert all(len(line) <= 80 for line in lines)
+    assert all(line.startswith("  ") for line in lines[1:])
+    assert " ".join(line.strip() for line in lines) == text
+    assert wrapped(text) == text

@@ -37,7 +37,7 @@ from ..sync.sources import sandbox_stores
 from .engine_opts import DEFAULT_TASK_QUEUE, EngineOpt, TaskQueueOpt, TemporalOpt
 from .errors import CliError, ExitCode
 from .fields import fields_of, pick, pick_rows
-from .results import json_text
+from .results import json_text, wrapped
 
 __all__ = ["app", "resolve_stores"]
 
@@ -208,7 +208,7 @@ def sync_command(
         typer.echo(json_text(pick(done, fields) if fields else done))
     else:
         for result in summary.results:
-            typer.echo(f"{result.store} ({result.platform}): {result.describe()}")
+            typer.echo(wrapped(f"{result.store} ({result.platform}): {result.describe()}"))
         typer.echo(f"wrote {summary.db_path} in {summary.seconds:.1f}s")
     if not summary.ok:
         # only stores another process is syncing (PostgreSQL): busy; else a store the platform

@@ -19,7 +19,7 @@ from ..sync.sources import sandbox_stores
 from .engine_opts import Engine, engine_target
 from .errors import CliError, ExitCode
 from .fields import pick
-from .results import json_text
+from .results import json_text, wrapped
 
 __all__ = ["store_names", "sync_jobs", "sync_on_engine"]
 
@@ -106,7 +106,7 @@ def sync_on_engine(
         typer.echo(json_text(pick(done, fields) if fields else done))
     else:
         for result in results:
-            typer.echo(f"{result.store} ({result.platform}): {result.describe()}")
+            typer.echo(wrapped(f"{result.store} ({result.platform}): {result.describe()}"))
         typer.echo(
             f"synced {len(results)} store(s) on the workers of task queue {target.task_queue} "
             f"in {seconds:.1f}s"

@@ -8,7 +8,9 @@ warnings, notes and progress to stderr. What a table shows is in :mod:`.output` 
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -20,7 +22,7 @@ from .. import jsonutil
 from .fields import pick
 from .output import records_table
 
-__all__ = ["Output", "json_text", "to_data"]
+__all__ = ["Output", "json_text", "to_data", "wrapped"]
 
 T = TypeVar("T")
 
@@ -42,6 +44,23 @@ def to_data(value: Any) -> Any:
 def json_text(value: Any) -> str:
     """One line of machine output: JSON, every Decimal an exact string."""
     return jsonutil.dumps(to_data(value))
+
+
+def wrapped(text: str, width: int | None = None) -> str:
+    """A long plain result line (a store's sync result) broken between words, continuation
+    lines indented: at ``width``, else at the terminal's width when stdout is one (a terminal
+    breaks it mid-word), else as is (a file or pipe keeps one line per result)."""
+    if width is None:
+        if not sys.stdout.isatty():
+            return text
+        width = shutil.get_terminal_size().columns
+    return textwrap.fill(
+        text,
+        width=width,
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 class Output:
