@@ -247,34 +247,30 @@ def _amount(value: Decimal, currency: str | None) -> Decimal:
     return rounded if rounded == value else value.normalize()
 
 
+def _per_store(db_path: str | Path, sql: str) -> list[Any]:
+    """The rows of ``sql`` (store first); none where the database predates what it reads."""
+    reader = open_reader(db_path)
+    try:
+        _, found = reader.fetch(sql)
+    except Exception:  # a database written before the table or column existed
+        return []
+    finally:
+        reader.close()
+    return found
+
+
 def unreadable_orders(db_path: str | Path) -> dict[str, int]:
     """Per store, how many orders the last syncs could not read (the ``sync_errors`` table):
     a report over those stores is short by them."""
-    reader = open_reader(db_path)
-    try:
-        _, found = reader.fetch(
-            "SELECT store, count(*) FROM sync_errors GROUP BY store ORDER BY store"
-        )
-    except Exception:  # a database written before the table existed
-        return {}
-    finally:
-        reader.close()
-    return {str(store): int(count) for store, count in found}
+    sql = "SELECT store, count(*) FROM sync_errors GROUP BY store ORDER BY store"
+    return {str(store): int(count) for store, count in _per_store(db_path, sql)}
 
 
 def unseen_parts(db_path: str | Path) -> dict[str, str]:
     """Per store, what its last completed sync could not read or was not shown
     (``sync_state.not_read``): a report over that store may be short by it."""
-    reader = open_reader(db_path)
-    try:
-        _, found = reader.fetch(
-            "SELECT store, not_read FROM sync_state WHERE not_read IS NOT NULL ORDER BY store"
-        )
-    except Exception:  # a database written before the column existed
-        return {}
-    finally:
-        reader.close()
-    return {str(store): str(text) for store, text in found}
+    sql = "SELECT store, not_read FROM sync_state WHERE not_read IS NOT NULL ORDER BY store"
+    return {str(store): str(text) for store, text in _per_store(db_path, sql)}
 
 
 def report_json(rows: Sequence[dict[str, Any]]) -> str:
