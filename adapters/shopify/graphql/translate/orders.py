@@ -31,7 +31,7 @@ from ...rules import LIVE_FULFILLMENT_ORDER_STATUSES
 from ...vocabulary import FULFILLMENT_STATUS, PLATFORM, blank, money_of, parse_time
 from .fulfillments import fulfillment_from_graphql
 from .refunds import refund_from_graphql
-from .values import legacy, lower, money, nodes, presentment_money
+from .values import legacy, lower, money, nodes, presentment_money, unpaged
 
 __all__ = ["address_from_graphql", "order_from_graphql", "transaction_from_graphql"]
 
@@ -44,6 +44,17 @@ _FULFILLMENT_STATUS: dict[str, str | None] = {
 }
 
 _LIVE = frozenset(LIVE_FULFILLMENT_ORDER_STATUSES)
+
+#: The order's collections, which ``raw`` holds after its own fields (returns: not at all).
+_COLLECTIONS = (
+    "lineItems",
+    "shippingLines",
+    "transactions",
+    "fulfillments",
+    "fulfillmentOrders",
+    "refunds",
+    "returns",
+)
 
 
 #: Address fields (in field order) and the ``MailingAddress`` fields they read.
@@ -257,12 +268,22 @@ def order_from_graphql(
     display = node.get("displayFulfillmentStatus")
     fulfillment = _FULFILLMENT_STATUS.get(str(display), lower(display))
     payments = list(transactions) if transactions is not None else nodes(node.get("transactions"))
-    raw = dict(node)
+    # ``raw`` keeps the order, not how it was read: its own fields in the order read, then its
+    # collections in one fixed order, every connection as its nodes, and no returns (each is its
+    # own record, with its own raw). So a paged read, a listing without ``read_returns`` and the
+    # bulk file (children after their order) store the same raw for an unchanged order, and a
+    # sync does not rewrite it for having read it another way.
+    raw = unpaged(node)
+    for key in _COLLECTIONS:
+        raw.pop(key, None)
     raw["lineItems"] = {"nodes": list(lines)}
+    shipping_lines = node.get("shippingLines")
+    if shipping_lines is not None:
+        raw["shippingLines"] = {"nodes": nodes(shipping_lines)}
     raw["transactions"] = payments
-    raw["fulfillments"] = list(fulfillments)
-    raw["fulfillmentOrders"] = {"nodes": list(fulfillment_orders)}
-    raw["refunds"] = list(refunds)
+    raw["fulfillments"] = [unpaged(f) for f in fulfillments]
+    raw["fulfillmentOrders"] = {"nodes": [unpaged(fo) for fo in fulfillment_orders]}
+    raw["refunds"] = [unpaged(r) for r in refunds]
     lines_read = [
         _line(
             line,

@@ -21,6 +21,7 @@ __all__ = [
     "nodes",
     "presentment_amount",
     "presentment_money",
+    "unpaged",
 ]
 
 
@@ -69,6 +70,16 @@ def nodes(connection: Any) -> list[Any]:
     if isinstance(connection, list):
         return connection
     return list(connection.get("nodes") or [])
+
+
+def unpaged(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``node`` with each of its connections as its nodes alone (``pageInfo`` left
+    out: paging bookkeeping, which the bulk file lacks and a completed read rewrites)."""
+    found = dict(node)
+    for key, value in node.items():
+        if type(value) is dict and "pageInfo" in value:
+            found[key] = {"nodes": value.get("nodes") or []}
+    return found
 
 
 def money(bag: Mapping[str, Any] | None, currency: str) -> Money:
