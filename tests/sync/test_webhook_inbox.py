@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 import unified_orders as uo
+from unified_orders.sync import run_sync
 from unified_orders.sync.databases import open_destination
 from unified_orders.sync.destination import StateSave
+from unified_orders.testing.sandbox import unwrapped
 from unified_orders.webhooks_server import Delivery, Inbox
 from unified_orders.webhooks_server.refresh import refresh_order
 
@@ -59,6 +61,55 @@ def test_an_order_is_re_read_into_the_sync_rows_once(db: Path | str) -> None:
     finally:
         asyncio.run(store.aclose())
         destination.close()
+
+
+@pytest.mark.parametrize(
+    ("platform", "options"),
+    [("nextcommerce", {}), ("shopify", {}), ("shopify", {"api": "rest"}), ("shopware", {})],
+    ids=["nextcommerce", "shopify", "shopify-rest", "shopware"],
+)
+def test_a_refresh_after_a_sync_rewrites_only_what_changed(
+    db: Path | str, platform: str, options: dict[str, Any]
+) -> None:
+    """A delivery for an order the sync stored unchanged writes nothing: the order is read and
+    hashed as a sync reads and hashes it (before, every refresh rewrote every Next Commerce and
+    Shopware order: the details hashed in where the sync's read had not brought them, and
+    Shopware's single-order read without the returns its listing loads). A change to the
+    order's fulfillment orders alone is written; the next sync then finds nothing to write."""
+    store = uo.connect_async(platform, sandbox=True, **options)
+    store.sandbox.seed_orders(10)  # type: ignore[union-attr]  # some with open fulfillment orders
+    first = run_sync({"shop": store}, db).results[0]
+    assert first.ok, first.error
+    plain = unwrapped(store)
+    orders = list(plain.orders.list())
+    destination = open_destination(db)
+
+    def refresh(order_id: str) -> bool:
+        lock = asyncio.Lock()
+        return asyncio.run(refresh_order(destination, "shop", store, order_id, lock))
+
+    try:
+        assert [o.id for o in orders if refresh(o.id)] == []
+        held = None
+        if uo.Capability.FULFILLMENTS_HOLD in store.capabilities:
+            for order in orders:
+                open_fos = [
+                    fo
+                    for fo in plain.fulfillments.list(order.id)
+                    if fo.status is uo.FulfillmentOrderStatus.OPEN
+                ]
+                if open_fos:
+                    plain.fulfillments.hold(open_fos[0].id, reason=uo.HoldReason.OTHER)
+                    held = order.id
+                    break
+            assert held is not None
+            assert refresh(held) is True
+            assert refresh(held) is False
+    finally:
+        destination.close()
+    after = run_sync({"shop": store}, db, full=True).results[0]
+    assert (after.ok, after.changed) == (True, 0), after.describe()
+    asyncio.run(store.aclose())
 
 
 def test_an_order_not_found_is_marked_deleted_only_where_no_order_is_hidden(
