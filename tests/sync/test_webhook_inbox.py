@@ -65,8 +65,14 @@ def test_an_order_is_re_read_into_the_sync_rows_once(db: Path | str) -> None:
 
 @pytest.mark.parametrize(
     ("platform", "options"),
-    [("nextcommerce", {}), ("shopify", {}), ("shopify", {"api": "rest"}), ("shopware", {})],
-    ids=["nextcommerce", "shopify", "shopify-rest", "shopware"],
+    [
+        ("nextcommerce", {}),
+        ("shopify", {}),
+        ("shopify", {"api": "rest"}),
+        ("shopware", {}),
+        ("shopify", {"denied_scopes": ["read_returns"]}),
+    ],
+    ids=["nextcommerce", "shopify", "shopify-rest", "shopware", "shopify-without-returns"],
 )
 def test_a_refresh_after_a_sync_rewrites_only_what_changed(
     db: Path | str, platform: str, options: dict[str, Any]
@@ -74,10 +80,15 @@ def test_a_refresh_after_a_sync_rewrites_only_what_changed(
     """A delivery for an order the sync stored unchanged writes nothing: the order is read and
     hashed as a sync reads and hashes it (before, every refresh rewrote every Next Commerce and
     Shopware order: the details hashed in where the sync's read had not brought them, and
-    Shopware's single-order read without the returns its listing loads). A change to the
-    order's fulfillment orders alone is written; the next sync then finds nothing to write."""
-    store = uo.connect_async(platform, sandbox=True, **options)
+    Shopware's single-order read without the returns its listing loads; and every Shopify
+    order of an app denied its returns). A change to the order's fulfillment orders alone is
+    written; the next sync then finds nothing to write."""
+    settings = dict(options)
+    denied = settings.pop("denied_scopes", None)
+    store = uo.connect_async(platform, sandbox=True, **settings)
     store.sandbox.seed_orders(10)  # type: ignore[union-attr]  # some with open fulfillment orders
+    if denied:
+        store.sandbox.state.data["denied_scopes"] = denied  # type: ignore[union-attr]
     first = run_sync({"shop": store}, db).results[0]
     assert first.ok, first.error
     plain = unwrapped(store)

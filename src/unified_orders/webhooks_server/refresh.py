@@ -62,6 +62,7 @@ async def refresh_order(
             f"order {order_id} could not be read: {order.error}", platform=store.platform
         )
     details = DetailReads(store, details=True)
+    await details.settle(brought)  # as a sync does: an app denied returns hashes without them
     synced_at = _now()
     rows = order_rows(name, order, synced_at, hashed=False)
     details.brought(rows, brought.get(order_id), synced_at)
