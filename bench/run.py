@@ -143,17 +143,25 @@ def _builder(value: Any) -> Callable[[], Any]:
 
 def translation(platform: str, seed: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Replay the responses of ``orders.get`` of the largest order through the adapter, beside
-    ``json.loads`` of the same bytes and the floor (building the same models, nothing else)."""
+    ``json.loads`` of the same bytes, the floor (building the same models, nothing else) and the
+    translation's own parsing alone (``jsonutil.loads``)."""
     translate, baseline = replay(platform, seed, settings)
     largest: uo.Order = translate.order  # type: ignore[attr-defined]
     floor = _builder(largest)
     assert floor() == largest
     exchanges = translate.exchanges  # type: ignore[attr-defined]
     payload = sum(len(body) for _, _, body in exchanges)
+    bodies = [body for _, _, body in exchanges if body]
+
+    def parse() -> None:
+        """The translation's own parsing of the same bytes (exact Decimals), nothing else."""
+        for body in bodies:
+            jsonutil.loads(body)
+
     # Paired rounds, interleaved, in CPU time: both sides of a ratio see the same machine load
     # (separate loops minutes apart moved the ratio 2.5-5x on a shared box).
     number, rounds = 100, 30
-    ours_s, base_s, floor_s, ratios, floor_ratios = [], [], [], [], []
+    ours_s, base_s, floor_s, ratios, floor_ratios, parse_ratios = [], [], [], [], [], []
     for _ in range(rounds):
         started = time.process_time()
         for _ in range(number):
@@ -167,6 +175,11 @@ def translation(platform: str, seed: int, settings: dict[str, Any] | None = None
         for _ in range(number):
             floor()
         least = time.process_time() - started
+        started = time.process_time()
+        for _ in range(number):
+            parse()
+        parsing = time.process_time() - started
+        parse_ratios.append(parsing / base)
         ours_s.append(ours / number)
         base_s.append(base / number)
         floor_s.append(least / number)
@@ -183,6 +196,7 @@ def translation(platform: str, seed: int, settings: dict[str, Any] | None = None
         "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)],
         "models_only_us": round(min(floor_s) * 1e6, 1),
         "models_only_ratio": round(statistics.median(floor_ratios), 2),
+        "parse_only_ratio": round(statistics.median(parse_ratios), 2),
     }
 
 
