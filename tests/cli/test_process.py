@@ -107,6 +107,31 @@ def test_tables_and_confirmation_in_a_real_terminal(toy_config: Path) -> None:
     assert after.exitstatus == 0
 
 
+def test_an_error_breaks_between_words_in_an_80_column_terminal(tmp_path: Path) -> None:
+    """A long error on a terminal breaks between words at its width (a terminal broke it
+    mid-word); into a pipe it stays one line."""
+    config = tmp_path / "config.toml"
+    config.write_text('[stores.acme-us]\nplatform = "shopify"\nshop = "acme-us"\ncolour = "red"\n')
+    args = ["-m", "unified_orders", "--config", str(config), "orders", "list", "acme-us"]
+    piped = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False)
+    assert piped.returncode == 3
+    line = piped.stderr.strip()
+    assert "\n" not in line
+    assert len(line) > 160
+    env = {**os.environ, "COLUMNS": "80", "LINES": "40", "TERM": "xterm"}
+    shown = pexpect.spawn(
+        sys.executable, args, env=env, encoding="utf-8", timeout=30, dimensions=(40, 80)
+    )
+    shown.expect(pexpect.EOF)
+    shown.close()
+    assert shown.exitstatus == 3
+    lines = [text.rstrip() for text in str(shown.before).replace("\r", "").splitlines() if text]
+    assert len(lines) > 2
+    assert all(len(text) <= 80 for text in lines)
+    assert all(text.startswith("  ") for text in lines[1:])
+    assert " ".join(text.strip() for text in lines) == line
+
+
 def test_console_script_refund_with_confirmation_on_a_real_sandbox() -> None:
     """The installed script on the built-in sandbox-shopify store, in a pseudo-terminal."""
     info = uo.adapters().get("shopify")

@@ -13,7 +13,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -46,20 +46,24 @@ def json_text(value: Any) -> str:
     return jsonutil.dumps(to_data(value))
 
 
-def wrapped(text: str, width: int | None = None) -> str:
-    """A long plain result line (a store's sync result) broken between words, continuation
-    lines indented: at ``width``, else at the terminal's width when stdout is one (a terminal
-    breaks it mid-word), else as is (a file or pipe keeps one line per result)."""
+def wrapped(text: str, width: int | None = None, *, stream: TextIO | None = None) -> str:
+    """A long plain line (a store's sync result, an error) broken between words, continuation
+    lines indented: at ``width``, else at the terminal's width when ``stream`` (stdout by
+    default) is one (a terminal breaks it mid-word), else as is (a file or pipe keeps one line
+    per result). Each line of a text of several is broken on its own."""
     if width is None:
-        if not sys.stdout.isatty():
+        if not (stream or sys.stdout).isatty():
             return text
         width = shutil.get_terminal_size().columns
-    return textwrap.fill(
-        text,
-        width=width,
-        subsequent_indent="  ",
-        break_long_words=False,
-        break_on_hyphens=False,
+    return "\n".join(
+        textwrap.fill(
+            line,
+            width=width,
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for line in text.split("\n")
     )
 
 

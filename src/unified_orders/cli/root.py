@@ -235,8 +235,10 @@ def _report(
     secrets: list[str],
     arguments: dict[str, str],
 ) -> None:
-    """The error on stderr: one line, or one JSON object; with ``--debug`` the traceback first."""
+    """The error on stderr: one line (broken between words on a terminal), or one JSON object;
+    with ``--debug`` the traceback first."""
     from ..http import redact
+    from .results import wrapped
 
     if debug:
         text = "".join(traceback.format_exception(error))
@@ -247,7 +249,7 @@ def _report(
     line = describe(error, secrets, arguments)
     if exit_code_for(error) == 1 and not debug:
         line += f" ({DEBUG_HINT})"
-    typer.echo(line, err=True)
+    typer.echo(wrapped(line, stream=sys.stderr), err=True)
 
 
 def _silence_stdout() -> None:
