@@ -52,6 +52,11 @@ class ReadLimits:
     details: Mapping[str, str] = field(default_factory=dict)
     hidden_before: datetime | None = None
 
+    @staticmethod
+    def said(entries: Mapping[str, str]) -> list[str]:
+        """Each entry as results and logs say it: ``what (why)``."""
+        return [f"{what} ({why})" for what, why in entries.items()]
+
 
 class CancelRestock(StrEnum):
     """What a platform's order cancel does with stock, whatever ``CancelOptions.restock`` asks."""

@@ -188,7 +188,7 @@ class Migration:
             since = since.replace(tzinfo=UTC)
         if since is not None and before is not None and since >= before + HIDDEN_MARGIN:
             return []
-        return [f"{what} ({why})" for what, why in limits.orders.items()]
+        return limits.said(limits.orders)
 
     def run(self, progress: Callable[[OrderResult], None] | None = None) -> MigrationSummary:
         """Migrate every selected order; ``progress`` hears each result as it is known. What

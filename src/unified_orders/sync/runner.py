@@ -217,9 +217,7 @@ class _StoreSync:
             **{what: f"{why}; {_NOT_DELETED}" for what, why in self.limits.orders.items()},
             **(self.limits.details if self.details.wanted else {}),
         }
-        self.result.not_read = [
-            f"{kind} ({why})" for kind, why in {**hidden, **self.details.refused}.items()
-        ]
+        self.result.not_read = ReadLimits.said({**hidden, **self.details.refused})
         await self._finish(state)
         self.result.ok = True
         self.result.seconds = time.monotonic() - started

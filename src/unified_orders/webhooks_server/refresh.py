@@ -52,7 +52,7 @@ async def refresh_order(
                 "%s: order %s was not found, and is not marked deleted: %s",
                 name,
                 order_id,
-                "; ".join(f"{kind} ({why})" for kind, why in limits.orders.items()),
+                "; ".join(limits.said(limits.orders)),
             )
             return False
         await mark_deleted(db, name, store.platform, order_id, write_lock)
