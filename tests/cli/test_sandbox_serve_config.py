@@ -4,8 +4,11 @@ the wire format: a store's requests reach its emulator unchanged, rate limits in
 from __future__ import annotations
 
 import socket
+import struct
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -195,3 +198,37 @@ def test_a_client_expecting_another_platform_is_refused(
         pytest.raises(ConfigurationError, match="is a shopify store on this server, not shopware"),
     ):
         client.get("https://sandbox.shopware.example/api/order")
+
+
+def test_a_client_gone_before_its_answer_leaves_no_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A client interrupted mid-request (Ctrl-C on a refund) closes its connection before the
+    answer: the server drops that answer without printing the standard library's traceback,
+    and goes on answering."""
+
+    def fresh() -> uo.Emulator:
+        store = uo.connect("shopify", sandbox=True, api="rest")
+        assert store.sandbox is not None
+        return store.sandbox
+
+    server = SandboxServer({"s": ServedStore("s", "shopify", fresh(), fresh)}, latency=0.3)
+    server.start()
+    try:
+        url = store_url(server.url, "s")
+        parts = urlsplit(url)
+        with socket.create_connection((parts.hostname, parts.port)) as gone:
+            path = f"{parts.path}/admin/api/2026-07/orders.json"
+            gone.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            # close with a reset, as a killed process's socket does
+            gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        time.sleep(0.8)
+        with httpx.Client(transport=ServedStoreTransport(url, "shopify")) as client:
+            answer = client.get(
+                "https://sandbox.myshopify.com/admin/api/2026-07/orders.json?limit=1",
+                headers={"x-shopify-access-token": "any"},
+            )
+        assert answer.status_code == 200
+    finally:
+        server.stop()
+    assert "Traceback" not in capfd.readouterr().err

@@ -224,15 +224,20 @@ def _handler_for(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             content = self.rfile.read(length) if length > 0 else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, body, out = server.answer(self.command, self.path, headers, content)
-            self.send_response(status)
-            for key, value in out.items():
-                self.send_header(key, value)
-            self.send_header("content-length", str(len(body)))
-            if status == 503:
-                self.send_header("connection", "close")
+            try:
+                self.send_response(status)
+                for key, value in out.items():
+                    self.send_header(key, value)
+                self.send_header("content-length", str(len(body)))
+                if status == 503:
+                    self.send_header("connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                # the client went away before its answer (an interrupted command): the request
+                # was applied, and there is no one left to tell
                 self.close_connection = True
-            self.end_headers()
-            self.wfile.write(body)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
