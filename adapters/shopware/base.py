@@ -36,6 +36,7 @@ from unified_orders.errors import (
     PlatformError,
     Problem,
     ResponseLost,
+    UnifiedOrdersError,
 )
 from unified_orders.models import Order, RefundRequest, Restock, TransactionKind
 from unified_orders.models.currencies import currency_code
@@ -186,7 +187,6 @@ class ShopwareBase(Adapter):
         self._expires_at = 0.0
         self._commercial: bool | None = settings.commercial_returns
         self._state_ids: dict[str, dict[str, str]] = {}
-        self._state_names: dict[str, str] = {}
         self._version: str | None = None
         self._shop: t.ShopCurrency | bool | None = None
         """The shop's own currency once read (False: the shop has none to read)."""
@@ -296,22 +296,23 @@ class ShopwareBase(Adapter):
         return []
 
     # --- helpers ----------------------------------------------------------------------------
-    def _learn(self, body: Any) -> None:
-        # only where the reads load state associations: a walk of every node of every body cost
-        # a quarter of a read's CPU, for names that only word errors
-        names: dict[str, str] = {}
-        t.collect_state_names(body, names, t.STATE_PATHS)
-        if names:
-            with self._lock:
-                self._state_names.update(names)
-
     def _known_state_names(self) -> dict[str, str]:
-        """``state id -> technical name`` from the bodies and the state machines read so far."""
+        """``state id -> technical name`` of the state machines read so far."""
         with self._lock:
-            names = dict(self._state_names)
-            for machine in self._state_ids.values():
-                names.update({state_id: name for name, state_id in machine.items()})
-        return names
+            machines = list(self._state_ids.values())
+        return {state_id: name for machine in machines for name, state_id in machine.items()}
+
+    def _state_named(self, error: IllegalTransition, machine: str) -> Op[IllegalTransition]:
+        """``error`` naming the state it gives only by id: the shop reports a refused
+        transition's state by id, and ids differ per install, so the machine's states are read
+        (once, then kept). Where they cannot be read, the refusal stands as it was."""
+        if error.state is None or not is_id(error.state):
+            return error
+        try:
+            found = yield from self._states(machine)
+        except UnifiedOrdersError:
+            return error
+        return t.with_state_name(error, {state_id: name for name, state_id in found.items()})
 
     @staticmethod
     def _check_id(value: str, name: str) -> str:
@@ -347,7 +348,6 @@ class ShopwareBase(Adapter):
             type(item) is dict or isinstance(item, Mapping) for item in data
         ):
             raise self._unreadable(f"search/{entity}", response)
-        self._learn(body)
         return data
 
     def _order_raw(self, order_id: str) -> Op[Mapping[str, Any]]:
@@ -467,6 +467,8 @@ class ShopwareBase(Adapter):
             except ResponseLost:
                 current = None
                 continue
+            except IllegalTransition as refused:  # moved on since its transitions were read
+                raise (yield from self._state_named(refused, machine)) from None
             body = response.body
             if body is None:  # no content: the step was taken
                 current = step
@@ -475,7 +477,6 @@ class ShopwareBase(Adapter):
             if not isinstance(reached, str):
                 current = None  # an answer that does not name the state: read it back
                 continue
-            self._learn(body)
             current = reached
         if current == target:
             return target

@@ -162,7 +162,6 @@ class DetailsMixin(ReturnsMixin):
             orders.append(order)
             read_returns: list[Return] | None = [] if not has_returns else None
             if returns is not None:
-                self._learn(returns)  # their states, as a return search would teach them
                 try:
                     read_returns = [t.return_from_platform(r) for r in returns]
                 except READ_ERRORS:

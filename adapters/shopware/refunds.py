@@ -437,6 +437,8 @@ class RefundsMixin(ShopwareBase):
                     "order_transaction_capture_refund", refund_id, "cancelled", current="open"
                 )
                 state = "cancelled"
+            if isinstance(error, IllegalTransition):
+                error = yield from self._state_named(error, states.REFUND_MACHINE)
             raise self._refused(refund_id, state, error) from error
         return None
 

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from unified_orders.adapter import Capability, Op, Request, Response
-from unified_orders.errors import NotFound, UnsupportedOperation
+from unified_orders.errors import IllegalTransition, NotFound, UnsupportedOperation
 from unified_orders.models import Return
 
+from . import states
 from . import translate as t
 from .base import NO_LICENCE, ShopwareBase
 
@@ -41,6 +42,19 @@ class ReturnReadsMixin(ShopwareBase):
                 self._commercial = True
         return response
 
+    def _lines_returned(self, line_ids: list[str], operation: Capability) -> Op[None]:
+        """Move return lines to ``returned`` (one call for all); a refusal names their state."""
+        request = Request(
+            "POST",
+            "_action/order-return-line-item/state/returned",
+            json={"ids": line_ids},
+            retry_safe=True,
+        )
+        try:
+            yield from self._commercial_call(request, operation, route_only=True)
+        except IllegalTransition as refused:
+            raise (yield from self._state_named(refused, states.LINE_ITEM_MACHINE)) from None
+
     def _return_raws(
         self, criteria: Mapping[str, Any], operation: Capability
     ) -> Op[list[dict[str, Any]]]:
@@ -48,7 +62,6 @@ class ReturnReadsMixin(ShopwareBase):
         request = Request("POST", "search/order-return", json=body, retry_safe=True, write=False)
         response = yield from self._commercial_call(request, operation, route_only=False)
         data = response.body if isinstance(response.body, Mapping) else {}
-        self._learn(data)
         return [dict(item) for item in data.get("data") or []]
 
     def _return_raw(self, return_id: str, operation: Capability) -> Op[dict[str, Any]]:

@@ -259,15 +259,8 @@ class ReturnRefundsMixin(ReturnReadsMixin, RefundsMixin):
                 comment=options.note,
             )
         if ret.lines:
-            yield from self._commercial_call(
-                Request(
-                    "POST",
-                    "_action/order-return-line-item/state/returned",
-                    json={"ids": [line.id for line in ret.lines]},
-                    retry_safe=True,
-                ),
-                Capability.RETURNS_PROCESS,
-                route_only=True,
+            yield from self._lines_returned(
+                [line.id for line in ret.lines], Capability.RETURNS_PROCESS
             )
         return (yield from self.get_return(ret.id)), refund
 

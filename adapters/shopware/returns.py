@@ -118,15 +118,8 @@ class ReturnsMixin(ReturnRefundsMixin):
             )
         yield from self.transition("order_return", current.id, target, current=state, comment=note)
         if action is ReturnAction.CLOSE and current.lines:
-            yield from self._commercial_call(
-                Request(
-                    "POST",
-                    "_action/order-return-line-item/state/returned",
-                    json={"ids": [line.id for line in current.lines]},
-                    retry_safe=True,
-                ),
-                Capability.RETURNS_CLOSE,
-                route_only=True,
+            yield from self._lines_returned(
+                [line.id for line in current.lines], Capability.RETURNS_CLOSE
             )
         return (yield from self.get_return(current.id))
 

@@ -159,7 +159,7 @@ def tracking_from_platform(body: Mapping[str, Any]) -> list[Tracking]:
         if not code and not link:
             continue
         out.append(
-            Tracking(
+            Tracking.trusted(
                 company=carrier if carrier and carrier != "other" else None,
                 number=code or None,
                 url=link or None,
@@ -191,7 +191,7 @@ def _shipment(
         line_id = key_of(item, "order_line_id")
         quantity = item["quantity"] if "quantity" in item else item.get("fulfilled_quantity")
         lines.append(
-            FulfillmentLine(
+            FulfillmentLine.trusted(
                 line_id=line_id, quantity=count_of(quantity), fo_line_id=fo_lines.get(line_id)
             )
         )

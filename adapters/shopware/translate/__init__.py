@@ -25,7 +25,7 @@ from .criteria import (
     ids_criteria,
     order_criteria,
 )
-from .errors import error_from_response
+from .errors import error_from_response, with_state_name
 from .order_to_platform import (
     DELIVERY_STATE_FOR,
     ORDER_STATE_FOR,
@@ -65,11 +65,9 @@ from .shop_currency import ShopCurrency, with_shop_amounts
 from .values import (
     EXTERNAL_PREFIX,
     SHIPPED_FIELD,
-    STATE_PATHS,
     Amounts,
     amounts_of,
     calculated_price,
-    collect_state_names,
     iso_time,
     money,
     order_amounts,
@@ -95,7 +93,6 @@ __all__ = [
     "RETURN_ASSOCIATIONS",
     "RETURN_STATUS",
     "SHIPPED_FIELD",
-    "STATE_PATHS",
     "TRANSACTION_STATE_FOR",
     "Amounts",
     "CreateRefs",
@@ -107,7 +104,6 @@ __all__ = [
     "calculated_price",
     "capture_refundable",
     "changes_criteria",
-    "collect_state_names",
     "discount_shares",
     "error_from_response",
     "fulfillment_order_from_delivery",
@@ -132,4 +128,5 @@ __all__ = [
     "storage_time",
     "taxes_object",
     "with_shop_amounts",
+    "with_state_name",
 ]

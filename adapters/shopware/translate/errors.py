@@ -9,7 +9,7 @@ from unified_orders.errors import IllegalTransition, PlatformError, Problem
 
 from ..platform import PLATFORM
 
-__all__ = ["error_from_response"]
+__all__ = ["error_from_response", "with_state_name"]
 
 
 def _pointer_path(pointer: str) -> str:
@@ -26,8 +26,9 @@ def error_from_response(
     """A typed error from a JSON:API error array (``status``, ``code``, ``detail``, ``source``).
 
     ``SYSTEM__ILLEGAL_STATE_TRANSITION`` becomes :class:`IllegalTransition`, naming the state by
-    its technical name where known (Shopware reports the state's id) and listing the actions the
-    state allows, read from ``meta.parameters.possibleTransitions``.
+    its technical name where ``state_names`` knows it (Shopware reports the state's id; else see
+    :func:`with_state_name`) and listing the actions the state allows, read from
+    ``meta.parameters.possibleTransitions``.
     """
     body = response.body if isinstance(response.body, Mapping) else {}
     errors = [e for e in body.get("errors") or [] if isinstance(e, Mapping)]
@@ -51,12 +52,8 @@ def error_from_response(
         state_id = str(parameters.get("currentState") or "")
         state = (state_names or {}).get(state_id, state_id) or None
         possible = [str(p) for p in parameters.get("possibleTransitions") or []]
-        message = (
-            f"transition {parameters.get('transition')!r} is not possible from state {state!r}; "
-            f"possible actions: {', '.join(possible) or 'none'}"
-        )
         return IllegalTransition(
-            message,
+            _refused_transition(parameters.get("transition"), state, possible),
             state=state,
             possible=possible,
             status=response.status,
@@ -67,4 +64,32 @@ def error_from_response(
         )
     return error_for_status(
         PLATFORM, response, message, code=code, problems=problems, details=errors
+    )
+
+
+def with_state_name(error: IllegalTransition, state_names: Mapping[str, str]) -> IllegalTransition:
+    """``error`` naming its state by technical name, where it gave only the id ``state_names``
+    knows; else ``error`` itself."""
+    name = state_names.get(error.state or "")
+    if name is None:
+        return error
+    first = error.details[0] if isinstance(error.details, list) and error.details else {}
+    meta = first.get("meta") if isinstance(first, Mapping) else None
+    parameters = (meta or {}).get("parameters") or {}
+    return IllegalTransition(
+        _refused_transition(parameters.get("transition"), name, error.possible),
+        state=name,
+        possible=error.possible,
+        status=error.status,
+        code=error.code,
+        platform=error.platform,
+        problems=error.problems,
+        details=error.details,
+    )
+
+
+def _refused_transition(transition: object, state: str | None, possible: list[str]) -> str:
+    return (
+        f"transition {transition!r} is not possible from state {state!r}; "
+        f"possible actions: {', '.join(possible) or 'none'}"
     )

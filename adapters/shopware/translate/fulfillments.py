@@ -116,7 +116,9 @@ def fulfillment_from_delivery(
         status=FulfillmentShipmentStatus.SUCCESS,
         platform_status=state,
         lines=lines,
-        tracking=[Tracking(number=str(code)) for code in delivery.get("trackingCodes") or []],
+        tracking=[
+            Tracking.trusted(number=str(code)) for code in delivery.get("trackingCodes") or []
+        ],
         created_at=parse_time(first) if first else None,
         idempotency_key=chosen,
         raw=dict(delivery),

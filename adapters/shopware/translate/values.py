@@ -25,11 +25,9 @@ from ..platform import dec
 __all__ = [
     "EXTERNAL_PREFIX",
     "SHIPPED_FIELD",
-    "STATE_PATHS",
     "Amounts",
     "amounts_of",
     "calculated_price",
-    "collect_state_names",
     "iso_time",
     "money",
     "order_amounts",
@@ -204,74 +202,3 @@ def state_name(entity: Mapping[str, Any] | None, key: str = "stateMachineState")
         name = state.get("technicalName")
         return str(name) if name is not None else None
     return None
-
-
-_SCALARS = frozenset({str, int, Decimal, float, bool, type(None)})
-
-#: The keys under which the adapter's reads load state associations (``ORDER_ASSOCIATIONS``,
-#: ``RETURN_ASSOCIATIONS``, search hits in ``data``): the only ones worth walking for names.
-STATE_PATHS = frozenset(
-    {
-        "data",
-        "stateMachineState",
-        "state",
-        "transactions",
-        "captures",
-        "refunds",
-        "deliveries",
-        "lineItems",  # of a return: each line has its state
-    }
-)
-
-
-def collect_state_names(
-    body: Any, names: dict[str, str], paths: frozenset[str] | None = None
-) -> None:
-    """Learn ``state id -> technical name`` from the state associations in a response body.
-
-    ``paths`` limits the walk to the values under these keys (every value when None): a walk of
-    a whole body cost a quarter of a read's CPU, while the states sit at a few known places.
-    """
-    if paths is not None:
-        _collect_along(body, names, paths)
-        return
-    # A depth-first walk in document order (children pushed reversed), without a call per node;
-    # scalars, the most of a body, are never pushed.
-    stack: list[Any] = [body]
-    pop, push = stack.pop, stack.extend
-    while stack:
-        node = pop()
-        if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
-            if "technicalName" in node and "stateMachineId" in node and "id" in node:
-                names[str(node["id"])] = str(node["technicalName"])
-            children = [v for v in node.values() if type(v) not in _SCALARS]
-        elif isinstance(node, list):
-            children = [v for v in node if type(v) not in _SCALARS]
-        else:
-            continue
-        if children:
-            children.reverse()
-            push(children)
-
-
-def _collect_along(body: Any, names: dict[str, str], paths: frozenset[str]) -> None:
-    """:func:`collect_state_names` along ``paths`` only (in no particular order: the walk of a
-    read's few dozen nodes is an eighth of its translation, so every step counts)."""
-    stack: list[Any] = [body]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
-            if "technicalName" in node and "stateMachineId" in node and "id" in node:
-                names[str(node["id"])] = str(node["technicalName"])
-            # look the shorter of the node's keys and the paths up in the other
-            if len(node) < len(paths):
-                for key in node:
-                    if key in paths:
-                        push(node[key])
-            else:
-                for key in paths:
-                    if key in node:
-                        push(node[key])
-        elif isinstance(node, list):
-            stack += node

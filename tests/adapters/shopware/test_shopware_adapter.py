@@ -311,23 +311,75 @@ def test_no_path_is_an_illegal_transition_naming_the_state(sw: Recorded) -> None
     assert caught.value.state == "refunded"
 
 
-def test_platform_illegal_transition_names_the_state_not_its_id(sw: Recorded) -> None:
-    order = sw.order("10004")
-    sw.store.orders.get(order.id)  # teaches the adapter the state ids
-    from unified_orders.adapter import Request
+class _Raced(httpx.BaseTransport):
+    """Sends ``first`` just before the first request to ``path``: another user moved the entity
+    between the adapter's read of its transitions and its post."""
 
-    def op():  # type: ignore[no-untyped-def]
-        return (
-            yield Request(
-                "POST", f"_action/order/{order.id}/state/complete", json={"sendMail": False}
+    def __init__(self, inner: httpx.BaseTransport, path: str, first: str) -> None:
+        self.inner, self.path, self.first = inner, path, first
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == self.path and self.first:
+            other = request.url.copy_with(path=self.first)
+            self.first = ""
+            ahead = self.inner.handle_request(
+                httpx.Request("POST", other, headers=request.headers, json={"sendMail": False})
             )
-        )
+            assert ahead.status_code == 200
+        return self.inner.handle_request(request)
 
+
+def _state_reads(sw: Recorded) -> int:
+    return sw.sent.count(("POST", "/api/search/state-machine-state"))
+
+
+def test_a_transition_refused_by_the_shop_names_the_state_not_its_id(sw: Recorded) -> None:
+    order = sw.order("10004")  # open: process, then complete, reaches completed
+    base = f"/api/_action/order/{order.id}/state"
+    sw.transport.inner = _Raced(sw.transport.inner, f"{base}/process", f"{base}/cancel")
+    before = _state_reads(sw)
+    run = sw.store._driver.run  # type: ignore[attr-defined]
     with pytest.raises(uo.IllegalTransition) as caught:
-        sw.store._driver.run(op())
-    assert caught.value.state == "open"
-    assert caught.value.possible == ["cancel", "process"]
+        run(sw.store.adapter.transition("order", order.id, "completed", current="open"))  # type: ignore[attr-defined]
+    # Shopware gives the state's id; the adapter read the machine's states to name it
+    assert caught.value.state == "cancelled"
+    assert caught.value.possible == ["reopen"]
     assert caught.value.code == "SYSTEM__ILLEGAL_STATE_TRANSITION"
+    assert "'cancelled'" in str(caught.value)
+    assert _state_reads(sw) == before + 1
+    # the machine's states are kept: the next refusal is named without reading them again
+    other = sw.order("10007")
+    base = f"/api/_action/order/{other.id}/state"
+    sw.transport.inner = _Raced(sw.transport.inner, f"{base}/process", f"{base}/cancel")
+    with pytest.raises(uo.IllegalTransition) as again:
+        run(sw.store.adapter.transition("order", other.id, "completed", current="open"))  # type: ignore[attr-defined]
+    assert again.value.state == "cancelled"
+    assert _state_reads(sw) == before + 1
+
+
+def test_a_refusal_whose_state_cannot_be_named_keeps_the_id(sw: Recorded) -> None:
+    order = sw.order("10004")
+    base = f"/api/_action/order/{order.id}/state"
+    sw.transport.inner = _Raced(sw.transport.inner, f"{base}/process", f"{base}/cancel")
+    cancelled = next(
+        state_id
+        for state_id, row in sw.emulator.table("state_machine_state").items()
+        if row["technicalName"] == "cancelled"
+    )
+    inner = sw.transport.inner
+
+    def refusing(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/search/state-machine-state":
+            return httpx.Response(403, json={"errors": [{"status": "403", "detail": "no"}]})
+        return inner.handle_request(request)
+
+    sw.transport.inner = httpx.MockTransport(refusing)
+    with pytest.raises(uo.IllegalTransition) as caught:
+        sw.store._driver.run(  # type: ignore[attr-defined]
+            sw.store.adapter.transition("order", order.id, "completed", current="open")  # type: ignore[attr-defined]
+        )
+    assert caught.value.state == cancelled  # the shop's refusal stands, as it gave it
+    assert caught.value.possible == ["reopen"]
 
 
 def test_notify_sends_mail(sw: Recorded) -> None:
