@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+import pexpect
 from procs import CRASH_CLI, config_for, finish, require, start
 
 from unified_orders.cli.sandboxes import SandboxStates
@@ -66,6 +69,68 @@ def test_a_second_sync_on_a_database_another_process_writes_exits_11(
         "--db with another file, or use PostgreSQL to share one database"
     )
     assert waited >= BUSY_WAIT_SECONDS  # it waited for the other writer first, and said so
-    assert f"the database {db} is in use by another process; waiting up to 5 s" in result.stderr
+    warning = f"warning: the database {db} is in use by another process; waiting up to 5 s"
+    assert result.stderr.splitlines()[0] == warning  # said at once, one line into a pipe
     after = finish(start(config, "sync", "sandbox-nextcommerce", "--db", str(db)))
     assert after.code == 0, str(after)
+
+
+def test_the_busy_database_warning_breaks_between_words_in_an_80_column_terminal(
+    tmp_path: Path, toy: None
+) -> None:
+    """A library warning on a terminal is a ``warning:`` line broken between words at its
+    width, as the error after it (Python's own last resort printed it bare, breaking words)."""
+    require("sandbox-nextcommerce")
+    config = config_for(tmp_path)
+    db = tmp_path / "busy.duckdb"
+    holder = duckdb.connect(str(db))
+    try:
+        shown = pexpect.spawn(
+            sys.executable,
+            [
+                str(CRASH_CLI),
+                "--config",
+                str(config),
+                "sync",
+                "sandbox-nextcommerce",
+                "--db",
+                str(db),
+            ],
+            env={**os.environ, "COLUMNS": "80", "LINES": "40", "TERM": "xterm"},
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(40, 80),
+        )
+        shown.expect(pexpect.EOF)
+        shown.close()
+    finally:
+        holder.close()
+    assert shown.exitstatus == 11
+    lines = [text.rstrip() for text in str(shown.before).replace("\r", "").splitlines() if text]
+    # only a word longer than the width (the file's path) stands alone on a longer line
+    assert all(len(text) <= 80 or " " not in text.strip() for text in lines)
+    assert lines[0] == "warning: the database"
+    joined = " ".join(text.strip() for text in lines)
+    assert joined.startswith(
+        f"warning: the database {db} is in use by another process; waiting up to 5 s busy: "
+    )
+    assert all(text.startswith("  ") or text.startswith(("warning:", "busy:")) for text in lines)
+
+
+def test_a_failed_store_is_said_once_in_its_result_line_not_again_as_a_warning(
+    tmp_path: Path, toy: None
+) -> None:
+    require("sandbox-nextcommerce")
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = {"UNIFIED_ORDERS_SANDBOX_SERVER": f"http://127.0.0.1:{port}"}
+    db = tmp_path / "failed.duckdb"
+    result = finish(
+        start(config_for(tmp_path), "sync", "sandbox-nextcommerce", "--db", str(db), env=server)
+    )
+    assert result.code == 6, str(result)
+    said = [line for line in result.stderr.splitlines() if "no sandbox server answers" in line]
+    assert len(said) == 1, result.stderr
+    assert said[0].startswith("sync sandbox-nextcommerce: FAILED after 0 orders")
+    assert "sync of sandbox-nextcommerce failed" not in result.stderr

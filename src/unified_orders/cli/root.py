@@ -9,11 +9,13 @@ one-line summaries, ``--version`` imports nothing.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
 import warnings
 from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, ClassVar
@@ -195,7 +197,7 @@ class RootGroup(TyperGroup):
 
         try:
             try:
-                with warnings.catch_warnings(record=True) as caught:
+                with warnings.catch_warnings(record=True) as caught, _log_lines():
                     warnings.simplefilter("default")
                     try:
                         return super().invoke(ctx)
@@ -269,3 +271,37 @@ def _show(caught: list[warnings.WarningMessage]) -> None:
         if text not in seen:
             seen.add(text)
             typer.echo(f"warning: {text}", err=True)
+
+
+class _LogLines(logging.Handler):
+    """Library log records (warnings and worse) as ``warning: ...`` lines on stderr, broken
+    between words on a terminal like every other line there. Without a handler Python prints
+    them bare and unbroken (its last resort). A record marked ``reported`` (a store's failed
+    sync) is left out: the command's result line says it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from .results import wrapped
+
+        if getattr(record, "reported", False):
+            return
+        try:
+            text = f"{record.levelname.lower()}: {record.getMessage()}"
+            typer.echo(wrapped(text, stream=sys.stderr), err=True)
+        except Exception:
+            self.handleError(record)
+
+
+@contextmanager
+def _log_lines() -> Iterator[None]:
+    """:class:`_LogLines` on the root logger while a command runs (``webhooks serve`` keeps its
+    own timestamped log; a ``sync --processes`` worker forwards its records instead)."""
+    root = logging.getLogger()
+    handler = _LogLines()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)

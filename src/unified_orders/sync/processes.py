@@ -166,8 +166,8 @@ def _relay_until_done(
                 results[args[0].store] = args[0]
                 reporter.finished(args[0])
             elif kind == "log":
-                name, level, text = args
-                logging.getLogger(name).log(level, "%s", text)
+                name, level, text, reported = args
+                logging.getLogger(name).log(level, "%s", text, extra={"reported": reported})
             elif kind == "error":
                 worker.error = args[0]
 
@@ -286,4 +286,5 @@ class _ForwardedLogs(logging.Handler):
         self._outbox = outbox
 
     def emit(self, record: logging.LogRecord) -> None:
-        self._outbox.send("log", record.name, record.levelno, self.format(record))
+        reported = bool(getattr(record, "reported", False))
+        self._outbox.send("log", record.name, record.levelno, self.format(record), reported)

@@ -488,7 +488,8 @@ async def sync_stores(
             result.ok = False
             result.error = _describe(error)
             result.busy = isinstance(error, StoreBusy)
-            log.warning("sync of %s failed: %s", name, result.error)
+            # marked: a command that prints the results says it already
+            log.warning("sync of %s failed: %s", name, result.error, extra={"reported": True})
             if not result.busy:  # the state is the other process's to write
                 await _record_failure(db, writer, name, result, store)
         finally:
