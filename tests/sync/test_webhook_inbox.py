@@ -5,20 +5,23 @@ not rewritten when unchanged; the inbox table made in a database older than it."
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from unified_orders_adapters.shopify.graphql.fragments import ORDERS_READ_PAGE
 
 import unified_orders as uo
+from unified_orders.http import RecordingTransport
 from unified_orders.sync import run_sync
 from unified_orders.sync.databases import open_destination
 from unified_orders.sync.destination import StateSave
-from unified_orders.testing.sandbox import unwrapped
-from unified_orders.webhooks_server import Delivery, Inbox
-from unified_orders.webhooks_server.refresh import refresh_order
+from unified_orders.testing.sandbox import instrumented_sandbox, unwrapped
+from unified_orders.webhooks_server import Delivery, Endpoint, Inbox, Receiver
+from unified_orders.webhooks_server.refresh import refresh_order, refresh_orders
 
 
 def delivery(delivery_id: str, store: str = "shop") -> Delivery:
@@ -156,9 +159,9 @@ def test_an_order_not_found_is_marked_deleted_only_where_no_order_is_hidden(
         destination.close()
 
 
-def _deleted_ids(destination: Any) -> set[str]:
+def _deleted_ids(destination: Any, ids: list[str] | None = None) -> set[str]:
     """The stored orders marked deleted (``stored_hashes`` gives them no hash)."""
-    ids = ["820982911946154531", "820982911946154511"]
+    ids = ids or ["820982911946154531", "820982911946154511"]
     return {i for i, digest in destination.stored_hashes("shop", ids).items() if digest is None}
 
 
@@ -195,6 +198,77 @@ def test_a_re_read_never_moves_the_cursor_of_a_sync_in_progress(
         monkeypatch.undo()
         assert destination.state("shop", "shopify").run_cursor == "page-8"
         assert destination.counts("shop")["orders"] == 1
+    finally:
+        asyncio.run(store.aclose())
+        destination.close()
+
+
+def test_the_orders_a_batch_of_deliveries_names_are_read_together(db: Path | str) -> None:
+    """Deliveries waiting together name several orders of a store: they are re-read in one
+    request (as a sync re-reads the orders a change feed names), not one request each. An order
+    the store no longer has is marked deleted, and the others, unchanged, are not rewritten."""
+    recorded: list[RecordingTransport] = []
+
+    def wrap(transport: Any) -> RecordingTransport:
+        recorded.append(RecordingTransport(transport))
+        return recorded[0]
+
+    store = instrumented_sandbox("shopify", wrap, asynchronous=True)
+    assert isinstance(store, uo.AsyncStore)
+    assert run_sync({"shop": store}, db).results[0].ok
+    ids = [str(820982911946154511 + step) for step in (0, 12, 20, 32, 39)]
+    store.sandbox.delete_order(ids[-1])  # type: ignore[union-attr]
+    destination = open_destination(db)
+    endpoint = Endpoint("shop", "shopify", "secret", lambda: store)
+    receiver = Receiver(destination, {"shop": endpoint})
+    batch = [
+        Delivery(
+            "shopify",
+            "shop",
+            f"d{n}",
+            "orders/updated",
+            {"X-Shopify-Topic": "orders/updated", "X-Shopify-Event-Id": f"e{n}"},
+            f'{{"id": {i}}}'.encode(),
+        )
+        for n, i in enumerate([*ids, *ids[:2]])  # two of them named twice
+    ]
+    try:
+        for item in batch:
+            assert receiver.inbox.record(item)
+        before = len(recorded[0].exchanges)
+        asyncio.run(receiver.process(batch))
+        sent = [str((e.body or {}).get("query")) for e in recorded[0].exchanges[before:]]
+        pages = [query for query in sent if query.startswith("query OrdersPage")]
+        # as many queries as a sync's re-read of 5 ids takes (a listing page's worth a query),
+        # where each order was one query before; then ``order(id:)`` confirms the gone one
+        assert len(pages) == math.ceil(len(ids) / ORDERS_READ_PAGE) < len(ids)
+        assert sum(query.startswith("query OrderGet") for query in sent) == 1
+        assert receiver.inbox.pending() == []
+        assert _deleted_ids(destination, ids) == {ids[-1]}
+    finally:
+        receiver.inbox.close()
+        asyncio.run(store.aclose())
+        destination.close()
+
+
+def test_an_order_that_cannot_be_read_fails_alone(db: Path | str) -> None:
+    """Of the orders read together, one the store answers unreadably is that order's error;
+    the others are written."""
+    store = uo.connect_async("shopify", sandbox=True, api="rest")
+    emulator = store.sandbox
+    assert emulator is not None
+    good, broken = "820982911946154511", "820982911946154523"
+    emulator.state.data["orders"][broken]["line_items"][0]["quantity"] = "lots"  # type: ignore[attr-defined]
+    destination = open_destination(db)
+    try:
+        outcome = asyncio.run(
+            refresh_orders(destination, "shop", store, [good, broken], asyncio.Lock())
+        )
+        assert outcome[good] is True
+        failure = outcome[broken]
+        assert isinstance(failure, uo.PlatformError)
+        assert f"order {broken} could not be read" in str(failure)
+        assert set(destination.stored_hashes("shop", [good, broken])) == {good}
     finally:
         asyncio.run(store.aclose())
         destination.close()

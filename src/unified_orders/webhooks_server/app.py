@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
@@ -29,7 +29,7 @@ from ..sync.destination import Destination
 from ..webhooks import Event
 from .forward import Forwarder
 from .inbox import Delivery, Inbox
-from .refresh import mark_deleted, refresh_order
+from .refresh import mark_deleted, refresh_orders
 
 __all__ = ["MAX_BODY", "Endpoint", "Receiver", "build_app"]
 
@@ -95,8 +95,9 @@ class Receiver:
 
     async def process(self, batch: list[Delivery]) -> None:
         """Parse deliveries, bring the orders they name up to date (each order once, however
-        many deliveries name it), forward their events, and mark them processed (with the
-        error, where one failed: it is not retried, a later delivery or sync brings the order)."""
+        many deliveries name it, and a store's orders in one read), forward their events, and
+        mark them processed (with the error, where one failed: it is not retried, a later
+        delivery or sync brings the order)."""
         parsed: dict[tuple[str, str, str], list[Event]] = {}
         errors: dict[tuple[str, str, str], str] = {}
         for delivery in batch:
@@ -105,11 +106,14 @@ class Receiver:
             except Exception as failure:  # one bad delivery must not stop the worker
                 errors[delivery.key] = self._failed(delivery, failure)
         failed: dict[tuple[str, str], str] = {}
-        for store, order_id, deleted in _orders_named(parsed):
+        for store, order_ids, deleted in _orders_named(parsed):
             try:
-                await self._refresh(store, order_id, deleted)
+                outcome = await self._refresh(store, order_ids, deleted)
             except Exception as failure:  # the store or the database: recorded, not fatal
-                failed[(store, order_id)] = f"{type(failure).__name__}: {failure}"
+                outcome = dict.fromkeys(order_ids, failure)
+            for order_id, result in outcome.items():
+                if isinstance(result, Exception):
+                    failed[(store, order_id)] = f"{type(result).__name__}: {result}"
         done = []
         for delivery in batch:
             events = parsed.get(delivery.key, [])
@@ -154,12 +158,15 @@ class Receiver:
         )
         return why if isinstance(failure, str) else f"{why}: {failure}"
 
-    async def _refresh(self, name: str, order_id: str, deleted: bool) -> None:
+    async def _refresh(
+        self, name: str, order_ids: list[str], deleted: bool
+    ) -> Mapping[str, bool | Exception]:
         endpoint = self.endpoints[name]
         if deleted:
-            await mark_deleted(self.db, name, endpoint.platform, order_id, self._write_lock)
-        else:
-            await refresh_order(self.db, name, self._store(endpoint), order_id, self._write_lock)
+            await mark_deleted(self.db, name, endpoint.platform, order_ids, self._write_lock)
+            return dict.fromkeys(order_ids, True)
+        store = self._store(endpoint)
+        return await refresh_orders(self.db, name, store, order_ids, self._write_lock)
 
     def _store(self, endpoint: Endpoint) -> AsyncStore:
         store = self._stores.get(endpoint.name)
@@ -218,9 +225,10 @@ class Receiver:
 
 def _orders_named(
     parsed: dict[tuple[str, str, str], list[Event]],
-) -> list[tuple[str, str, bool]]:
-    """(store, order id, deleted) of each order the deliveries name, once, in order; an order
-    a delivery of the batch deletes is marked deleted (a later re-read finds it gone too)."""
+) -> list[tuple[str, list[str], bool]]:
+    """The orders the deliveries name, each once, by store: (store, order ids, deleted), the
+    orders to re-read together and those a delivery of the batch deletes (marked deleted: a
+    later re-read finds them gone too)."""
     found: dict[tuple[str, str], bool] = {}
     for (_, store, _), events in parsed.items():
         for event in events:
@@ -228,7 +236,10 @@ def _orders_named(
                 key = (store, event.order_id)
                 deleted = event.type == webhooks.EventType.ORDER_DELETED
                 found[key] = found.get(key, False) or deleted
-    return [(store, order_id, deleted) for (store, order_id), deleted in found.items()]
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for (store, order_id), deleted in found.items():
+        groups.setdefault((store, deleted), []).append(order_id)
+    return [(store, order_ids, deleted) for (store, deleted), order_ids in groups.items()]
 
 
 def _answer(status: int, reason: str) -> JSONResponse:

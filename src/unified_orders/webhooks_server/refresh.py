@@ -1,10 +1,10 @@
-"""Bring one order's rows up to date after a delivery named it: read the order (with its returns
-and fulfillment orders, where the store lists them) and write it the way a sync writes a page.
+"""Bring orders' rows up to date after deliveries named them: read the orders (with their returns
+and fulfillment orders, where the store lists them) and write them the way a sync writes a page.
 
-The delivery itself is never written as order data: it only says which order changed. The order
-is re-read from the store the way a sync re-reads the orders a change feed names
-(:func:`~..sync.feeds.reread`) and hashed the way a sync hashes them (its details hashed in only
-where the read brought them), so the rows and the content hash are exactly what ``sync`` would
+The delivery itself is never written as order data: it only says which order changed. The orders
+a batch of deliveries names are re-read from the store together, the way a sync re-reads the
+orders a change feed names (:func:`~..sync.feeds.reread`), and hashed the way a sync hashes them
+(their details hashed in only where the read brought them), so the rows and the content hash are exactly what ``sync`` would
 have written: an order a sync stored is not rewritten unless it changed, and a delivery arriving
 out of order cannot roll an order back.
 """
@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..adapter import ReadFailure
 from ..errors import PlatformError
+from ..models import Order
 from ..store import AsyncStore
 from ..sync.destination import Destination, PageWrite
 from ..sync.details import DetailReads
 from ..sync.feeds import reread
 from ..sync.rows import order_rows, rehash
 
-__all__ = ["mark_deleted", "refresh_order"]
+__all__ = ["mark_deleted", "refresh_order", "refresh_orders"]
 
 log = logging.getLogger("unified_orders.webhooks")
 
@@ -35,59 +37,108 @@ def _now() -> datetime:
 async def refresh_order(
     db: Destination, name: str, store: AsyncStore, order_id: str, write_lock: asyncio.Lock
 ) -> bool:
-    """Re-read ``order_id`` and write its rows; whether they changed. An order the store no longer
-    has is marked deleted, unless the store hides some orders from these credentials
-    (``Adapter.read_limits``): then not being found proves nothing, and nothing is written.
+    """:func:`refresh_orders` of one order: whether its rows changed (an error is raised)."""
+    outcome = (await refresh_orders(db, name, store, [order_id], write_lock))[order_id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
-    A delivery may be about the order's details alone (a fulfillment hold, a return), which
-    need not change its own rows: where the read did not bring them, they are read and the
-    order is written when they differ from the stored ones, as a sync writes an order its
-    change feed names for its details."""
-    read, brought = await reread(store, [order_id])
-    order = read[0]
-    if order is None:
-        limits = await store.run(store.adapter.read_limits())
-        if limits.orders:
-            log.warning(
-                "%s: order %s was not found, and is not marked deleted: %s",
-                name,
-                order_id,
-                "; ".join(limits.said(limits.orders)),
+
+async def refresh_orders(
+    db: Destination,
+    name: str,
+    store: AsyncStore,
+    order_ids: Sequence[str],
+    write_lock: asyncio.Lock,
+) -> dict[str, bool | PlatformError]:
+    """Re-read ``order_ids`` together and write the rows of those that changed: for each order,
+    whether it changed, or why it could not be read. One read of them all (as a sync re-reads
+    the orders a change feed names: one search where the store reads orders by id), one write.
+
+    An order the store no longer has is marked deleted, unless the store hides some orders from
+    these credentials (``Adapter.read_limits``): then not being found proves nothing, and
+    nothing is written. A delivery may be about an order's details alone (a fulfillment hold, a
+    return), which need not change its own rows: where the read did not bring them, they are
+    read and the order is written when they differ from the stored ones, as a sync writes an
+    order its change feed names for its details. A failure of the read as a whole (the store
+    is down, the credentials are refused) raises."""
+    ids = list(dict.fromkeys(order_ids))
+    read, brought = await reread(store, ids)
+    outcome: dict[str, bool | PlatformError] = {}
+    orders: list[Order] = []
+    gone: list[str] = []
+    for order_id, item in zip(ids, read, strict=True):
+        if item is None:
+            gone.append(order_id)
+        elif isinstance(item, ReadFailure):
+            outcome[order_id] = PlatformError(
+                f"order {order_id} could not be read: {item.error}", platform=store.platform
             )
-            return False
-        await mark_deleted(db, name, store.platform, order_id, write_lock)
-        return True
-    if isinstance(order, ReadFailure):
-        raise PlatformError(
-            f"order {order_id} could not be read: {order.error}", platform=store.platform
-        )
+        else:
+            orders.append(item)
+    if gone:
+        outcome.update(await _gone(db, name, store, gone, write_lock))
+    if not orders:
+        return outcome
     details = DetailReads(store, details=True)
     await details.settle(brought)  # as a sync does: an app denied returns hashes without them
     synced_at = _now()
-    rows = order_rows(name, order, synced_at, hashed=False)
-    details.brought(rows, brought.get(order_id), synced_at)
-    rehash(rows)
-    hashed_in = rows.details_read  # else read now, after the hash, as a sync reads them
-    if not hashed_in:
-        await details.read([rows], brought, synced_at)
+    built = []
+    for order in orders:
+        rows = order_rows(name, order, synced_at, hashed=False)
+        details.brought(rows, brought.get(order.id), synced_at)
+        rehash(rows)
+        built.append(rows)
+    hashed_in = {rows.order_id for rows in built if rows.details_read}
+    # details the read did not bring: read now, after the hash, as a sync reads them
+    await details.read([rows for rows in built if not rows.details_read], brought, synced_at)
     async with write_lock:
-        known = await asyncio.to_thread(db.stored_hashes, name, [order_id])
-        if known.get(order_id) == rows.content_hash and (
-            hashed_in or order_id in await asyncio.to_thread(details.as_stored, db, name, [rows])
-        ):
-            return False  # its own rows, and its details, as stored
-        state = await asyncio.to_thread(db.state, name, store.platform)
-        stored = [order_id] if order_id in known else []
-        page = PageWrite(state, [rows], [order_id], synced_at, stored=stored, saves_state=False)
-        await asyncio.to_thread(db.write_batch, [page])
-    return True
+        known = await asyncio.to_thread(db.stored_hashes, name, [rows.order_id for rows in built])
+        same_rows = [rows for rows in built if known.get(rows.order_id) == rows.content_hash]
+        unread = [rows for rows in same_rows if rows.order_id not in hashed_in]
+        same_details = (
+            await asyncio.to_thread(details.as_stored, db, name, unread) if unread else set()
+        )
+        unchanged = {
+            rows.order_id
+            for rows in same_rows
+            if rows.order_id in hashed_in or rows.order_id in same_details
+        }
+        changed = [rows for rows in built if rows.order_id not in unchanged]
+        if changed:
+            state = await asyncio.to_thread(db.state, name, store.platform)
+            written = [rows.order_id for rows in changed]
+            stored = [order_id for order_id in written if order_id in known]
+            page = PageWrite(state, changed, written, synced_at, stored=stored, saves_state=False)
+            await asyncio.to_thread(db.write_batch, [page])
+    outcome.update({rows.order_id: rows.order_id not in unchanged for rows in built})
+    return outcome
+
+
+async def _gone(
+    db: Destination, name: str, store: AsyncStore, order_ids: list[str], write_lock: asyncio.Lock
+) -> dict[str, bool | PlatformError]:
+    """Orders a re-read did not find: marked deleted, unless the store hides some orders."""
+    limits = await store.run(store.adapter.read_limits())
+    if limits.orders:
+        log.warning(
+            "%s: %s not found, and not marked deleted: %s",
+            name,
+            f"order {order_ids[0]} was"
+            if len(order_ids) == 1
+            else f"orders {', '.join(order_ids)} were",
+            "; ".join(limits.said(limits.orders)),
+        )
+        return dict.fromkeys(order_ids, False)
+    await mark_deleted(db, name, store.platform, order_ids, write_lock)
+    return dict.fromkeys(order_ids, True)
 
 
 async def mark_deleted(
-    db: Destination, name: str, platform: str, order_id: str, write_lock: asyncio.Lock
+    db: Destination, name: str, platform: str, order_ids: list[str], write_lock: asyncio.Lock
 ) -> None:
-    """Mark a stored order deleted (its rows stay, as a sync keeps them)."""
+    """Mark stored orders deleted (their rows stay, as a sync keeps them)."""
     async with write_lock:
         state = await asyncio.to_thread(db.state, name, platform)
-        page = PageWrite(state, [], [], _now(), deleted=[order_id], saves_state=False)
+        page = PageWrite(state, [], [], _now(), deleted=order_ids, saves_state=False)
         await asyncio.to_thread(db.write_batch, [page])
