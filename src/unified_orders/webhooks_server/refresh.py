@@ -27,7 +27,7 @@ from ..sync.rows import order_rows, rehash
 
 __all__ = ["mark_deleted", "refresh_order", "refresh_orders"]
 
-log = logging.getLogger("unified_orders.webhooks")
+log = logging.getLogger("unified_orders.webhooks_server")
 
 
 def _now() -> datetime:
