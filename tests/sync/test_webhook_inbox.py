@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from unified_orders_adapters.shopify.graphql.fragments import ORDERS_READ_PAGE
 
@@ -268,6 +269,36 @@ def test_an_order_that_cannot_be_read_fails_alone(db: Path | str) -> None:
         failure = outcome[broken]
         assert isinstance(failure, uo.PlatformError)
         assert f"order {broken} could not be read" in str(failure)
+        assert set(destination.stored_hashes("shop", [good, broken])) == {good}
+    finally:
+        asyncio.run(store.aclose())
+        destination.close()
+
+
+def test_an_order_whose_details_cannot_be_read_fails_alone(db: Path | str) -> None:
+    """Of the orders re-read together, one whose fulfillment orders the store refuses to list
+    is that order's error (not written: its rows would lack them); the others are written."""
+    good, broken = "10001", "10002"
+
+    def wrap(transport: Any) -> httpx.MockTransport:
+        def answer(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith(f"/orders/{broken}/fulfillment-orders/"):
+                return httpx.Response(400, json={"detail": "refused"})
+            return transport.handle_request(request)
+
+        return httpx.MockTransport(answer)
+
+    store = instrumented_sandbox("nextcommerce", wrap, asynchronous=True)
+    assert isinstance(store, uo.AsyncStore)
+    destination = open_destination(db)
+    try:
+        outcome = asyncio.run(
+            refresh_orders(destination, "shop", store, [good, broken], asyncio.Lock())
+        )
+        assert outcome[good] is True
+        failure = outcome[broken]
+        assert isinstance(failure, uo.PlatformError)
+        assert f"fulfillment orders of order {broken} could not be read" in str(failure)
         assert set(destination.stored_hashes("shop", [good, broken])) == {good}
     finally:
         asyncio.run(store.aclose())

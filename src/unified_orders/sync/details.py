@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ..adapter import Capability, OrderDetails
-from ..errors import UnsupportedOperation
+from ..errors import UnifiedOrdersError, UnsupportedOperation
 from ..models import FulfillmentOrder, Return
 from ..store import AsyncStore
 from .destination import FO_ID, Destination
@@ -69,17 +69,38 @@ class DetailReads:
         orders: Sequence[OrderRows],
         given: Mapping[str, OrderDetails],
         synced_at: datetime,
+        *,
+        failed: dict[str, UnifiedOrdersError] | None = None,
     ) -> None:
         """Add the details of each of ``orders`` to its rows: from the read that listed it where
-        that read carried them, else one request per kind."""
+        that read carried them, else one request per kind. With ``failed``, an order whose
+        details cannot be read is recorded there, by id, instead of failing them all."""
         if not orders or not self.wanted:
             return
         limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
         await asyncio.gather(
-            *(self._read(rows, given.get(rows.order_id), limit, synced_at) for rows in orders)
+            *(
+                self._read(rows, given.get(rows.order_id), limit, synced_at, failed)
+                for rows in orders
+            )
         )
 
     async def _read(
+        self,
+        rows: OrderRows,
+        given: OrderDetails | None,
+        limit: asyncio.Semaphore,
+        synced_at: datetime,
+        failed: dict[str, UnifiedOrdersError] | None,
+    ) -> None:
+        try:
+            await self._read_kinds(rows, given, limit, synced_at)
+        except UnifiedOrdersError as error:
+            if failed is None:
+                raise
+            failed[rows.order_id] = error
+
+    async def _read_kinds(
         self,
         rows: OrderRows,
         given: OrderDetails | None,

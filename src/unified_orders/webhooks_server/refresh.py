@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..adapter import ReadFailure
-from ..errors import PlatformError
+from ..errors import PlatformError, UnifiedOrdersError
 from ..models import Order
 from ..store import AsyncStore
 from ..sync.destination import Destination, PageWrite
@@ -90,14 +90,23 @@ async def refresh_orders(
         rehash(rows)
         built.append(rows)
     hashed_in = {rows.order_id for rows in built if rows.details_read}
-    # details the read did not bring: read now, after the hash, as a sync reads them
-    await details.read([rows for rows in built if not rows.details_read], brought, synced_at)
+    # details the read did not bring: read now, after the hash, as a sync reads them; an order
+    # whose details cannot be read fails alone
+    failed: dict[str, UnifiedOrdersError] = {}
+    unread = [rows for rows in built if not rows.details_read]
+    await details.read(unread, brought, synced_at, failed=failed)
+    for order_id, error in failed.items():
+        outcome[order_id] = PlatformError(
+            f"the returns or fulfillment orders of order {order_id} could not be read: {error}",
+            platform=store.platform,
+        )
+    built = [rows for rows in built if rows.order_id not in failed]
     async with write_lock:
         known = await asyncio.to_thread(db.stored_hashes, name, [rows.order_id for rows in built])
         same_rows = [rows for rows in built if known.get(rows.order_id) == rows.content_hash]
-        unread = [rows for rows in same_rows if rows.order_id not in hashed_in]
+        compare = [rows for rows in same_rows if rows.order_id not in hashed_in]
         same_details = (
-            await asyncio.to_thread(details.as_stored, db, name, unread) if unread else set()
+            await asyncio.to_thread(details.as_stored, db, name, compare) if compare else set()
         )
         unchanged = {
             rows.order_id
