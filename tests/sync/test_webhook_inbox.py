@@ -252,14 +252,9 @@ def test_the_orders_a_batch_of_deliveries_names_are_read_together(db: Path | str
         destination.close()
 
 
-def test_an_order_that_cannot_be_read_fails_alone(db: Path | str) -> None:
-    """Of the orders read together, one the store answers unreadably is that order's error;
-    the others are written."""
-    store = uo.connect_async("shopify", sandbox=True, api="rest")
-    emulator = store.sandbox
-    assert emulator is not None
-    good, broken = "820982911946154511", "820982911946154523"
-    emulator.state.data["orders"][broken]["line_items"][0]["quantity"] = "lots"  # type: ignore[attr-defined]
+def _fails_alone(db: Path | str, store: uo.AsyncStore, good: str, broken: str, why: str) -> None:
+    """``good`` and ``broken`` refreshed together: ``broken`` is its own error (``why``, and
+    not written), ``good`` is written."""
     destination = open_destination(db)
     try:
         outcome = asyncio.run(
@@ -268,11 +263,22 @@ def test_an_order_that_cannot_be_read_fails_alone(db: Path | str) -> None:
         assert outcome[good] is True
         failure = outcome[broken]
         assert isinstance(failure, uo.PlatformError)
-        assert f"order {broken} could not be read" in str(failure)
+        assert why in str(failure)
         assert set(destination.stored_hashes("shop", [good, broken])) == {good}
     finally:
         asyncio.run(store.aclose())
         destination.close()
+
+
+def test_an_order_that_cannot_be_read_fails_alone(db: Path | str) -> None:
+    """Of the orders read together, one the store answers unreadably is that order's error;
+    the others are written."""
+    store = uo.connect_async("shopify", sandbox=True, api="rest")
+    emulator = store.sandbox
+    assert emulator is not None
+    good, broken = "820982911946154511", "820982911946154523"
+    emulator.state.data["orders"][broken]["line_items"][0]["quantity"] = "lots"  # type: ignore[attr-defined]
+    _fails_alone(db, store, good, broken, f"order {broken} could not be read")
 
 
 def test_an_order_whose_details_cannot_be_read_fails_alone(db: Path | str) -> None:
@@ -290,16 +296,5 @@ def test_an_order_whose_details_cannot_be_read_fails_alone(db: Path | str) -> No
 
     store = instrumented_sandbox("nextcommerce", wrap, asynchronous=True)
     assert isinstance(store, uo.AsyncStore)
-    destination = open_destination(db)
-    try:
-        outcome = asyncio.run(
-            refresh_orders(destination, "shop", store, [good, broken], asyncio.Lock())
-        )
-        assert outcome[good] is True
-        failure = outcome[broken]
-        assert isinstance(failure, uo.PlatformError)
-        assert f"fulfillment orders of order {broken} could not be read" in str(failure)
-        assert set(destination.stored_hashes("shop", [good, broken])) == {good}
-    finally:
-        asyncio.run(store.aclose())
-        destination.close()
+    why = f"fulfillment orders of order {broken} could not be read"
+    _fails_alone(db, store, good, broken, why)
