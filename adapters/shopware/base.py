@@ -309,10 +309,10 @@ class ShopwareBase(Adapter):
         if error.state is None or not is_id(error.state):
             return error
         try:
-            found = yield from self._states(machine)
+            yield from self._states(machine)  # kept with the machines already read
         except UnifiedOrdersError:
             return error
-        return t.with_state_name(error, {state_id: name for name, state_id in found.items()})
+        return t.with_state_name(error, self._known_state_names())
 
     @staticmethod
     def _check_id(value: str, name: str) -> str:
